@@ -1,0 +1,175 @@
+// The DockerError family. Every error berth throws is one of these, so callers can branch on
+// `instanceof` or on the boolean getters without parsing messages. Messages never contain
+// credentials: nothing here ever formats request headers or bodies.
+
+/** Base class of every error berth throws. */
+export class DockerError extends Error {
+  override name = "DockerError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The engine answered with an HTTP error status. `message` is the daemon's own message. */
+export class DockerHttpError extends DockerError {
+  override name = "DockerHttpError";
+  /** HTTP status code (404, 409, 500, ...). */
+  readonly status: number;
+  /** The daemon's message, without berth's prefix. */
+  readonly reason: string;
+  /** HTTP method of the failed request. */
+  readonly method: string;
+  /** Request path (without the version prefix and query string). */
+  readonly path: string;
+
+  constructor(status: number, reason: string, method: string, path: string) {
+    super(`${method} ${path} failed with ${status}: ${reason}`);
+    this.status = status;
+    this.reason = reason;
+    this.method = method;
+    this.path = path;
+  }
+
+  get isNotFound(): boolean { return this.status === 404; }
+  get isConflict(): boolean { return this.status === 409; }
+  get isBadRequest(): boolean { return this.status === 400; }
+  get isUnauthorized(): boolean { return this.status === 401 || this.status === 403; }
+  get isServerError(): boolean { return this.status >= 500; }
+}
+
+/** 404: no such container, image, network, volume, path, ... */
+export class DockerNotFoundError extends DockerHttpError { override name = "DockerNotFoundError"; }
+/** 409: name in use, container running, image in use, ... */
+export class DockerConflictError extends DockerHttpError { override name = "DockerConflictError"; }
+/** 400: the engine rejected the parameters. */
+export class DockerBadRequestError extends DockerHttpError { override name = "DockerBadRequestError"; }
+/** 401/403: a registry or the engine refused the credentials or the operation. */
+export class DockerUnauthorizedError extends DockerHttpError { override name = "DockerUnauthorizedError"; }
+/** 5xx: the engine failed. Registry authentication failures also arrive as 500 from older engines. */
+export class DockerServerError extends DockerHttpError { override name = "DockerServerError"; }
+
+/** Picks the most specific DockerHttpError subclass for a status. */
+export function httpError(status: number, reason: string, method: string, path: string): DockerHttpError {
+  const Class =
+    status === 404 ? DockerNotFoundError
+    : status === 409 ? DockerConflictError
+    : status === 400 ? DockerBadRequestError
+    : status === 401 || status === 403 ? DockerUnauthorizedError
+    : status >= 500 ? DockerServerError
+    : DockerHttpError;
+  return new Class(status, reason, method, path);
+}
+
+/**
+ * The engine could not be reached: no socket, connection refused, permission denied, TLS or SSH
+ * failure, or the connection dropped mid-request. `address` names where berth tried to connect.
+ */
+export class DockerConnectionError extends DockerError {
+  override name = "DockerConnectionError";
+  /** System error code when known: ENOENT, ECONNREFUSED, EACCES, ECONNRESET, ... */
+  readonly code: string | undefined;
+  /** Where berth tried to connect, e.g. `unix:///var/run/docker.sock`. */
+  readonly address: string;
+
+  constructor(address: string, code: string | undefined, detail: string, options?: { cause?: unknown }) {
+    super(`${describeConnectionFailure(address, code, detail)}`, options);
+    this.code = code;
+    this.address = address;
+  }
+}
+
+const POINT_ELSEWHERE =
+  "Set DOCKER_HOST (e.g. unix:///path/to/docker.sock or tcp://host:2375) or pass { host } to point berth at another engine.";
+
+function describeConnectionFailure(address: string, code: string | undefined, detail: string): string {
+  switch (code) {
+    case "ENOENT":
+      return `Cannot connect to the Docker engine at ${address}: the socket does not exist. Is the engine running? ${POINT_ELSEWHERE}`;
+    case "ECONNREFUSED":
+      return `Cannot connect to the Docker engine at ${address}: connection refused. Is the engine running? ${POINT_ELSEWHERE}`;
+    case "EACCES":
+    case "EPERM":
+      return `Cannot connect to the Docker engine at ${address}: permission denied. Run as a user in the docker group or root, or ${POINT_ELSEWHERE.charAt(0).toLowerCase()}${POINT_ELSEWHERE.slice(1)}`;
+    default:
+      return `Connection to the Docker engine at ${address} failed${code ? ` (${code})` : ""}: ${detail}`;
+  }
+}
+
+/** The timeout for connecting and receiving response headers elapsed. */
+export class DockerTimeoutError extends DockerError {
+  override name = "DockerTimeoutError";
+  readonly timeout: number;
+  constructor(method: string, path: string, timeout: number) {
+    super(`${method} ${path} timed out after ${timeout} ms waiting for the engine to answer`);
+    this.timeout = timeout;
+  }
+}
+
+/** The caller aborted the request or stream through its AbortSignal. */
+export class DockerAbortError extends DockerError {
+  override name = "DockerAbortError";
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`${what} was aborted`, options);
+  }
+}
+
+/**
+ * A stream carried an error: a daemon error frame in a multiplexed stream, an in-band
+ * `{"error": ...}` in a progress stream (failed pull, build, push), or malformed bytes.
+ */
+export class DockerStreamError extends DockerError {
+  override name = "DockerStreamError";
+  /** `errorDetail` of a progress stream, when the engine sent one. */
+  readonly detail: { code?: number; message?: string } | undefined;
+  constructor(message: string, detail?: { code?: number; message?: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.detail = detail;
+  }
+}
+
+/** The engine's API version is too old for berth, or for the operation or parameter requested. */
+export class DockerVersionError extends DockerError {
+  override name = "DockerVersionError";
+  /** The version the operation needs. */
+  readonly required: string;
+  /** The version in use with this engine. */
+  readonly actual: string;
+  constructor(message: string, required: string, actual: string) {
+    super(message);
+    this.required = required;
+    this.actual = actual;
+  }
+}
+
+/** The current runtime or connection cannot do this (e.g. exec stdin from a browser). */
+export class DockerUnsupportedError extends DockerError {
+  override name = "DockerUnsupportedError";
+}
+
+/** A configuration value (environment variable, config file, option) is malformed. */
+export class DockerConfigError extends DockerError {
+  override name = "DockerConfigError";
+}
+
+/** The container exited with a non-zero code in `containers.run()`. */
+export class ContainerExitError extends DockerError {
+  override name = "ContainerExitError";
+  readonly exitCode: number;
+  readonly stderr: string;
+  readonly containerId: string;
+  constructor(containerId: string, exitCode: number, stderr: string) {
+    super(`Container ${containerId.slice(0, 12)} exited with code ${exitCode}${stderr ? `: ${stderr.trim().slice(-2000)}` : ""}`);
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.containerId = containerId;
+  }
+}
+
+/** True when `err` is a 404 from the engine. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof DockerHttpError && err.status === 404;
+}
+/** True when `err` is a 409 from the engine. */
+export function isConflict(err: unknown): boolean {
+  return err instanceof DockerHttpError && err.status === 409;
+}

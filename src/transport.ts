@@ -1,0 +1,62 @@
+// The seam between the core and a runtime. An adapter implements Transport and knows sockets and
+// nothing of Docker; the core knows Docker and nothing of sockets.
+//
+// The contract is deliberately smaller than fetch's Request/Response: building a WHATWG Request per
+// call costs measurable time on Node, and the core needs only these fields. A fetch Response
+// satisfies TransportResponse as it is, so fetch-based adapters just return it.
+
+/** What the core sends. */
+export interface TransportRequest {
+  method: string;
+  /** Path and query, starting with `/` (e.g. `/v1.41/containers/json?all=1`). Already encoded. */
+  path: string;
+  headers: Record<string, string>;
+  body?: RequestBody | null;
+  /** Aborts connecting, waiting for headers, and reading the body. */
+  signal?: AbortSignal;
+}
+
+export type RequestBody = Uint8Array | string | ReadableStream<Uint8Array> | Blob;
+
+/** What the adapter answers with. A fetch `Response` fits. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  /** The body as a stream; null when there is none. Never buffered whole by the adapter. */
+  readonly body: ReadableStream<Uint8Array> | null;
+  /** Reads the whole body as UTF-8 text. */
+  text(): Promise<string>;
+}
+
+/** A raw byte duplex, used for the HTTP/1.1 upgrade of attach and exec. */
+export interface Duplex {
+  readable: ReadableStream<Uint8Array>;
+  /** Closing the writable half-closes the connection: the peer sees EOF, reading goes on. */
+  writable: WritableStream<Uint8Array>;
+  /** Closes both directions and releases the connection. */
+  close(): void;
+}
+
+export interface Transport {
+  /** Where this transport connects, for messages: `unix:///var/run/docker.sock`, `https://host:2376`. */
+  readonly address: string;
+  request(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Opens a fresh raw connection to the engine (no request sent yet). Absent where the runtime
+   * cannot open raw sockets (browsers); the core then uses `webSocket` for attach, if present.
+   */
+  connect?(signal?: AbortSignal): Promise<Duplex>;
+  /** Opens a WebSocket to a path on the engine (browsers): used for attach. */
+  webSocket?(path: string): WebSocketLike;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}
+
+/** The subset of the WHATWG WebSocket the core uses. */
+export interface WebSocketLike {
+  binaryType: string;
+  readyState: number;
+  send(data: Uint8Array | string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+const alias = { berth: fileURLToPath(new URL("./adapters/node.ts", import.meta.url)) };
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 20_000 },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "engine",
+          include: ["test/engine/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          globalSetup: ["test/engine/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
