@@ -1,0 +1,51 @@
+// Small byte helpers shared by the stream decoders. Kept free of runtime-specific types so every
+// runtime (and Deno loading the .ts sources) can use them.
+
+/** One encoder for the whole library: TextEncoder is stateless. */
+export const utf8Encoder: TextEncoder = new TextEncoder();
+
+/** A non-streaming, non-fatal decoder: invalid bytes become U+FFFD rather than throwing. */
+export const utf8Decoder: TextDecoder = new TextDecoder();
+
+export function encodeUtf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+export function decodeUtf8(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+/** Joins byte arrays into one fresh array; returns the only piece itself when there is just one. */
+export function concatBytes(pieces: readonly Uint8Array[], totalLength?: number): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  let total = totalLength;
+  if (total === undefined) {
+    total = 0;
+    for (const piece of pieces) total += piece.length;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
+}
+
+/** Reads a whole byte stream into one array. Meant for small bodies (tests, archives of a few files). */
+export async function collectBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pieces.push(value);
+      total += value.length;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return pieces.length === 0 ? new Uint8Array(0) : concatBytes(pieces, total);
+}

@@ -1,0 +1,290 @@
+// Docker's multiplexed stream (attach, exec and logs of a container without a TTY).
+//
+// Each frame is an 8-byte header `[streamType, 0, 0, 0, uint32 big-endian length]` followed by
+// `length` payload bytes. Stream type 0 is the stdin echo (delivered as stdout), 1 stdout,
+// 2 stderr and 3 an error written by the daemon itself.
+//
+// The decoder is written for throughput because it sits under every log line and exec byte:
+// - payload bytes are never buffered across chunks: the part of a frame present in a chunk is
+//   emitted at once, so a 1 GiB frame costs no more memory than the chunks carrying it, and a
+//   frame longer than a chunk comes out as several Frames of the same stream;
+// - a payload piece of at least COALESCE_BELOW bytes is emitted as a subarray view of the input
+//   (no copy); consecutive smaller pieces of the same stream within one input chunk are copied
+//   together into one Frame, so ten thousand 10-byte frames cost one enqueue instead of ten
+//   thousand. Order across stdout/stderr is always preserved;
+// - one plain loop walks the chunk: no recursion, no per-frame allocation besides output.
+//
+// Frame boundaries carry no meaning in Docker (they are whatever sizes the process happened to
+// write), which is why splitting and coalescing them is safe.
+
+import { DockerStreamError } from "../errors.ts";
+import { decodeUtf8, concatBytes } from "./bytes.ts";
+
+export type StreamName = "stdout" | "stderr";
+
+export interface Frame {
+  stream: StreamName;
+  data: Uint8Array;
+}
+
+export interface DemuxOptions {
+  /**
+   * Largest frame length a header may declare, in bytes. Payloads are streamed, never held whole,
+   * so this only guards against nonsense headers (for example a raw TTY stream decoded as
+   * multiplexed). Default 2 GiB (2^31); the format's own ceiling is 2^32 - 1.
+   */
+  maxFrameSize?: number;
+}
+
+export const DEFAULT_MAX_FRAME_SIZE = 2 ** 31;
+
+/** Payload pieces shorter than this are copied together; longer ones are emitted as views. */
+const COALESCE_BELOW = 4096;
+/** Pieces shorter than this are copied byte by byte: cheaper than a subarray + set for tiny runs. */
+const BYTE_LOOP_BELOW = 48;
+/** How much of a daemon error frame is kept for the message. */
+const MAX_ERROR_TEXT = 64 * 1024;
+
+const STREAM_NAMES: readonly StreamName[] = ["stdout", "stderr"];
+/** Internal stream codes: 0 stdout, 1 stderr, 2 daemon error. Indexed by the header's type byte. */
+const STDOUT = 0;
+const STDERR = 1;
+const SYSTEM_ERROR = 2;
+
+/**
+ * The decoder behind demuxStream, usable directly in tight loops: feed it chunks with `push`, and
+ * call `end` when the input is over so that a truncated stream is reported. After it throws, it
+ * keeps throwing the same error.
+ */
+export class FrameDecoder {
+  private readonly maxFrameSize: number;
+  /** Header bytes carried over from a chunk that ended inside a header. */
+  private readonly header = new Uint8Array(8);
+  private headerLength = 0;
+  /** Payload bytes still expected for the current frame; 0 means a header comes next. */
+  private remaining = 0;
+  private current = STDOUT;
+  /** Payload of a daemon error frame, gathered up to MAX_ERROR_TEXT bytes. */
+  private errorPieces: Uint8Array[] = [];
+  private errorLength = 0;
+  private failure: DockerStreamError | null = null;
+
+  // Coalescing run within the current chunk: [start, end) pairs of payload pieces of one stream.
+  private runStream = -1;
+  private runPieces = new Int32Array(128);
+  private runCount = 0;
+  private runBytes = 0;
+
+  constructor(options: DemuxOptions = {}) {
+    const max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    if (!(max >= 0)) throw new RangeError(`maxFrameSize must be a non-negative number, got ${max}`);
+    this.maxFrameSize = max;
+  }
+
+  push(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
+    if (this.failure) throw this.failure;
+    const length = chunk.length;
+    let pos = 0;
+    // Hot state in locals; written back before leaving (including by throwing).
+    let remaining = this.remaining;
+    let current = this.current;
+
+    try {
+      while (pos < length) {
+        if (remaining === 0) {
+          let typeByte: number, zeros: number, size: number;
+          let headerBytes: Uint8Array;
+          if (this.headerLength === 0 && length - pos >= 8) {
+            headerBytes = chunk;
+            typeByte = chunk[pos];
+            zeros = chunk[pos + 1] | chunk[pos + 2] | chunk[pos + 3];
+            size = chunk[pos + 4] * 0x1000000 + ((chunk[pos + 5] << 16) | (chunk[pos + 6] << 8) | chunk[pos + 7]);
+            pos += 8;
+          } else {
+            const header = this.header;
+            let filled = this.headerLength;
+            while (filled < 8 && pos < length) header[filled++] = chunk[pos++];
+            if (filled < 8) {
+              this.headerLength = filled;
+              break;
+            }
+            this.headerLength = 0;
+            headerBytes = header;
+            typeByte = header[0];
+            zeros = header[1] | header[2] | header[3];
+            size = header[4] * 0x1000000 + ((header[5] << 16) | (header[6] << 8) | header[7]);
+          }
+          if (typeByte > 3 || zeros !== 0) {
+            this.flushRun(chunk, emit);
+            throw this.fail(
+              `malformed multiplexed stream: frame header ${hex(headerBytes === chunk ? chunk.subarray(pos - 8, pos) : headerBytes)} ` +
+                `has stream type ${typeByte}${zeros !== 0 ? " and non-zero padding" : ""} (is this a TTY stream?)`,
+            );
+          }
+          if (size > this.maxFrameSize) {
+            this.flushRun(chunk, emit);
+            throw this.fail(
+              `malformed multiplexed stream: frame declares ${size} bytes, more than the ${this.maxFrameSize}-byte limit`,
+            );
+          }
+          current = typeByte === 3 ? SYSTEM_ERROR : typeByte === 2 ? STDERR : STDOUT;
+          remaining = size;
+          if (current === SYSTEM_ERROR && size === 0) {
+            this.flushRun(chunk, emit);
+            throw this.fail("the Docker engine reported a stream error without a message");
+          }
+          continue;
+        }
+
+        const available = length - pos;
+        const take = remaining < available ? remaining : available;
+        if (current === SYSTEM_ERROR) {
+          if (this.errorLength < MAX_ERROR_TEXT) {
+            const keep = Math.min(take, MAX_ERROR_TEXT - this.errorLength);
+            // Copied: the chunk may be reused by the source once push returns.
+            this.errorPieces.push(chunk.slice(pos, pos + keep));
+            this.errorLength += keep;
+          }
+          pos += take;
+          remaining -= take;
+          if (remaining === 0) {
+            this.flushRun(chunk, emit);
+            const text = decodeUtf8(concatBytes(this.errorPieces, this.errorLength)).trim();
+            throw this.fail(text || "the Docker engine reported a stream error without a message");
+          }
+          continue;
+        }
+
+        if (take >= COALESCE_BELOW) {
+          // Large piece: hand out a view, after whatever small pieces precede it.
+          if (this.runCount !== 0) this.flushRun(chunk, emit);
+          emit(STREAM_NAMES[current], chunk.subarray(pos, pos + take));
+        } else {
+          if (this.runStream !== current && this.runCount !== 0) this.flushRun(chunk, emit);
+          this.runStream = current;
+          let pieces = this.runPieces;
+          const at = this.runCount * 2;
+          if (at === pieces.length) {
+            const grown = new Int32Array(pieces.length * 2);
+            grown.set(pieces);
+            this.runPieces = pieces = grown;
+          }
+          pieces[at] = pos;
+          pieces[at + 1] = pos + take;
+          this.runCount++;
+          this.runBytes += take;
+        }
+        pos += take;
+        remaining -= take;
+      }
+      this.flushRun(chunk, emit);
+    } finally {
+      this.remaining = remaining;
+      this.current = current;
+      // A run must never outlive its chunk: its offsets point into it.
+      this.runCount = 0;
+      this.runBytes = 0;
+      this.runStream = -1;
+    }
+  }
+
+  /** Declares the input complete. Throws when it stopped inside a frame. */
+  end(): void {
+    if (this.failure) throw this.failure;
+    if (this.headerLength !== 0 || this.remaining !== 0) {
+      const where =
+        this.headerLength !== 0
+          ? `after ${this.headerLength} of 8 header bytes`
+          : `with ${this.remaining} payload bytes of the last frame missing`;
+      throw this.fail(`malformed multiplexed stream: stream ended inside a frame (${where})`);
+    }
+  }
+
+  private fail(message: string): DockerStreamError {
+    this.failure = new DockerStreamError(message);
+    return this.failure;
+  }
+
+  private flushRun(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
+    const count = this.runCount;
+    if (count === 0) return;
+    const pieces = this.runPieces;
+    const stream = STREAM_NAMES[this.runStream];
+    this.runCount = 0;
+    this.runStream = -1;
+    if (count === 1) {
+      this.runBytes = 0;
+      emit(stream, chunk.subarray(pieces[0], pieces[1]));
+      return;
+    }
+    const out = new Uint8Array(this.runBytes);
+    this.runBytes = 0;
+    let o = 0;
+    for (let i = 0, n = count * 2; i < n; i += 2) {
+      const start = pieces[i];
+      const end = pieces[i + 1];
+      if (end - start < BYTE_LOOP_BELOW) {
+        for (let j = start; j < end; j++) out[o++] = chunk[j];
+      } else {
+        out.set(chunk.subarray(start, end), o);
+        o += end - start;
+      }
+    }
+    emit(stream, out);
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+/**
+ * Splits a multiplexed byte stream into stdout/stderr frames. A daemon error frame, malformed
+ * bytes, or input ending inside a frame error the stream with DockerStreamError. When the stream
+ * errors, frames still queued for the reader are dropped, as WHATWG streams do on error.
+ */
+export function demuxStream(options?: DemuxOptions): TransformStream<Uint8Array, Frame> {
+  const decoder = new FrameDecoder(options);
+  let emit: (stream: StreamName, data: Uint8Array) => void;
+  return new TransformStream<Uint8Array, Frame>({
+    start(controller) {
+      emit = (stream, data) => controller.enqueue({ stream, data });
+    },
+    transform(chunk) {
+      decoder.push(chunk, emit);
+    },
+    flush() {
+      decoder.end();
+    },
+  });
+}
+
+/** For TTY streams, which carry no framing: every chunk becomes a Frame of one stream. */
+export function rawStream(stream: StreamName = "stdout"): TransformStream<Uint8Array, Frame> {
+  return new TransformStream<Uint8Array, Frame>({
+    transform(chunk, controller) {
+      if (chunk.length !== 0) controller.enqueue({ stream, data: chunk });
+    },
+  });
+}
+
+const MULTIPLEXED = "application/vnd.docker.multiplexed-stream";
+const RAW = "application/vnd.docker.raw-stream";
+
+/**
+ * Whether a response body of attach, exec or logs is multiplexed.
+ *
+ * - `application/vnd.docker.multiplexed-stream` is always trusted: only multiplexed bodies get it.
+ * - Otherwise, when the caller knows whether the container or exec has a TTY, that decides:
+ *   engines on API 1.41 label multiplexed bodies `raw-stream` (or send no content type), so the
+ *   header alone would be wrong there.
+ * - With TTY unknown: `raw-stream` is taken at its word (the meaning it has from API 1.42 on), and
+ *   anything else, including no content type, is assumed multiplexed, the default for containers.
+ */
+export function isMultiplexed(contentType: string | null, tty: boolean | undefined): boolean {
+  const type = contentType ? contentType.split(";", 1)[0].trim().toLowerCase() : "";
+  if (type === MULTIPLEXED) return true;
+  if (tty !== undefined) return !tty;
+  if (type === RAW) return false;
+  return true;
+}
