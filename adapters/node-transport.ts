@@ -1,0 +1,283 @@
+// The Node transport: node:http(s) over a unix socket or TCP with a bounded keep-alive pool, and
+// node:net/node:tls for the raw duplex of attach and exec. Bodies stream in both directions.
+
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+import { DockerConnectionError } from "../src/errors.ts";
+import type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
+
+export interface NodeTlsOptions {
+  /** CA certificate(s) the engine's certificate must chain to (PEM). */
+  ca?: string | Uint8Array;
+  /** Client certificate and key (PEM) for engines started with --tlsverify. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  /** Name to verify in the engine's certificate, when it differs from the host. */
+  servername?: string;
+}
+
+export type NodeEndpoint =
+  | { socketPath: string }
+  | { protocol: "http" | "https"; hostname: string; port: number; tls?: NodeTlsOptions };
+
+export interface NodeTransportOptions {
+  /** Most simultaneous connections; further requests queue. Default 64. */
+  maxSockets?: number;
+  /** A function that opens the raw connection instead (ssh dial-stdio, tests). */
+  createConnection?: () => net.Socket;
+  /** Address shown in messages. */
+  address?: string;
+}
+
+export class NodeTransport implements Transport {
+  readonly address: string;
+  readonly #endpoint: NodeEndpoint;
+  readonly #agent: http.Agent;
+  readonly #module: typeof http | typeof https;
+  readonly #createConnection: (() => net.Socket) | undefined;
+
+  constructor(endpoint: NodeEndpoint, options: NodeTransportOptions = {}) {
+    this.#endpoint = endpoint;
+    this.#createConnection = options.createConnection;
+    this.address = options.address ?? ("socketPath" in endpoint
+      ? `unix://${endpoint.socketPath}`
+      : `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}`);
+    const https_ = "protocol" in endpoint && endpoint.protocol === "https";
+    this.#module = https_ ? https : http;
+    const agentOptions: https.AgentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 64,
+      // LIFO reuses the warmest socket and lets idle ones time out.
+      scheduling: "lifo",
+    };
+    if (https_ && "tls" in endpoint && endpoint.tls) Object.assign(agentOptions, tlsOptions(endpoint.tls));
+    this.#agent = https_ ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  }
+
+  request(req: TransportRequest): Promise<TransportResponse> {
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const options: http.RequestOptions = {
+        agent: this.#agent,
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        signal: req.signal,
+      };
+      if ("socketPath" in this.#endpoint) {
+        options.socketPath = this.#endpoint.socketPath;
+        options.headers = { host: "docker", ...req.headers };
+      } else {
+        options.hostname = this.#endpoint.hostname;
+        options.port = this.#endpoint.port;
+      }
+      if (this.#createConnection) {
+        const create = this.#createConnection;
+        options.createConnection = () => create();
+      }
+      const outgoing = this.#module.request(options, (res) => resolve(new NodeResponse(res, this.address)));
+      outgoing.on("error", (err) => reject(this.#connectionError(err)));
+      writeBody(outgoing, req.body).catch((err) => outgoing.destroy(err));
+    });
+  }
+
+  connect(signal?: AbortSignal): Promise<Duplex> {
+    return new Promise<Duplex>((resolve, reject) => {
+      let socket: net.Socket;
+      const endpoint = this.#endpoint;
+      if (this.#createConnection) {
+        socket = this.#createConnection();
+      } else if ("socketPath" in endpoint) {
+        socket = net.connect({ path: endpoint.socketPath, allowHalfOpen: true });
+      } else if (endpoint.protocol === "https") {
+        // allowHalfOpen is honoured by TLSSocket (a net.Socket) though its options type omits it.
+        socket = tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}), allowHalfOpen: true } as tls.ConnectionOptions);
+      } else {
+        socket = net.connect({ host: endpoint.hostname, port: endpoint.port, allowHalfOpen: true });
+      }
+      const onAbort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const ready = socket instanceof tls.TLSSocket ? "secureConnect" : "connect";
+      const alreadyConnected = this.#createConnection !== undefined;
+      const done = () => {
+        signal?.removeEventListener("abort", onAbort);
+        socket.off("error", failed);
+        socket.setNoDelay(true);
+        resolve(socketDuplex(socket, this.address));
+      };
+      const failed = (err: Error) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(this.#connectionError(err));
+      };
+      socket.once("error", failed);
+      if (alreadyConnected) queueMicrotask(done);
+      else socket.once(ready, done);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#agent.destroy();
+  }
+
+  #connectionError(err: Error & { code?: string }): Error {
+    if (err.name === "AbortError") return err; // the core turns this into a timeout or abort error
+    return new DockerConnectionError(this.address, err.code, err.message, { cause: err });
+  }
+}
+
+function tlsOptions(t: NodeTlsOptions): tls.ConnectionOptions {
+  const out: tls.ConnectionOptions = { rejectUnauthorized: true };
+  if (t.ca) out.ca = toPem(t.ca);
+  if (t.cert) out.cert = toPem(t.cert);
+  if (t.key) out.key = toPem(t.key);
+  if (t.servername) out.servername = t.servername;
+  return out;
+}
+
+function toPem(v: string | Uint8Array): string | Buffer {
+  return typeof v === "string" ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+async function writeBody(out: http.ClientRequest, body: RequestBody | null | undefined): Promise<void> {
+  if (body === undefined || body === null) return void out.end();
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    out.setHeader("content-length", typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+    return void out.end(body);
+  }
+  if (typeof Blob !== "undefined" && body instanceof Blob) {
+    out.setHeader("content-length", body.size);
+    body = body.stream() as ReadableStream<Uint8Array>;
+  }
+  // A stream: chunked upload, honouring the socket's backpressure.
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  const abort = () => reader.cancel().catch(() => {});
+  out.once("close", abort);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (out.destroyed) return;
+      if (!out.write(value)) await new Promise<void>((r) => { out.once("drain", r); out.once("close", r); });
+    }
+    out.end();
+  } finally {
+    out.off("close", abort);
+  }
+}
+
+/** A fetch-like view of an IncomingMessage; the body stream is made only when asked for. */
+class NodeResponse implements TransportResponse {
+  readonly status: number;
+  readonly #res: http.IncomingMessage;
+  readonly #address: string;
+  #body: ReadableStream<Uint8Array> | null | undefined;
+  readonly headers: { get(name: string): string | null };
+
+  constructor(res: http.IncomingMessage, address: string) {
+    this.#res = res;
+    this.#address = address;
+    this.status = res.statusCode ?? 0;
+    const raw = res.headers;
+    this.headers = {
+      get(name: string): string | null {
+        const v = raw[name.toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+      },
+    };
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#body === undefined) this.#body = readableFromNode(this.#res, this.#address);
+    return this.#body;
+  }
+
+  text(): Promise<string> {
+    if (this.#body !== undefined) return new Response(this.#body).text();
+    this.#body = null;
+    const res = this.#res;
+    return new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+      res.once("error", (err) => reject(prematureClose(err, this.#address)));
+      res.once("close", () => { if (!res.complete) reject(prematureClose(undefined, this.#address)); });
+    });
+  }
+}
+
+function prematureClose(err: (Error & { code?: string }) | undefined, address: string): Error {
+  if (err?.name === "AbortError") return err;
+  return new DockerConnectionError(address, err?.code ?? "ECONNRESET", "the connection closed before the response ended", { cause: err });
+}
+
+/**
+ * A pull-based ReadableStream over a Node readable: data flows while the consumer keeps up and the
+ * socket is paused when the queue is full, so a slow consumer bounds memory. Cancelling destroys the
+ * source and releases its socket.
+ */
+function readableFromNode(source: NodeJS.ReadableStream & { destroy(err?: Error): void; complete?: boolean; readableEnded?: boolean }, address: string): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        source.on("data", (chunk: Buffer) => {
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 1) <= 0) source.pause();
+        });
+        source.once("end", () => {
+          if (finished) return;
+          finished = true;
+          controller.close();
+        });
+        source.once("error", (err: Error) => {
+          if (finished) return;
+          finished = true;
+          controller.error(prematureClose(err, address));
+        });
+        source.once("close", () => {
+          if (finished) return;
+          // Closed without 'end': the engine died or the connection dropped mid-stream.
+          finished = true;
+          controller.error(prematureClose(undefined, address));
+        });
+      },
+      pull() {
+        source.resume();
+      },
+      cancel() {
+        finished = true;
+        source.destroy();
+      },
+    },
+    { highWaterMark: 16 },
+  );
+}
+
+function socketDuplex(socket: net.Socket, address: string): Duplex {
+  const readable = readableFromNode(socket, address);
+  const writable = new WritableStream<Uint8Array>({
+    write(chunk) {
+      if (socket.destroyed) throw new DockerConnectionError(address, "EPIPE", "the connection is closed");
+      if (socket.write(chunk)) return;
+      return new Promise<void>((resolve) => {
+        socket.once("drain", resolve);
+        socket.once("close", resolve);
+      });
+    },
+    close() {
+      // Half-close: the engine sees EOF on stdin, the read side stays open.
+      return new Promise<void>((resolve) => socket.end(resolve));
+    },
+    abort() {
+      socket.destroy();
+    },
+  });
+  return {
+    readable,
+    writable,
+    close() {
+      socket.destroy();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test run: ensure what the tests need (dependencies, the local engine and test image),
+# then run every suite. `npm test` calls this; so does .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Dev dependencies: a fresh clone has none.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# The engine: a DOCKER_HOST set by the caller is used as it is; otherwise the local one is
+# installed and started when missing (root on Debian), or the run stops saying why.
+if [ -z "${DOCKER_HOST:-}" ]; then
+  bash scripts/engine.sh
+fi
+
+npx tsc --noEmit -p .
+npx vitest run "$@"

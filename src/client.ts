@@ -1,0 +1,251 @@
+// The request engine every resource method goes through: version negotiation, request building,
+// timeouts and aborts, and turning failures into the DockerError family.
+
+import {
+  DockerAbortError,
+  DockerConnectionError,
+  DockerError,
+  DockerTimeoutError,
+  DockerVersionError,
+  httpError,
+} from "./errors.ts";
+import { operationMinVersion, queryParamMinVersion } from "./generated/versions.ts";
+import { fillPath, serializeQuery } from "./request.ts";
+import type { RequestBody, Transport, TransportResponse } from "./transport.ts";
+import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Aborts the call, and the stream it returns. */
+  signal?: AbortSignal;
+  /** Milliseconds for connecting and receiving response headers; never limits a stream's life. */
+  timeout?: number;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+}
+
+/** One request, as resource methods describe it. */
+export interface Call extends CallOptions {
+  method: string;
+  /** Spec path template, e.g. `/containers/{id}/json`. */
+  path: string;
+  params?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+  /** A plain object or array is sent as JSON; bytes, strings, streams and Blobs as they are. */
+  body?: unknown;
+  /** Content-Type for a non-JSON body (e.g. `application/x-tar`). */
+  contentType?: string;
+  /** Skip the version prefix (`/_ping` during negotiation). */
+  unversioned?: boolean;
+}
+
+export interface ClientOptions {
+  transport: Transport;
+  /** Pins the API version (e.g. "1.41") and skips negotiation. */
+  version?: string;
+  /** Default timeout in ms for connecting and response headers. Default 60 s; 0 disables. */
+  timeout?: number;
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+}
+
+const DEFAULT_TIMEOUT = 60_000;
+
+export class Client {
+  readonly transport: Transport;
+  readonly timeout: number;
+  #headers: Record<string, string>;
+  #version: string | undefined;
+  #negotiating: Promise<string> | undefined;
+
+  constructor(options: ClientOptions) {
+    this.transport = options.transport;
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.#headers = { ...options.headers };
+    if (options.version !== undefined) {
+      const v = options.version.replace(/^v/, "");
+      if (!isValidVersion(v)) throw new DockerError(`Invalid API version "${options.version}": expected a version like "1.41"`);
+      this.#version = v;
+    }
+  }
+
+  /** The API version in use, negotiating it on first use (once, even under concurrent calls). */
+  apiVersion(): Promise<string> {
+    if (this.#version !== undefined) return Promise.resolve(this.#version);
+    this.#negotiating ??= this.#negotiate().then(
+      (v) => (this.#version = v),
+      (err) => {
+        this.#negotiating = undefined; // a failed negotiation is retried by the next call
+        throw err;
+      },
+    );
+    return this.#negotiating;
+  }
+
+  /** The negotiated or pinned version, if known yet. */
+  get version(): string | undefined {
+    return this.#version;
+  }
+
+  async #negotiate(): Promise<string> {
+    const ping = await this.send({ method: "GET", path: "/_ping", unversioned: true });
+    let engine = ping.headers.get("api-version");
+    await discard(ping);
+    if (!engine) {
+      // Browsers cannot read Api-Version (the engine's CORS reply does not expose it).
+      const info = (await this.json<{ ApiVersion?: string }>({ method: "GET", path: "/version", unversioned: true }));
+      engine = info?.ApiVersion ?? null;
+    }
+    if (!engine || !isValidVersion(engine)) return MIN_API_VERSION;
+    if (compareVersions(engine, MIN_API_VERSION) < 0) {
+      throw new DockerVersionError(
+        `The engine at ${this.transport.address} speaks API ${engine}; berth needs at least ${MIN_API_VERSION}. Upgrade the engine.`,
+        MIN_API_VERSION,
+        engine,
+      );
+    }
+    return compareVersions(engine, MAX_API_VERSION) < 0 ? engine : MAX_API_VERSION;
+  }
+
+  /** Sends a call; resolves with the response once headers arrive, throws DockerHttpError on >= 400. */
+  async send(call: Call): Promise<TransportResponse> {
+    const path = fillPath(call.path, call.params);
+    let prefix = "";
+    if (!call.unversioned) {
+      const version = this.#version ?? (await this.apiVersion());
+      prefix = `/v${version}`;
+      this.#checkVersion(call, version);
+    }
+    const headers: Record<string, string> = { ...this.#headers, ...call.headers };
+    let body: RequestBody | undefined;
+    if (call.body !== undefined && call.body !== null) {
+      if (isRawBody(call.body)) {
+        body = call.body;
+        headers["content-type"] ??= call.contentType ?? "application/octet-stream";
+      } else {
+        body = JSON.stringify(call.body);
+        headers["content-type"] = "application/json";
+      }
+    }
+
+    const timeout = call.timeout ?? this.timeout;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = timeout > 0 ? setTimeout(() => { timedOut = true; controller.abort(); }, timeout) : undefined;
+    const userSignal = call.signal;
+    const onAbort = () => controller.abort(userSignal!.reason);
+    if (userSignal) {
+      if (userSignal.aborted) {
+        clearTimeout(timer);
+        throw new DockerAbortError(`${call.method} ${path}`, { cause: userSignal.reason });
+      }
+      userSignal.addEventListener("abort", onAbort, { once: true });
+    }
+
+    let response: TransportResponse;
+    try {
+      response = await this.transport.request({
+        method: call.method,
+        path: prefix + path + serializeQuery(call.query),
+        headers,
+        body,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      userSignal?.removeEventListener("abort", onAbort);
+      if (timedOut) throw new DockerTimeoutError(call.method, path, timeout);
+      if (userSignal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: userSignal.reason });
+      if (err instanceof DockerError) throw err;
+      throw new DockerConnectionError(this.transport.address, (err as { code?: string })?.code, String((err as Error)?.message ?? err), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    // The user's signal keeps governing the body; it is released once the body is done. For
+    // simplicity the listener stays until then (AbortSignal listeners are cheap and once-only).
+
+    if (response.status >= 300 && response.status !== 304 || response.status === 0) {
+      userSignal?.removeEventListener("abort", onAbort);
+      if (response.status < 400) {
+        // (status 0 is how a browser's fetch reports a redirect it was told not to follow)
+        // The engine redirects only paths it normalised (a name containing `..` or `//`): the
+        // name does not denote an object, and following would reach another endpoint.
+        await discard(response);
+        throw httpError(404, `no such object: the engine redirected ${path} to ${response.headers.get("location") ?? "another path"}`, call.method, path);
+      }
+      throw httpError(response.status, await errorMessage(response), call.method, path);
+    }
+    return response;
+  }
+
+  /** Sends a call and parses a JSON answer (undefined for an empty body). */
+  async json<T>(call: Call): Promise<T> {
+    const response = await this.send(call);
+    const text = await response.text();
+    if (text === "") return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new DockerError(`${call.method} ${call.path}: the engine answered with invalid JSON: ${text.slice(0, 200)}`, { cause: err });
+    }
+  }
+
+  /** Sends a call and ignores the answer's body. */
+  async void(call: Call): Promise<void> {
+    await discard(await this.send(call));
+  }
+
+  #checkVersion(call: Call, version: string): void {
+    const key = `${call.method} ${call.path}`;
+    const needed = operationMinVersion[key];
+    if (needed !== undefined && compareVersions(version, needed) < 0) {
+      throw new DockerVersionError(
+        `${key} needs API ${needed} or newer; the engine at ${this.transport.address} speaks ${version}`,
+        needed,
+        version,
+      );
+    }
+    const params = queryParamMinVersion[key];
+    if (params && call.query) {
+      for (const name in params) {
+        if (call.query[name] !== undefined && compareVersions(version, params[name]!) < 0) {
+          throw new DockerVersionError(
+            `The "${name}" parameter of ${key} needs API ${params[name]} or newer; the engine at ${this.transport.address} speaks ${version}`,
+            params[name]!,
+            version,
+          );
+        }
+      }
+    }
+  }
+}
+
+function isRawBody(body: unknown): body is RequestBody {
+  return (
+    typeof body === "string" ||
+    body instanceof Uint8Array ||
+    body instanceof ReadableStream ||
+    (typeof Blob !== "undefined" && body instanceof Blob)
+  );
+}
+
+/** Reads a (small) body to its end, so the connection goes back to the pool instead of closing. */
+export async function discard(response: TransportResponse): Promise<void> {
+  await response.text().catch(() => {});
+}
+
+/** The daemon's `message` from an error body, or the body text, or the status. */
+async function errorMessage(response: TransportResponse): Promise<string> {
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    // The body could not be read; the status alone must do.
+  }
+  try {
+    const parsed = JSON.parse(text) as { message?: string };
+    if (parsed && typeof parsed.message === "string") return parsed.message;
+  } catch {
+    // Not JSON: older engines and proxies answer in plain text.
+  }
+  return text.trim() || `HTTP ${response.status}`;
+}

@@ -1,0 +1,104 @@
+// The public entry: `new Docker({ transport })` in the core; adapters add `fromEnv()` and friends.
+
+import { Client, type CallOptions, type ClientOptions } from "./client.ts";
+import type {
+  Operations,
+  OperationKey,
+  SystemDataUsageResponse,
+  SystemInfo,
+  SystemVersion,
+} from "./generated/types.ts";
+import { ContainerCollection } from "./resources/containers.ts";
+import { ImageCollection } from "./resources/images.ts";
+import type { TransportResponse } from "./transport.ts";
+
+export type DockerOptions = ClientOptions;
+
+type Empty<T> = [keyof T] extends [never] ? true : false;
+
+/** Parameters of a raw typed call; `path`/`query`/`body` are typed from the spec. */
+export type RequestParams<K extends OperationKey> = CallOptions &
+  (Empty<Operations[K]["path"]> extends true ? { path?: undefined } : { path: Operations[K]["path"] }) & {
+    query?: Operations[K]["query"];
+    body?: Operations[K]["body"];
+  };
+
+type ParamsArg<K extends OperationKey> = Empty<Operations[K]["path"]> extends true
+  ? [params?: RequestParams<K>]
+  : [params: RequestParams<K>];
+
+export class Docker {
+  /** @internal The request engine shared by every resource. */
+  readonly client: Client;
+  readonly containers: ContainerCollection;
+  readonly images: ImageCollection;
+
+  constructor(options: DockerOptions) {
+    this.client = new Client(options);
+    this.containers = new ContainerCollection(this.client);
+    this.images = new ImageCollection(this.client);
+  }
+
+  /** Where this client connects, e.g. `unix:///var/run/docker.sock`. */
+  get address(): string {
+    return this.client.transport.address;
+  }
+
+  /** The API version in use (negotiated with the engine on first use, or pinned). */
+  apiVersion(): Promise<string> {
+    return this.client.apiVersion();
+  }
+
+  /** `GET /_ping`: resolves to "OK" when the engine is up. */
+  ping(options: CallOptions = {}): Promise<string> {
+    return this.client.send({ ...options, method: "GET", path: "/_ping" }).then((r) => r.text());
+  }
+
+  /** Engine and API versions, OS, architecture (`docker version`). */
+  version(options: CallOptions = {}): Promise<SystemVersion> {
+    return this.client.json({ ...options, method: "GET", path: "/version" });
+  }
+
+  /** System-wide information (`docker info`). */
+  info(options: CallOptions = {}): Promise<SystemInfo> {
+    return this.client.json({ ...options, method: "GET", path: "/info" });
+  }
+
+  /** Disk usage of images, containers, volumes and build cache (`docker system df`). */
+  df(options: CallOptions & { type?: Array<"container" | "image" | "volume" | "build-cache"> } = {}): Promise<SystemDataUsageResponse> {
+    const { type, ...call } = options;
+    return this.client.json({ ...call, method: "GET", path: "/system/df", query: { type } });
+  }
+
+  /**
+   * Calls any operation of the Engine API by its spec key, typed from the spec:
+   * `docker.request("GET /containers/{id}/json", { path: { id } })`. JSON answers are parsed;
+   * use `requestRaw` for streams and binary answers.
+   */
+  async request<K extends OperationKey>(key: K, ...[params]: ParamsArg<K>): Promise<Operations[K]["response"]> {
+    const response = await this.requestRaw(key, ...([params] as ParamsArg<K>));
+    const text = await response.text();
+    const type = response.headers.get("content-type") ?? "";
+    if (text === "") return undefined as Operations[K]["response"];
+    return (type.includes("json") ? JSON.parse(text) : text) as Operations[K]["response"];
+  }
+
+  /** Like `request`, but resolves with the raw response (status, headers, body stream). */
+  requestRaw<K extends OperationKey>(key: K, ...[params]: ParamsArg<K>): Promise<TransportResponse> {
+    const space = key.indexOf(" ");
+    const { path, query, body, ...call } = (params ?? {}) as RequestParams<K>;
+    return this.client.send({
+      ...call,
+      method: key.slice(0, space),
+      path: key.slice(space + 1),
+      params: path as Record<string, unknown> | undefined,
+      query: query as Record<string, unknown> | undefined,
+      body,
+    });
+  }
+
+  /** Releases pooled connections (lets a Node process exit at once). */
+  async close(): Promise<void> {
+    await this.client.transport.close?.();
+  }
+}

@@ -1,0 +1,84 @@
+// Turning a call's path template, parameters and query into the exact bytes of a request line.
+// Everything the caller supplies is encoded here, once, so no value can reach another endpoint.
+
+import { DockerError } from "./errors.ts";
+
+/**
+ * Encodes one path parameter. encodeURIComponent leaves `.` alone, so a bare `.` or `..` would be
+ * resolved away by URL parsers (fetch normalises `/containers/../json` to `/json`); dots of such a
+ * segment are percent-encoded too, which the engine decodes back into a name it then cannot find.
+ */
+export function encodePathParam(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%2E") : encoded;
+}
+
+/** Fills `{name}` placeholders of a spec path template with encoded values. */
+export function fillPath(template: string, params: Record<string, unknown> | undefined): string {
+  if (!template.includes("{")) return template;
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined || value === null || value === "") {
+      throw new DockerError(`Missing path parameter "${name}" for ${template}`);
+    }
+    return encodePathParam(String(value));
+  });
+}
+
+/**
+ * Serialises query parameters the way the engine reads them:
+ * - undefined and null are omitted;
+ * - booleans become `1`/`0` (the engine's boolean parsing accepts both forms);
+ * - `filters` (an object) becomes the JSON map of string arrays the engine expects;
+ * - other objects become JSON (buildargs, labels), arrays repeat the key.
+ */
+export function serializeQuery(query: Record<string, unknown> | undefined): string {
+  if (!query) return "";
+  let out = "";
+  for (const key in query) {
+    const value = query[key];
+    if (value === undefined || value === null) continue;
+    if (key === "filters" && typeof value === "object") {
+      const json = serializeFilters(value as Record<string, unknown>);
+      if (json !== undefined) out += `&filters=${encodeURIComponent(json)}`;
+      continue;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) out += `&${encodeURIComponent(key)}=${encodeURIComponent(scalar(item))}`;
+      continue;
+    }
+    const text = typeof value === "object" ? JSON.stringify(value) : scalar(value);
+    out += `&${encodeURIComponent(key)}=${encodeURIComponent(text)}`;
+  }
+  return out === "" ? "" : `?${out.slice(1)}`;
+}
+
+function scalar(value: unknown): string {
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
+  return String(value);
+}
+
+/**
+ * `{ label: "a=b", dangling: true }` → `{"label":["a=b"],"dangling":["true"]}`. Values may be a
+ * scalar, an array, or the engine's older map form `{ "a=b": true }`, which is passed as is.
+ * Empty filters are omitted entirely.
+ */
+export function serializeFilters(filters: Record<string, unknown>): string | undefined {
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const key in filters) {
+    const value = filters[key];
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      if (value.length === 0) continue;
+      out[key] = value.map((v) => String(v));
+    } else if (typeof value === "object") {
+      out[key] = value;
+    } else {
+      out[key] = [String(value)];
+    }
+    any = true;
+  }
+  return any ? JSON.stringify(out) : undefined;
+}

@@ -1,0 +1,32 @@
+// Shared by the engine tests: a client, the test image, and labels so everything a test file
+// creates can be found and removed at the end, without touching what other files create.
+import { Docker, type ContainerCreateBody } from "berth";
+import { afterAll } from "vitest";
+
+export const IMAGE = "berth-test:busybox";
+
+/** A client, and a label unique to the calling test file, cleaned up after the file's tests. */
+export function useEngine() {
+  const docker = Docker.fromEnv();
+  const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const labels = { "berth.test": "1", "berth.test.run": run };
+  afterAll(async () => {
+    await cleanup(docker, run);
+    await docker.close();
+  });
+
+  /** Creates a labelled container from the test image. */
+  async function container(config: Partial<ContainerCreateBody> = {}, name?: string) {
+    return docker.containers.create({ Image: IMAGE, ...config, Labels: { ...labels, ...config.Labels } }, { name });
+  }
+  return { docker, labels, run, container, uniqueName: (prefix = "berth") => `${prefix}-${run}-${Math.random().toString(36).slice(2, 7)}` };
+}
+
+export async function cleanup(docker: Docker, run: string): Promise<void> {
+  const filters = { label: [`berth.test.run=${run}`] };
+  for (const c of await docker.containers.list({ all: true, filters })) {
+    await c.remove({ force: true, v: true }).catch(() => {});
+  }
+  await docker.request("POST /networks/prune", { query: { filters: filters as never } }).catch(() => {});
+  await docker.request("POST /volumes/prune", { query: { filters: filters as never } }).catch(() => {});
+}

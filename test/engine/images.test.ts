@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { DockerNotFoundError } from "berth";
+import { IMAGE, useEngine } from "./helpers.ts";
+
+describe("images", () => {
+  const { docker, run } = useEngine();
+
+  it("lists and inspects the test image", async () => {
+    const list = await docker.images.list({ filters: { reference: [IMAGE] } });
+    expect(list).toHaveLength(1);
+    expect(list[0]!.tags).toContain(IMAGE);
+    const image = await docker.images.get(IMAGE);
+    expect(image.id).toMatch(/^sha256:/);
+    expect((await image.inspect()).Config?.Cmd).toEqual(["/bin/sh"]);
+  });
+
+  it("tags, shows history, and removes a tag", async () => {
+    const tag = `berth-test-tag:${run}`;
+    await docker.images.ref(IMAGE).tag(tag);
+    const tagged = await docker.images.get(tag);
+    expect(tagged.tags).toContain(tag);
+    const history = await tagged.history();
+    expect(history.length).toBeGreaterThan(0);
+    expect(history.some((h) => (h.CreatedBy ?? "").includes("COPY"))).toBe(true);
+    const removed = await docker.images.ref(tag).remove();
+    expect(removed.some((r) => r.Untagged === tag)).toBe(true);
+    await expect(docker.images.get(tag)).rejects.toBeInstanceOf(DockerNotFoundError);
+  });
+
+  it("a name with a registry port and path is encoded, not split", async () => {
+    const tag = `localhost:5000/berth/nested-${run}:v1`;
+    await docker.images.ref(IMAGE).tag(tag);
+    expect((await docker.images.get(tag)).tags).toContain(tag);
+    await docker.images.ref(tag).remove();
+  });
+});

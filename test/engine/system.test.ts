@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { Docker, DockerConnectionError } from "berth";
+import { useEngine } from "./helpers.ts";
+
+describe("system", () => {
+  const { docker } = useEngine();
+
+  it("pings", async () => {
+    expect(await docker.ping()).toBe("OK");
+  });
+
+  it("negotiates the engine's API version", async () => {
+    const version = await docker.version();
+    expect(await docker.apiVersion()).toBe(version.ApiVersion);
+  });
+
+  it("reports info and disk usage", async () => {
+    const info = await docker.info();
+    expect(info.ID).toBeTruthy();
+    expect(typeof info.Containers).toBe("number");
+    const df = await docker.df();
+    expect(Array.isArray(df.Images)).toBe(true);
+    expect(df.Images!.some((i) => i.RepoTags?.includes("berth-test:busybox"))).toBe(true);
+  });
+
+  it("a pinned version is used as given", async () => {
+    const pinned = Docker.fromEnv({ version: "1.30" });
+    expect(await pinned.apiVersion()).toBe("1.30");
+    expect(await pinned.ping()).toBe("OK");
+    await pinned.close();
+  });
+
+  it("a missing socket names the path and how to point elsewhere", async () => {
+    const missing = new Docker({ socketPath: "/nonexistent/docker.sock" });
+    const err = await missing.ping().catch((e) => e);
+    expect(err).toBeInstanceOf(DockerConnectionError);
+    expect(err.code).toBe("ENOENT");
+    expect(err.message).toContain("unix:///nonexistent/docker.sock");
+    expect(err.message).toContain("DOCKER_HOST");
+    await missing.close();
+  });
+
+  it("a refused TCP port is a connection error naming the address", async () => {
+    const refused = new Docker({ host: "tcp://127.0.0.1:1" });
+    const err = await refused.ping().catch((e) => e);
+    expect(err).toBeInstanceOf(DockerConnectionError);
+    expect(err.code).toBe("ECONNREFUSED");
+    expect(err.message).toContain("http://127.0.0.1:1");
+    await refused.close();
+  });
+
+  it("reaches the engine over TCP too", async () => {
+    const tcp = new Docker({ host: "tcp://127.0.0.1:2375" });
+    expect(await tcp.ping()).toBe("OK");
+    await tcp.close();
+  });
+
+  it("calls any operation through the typed raw request", async () => {
+    const list = await docker.request("GET /images/json", { query: { filters: { reference: ["berth-test:busybox"] } } });
+    expect(list.length).toBe(1);
+    expect(list[0]!.RepoTags).toContain("berth-test:busybox");
+  });
+});
