@@ -1,0 +1,541 @@
+#!/usr/bin/env node
+// Generates src/generated/{types,operations,versions}.ts from the Docker Engine API spec.
+//
+// The spec files are Swagger 2.0 and live outside the repository (../shared/docker-api beside the
+// checkout, or $BERTH_SPEC_DIR); only the generated TypeScript is committed, so the output must be
+// deterministic: same spec in, same bytes out. test/unit/generated.test.ts holds us to that.
+//
+//   node scripts/generate-types.mjs               write into src/generated/
+//   node scripts/generate-types.mjs --out <dir>   write elsewhere (used to check freshness)
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parse } from "yaml";
+
+const NEWEST = "v1.55";
+const OLDEST = "v1.41";
+const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+/** Response media types that mean "read this body as a stream, not as one JSON document". */
+const STREAM_MEDIA_TYPES = new Set([
+  "application/vnd.docker.raw-stream",
+  "application/vnd.docker.multiplexed-stream",
+  "application/x-tar",
+  "application/octet-stream",
+  "application/jsonl",
+  "application/x-ndjson",
+  "application/json-seq",
+]);
+
+/**
+ * Operations the spec declares as plain `application/json` (or as 204) although the engine answers
+ * with a stream of JSON progress/stat messages, one per line, until the work is done. The value
+ * names the definition each message follows, when the spec has one.
+ */
+const JSON_PROGRESS_STREAMS = new Map([
+  ["ImageBuild", "BuildInfo"],
+  ["ImageCreate", "CreateImageInfo"],
+  ["ImagePush", "PushImageInfo"],
+  ["ImageLoad", null],
+  ["ContainerStats", null],
+  ["PluginPull", null],
+  ["PluginUpgrade", null],
+  ["PluginPush", null],
+]);
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export function defaultSpecDir() {
+  if (process.env.BERTH_SPEC_DIR) return resolve(process.env.BERTH_SPEC_DIR);
+  return fileURLToPath(new URL("../../shared/docker-api/", import.meta.url));
+}
+
+export function loadSpec(specDir, version) {
+  return parse(readFileSync(join(specDir, `${version}.yaml`), "utf8"));
+}
+
+/** Every operation of a spec, in spec order, with path-level parameters merged in. */
+export function listOperations(spec) {
+  const result = [];
+  for (const [path, item] of Object.entries(spec.paths ?? {})) {
+    const shared = item.parameters ?? [];
+    for (const method of Object.keys(item)) {
+      if (!HTTP_METHODS.includes(method)) continue;
+      const op = item[method];
+      const own = op.parameters ?? [];
+      const params = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own];
+      result.push({ key: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, op, params });
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small text helpers
+
+const typeName = (name) => {
+  const cleaned = String(name).replace(/[^A-Za-z0-9_$]/g, "");
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+};
+
+const propertyKey = (name) => (IDENTIFIER.test(name) ? name : JSON.stringify(name));
+
+const literal = (value) => JSON.stringify(value);
+
+/** True when `t` has a top-level `|` or `&`, so it needs parentheses before `[]` or another `|`. */
+function isCompound(t) {
+  let depth = 0;
+  let quote = null;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if ("{(<[".includes(c)) depth++;
+    else if ("})>]".includes(c)) depth--;
+    else if (depth === 0 && (c === "|" || c === "&")) return true;
+  }
+  return false;
+}
+
+const paren = (t) => (isCompound(t) ? `(${t})` : t);
+
+const isDeprecated = (description) =>
+  /(^|\n)\s*(>\s*)?(\*\*)?deprecated(\*\*)?\s*:/i.test(description ?? "");
+
+/**
+ * A JSDoc block from a spec description: the first paragraph only, reflowed and cut to three
+ * lines, because the full descriptions (markdown tables, examples) drown the type in an editor.
+ */
+function jsdoc(description, indent, extra = []) {
+  const lines = [];
+  const text = String(description ?? "").trim();
+  if (text) {
+    const firstParagraph = text.split(/\n\s*\n/)[0];
+    const words = firstParagraph
+      .split("\n")
+      .map((line) => line.replace(/^\s*>\s?/, "").trim())
+      .join(" ")
+      .replace(/\*\//g, "*\\/")
+      .split(/\s+/)
+      .filter(Boolean);
+    const width = Math.max(40, 100 - indent.length - 3);
+    let current = "";
+    for (const word of words) {
+      if (current && current.length + 1 + word.length > width) {
+        lines.push(current);
+        current = word;
+      } else current = current ? `${current} ${word}` : word;
+    }
+    if (current) lines.push(current);
+    if (lines.length > 3) {
+      lines.length = 3;
+      lines[2] += " …";
+    }
+  }
+  if (isDeprecated(description) && !extra.includes("@deprecated")) extra = [...extra, "@deprecated"];
+  lines.push(...extra.map((e) => e.replace(/\*\//g, "*\\/")));
+  if (lines.length === 0) return "";
+  if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`;
+  return `${indent}/**\n${lines.map((l) => `${indent} * ${l}`).join("\n")}\n${indent} */\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema → TypeScript
+
+function createSchemaPrinter(definitions) {
+  const refName = (ref) => {
+    const match = /^#\/definitions\/(.+)$/.exec(ref);
+    if (!match) throw new Error(`unsupported $ref ${ref}`);
+    if (!(match[1] in definitions)) throw new Error(`dangling $ref ${ref}`);
+    return typeName(match[1]);
+  };
+
+  const isPrimitiveEnum = (values) =>
+    Array.isArray(values) && values.length > 0 && values.every((v) => ["string", "number", "boolean"].includes(typeof v));
+
+  function objectType(schema, indent) {
+    const props = schema.properties ?? {};
+    const required = new Set(schema.required ?? []);
+    const inner = `${indent}  `;
+    let body = "";
+    for (const [name, prop] of Object.entries(props)) {
+      body += jsdoc(prop?.description, inner);
+      body += `${inner}${propertyKey(name)}${required.has(name) ? "" : "?"}: ${type(prop, inner)};\n`;
+    }
+    return `{\n${body}${indent}}`;
+  }
+
+  function additionalType(ap, indent) {
+    if (ap === true || (typeof ap === "object" && Object.keys(ap).length === 0)) return "unknown";
+    return type(ap, indent);
+  }
+
+  function bareType(schema, indent) {
+    if (!schema || typeof schema !== "object") return "unknown";
+    if (schema.$ref) return refName(schema.$ref);
+    if (Array.isArray(schema.allOf)) {
+      // Members of an allOf are merged, never null, whatever the member definition says.
+      const parts = schema.allOf.map((s) => paren(bareType(s, indent)));
+      if (schema.properties) parts.push(objectType(schema, indent));
+      return parts.join(" & ");
+    }
+    if (isPrimitiveEnum(schema.enum)) {
+      const values = schema.type === "string" ? schema.enum.map(String) : schema.enum;
+      return [...new Set(values)].map(literal).join(" | ");
+    }
+    switch (schema.type) {
+      case "string":
+        return "string";
+      case "integer":
+      case "number":
+        return "number";
+      case "boolean":
+        return "boolean";
+      case "file":
+        return "unknown";
+      case "array":
+        return `${paren(type(schema.items, indent))}[]`;
+    }
+    const hasProps = schema.properties && Object.keys(schema.properties).length > 0;
+    const ap = schema.additionalProperties;
+    const hasAp = ap !== undefined && ap !== false;
+    if (hasProps && hasAp) return `${objectType(schema, indent)} & Record<string, ${additionalType(ap, indent)}>`;
+    if (hasProps) return objectType(schema, indent);
+    if (hasAp) return `Record<string, ${additionalType(ap, indent)}>`;
+    if (schema.type === "object") {
+      // `enum: [{}]` is how the spec says "the value is always an empty object" (ExposedPorts).
+      if (Array.isArray(schema.enum) && schema.enum.every((v) => v && typeof v === "object" && !Object.keys(v).length))
+        return "Record<string, never>";
+      return "Record<string, unknown>";
+    }
+    // Some schemas carry only a Go type hint; use it when it names one of our definitions.
+    const goType = schema["x-go-type"]?.type;
+    if (goType && goType in definitions) return typeName(goType);
+    return "unknown";
+  }
+
+  /**
+   * `x-nullable` on a definition applies where it is referenced, not to the declared type, so
+   * `ContainerState` stays an object and `State?: ContainerState | null` says when it may be null.
+   */
+  function isNullable(schema) {
+    if (!schema || schema["x-nullable"] === false) return false;
+    if (schema["x-nullable"] === true) return true;
+    if (!schema.$ref) return false;
+    const target = definitions[schema.$ref.replace(/^#\/definitions\//, "")];
+    return target?.["x-nullable"] === true;
+  }
+
+  function type(schema, indent = "") {
+    const t = bareType(schema, indent);
+    if (isNullable(schema) && t !== "unknown") return `${paren(t)} | null`;
+    return t;
+  }
+
+  /** A definition's own type: like `type`, minus its own `x-nullable` (see isNullable). */
+  const declaredType = (schema) => bareType(schema, "");
+
+  /** True when a definition reads best as an `interface` (a plain object with named properties). */
+  const isInterface = (schema) =>
+    schema &&
+    !schema.$ref &&
+    !schema.allOf &&
+    !isPrimitiveEnum(schema.enum) &&
+    (schema.type === "object" || schema.type === undefined) &&
+    schema.properties &&
+    Object.keys(schema.properties).length > 0 &&
+    (schema.additionalProperties === undefined || schema.additionalProperties === false);
+
+  return { type, declaredType, objectType, isInterface, refName };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operation analysis shared by the three outputs
+
+const successResponses = (op) =>
+  Object.entries(op.responses ?? {}).filter(([code]) => /^2\d\d$/.test(code));
+
+const isBinarySchema = (schema) => schema && (schema.format === "binary" || schema.type === "file");
+
+/** See the comment in operations.ts (written below) for the rule in words. */
+function isStreaming({ op }) {
+  if ((op.produces ?? []).some((m) => STREAM_MEDIA_TYPES.has(m))) return true;
+  if (JSON_PROGRESS_STREAMS.has(op.operationId)) return true;
+  // 101 Switching Protocols: the connection is hijacked (attach over websocket, session).
+  if (op.responses && "101" in op.responses) return true;
+  return successResponses(op).some(([, r]) => isBinarySchema(r.schema));
+}
+
+function isBinaryBody(op, schema) {
+  if (isBinarySchema(schema)) return true;
+  const consumes = op.consumes ?? [];
+  const rawConsumes = consumes.some((m) => m === "application/octet-stream" || m === "application/x-tar");
+  return schema?.type === "string" && rawConsumes;
+}
+
+const isJsonEncodedQuery = (param) =>
+  param.format === "json" || /\bJSON\b/i.test(param.description ?? "");
+
+const VERSION_NOTE = /\badded in (?:API )?v?(1\.\d+)/i;
+
+const compareVersions = (a, b) => {
+  const [a1, a2] = a.split(".").map(Number);
+  const [b1, b2] = b.split(".").map(Number);
+  return a1 - b1 || a2 - b2;
+};
+
+/** The first version that has something absent from `oldVersion`: a stated "Added in", or the next one. */
+function minVersion(description, oldVersion) {
+  const [major, minor] = oldVersion.split(".").map(Number);
+  const next = `${major}.${minor + 1}`;
+  const stated = VERSION_NOTE.exec(description ?? "")?.[1];
+  return stated && compareVersions(stated, next) > 0 ? stated : next;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+function header(spec) {
+  return `// generated by scripts/generate-types.mjs from the Docker Engine API spec v${spec.info.version} — do not edit\n`;
+}
+
+function generateTypes(spec) {
+  const definitions = spec.definitions ?? {};
+  const printer = createSchemaPrinter(definitions);
+  const operations = listOperations(spec);
+  const declared = new Map(); // name → the schema it stands for, to catch clashes between outputs
+  let out = header(spec);
+  out += "// Types only: this module has no runtime code and is erased from every bundle.\n\n";
+
+  const declare = (name, what) => {
+    if (declared.has(name)) throw new Error(`generated name ${name} is declared twice (${declared.get(name)}, ${what})`);
+    declared.set(name, what);
+  };
+
+  out += jsdoc(
+    "Filters for list, prune and event operations, keyed by filter name. The client sends them JSON-encoded in the `filters` query parameter.",
+    "",
+  );
+  out += "export type Filters = Record<string, string | number | boolean | Array<string | number | boolean> | Record<string, boolean>>;\n\n";
+  declare("Filters", "the Filters helper");
+
+  out += "// ----- definitions -----\n\n";
+  for (const [rawName, schema] of Object.entries(definitions)) {
+    const name = typeName(rawName);
+    declare(name, `definition ${rawName}`);
+    out += jsdoc(schema.description, "");
+    if (printer.isInterface(schema)) {
+      out += `export interface ${name} ${printer.objectType(schema, "")}\n\n`;
+    } else {
+      out += `export type ${name} = ${printer.declaredType(schema)};\n\n`;
+    }
+  }
+
+  out += "// ----- operations -----\n\n";
+  const entries = [];
+  for (const entry of operations) {
+    const { op, params, key, method } = entry;
+    const id = typeName(op.operationId);
+    const where = `\`${key}\` (${op.operationId})`;
+
+    const paramInterface = (suffix, list, label, docFor) => {
+      const name = `${id}${suffix}`;
+      declare(name, `${label} of ${op.operationId}`);
+      let s = jsdoc(`${label} of ${where}.`, "");
+      if (list.length === 0) return `${s}export interface ${name} {}\n\n`;
+      s += `export interface ${name} {\n`;
+      for (const p of list) {
+        s += jsdoc(p.description, "  ", docFor(p));
+        s += `  ${propertyKey(p.name)}${p.required || p.in === "path" ? "" : "?"}: ${paramType(p)};\n`;
+      }
+      return `${s}}\n\n`;
+    };
+
+    const paramType = (p) => {
+      if (p.in === "query" && p.name === "filters") return "Filters";
+      if (p.in === "path") return "string";
+      return printer.type({ type: p.type, items: p.items, enum: p.enum, format: p.format }, "  ");
+    };
+
+    const queryNotes = (p) => {
+      const notes = [];
+      if (p.name !== "filters" && isJsonEncodedQuery(p)) notes.push("JSON-encoded: pass `JSON.stringify(value)`.");
+      if (p.default !== undefined) notes.push(`@default ${literal(p.default)}`);
+      return notes;
+    };
+
+    const pathParams = params.filter((p) => p.in === "path");
+    const queryParams = params.filter((p) => p.in === "query");
+    const headerParams = params.filter((p) => p.in === "header" && p.name.toLowerCase() !== "content-type");
+    out += paramInterface("Path", pathParams, "Path parameters", () => []);
+    out += paramInterface("Query", queryParams, "Query parameters", queryNotes);
+    out += paramInterface("Headers", headerParams, "Request headers", () => []);
+
+    const bodyParam = params.find((p) => p.in === "body");
+    const bodyName = `${id}Body`;
+    declare(bodyName, `body of ${op.operationId}`);
+    const binaryBody = bodyParam !== undefined && isBinaryBody(op, bodyParam.schema);
+    let bodyType = "never";
+    if (bodyParam) bodyType = binaryBody ? "unknown" : printer.type(bodyParam.schema, "");
+    const bodyDoc = bodyParam
+      ? `Request body of ${where}${binaryBody ? ": raw bytes (a stream, Blob or Uint8Array)" : ""}.`
+      : `${where} takes no request body.`;
+    out += jsdoc(bodyDoc, "");
+    out += `export type ${bodyName} = ${bodyType};\n\n`;
+
+    const streaming = isStreaming(entry);
+    const responseName = `${id}Response`;
+    const withSchema = successResponses(op).filter(([, r]) => r.schema);
+    const empty = successResponses(op).some(([, r]) => !r.schema);
+    let responseType;
+    if (method === "HEAD") responseType = "void";
+    else if (withSchema.length > 0 && !withSchema.some(([, r]) => isBinarySchema(r.schema))) {
+      responseType = [...new Set(withSchema.map(([, r]) => printer.type(r.schema, "")))].join(" | ");
+      if (empty && !streaming) responseType = `${paren(responseType)} | void`;
+    } else if (JSON_PROGRESS_STREAMS.get(op.operationId)) {
+      responseType = typeName(JSON_PROGRESS_STREAMS.get(op.operationId));
+    } else responseType = streaming ? "unknown" : "void";
+
+    // `ContainerInspect` + `Response` is already the name of the definition the operation returns.
+    const alreadyDefined =
+      declared.has(responseName) && withSchema.length === 1 && responseType === responseName;
+    if (!alreadyDefined) {
+      declare(responseName, `response of ${op.operationId}`);
+      let responseDoc = `Response of ${where}.`;
+      if (streaming && responseType !== "unknown")
+        responseDoc = `Response of ${where}: a stream; this is the type of each JSON message in it.`;
+      else if (JSON_PROGRESS_STREAMS.has(op.operationId))
+        responseDoc = `Response of ${where}: a stream of JSON messages, one per line.`;
+      else if (streaming) responseDoc = `Response of ${where}: a stream, read it as bytes.`;
+      out += jsdoc(responseDoc, "");
+      out += `export type ${responseName} = ${responseType};\n\n`;
+    }
+    entries.push({ key, id, op });
+  }
+
+  out += jsdoc(
+    'Every operation of the Engine API, keyed by `"METHOD /path/template"` exactly as in the spec.',
+    "",
+  );
+  out += "export interface Operations {\n";
+  for (const { key, id, op } of entries) {
+    out += jsdoc(op.summary ?? op.description, "  ", isDeprecated(op.description) ? ["@deprecated"] : []);
+    out += `  ${literal(key)}: {\n`;
+    out += `    operationId: ${literal(op.operationId)};\n`;
+    out += `    path: ${id}Path;\n`;
+    out += `    query: ${id}Query;\n`;
+    out += `    headers: ${id}Headers;\n`;
+    out += `    body: ${id}Body;\n`;
+    out += `    response: ${id}Response;\n`;
+    out += "  };\n";
+  }
+  out += "}\n\n";
+  out += "export type OperationKey = keyof Operations;\n";
+  return out;
+}
+
+function generateOperationTable(spec) {
+  let out = header(spec);
+  out += `// The operation table, as data, for tooling and tests. The client itself does not import it:
+// its types live in types.ts and cost nothing at runtime.
+//
+// \`stream\` is true when the response body must be read as a stream rather than one JSON value:
+// - the operation produces a stream or binary media type:
+//   ${[...STREAM_MEDIA_TYPES].join(",\n//   ")},
+// - or its 2xx response schema is binary, or it answers 101 Switching Protocols (a hijacked connection),
+// - or it is known to answer with JSON progress/stat messages although the spec says
+//   application/json or 204: ${[...JSON_PROGRESS_STREAMS.keys()].join(", ")}.
+//   (ContainerStats streams only while its \`stream\` query parameter is true, the default.)
+
+export const operations = [\n`;
+  for (const entry of listOperations(spec)) {
+    const { op, params, method, path } = entry;
+    const query = params.filter((p) => p.in === "query").map((p) => literal(p.name));
+    const fields = [
+      `id: ${literal(op.operationId)}`,
+      `method: ${literal(method)}`,
+      `path: ${literal(path)}`,
+      `tag: ${literal(op.tags?.[0] ?? "")}`,
+      `query: [${query.join(", ")}]`,
+      `stream: ${isStreaming(entry)}`,
+    ];
+    out += `  { ${fields.join(", ")} },\n`;
+  }
+  out += "] as const;\n";
+  return out;
+}
+
+function generateVersions(spec, oldSpec) {
+  const oldVersion = String(oldSpec.info.version);
+  const oldOperations = new Map(listOperations(oldSpec).map((e) => [e.key, e]));
+  const operationMin = [];
+  const queryMin = [];
+  for (const entry of listOperations(spec)) {
+    const old = oldOperations.get(entry.key);
+    if (!old) {
+      operationMin.push([entry.key, minVersion(entry.op.description, oldVersion)]);
+      continue;
+    }
+    const oldQuery = new Set(old.params.filter((p) => p.in === "query").map((p) => p.name));
+    const added = entry.params
+      .filter((p) => p.in === "query" && !oldQuery.has(p.name))
+      .map((p) => [p.name, minVersion(p.description, oldVersion)]);
+    if (added.length > 0) queryMin.push([entry.key, added]);
+  }
+
+  let out = header(spec);
+  out += `// What v${spec.info.version} has that v${oldVersion} lacks, so the client can refuse or drop it when the engine is
+// older. Versions come from "Added in v1.xx" notes in the spec, else v${oldVersion} + 1. Ships in the
+// browser bundle: keep it data only.
+
+/** Operations absent from API v${oldVersion}, keyed by \`"METHOD /path"\`, with the first API version that has them. */
+export const operationMinVersion: Record<string, string> = {\n`;
+  for (const [key, version] of operationMin) out += `  ${literal(key)}: ${literal(version)},\n`;
+  out += `};
+
+/** Query parameters absent from API v${oldVersion} on operations both versions have, keyed like operationMinVersion. */
+export const queryParamMinVersion: Record<string, Record<string, string>> = {\n`;
+  for (const [key, added] of queryMin) {
+    const inner = added.map(([name, version]) => `${propertyKey(name)}: ${literal(version)}`).join(", ");
+    out += `  ${literal(key)}: { ${inner} },\n`;
+  }
+  out += "};\n";
+  return out;
+}
+
+/** Generates the three files as strings, keyed by file name. */
+export function generate(specDir = defaultSpecDir()) {
+  const spec = loadSpec(specDir, NEWEST);
+  const oldSpec = loadSpec(specDir, OLDEST);
+  return {
+    "types.ts": generateTypes(spec),
+    "operations.ts": generateOperationTable(spec),
+    "versions.ts": generateVersions(spec, oldSpec),
+  };
+}
+
+export function writeGenerated(outDir, files) {
+  mkdirSync(outDir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
+}
+
+function main(argv) {
+  let outDir = fileURLToPath(new URL("../src/generated/", import.meta.url));
+  const outFlag = argv.indexOf("--out");
+  if (outFlag !== -1) {
+    if (!argv[outFlag + 1]) throw new Error("--out needs a directory");
+    outDir = resolve(argv[outFlag + 1]);
+  }
+  const files = generate();
+  writeGenerated(outDir, files);
+  for (const name of Object.keys(files)) console.log(`wrote ${join(outDir, name)}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2));
+}
