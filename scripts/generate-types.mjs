@@ -44,6 +44,17 @@ const JSON_PROGRESS_STREAMS = new Map([
   ["PluginPush", null],
 ]);
 
+/**
+ * A few array items carry only a Go type hint that is local to the Go package of the definition
+ * holding it (`image.Summary`), which the spec cannot resolve by name; this says which definition
+ * each one means. A hint that names a definition outright needs no entry.
+ */
+const GO_TYPE_HINTS = {
+  ImagesDiskUsage: { Summary: "ImageSummary" },
+  ContainersDiskUsage: { Summary: "ContainerSummary" },
+  BuildCacheDiskUsage: { CacheRecord: "BuildCache" },
+};
+
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export function defaultSpecDir() {
@@ -116,22 +127,24 @@ function jsdoc(description, indent, extra = []) {
   const text = String(description ?? "").trim();
   if (text) {
     const firstParagraph = text.split(/\n\s*\n/)[0];
-    const words = firstParagraph
-      .split("\n")
-      .map((line) => line.replace(/^\s*>\s?/, "").trim())
-      .join(" ")
-      .replace(/\*\//g, "*\\/")
-      .split(/\s+/)
-      .filter(Boolean);
-    const width = Math.max(40, 100 - indent.length - 3);
-    let current = "";
-    for (const word of words) {
-      if (current && current.length + 1 + word.length > width) {
-        lines.push(current);
-        current = word;
-      } else current = current ? `${current} ${word}` : word;
+    // Markdown list items keep a line each; other line breaks are just the spec's wrapping.
+    const logicalLines = [];
+    for (const raw of firstParagraph.split("\n")) {
+      const line = raw.replace(/^\s*>\s?/, "").trim();
+      if (logicalLines.length === 0 || /^[-*] /.test(line)) logicalLines.push(line);
+      else logicalLines[logicalLines.length - 1] += ` ${line}`;
     }
-    if (current) lines.push(current);
+    const width = Math.max(40, 100 - indent.length - 3);
+    for (const logical of logicalLines) {
+      let current = "";
+      for (const word of logical.replace(/\*\//g, "*\\/").split(/\s+/).filter(Boolean)) {
+        if (current && current.length + 1 + word.length > width) {
+          lines.push(current);
+          current = word;
+        } else current = current ? `${current} ${word}` : word;
+      }
+      if (current) lines.push(current);
+    }
     if (lines.length > 3) {
       lines.length = 3;
       lines[2] += " …";
@@ -148,6 +161,7 @@ function jsdoc(description, indent, extra = []) {
 // Schema → TypeScript
 
 function createSchemaPrinter(definitions) {
+  let scope = ""; // the definition being printed, for GO_TYPE_HINTS
   const refName = (ref) => {
     const match = /^#\/definitions\/(.+)$/.exec(ref);
     if (!match) throw new Error(`unsupported $ref ${ref}`);
@@ -213,9 +227,10 @@ function createSchemaPrinter(definitions) {
         return "Record<string, never>";
       return "Record<string, unknown>";
     }
-    // Some schemas carry only a Go type hint; use it when it names one of our definitions.
+    // Some schemas carry only a Go type hint; use it when it leads to one of our definitions.
     const goType = schema["x-go-type"]?.type;
-    if (goType && goType in definitions) return typeName(goType);
+    const hinted = GO_TYPE_HINTS[scope]?.[goType] ?? goType;
+    if (hinted && hinted in definitions) return typeName(hinted);
     return "unknown";
   }
 
@@ -251,7 +266,11 @@ function createSchemaPrinter(definitions) {
     Object.keys(schema.properties).length > 0 &&
     (schema.additionalProperties === undefined || schema.additionalProperties === false);
 
-  return { type, declaredType, objectType, isInterface, refName };
+  const setScope = (definitionName) => {
+    scope = definitionName;
+  };
+
+  return { type, declaredType, objectType, isInterface, refName, setScope };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +347,7 @@ function generateTypes(spec) {
   for (const [rawName, schema] of Object.entries(definitions)) {
     const name = typeName(rawName);
     declare(name, `definition ${rawName}`);
+    printer.setScope(rawName);
     out += jsdoc(schema.description, "");
     if (printer.isInterface(schema)) {
       out += `export interface ${name} ${printer.objectType(schema, "")}\n\n`;
@@ -336,6 +356,7 @@ function generateTypes(spec) {
     }
   }
 
+  printer.setScope("");
   out += "// ----- operations -----\n\n";
   const entries = [];
   for (const entry of operations) {

@@ -168,9 +168,9 @@ export interface Mount {
 /** The behavior to apply when the container exits. The default is not to restart. */
 export interface RestartPolicy {
   /**
-   * - Empty string means not to restart - `no` Do not automatically restart - `always` Always
-   * restart - `unless-stopped` Restart always except when the user has manually stopped the
-   * container - `on-failure` Restart only when the container exit code is non-zero
+   * - Empty string means not to restart
+   * - `no` Do not automatically restart
+   * - `always` Always restart …
    */
   Name?: "" | "no" | "always" | "unless-stopped" | "on-failure";
   /** If `on-failure` is used, the number of times to retry before giving up. */
@@ -903,7 +903,7 @@ export interface ImagesDiskUsage {
   /** Disk space in use by images. */
   TotalSize?: number;
   /** List of image summaries. */
-  Items?: unknown[];
+  Items?: ImageSummary[];
 }
 
 export interface AuthConfig {
@@ -1213,7 +1213,7 @@ export interface BuildCacheDiskUsage {
   /** Disk space in use by build cache records. */
   TotalSize?: number;
   /** List of build cache records. */
-  Items?: unknown[];
+  Items?: BuildCache[];
 }
 
 /** Image ID or Digest */
@@ -2313,7 +2313,7 @@ export interface ContainersDiskUsage {
   /** Disk space in use by containers. */
   TotalSize?: number;
   /** List of container summaries. */
-  Items?: unknown[];
+  Items?: ContainerSummary[];
 }
 
 /** Driver represents a driver (network, logging, secrets). */
@@ -3068,9 +3068,9 @@ export interface ClusterVolume {
     /** The ID of the Swarm node the volume is published on. */
     NodeID?: string;
     /**
-     * The published state of the volume. * `pending-publish` The volume should be published to this
-     * node, but the call to the controller plugin to do so has not yet been successfully completed.
-     * * `published` The volume is published successfully to the node. * `pending-node-unpublish` …
+     * The published state of the volume.
+     * * `pending-publish` The volume should be published to this node, but the call to the
+     * controller plugin to do so has not yet been successfully completed. …
      */
     State?: "pending-publish" | "published" | "pending-node-unpublish" | "pending-controller-unpublish";
     /** A map of strings to strings returned by the CSI controller plugin when a volume is published. */
@@ -3089,15 +3089,15 @@ export interface ClusterVolumeSpec {
   /** Defines how the volume is used by tasks. */
   AccessMode?: {
     /**
-     * The set of nodes this volume can be used on at one time. - `single` The volume may only be
-     * scheduled to one node at a time. - `multi` the volume may be scheduled to any supported
-     * number of nodes at a time.
+     * The set of nodes this volume can be used on at one time.
+     * - `single` The volume may only be scheduled to one node at a time.
+     * - `multi` the volume may be scheduled to any supported number of nodes at a time.
      */
     Scope?: "single" | "multi";
     /**
-     * The number and way that different tasks can use this volume at one time. - `none` The volume
-     * may only be used by one task at a time. - `readonly` The volume may be used by any number of
-     * tasks, but they all must mount the volume as readonly - `onewriter` The volume may be used by …
+     * The number and way that different tasks can use this volume at one time.
+     * - `none` The volume may only be used by one task at a time.
+     * - `readonly` The volume may be used by any number of tasks, but they all must mount the …
      */
     Sharing?: "none" | "readonly" | "onewriter" | "all";
     /** Options for using this volume as a Mount-type volume. */
@@ -3134,9 +3134,9 @@ export interface ClusterVolumeSpec {
       LimitBytes?: number;
     };
     /**
-     * The availability of the volume for use in tasks. - `active` The volume is fully available for
-     * scheduling on the cluster - `pause` No new workloads should use the volume, but existing
-     * workloads are not stopped. - `drain` All workloads using this volume should be stopped and …
+     * The availability of the volume for use in tasks.
+     * - `active` The volume is fully available for scheduling on the cluster
+     * - `pause` No new workloads should use the volume, but existing workloads are not stopped. …
      */
     Availability?: "active" | "pause" | "drain";
   };
