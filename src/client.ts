@@ -109,7 +109,7 @@ export class Client {
 
   /** Sends a call; resolves with the response once headers arrive, throws DockerHttpError on >= 400. */
   async send(call: Call): Promise<TransportResponse> {
-    const path = fillPath(call.path, call.params);
+    const path = fillPath(call.path, call.params, call.method);
     let prefix = "";
     if (!call.unversioned) {
       const version = this.#version ?? (await this.apiVersion());

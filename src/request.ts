@@ -1,27 +1,32 @@
 // Turning a call's path template, parameters and query into the exact bytes of a request line.
 // Everything the caller supplies is encoded here, once, so no value can reach another endpoint.
 
-import { DockerError } from "./errors.ts";
+import { DockerError, httpError } from "./errors.ts";
 
 /**
- * Encodes one path parameter. encodeURIComponent leaves `.` alone, so a bare `.` or `..` would be
- * resolved away by URL parsers (fetch normalises `/containers/../json` to `/json`); dots of such a
- * segment are percent-encoded too, which the engine decodes back into a name it then cannot find.
+ * Encodes one path parameter so it stays exactly one path segment. Returns undefined for `.` and
+ * `..`: URL parsers resolve such segments away even when percent-encoded (`%2E%2E` is a dot
+ * segment to WHATWG URL), so no encoding can carry them; no engine object has such a name.
  */
-export function encodePathParam(value: string): string {
-  const encoded = encodeURIComponent(value);
-  return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%2E") : encoded;
+export function encodePathParam(value: string): string | undefined {
+  if (value === "." || value === "..") return undefined;
+  return encodeURIComponent(value);
 }
 
-/** Fills `{name}` placeholders of a spec path template with encoded values. */
-export function fillPath(template: string, params: Record<string, unknown> | undefined): string {
+/**
+ * Fills `{name}` placeholders of a spec path template with encoded values. A value that cannot
+ * name an object (`.`, `..`) fails as not found, without a request.
+ */
+export function fillPath(template: string, params: Record<string, unknown> | undefined, method = "GET"): string {
   if (!template.includes("{")) return template;
   return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined || value === null || value === "") {
       throw new DockerError(`Missing path parameter "${name}" for ${template}`);
     }
-    return encodePathParam(String(value));
+    const encoded = encodePathParam(String(value));
+    if (encoded === undefined) throw httpError(404, `no such object: ${JSON.stringify(value)}`, method, template);
+    return encoded;
   });
 }
 
