@@ -1,0 +1,437 @@
+// The HTTP/1.1 connection takeover ("hijack") behind attach and exec with stdin. The core sends the
+// request itself on a raw duplex from the adapter, reads the response head, and from then on hands the
+// socket's two directions to the caller as plain byte streams. Written once here so every runtime that
+// can open a socket gets identical behaviour.
+//
+// What the engine may answer:
+// - `101 UPGRADED` (the engine honoured `Upgrade: tcp`): the connection is the stream.
+// - `200 OK` with neither Content-Length nor Transfer-Encoding: older engines, and attach on some
+//   versions, take the connection over without saying 101. The body runs to EOF and stdin still
+//   flows, so this is treated exactly like 101.
+// - another 2xx, or a 200 with a delimited body: not a takeover. `readable` then carries exactly the
+//   decoded body and ends where the body ends.
+// - 1xx other than 101 (`100 Continue`): informational, skipped.
+// - 3xx and up: an error. Its body (JSON `{"message"}` or text) becomes the DockerHttpError.
+
+import type { Duplex } from "../transport.ts";
+import { DockerAbortError, DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
+import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
+import type { BodyFraming, ResponseHead } from "./http1.ts";
+
+export interface UpgradeRequest {
+  method: string;
+  /** Path with version prefix and query, already encoded: `/v1.47/containers/abc/attach?stream=1`. */
+  path: string;
+  /**
+   * Extra request headers. Host, Connection, Upgrade, Content-Length and Transfer-Encoding are set by
+   * upgrade() itself; values given for them here are ignored.
+   */
+  headers: Record<string, string>;
+  body?: Uint8Array | string;
+  /** Host header value; default `docker` (the engine ignores it on a unix socket). */
+  host?: string;
+}
+
+export interface UpgradeOptions {
+  /** Aborts the handshake only. Once upgrade() has resolved, stopping the streams is the caller's job. */
+  signal?: AbortSignal;
+  /** Largest response head accepted, in bytes. Default 64 KiB. */
+  maxHeadBytes?: number;
+  /** Path for error messages, without version prefix or query. Default: derived from `request.path`. */
+  errorPath?: string;
+  /** Where the duplex leads, for DockerConnectionError (pass `transport.address`). Default `the engine`. */
+  address?: string;
+}
+
+export interface UpgradedConnection {
+  /**
+   * 101, or 200 from engines that take the connection over without announcing it. Another 2xx (or a 200
+   * with a delimited body) means no takeover happened; `readable` then carries just that body.
+   */
+  status: number;
+  /** Response headers, lower-case names. */
+  headers: Map<string, string>;
+  /** Bytes from the engine after the response head, beginning with any that arrived along with it. */
+  readable: ReadableStream<Uint8Array>;
+  /**
+   * Bytes to the process's stdin. This is the duplex's own writable, so writes pass through untouched
+   * and close() half-closes: the engine sees EOF on stdin while `readable` keeps flowing.
+   */
+  writable: WritableStream<Uint8Array>;
+  /** Closes both directions and releases the connection. Safe to call more than once. */
+  close(): void;
+}
+
+const DEFAULT_MAX_HEAD = 64 * 1024;
+const MAX_ERROR_BODY = 1024 * 1024;
+// Header fields the handshake owns: letting a caller set them would break the framing of the request.
+const RESERVED = new Set(["host", "connection", "upgrade", "content-length", "transfer-encoding"]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const encoder = new TextEncoder();
+
+/**
+ * Sends `request` on `duplex` asking to take the connection over, and resolves once the engine has
+ * answered. On an error status the duplex is closed and the matching DockerHttpError is thrown; on any
+ * other failure the duplex is closed as well. Errors:
+ * - DockerError: a header name or value, the method, the path or the host could inject lines into the
+ *   request (nothing is sent);
+ * - DockerHttpError and subclasses: the engine answered 3xx or above;
+ * - DockerStreamError: the reply is not HTTP/1.x, or its head exceeds maxHeadBytes, or is malformed;
+ * - DockerConnectionError: the connection failed or ended before the response head was complete
+ *   (a dropped connection is a connection problem, not a protocol one);
+ * - DockerAbortError: `signal` fired during the handshake. If the signal's reason is itself a
+ *   DockerError (e.g. a DockerTimeoutError raised by the caller's timer) that error is thrown instead.
+ */
+export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: UpgradeOptions = {}): Promise<UpgradedConnection> {
+  const { signal } = options;
+  const errorPath = options.errorPath ?? stripVersionAndQuery(request.path);
+  const address = options.address ?? "the engine";
+  const maxHeadBytes = options.maxHeadBytes ?? DEFAULT_MAX_HEAD;
+
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeRequest(request);
+  } catch (err) {
+    duplex.close();
+    throw err;
+  }
+
+  let aborted: Promise<never> | undefined;
+  let onAbort: (() => void) | undefined;
+  if (signal) {
+    if (signal.aborted) {
+      duplex.close();
+      throw abortError(signal, request.method, errorPath);
+    }
+    aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError(signal, request.method, errorPath));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    aborted.catch(() => {}); // observed through race(); this only keeps the rejection from being reported as unhandled
+  }
+  const race = <T>(p: Promise<T>): Promise<T> => (aborted ? Promise.race([p, aborted]) : p);
+
+  const reader = duplex.readable.getReader();
+  let succeeded = false;
+  try {
+    // One write for head and body: a single segment on the wire, and no window where the engine has the
+    // head but waits for a body we have not queued yet. The write is not awaited before reading: an
+    // engine may answer (with an error) before reading a large body, and waiting would deadlock.
+    const writer = duplex.writable.getWriter();
+    const sent = writer.write(bytes);
+    sent.catch(() => {}); // a failed send shows up on the reading side as EOF or an error
+    writer.releaseLock(); // the queued write goes on; the caller gets an unlocked writable
+
+    const { head, rest } = await readFinalHead(reader, race, maxHeadBytes, address);
+    const { status, headers } = head;
+
+    if (status >= 300) {
+      const body = await readErrorBody(reader, rest, headers, status, race, signal);
+      throw httpError(status, errorMessage(body, head), request.method, errorPath);
+    }
+
+    const framing = status === 101 ? ({ kind: "eof" } as BodyFraming) : bodyFraming(headers, status !== 204 && status !== 304);
+    const readable = framing.kind === "eof" ? rawStream(reader, rest, duplex, address) : framedStream(reader, rest, framing, duplex, address);
+
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      // Cancelling our reader ends a pending read on `readable` even when the caller holds its lock.
+      reader.cancel().catch(() => {});
+      duplex.close();
+    };
+    succeeded = true;
+    return { status, headers, readable, writable: duplex.writable, close };
+  } catch (err) {
+    throw toDockerError(err, address);
+  } finally {
+    if (onAbort) signal!.removeEventListener("abort", onAbort);
+    if (!succeeded) {
+      reader.cancel().catch(() => {});
+      duplex.close();
+    }
+  }
+}
+
+/** Builds the request bytes, refusing anything that could smuggle extra lines into the head. */
+function encodeRequest(request: UpgradeRequest): Uint8Array {
+  const { method, path } = request;
+  const host = request.host ?? "docker";
+  if (!TOKEN.test(method)) throw new DockerError(`Invalid HTTP method ${JSON.stringify(method)}`);
+  // The path is sent as-is, so anything outside visible ASCII could break or extend the request line.
+  if (!/^\/[\x21-\x7e]*$/.test(path)) throw new DockerError(`Invalid request path ${JSON.stringify(path)}: it must start with / and be percent-encoded`);
+  if (!isSafeValue(host)) throw new DockerError("Refusing a Host header containing CR, LF or NUL (header injection)");
+
+  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n`;
+  let hasContentType = false;
+  for (const [name, value] of Object.entries(request.headers)) {
+    // Names and values are never echoed into the message: a header may hold credentials.
+    if (!TOKEN.test(name)) throw new DockerError("Refusing a request header whose name is not an HTTP token (header injection)");
+    if (!isSafeValue(String(value))) throw new DockerError(`Refusing a value for request header ${name} containing CR, LF or NUL (header injection)`);
+    const key = name.toLowerCase();
+    if (RESERVED.has(key)) continue;
+    if (key === "content-type") hasContentType = true;
+    head += `${name}: ${value}\r\n`;
+  }
+
+  const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
+  if (body !== undefined) {
+    if (!hasContentType && typeof request.body === "string") head += "Content-Type: application/json\r\n";
+    head += `Content-Length: ${body.byteLength}\r\n`;
+  }
+  head += "\r\n";
+
+  const headBytes = encoder.encode(head);
+  if (body === undefined || body.byteLength === 0) return headBytes;
+  const out = new Uint8Array(headBytes.byteLength + body.byteLength);
+  out.set(headBytes, 0);
+  out.set(body, headBytes.byteLength);
+  return out;
+}
+
+function isSafeValue(value: string): boolean {
+  return !/[\r\n\0]/.test(value);
+}
+
+type Race = <T>(p: Promise<T>) => Promise<T>;
+type Reader = ReadableStreamDefaultReader<Uint8Array>;
+
+/** Reads heads until one that is not an interim 1xx (101 counts as final). */
+async function readFinalHead(reader: Reader, race: Race, maxHeadBytes: number, address: string): Promise<{ head: ResponseHead; rest: Uint8Array }> {
+  let rest: Uint8Array = new Uint8Array(0);
+  for (;;) {
+    const result = await readHead(reader, rest, race, maxHeadBytes, address);
+    if (result.head.status >= 200 || result.head.status === 101) return result;
+    rest = result.rest;
+  }
+}
+
+/**
+ * Accumulates bytes until a complete head. The common case (the whole head in the first chunk) copies
+ * nothing: the leftover is a view into the chunk the adapter produced.
+ */
+async function readHead(reader: Reader, initial: Uint8Array, race: Race, maxHeadBytes: number, address: string): Promise<{ head: ResponseHead; rest: Uint8Array }> {
+  let data = initial; // what has arrived, as one contiguous view
+  let buffer: Uint8Array | null = null; // owns `data` once a second chunk forced a copy
+  let searched = 0;
+  for (;;) {
+    if (data.byteLength > 0) {
+      const head = parseResponseHead(data, Math.max(0, searched - 3));
+      if (head) {
+        if (head.headLength > maxHeadBytes) throw headTooLarge(maxHeadBytes);
+        return { head, rest: data.subarray(head.headLength) };
+      }
+      if (data.byteLength > maxHeadBytes) throw headTooLarge(maxHeadBytes);
+      searched = data.byteLength;
+    }
+
+    const { done, value } = await race(reader.read());
+    if (done) {
+      throw new DockerConnectionError(address, undefined, data.byteLength === 0
+        ? "the connection closed before the engine answered"
+        : "the connection closed in the middle of the response head");
+    }
+    if (value.byteLength === 0) continue;
+    if (data.byteLength === 0) {
+      data = value;
+      continue;
+    }
+    // Grow geometrically so a head trickling in byte by byte costs linear time, not quadratic.
+    const needed = data.byteLength + value.byteLength;
+    let target: Uint8Array = buffer ?? new Uint8Array(0);
+    if (target.byteLength < needed) {
+      const capacity: number = Math.max(needed, Math.min(2 * Math.max(target.byteLength, 256), maxHeadBytes + 4096));
+      target = new Uint8Array(capacity);
+      target.set(data, 0);
+      buffer = target;
+    }
+    target.set(value, data.byteLength);
+    data = target.subarray(0, needed);
+  }
+}
+
+function headTooLarge(max: number): DockerStreamError {
+  return new DockerStreamError(`The engine's response head exceeds ${max} bytes`);
+}
+
+/**
+ * Yields the body bytes of a response as they arrive, per its framing: first those in `rest`, then the
+ * reader's. Returns null at the end of the body. `truncated` is set when the connection ended early.
+ */
+class BodySource {
+  #reader: Reader;
+  #rest: Uint8Array | null;
+  #framing: BodyFraming;
+  #remaining: number;
+  #decoder: ChunkedDecoder | null;
+  #queue: Uint8Array[] = [];
+  truncated = false;
+
+  constructor(reader: Reader, rest: Uint8Array, framing: BodyFraming) {
+    this.#reader = reader;
+    this.#rest = rest.byteLength > 0 ? rest : null;
+    this.#framing = framing;
+    this.#remaining = framing.kind === "length" ? framing.length : 0;
+    this.#decoder = framing.kind === "chunked" ? new ChunkedDecoder() : null;
+  }
+
+  async next(race: Race = (p) => p): Promise<Uint8Array | null> {
+    const kind = this.#framing.kind;
+    for (;;) {
+      if (this.#queue.length > 0) return this.#queue.shift()!;
+      if (kind === "none" || (kind === "length" && this.#remaining === 0) || this.#decoder?.done) return null;
+
+      let raw: Uint8Array;
+      if (this.#rest) {
+        raw = this.#rest;
+        this.#rest = null;
+      } else {
+        const { done, value } = await race(this.#reader.read());
+        if (done) {
+          this.truncated = kind !== "eof";
+          return null;
+        }
+        raw = value;
+      }
+      if (raw.byteLength === 0) continue;
+
+      if (kind === "length") {
+        const piece = raw.byteLength > this.#remaining ? raw.subarray(0, this.#remaining) : raw;
+        this.#remaining -= piece.byteLength;
+        return piece;
+      }
+      if (this.#decoder) {
+        for (const piece of this.#decoder.push(raw)) if (piece.byteLength > 0) this.#queue.push(piece);
+        continue;
+      }
+      return raw;
+    }
+  }
+}
+
+/** Reads an error response's body, up to MAX_ERROR_BODY bytes; a broken body still yields what came. */
+async function readErrorBody(reader: Reader, rest: Uint8Array, headers: Map<string, string>, status: number, race: Race, signal: AbortSignal | undefined): Promise<string> {
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const source = new BodySource(reader, rest, bodyFraming(headers, status !== 304));
+    while (total < MAX_ERROR_BODY) {
+      const piece = await source.next(race);
+      if (!piece) break;
+      pieces.push(piece);
+      total += piece.byteLength;
+    }
+  } catch (err) {
+    // The status alone is worth reporting: a malformed or cut-off body must not hide it. An abort still wins.
+    if (signal?.aborted) throw err;
+  }
+  const all = new Uint8Array(Math.min(total, MAX_ERROR_BODY));
+  let at = 0;
+  for (const piece of pieces) {
+    const take = Math.min(piece.byteLength, all.byteLength - at);
+    all.set(piece.subarray(0, take), at);
+    at += take;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function errorMessage(body: string, head: ResponseHead): string {
+  const text = body.trim();
+  if (text.startsWith("{")) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      const message = (parsed as { message?: unknown } | null)?.message;
+      if (typeof message === "string" && message) return message;
+    } catch {
+      // Not JSON after all: the text itself is the best message there is.
+    }
+  }
+  return text || head.statusText || `HTTP ${head.status}`;
+}
+
+/**
+ * The hijacked connection's incoming side. highWaterMark 0 keeps backpressure end to end: nothing is
+ * read from the socket until the consumer asks for it. Chunks pass through as the adapter made them.
+ */
+function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: string): ReadableStream<Uint8Array> {
+  let pending: Uint8Array | null = rest.byteLength > 0 ? rest : null;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (pending) {
+          controller.enqueue(pending);
+          pending = null;
+          return;
+        }
+        for (;;) {
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await reader.read();
+          } catch (err) {
+            controller.error(toDockerError(err, address));
+            return;
+          }
+          if (result.done) {
+            controller.close();
+            return;
+          }
+          if (result.value.byteLength > 0) {
+            controller.enqueue(result.value);
+            return;
+          }
+        }
+      },
+      cancel(reason) {
+        pending = null;
+        reader.cancel(reason).catch(() => {});
+        duplex.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The body of a non-takeover 2xx answer, decoded, ending where the body ends. */
+function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string): ReadableStream<Uint8Array> {
+  const source = new BodySource(reader, rest, framing);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const piece = await source.next();
+          if (piece) controller.enqueue(piece);
+          else if (source.truncated) controller.error(new DockerStreamError("The connection closed before the end of the response body"));
+          else controller.close();
+        } catch (err) {
+          controller.error(toDockerError(err, address));
+        }
+      },
+      cancel(reason) {
+        reader.cancel(reason).catch(() => {});
+        duplex.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function abortError(signal: AbortSignal, method: string, path: string): DockerError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof DockerError) return reason;
+  return new DockerAbortError(`${method} ${path}`, { cause: reason });
+}
+
+function toDockerError(err: unknown, address: string): DockerError {
+  if (err instanceof DockerError) return err;
+  const code = typeof (err as { code?: unknown } | null)?.code === "string" ? (err as { code: string }).code : undefined;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new DockerConnectionError(address, code, detail, { cause: err });
+}
+
+/** `/v1.47/containers/abc/attach?stream=1` → `/containers/abc/attach`, for messages. */
+function stripVersionAndQuery(path: string): string {
+  const q = path.indexOf("?");
+  const bare = q < 0 ? path : path.slice(0, q);
+  return bare.replace(/^\/v[0-9]+\.[0-9]+(?=\/)/, "");
+}
