@@ -4,8 +4,12 @@ import { Client, type CallOptions, type ClientOptions } from "./client.ts";
 import type {
   Operations,
   OperationKey,
+  BuildCache,
+  ContainerSummary,
+  ImageSummary,
   SystemDataUsageResponse,
   SystemInfo,
+  Volume,
   SystemVersion,
 } from "./generated/types.ts";
 import { ContainerCollection } from "./resources/containers.ts";
@@ -13,6 +17,18 @@ import { ImageCollection } from "./resources/images.ts";
 import type { TransportResponse } from "./transport.ts";
 
 export type DockerOptions = ClientOptions;
+
+/**
+ * `docker system df`. Engines before API 1.52 answer with the flat lists (`Images`, `Containers`,
+ * `Volumes`, `BuildCache`, `LayersSize`); newer ones with the `*Usage` summaries.
+ */
+export type DiskUsage = SystemDataUsageResponse & {
+  LayersSize?: number;
+  Images?: ImageSummary[];
+  Containers?: ContainerSummary[];
+  Volumes?: Volume[];
+  BuildCache?: BuildCache[];
+};
 
 type Empty<T> = [keyof T] extends [never] ? true : false;
 
@@ -65,7 +81,7 @@ export class Docker {
   }
 
   /** Disk usage of images, containers, volumes and build cache (`docker system df`). */
-  df(options: CallOptions & { type?: Array<"container" | "image" | "volume" | "build-cache"> } = {}): Promise<SystemDataUsageResponse> {
+  df(options: CallOptions & { type?: Array<"container" | "image" | "volume" | "build-cache"> } = {}): Promise<DiskUsage> {
     const { type, ...call } = options;
     return this.client.json({ ...call, method: "GET", path: "/system/df", query: { type } });
   }

@@ -1,6 +1,6 @@
 // The runtime-agnostic core. Adapters re-export all of this and add a `Docker` bound to a transport.
 
-export { Docker, type DockerOptions, type RequestParams } from "./docker.ts";
+export { Docker, type DiskUsage, type DockerOptions, type RequestParams } from "./docker.ts";
 export { Client, type Call, type CallOptions, type ClientOptions } from "./client.ts";
 export * from "./errors.ts";
 export type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport.ts";

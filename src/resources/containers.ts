@@ -124,21 +124,23 @@ export class Container {
     return this.#post("/containers/{id}/start", call, { detachKeys });
   }
 
-  /** Stops the container: `signal` (default SIGTERM), then SIGKILL after `t` seconds. */
-  stop(options: CallOptions & { t?: number; signal?: string } = {}): Promise<void> {
-    const { t, signal, ...call } = options;
-    return this.#post("/containers/{id}/stop", call, { t, signal }, t);
+  /**
+   * Stops the container: its stop signal (or `stopSignal`, API 1.42+), then SIGKILL after `t`
+   * seconds (default: the container's StopTimeout, else 10). (`signal` is the AbortSignal.)
+   */
+  stop(options: CallOptions & { t?: number; stopSignal?: string } = {}): Promise<void> {
+    const { t, stopSignal, ...call } = options;
+    return this.#post("/containers/{id}/stop", call, { t, signal: stopSignal }, t);
   }
 
-  restart(options: CallOptions & { t?: number; signal?: string } = {}): Promise<void> {
-    const { t, signal, ...call } = options;
-    return this.#post("/containers/{id}/restart", call, { t, signal }, t);
+  restart(options: CallOptions & { t?: number; stopSignal?: string } = {}): Promise<void> {
+    const { t, stopSignal, ...call } = options;
+    return this.#post("/containers/{id}/restart", call, { t, signal: stopSignal }, t);
   }
 
-  /** Sends a signal (default SIGKILL). */
-  kill(options: CallOptions & { signal?: string } = {}): Promise<void> {
-    const { signal, ...call } = options;
-    return this.#post("/containers/{id}/kill", call, { signal });
+  /** Sends a unix signal, by name or number (default SIGKILL): `kill("SIGHUP")`. */
+  kill(unixSignal?: string | number, options: CallOptions = {}): Promise<void> {
+    return this.#post("/containers/{id}/kill", options, { signal: unixSignal });
   }
 
   pause(options: CallOptions = {}): Promise<void> {

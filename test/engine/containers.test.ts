@@ -49,7 +49,7 @@ describe("containers", () => {
     expect((await c.inspect()).State?.Status).toBe("exited");
     await c.restart({ t: 1 });
     expect((await c.inspect()).State?.Running).toBe(true);
-    await c.kill({ signal: "SIGKILL" });
+    await c.kill("SIGKILL");
     await c.wait();
     expect((await c.inspect()).State?.Running).toBe(false);
   });

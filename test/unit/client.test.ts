@@ -94,7 +94,7 @@ describe("version negotiation", () => {
   it("refuses a query parameter newer than the engine", async () => {
     server.use(pingHandler("1.41"));
     const c = docker().containers.ref("abc");
-    const err = await c.stop({ signal: "SIGINT" }).catch((e) => e);
+    const err = await c.stop({ stopSignal: "SIGINT" }).catch((e) => e);
     expect(err).toBeInstanceOf(DockerVersionError);
     expect(err.message).toContain('"signal" parameter');
   });
