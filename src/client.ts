@@ -6,12 +6,14 @@ import {
   DockerConnectionError,
   DockerError,
   DockerTimeoutError,
+  DockerUnsupportedError,
   DockerVersionError,
   httpError,
 } from "./errors.ts";
 import { operationMinVersion, queryParamMinVersion } from "./generated/versions.ts";
+import { upgrade, type UpgradedConnection } from "./http/upgrade.ts";
 import { fillPath, serializeQuery } from "./request.ts";
-import type { RequestBody, Transport, TransportResponse } from "./transport.ts";
+import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
 import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
 
 /** Options every call accepts. */
@@ -37,6 +39,8 @@ export interface Call extends CallOptions {
   contentType?: string;
   /** Skip the version prefix (`/_ping` during negotiation). */
   unversioned?: boolean;
+  /** Skip the check of operation/parameter versions (where the spec is known to under-report). */
+  skipVersionCheck?: boolean;
 }
 
 export interface ClientOptions {
@@ -107,14 +111,14 @@ export class Client {
     return compareVersions(engine, MAX_API_VERSION) < 0 ? engine : MAX_API_VERSION;
   }
 
-  /** Sends a call; resolves with the response once headers arrive, throws DockerHttpError on >= 400. */
-  async send(call: Call): Promise<TransportResponse> {
+  /** Path (for messages), full request target, headers and encoded body of a call. */
+  async #prepare(call: Call): Promise<{ path: string; target: string; headers: Record<string, string>; body: RequestBody | undefined }> {
     const path = fillPath(call.path, call.params, call.method);
     let prefix = "";
     if (!call.unversioned) {
       const version = this.#version ?? (await this.apiVersion());
       prefix = `/v${version}`;
-      this.#checkVersion(call, version);
+      if (!call.skipVersionCheck) this.#checkVersion(call, version);
     }
     const headers: Record<string, string> = { ...this.#headers, ...call.headers };
     let body: RequestBody | undefined;
@@ -127,13 +131,23 @@ export class Client {
         headers["content-type"] = "application/json";
       }
     }
+    return { path, target: prefix + path + serializeQuery(call.query), headers, body };
+  }
 
+  /**
+   * Runs `start` under the call's deadline (connect + response headers) and abort signal, and
+   * maps failures: the timer firing → DockerTimeoutError, the user's signal → DockerAbortError,
+   * anything else not already a DockerError → DockerConnectionError. The returned signal stays
+   * tied to the user's signal after `start` resolves, so aborting later ends the stream too.
+   */
+  async #underDeadline<T>(call: Call, path: string, start: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; release: () => void }> {
     const timeout = call.timeout ?? this.timeout;
     const controller = new AbortController();
     let timedOut = false;
     const timer = timeout > 0 ? setTimeout(() => { timedOut = true; controller.abort(); }, timeout) : undefined;
     const userSignal = call.signal;
     const onAbort = () => controller.abort(userSignal!.reason);
+    const release = () => userSignal?.removeEventListener("abort", onAbort);
     if (userSignal) {
       if (userSignal.aborted) {
         clearTimeout(timer);
@@ -141,18 +155,10 @@ export class Client {
       }
       userSignal.addEventListener("abort", onAbort, { once: true });
     }
-
-    let response: TransportResponse;
     try {
-      response = await this.transport.request({
-        method: call.method,
-        path: prefix + path + serializeQuery(call.query),
-        headers,
-        body,
-        signal: controller.signal,
-      });
+      return { value: await start(controller.signal), release };
     } catch (err) {
-      userSignal?.removeEventListener("abort", onAbort);
+      release();
       if (timedOut) throw new DockerTimeoutError(call.method, path, timeout);
       if (userSignal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: userSignal.reason });
       if (err instanceof DockerError) throw err;
@@ -160,11 +166,19 @@ export class Client {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Sends a call; resolves with the response once headers arrive, throws DockerHttpError on >= 400. */
+  async send(call: Call): Promise<TransportResponse> {
+    const { path, target, headers, body } = await this.#prepare(call);
+    const { value: response, release } = await this.#underDeadline(call, path, (signal) =>
+      this.transport.request({ method: call.method, path: target, headers, body, signal }),
+    );
     // The user's signal keeps governing the body; it is released once the body is done. For
     // simplicity the listener stays until then (AbortSignal listeners are cheap and once-only).
 
     if (response.status >= 300 && response.status !== 304 || response.status === 0) {
-      userSignal?.removeEventListener("abort", onAbort);
+      release();
       if (response.status < 400) {
         // (status 0 is how a browser's fetch reports a redirect it was told not to follow)
         // The engine redirects only paths it normalised (a name containing `..` or `//`): the
@@ -175,6 +189,48 @@ export class Client {
       throw httpError(response.status, await errorMessage(response), call.method, path);
     }
     return response;
+  }
+
+  /**
+   * Takes a connection over (attach, exec start): a fresh raw connection from the transport, the
+   * HTTP/1.1 upgrade, then raw bytes both ways. The deadline covers connecting and the handshake;
+   * aborting the call's signal later closes the connection.
+   */
+  async hijack(call: Call): Promise<UpgradedConnection> {
+    const connect = this.transport.connect;
+    if (!connect) {
+      throw new DockerUnsupportedError(
+        `${call.method} ${call.path} needs a raw connection to the engine, which this runtime's transport (${this.transport.address}) cannot open`,
+      );
+    }
+    const { path, target, headers, body } = await this.#prepare(call);
+    if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
+      throw new DockerError("A hijacked request takes a JSON or byte body only");
+    }
+    const { value: conn, release } = await this.#underDeadline(call, path, async (signal) => {
+      const duplex = await connect.call(this.transport, signal);
+      return upgrade(duplex, { method: call.method, path: target, headers, body }, { signal, errorPath: path, address: this.transport.address });
+    });
+    release();
+    if (call.signal) {
+      const signal = call.signal;
+      const onAbort = () => conn.close();
+      signal.addEventListener("abort", onAbort, { once: true });
+      const close = conn.close;
+      conn.close = () => {
+        signal.removeEventListener("abort", onAbort);
+        close();
+      };
+    }
+    return conn;
+  }
+
+  /** Opens a WebSocket to an engine path (browsers' attach). */
+  async openWebSocket(call: Call): Promise<WebSocketLike> {
+    const open = this.transport.webSocket;
+    if (!open) throw new DockerUnsupportedError(`This transport (${this.transport.address}) cannot open WebSockets`);
+    const { target } = await this.#prepare(call);
+    return open.call(this.transport, target);
   }
 
   /** Sends a call and parses a JSON answer (undefined for an empty body). */

@@ -6,6 +6,8 @@ import type {
   OperationKey,
   BuildCache,
   ContainerSummary,
+  EventMessage,
+  Filters,
   ImageSummary,
   SystemDataUsageResponse,
   SystemInfo,
@@ -14,6 +16,7 @@ import type {
 } from "./generated/types.ts";
 import { ContainerCollection } from "./resources/containers.ts";
 import { ImageCollection } from "./resources/images.ts";
+import { JsonStream } from "./streams/json-stream.ts";
 import type { TransportResponse } from "./transport.ts";
 
 export type DockerOptions = ClientOptions;
@@ -84,6 +87,16 @@ export class Docker {
   df(options: CallOptions & { type?: Array<"container" | "image" | "volume" | "build-cache"> } = {}): Promise<DiskUsage> {
     const { type, ...call } = options;
     return this.client.json({ ...call, method: "GET", path: "/system/df", query: { type } });
+  }
+
+  /**
+   * Engine events (`docker events`) as an async iterable. Without `until` it runs until
+   * cancelled: `break`, `cancel()`, or the signal.
+   */
+  async events(options: CallOptions & { filters?: Filters; since?: Date | number | string; until?: Date | number | string } = {}): Promise<JsonStream<EventMessage>> {
+    const { filters, since, until, ...call } = options;
+    const response = await this.client.send({ ...call, method: "GET", path: "/events", query: { filters, since, until } });
+    return new JsonStream<EventMessage>(response.body ?? new ReadableStream({ start: (c) => c.close() }), { errorOnInBandError: false });
   }
 
   /**

@@ -4,7 +4,34 @@ export { Docker, type DiskUsage, type DockerOptions, type RequestParams } from "
 export { Client, type Call, type CallOptions, type ClientOptions } from "./client.ts";
 export * from "./errors.ts";
 export type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport.ts";
-export { Container, ContainerCollection, type ContainerCreateOptions, type ContainerListOptions } from "./resources/containers.ts";
+export {
+  Container,
+  ContainerCollection,
+  type AttachOptions,
+  type ContainerCreateOptions,
+  type ContainerListOptions,
+  type LogsOptions,
+  type RunOptions,
+  type RunResult,
+} from "./resources/containers.ts";
+export { Exec, ExecSession, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./resources/exec.ts";
+export { decodePathStat, type PathStat } from "./resources/archive.ts";
+export { Session } from "./session.ts";
+export { OutputStream, parseTimestamp, type OutputLine } from "./streams/output.ts";
+export { JsonStream } from "./streams/json-stream.ts";
+export { demuxStream, rawStream, isMultiplexed, FrameDecoder, type Frame, type StreamName } from "./streams/demux.ts";
+export { jsonLines, JsonLineDecoder, type JsonLinesOptions } from "./streams/json-lines.ts";
+export {
+  tarStream,
+  tarBytes,
+  readTar,
+  readTarEntries,
+  safeJoin,
+  normalizeTarPath,
+  gunzipIfNeeded,
+  type TarEntry,
+  type TarReadEntry,
+} from "./streams/tar.ts";
 export { Image, ImageCollection, type ImageListOptions } from "./resources/images.ts";
 export { encodePathParam, serializeFilters, serializeQuery } from "./request.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./version.ts";

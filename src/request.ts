@@ -52,7 +52,7 @@ export function serializeQuery(query: Record<string, unknown> | undefined): stri
       for (const item of value) out += `&${encodeURIComponent(key)}=${encodeURIComponent(scalar(item))}`;
       continue;
     }
-    const text = typeof value === "object" ? JSON.stringify(value) : scalar(value);
+    const text = typeof value === "object" && !(value instanceof Date) ? JSON.stringify(value) : scalar(value);
     out += `&${encodeURIComponent(key)}=${encodeURIComponent(text)}`;
   }
   return out === "" ? "" : `?${out.slice(1)}`;

@@ -1,12 +1,21 @@
 // Containers: the collection (`docker.containers`) and the handle (`Container`).
 
 import type { CallOptions, Client } from "../client.ts";
+import { ContainerExitError, DockerError, isNotFound } from "../errors.ts";
+import { Session, webSocketParts } from "../session.ts";
+import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
+import { JsonStream } from "../streams/json-stream.ts";
+import { OutputStream } from "../streams/output.ts";
+import { tarStream, type TarEntry } from "../streams/tar.ts";
+import { decodePathStat, type PathStat } from "./archive.ts";
+import { Exec, ExecSession, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./exec.ts";
 import type {
   ContainerChangesResponse,
   ContainerCreateBody,
   ContainerInspectResponse,
   ContainerListQuery,
   ContainerPruneResponse,
+  ContainerStatsResponse,
   ContainerSummary,
   ContainerTopResponse,
   ContainerUpdateBody,
@@ -28,6 +37,58 @@ export interface ContainerListOptions extends CallOptions {
   limit?: number;
   size?: boolean;
   filters?: Filters;
+}
+
+export interface LogsOptions extends CallOptions {
+  /** Default true. */
+  stdout?: boolean;
+  /** Default true. */
+  stderr?: boolean;
+  /** Keep streaming until the container stops (or the stream is cancelled). */
+  follow?: boolean;
+  /** Only logs after this time: a Date, unix seconds, or a duration like the CLI's is not accepted by the engine. */
+  since?: Date | number | string;
+  until?: Date | number | string;
+  /** Prefix each line with its RFC 3339 timestamp; `lines()` then parses it. */
+  timestamps?: boolean;
+  /** Number of lines from the end, or "all". */
+  tail?: number | "all";
+  /** The container's TTY setting, if known; otherwise berth inspects the container to frame the stream. */
+  tty?: boolean;
+}
+
+export interface AttachOptions extends CallOptions {
+  /** Attach stdin (the container must have been created with OpenStdin). */
+  stdin?: boolean;
+  /** Default true. */
+  stdout?: boolean;
+  /** Default true. */
+  stderr?: boolean;
+  /** Replay the container's earlier output first. */
+  logs?: boolean;
+  /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q". */
+  detachKeys?: string;
+  tty?: boolean;
+}
+
+export interface RunOptions extends CallOptions {
+  /** More create options (HostConfig, Env, ...), merged under Image and Cmd. */
+  config?: Omit<ContainerCreateBody, "Image" | "Cmd">;
+  name?: string;
+  platform?: string;
+  /** Return the started container at once instead of waiting for it. */
+  detach?: boolean;
+  /** Remove the container once it has exited and its output was read. Default true unless detached. */
+  remove?: boolean;
+  /** Pull the image when it is missing (default true). Needs `pull` to be wired by the caller. */
+  pull?: boolean;
+}
+
+export interface RunResult {
+  container: Container;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export class ContainerCollection {
@@ -69,6 +130,39 @@ export class ContainerCollection {
     container.warnings = created.Warnings ?? [];
     return container;
   }
+
+  /**
+   * Like `docker run`: creates the container (pulling the image when missing, if `pull` is
+   * supplied by the Docker instance), starts it, waits, and returns its output. A non-zero exit
+   * rejects with ContainerExitError carrying the exit code and stderr. With `detach` it returns
+   * the running container instead.
+   */
+  async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult> {
+    const { config, name, platform, detach, remove = !detach, pull = true, ...call } = options;
+    const body: ContainerCreateBody = { ...config, Image: image, Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd };
+    let container: Container;
+    try {
+      container = await this.create(body, { ...call, name, platform });
+    } catch (err) {
+      if (!(pull && isNotFound(err) && this.pullImage)) throw err;
+      await this.pullImage(image, { ...call, platform });
+      container = await this.create(body, { ...call, name, platform });
+    }
+    try {
+      await container.start(call);
+      if (detach) return { container, exitCode: -1, stdout: "", stderr: "" };
+      const { StatusCode } = await container.wait({ signal: call.signal });
+      const tty = body.Tty ?? false;
+      const { stdout, stderr } = await (await container.logs({ signal: call.signal, tty })).collect();
+      if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""));
+      return { container, exitCode: StatusCode, stdout, stderr };
+    } finally {
+      if (remove) await container.remove({ force: true }).catch(() => {});
+    }
+  }
+
+  /** @internal Set by Docker: pulls an image for `run()`. */
+  pullImage: ((image: string, options: CallOptions & { platform?: string }) => Promise<unknown>) | undefined;
 
   /** Removes stopped containers; returns what was deleted and the space reclaimed. */
   prune(options: CallOptions & { filters?: Filters } = {}): Promise<ContainerPruneResponse> {
@@ -187,6 +281,147 @@ export class Container {
     return this.#client.void({ ...call, method: "DELETE", path: "/containers/{id}", params: { id: this.id }, query: { force, v, link } });
   }
 
+  /** Resizes the container's TTY. */
+  resize(size: { h: number; w: number }, options: CallOptions = {}): Promise<void> {
+    return this.#client.void({ ...options, method: "POST", path: "/containers/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
+  }
+
+  /** The TTY setting, from attrs or an inspect: it decides how output streams are framed. */
+  async #tty(known: boolean | undefined, options: CallOptions): Promise<boolean> {
+    if (known !== undefined) return known;
+    const config = (this.attrs as ContainerInspectResponse | undefined)?.Config;
+    if (config && typeof config.Tty === "boolean") return config.Tty;
+    await this.reload({ signal: options.signal, timeout: options.timeout });
+    return (this.attrs as ContainerInspectResponse).Config?.Tty ?? false;
+  }
+
+  /**
+   * The container's logs as an async iterable of `{ stream, data }` frames, with `collect()`,
+   * `text()` and `lines()` helpers. With `follow`, it runs until the container stops or the
+   * stream is cancelled (`break`, `cancel()`, or the signal).
+   */
+  async logs(options: LogsOptions = {}): Promise<OutputStream> {
+    const { stdout = true, stderr = true, follow, since, until, timestamps, tail, tty, ...call } = options;
+    const [isTty, response] = await Promise.all([
+      this.#tty(tty, call),
+      this.#client.send({
+        ...call,
+        method: "GET",
+        path: "/containers/{id}/logs",
+        params: { id: this.id },
+        query: { stdout, stderr, follow, since, until, timestamps, tail },
+      }),
+    ]);
+    const body = response.body ?? emptyStream();
+    const framing = isMultiplexed(response.headers.get("content-type"), isTty) ? demuxStream() : rawStream();
+    return new OutputStream(body.pipeThrough(framing), { timestamps });
+  }
+
+  /**
+   * Attaches to the container's stdio. The returned session's output carries what the container
+   * writes; with `stdin: true`, `write()` reaches its stdin (and only what you write does), and
+   * `closeStdin()` sends EOF while output keeps flowing. Attach before `start()` to see the first line.
+   */
+  async attach(options: AttachOptions = {}): Promise<Session> {
+    const { stdin, stdout = true, stderr = true, logs, detachKeys, tty, ...call } = options;
+    const isTty = await this.#tty(tty, call);
+    const query = { stream: true, stdin, stdout, stderr, logs, detachKeys };
+    const resize = (size: { h: number; w: number }) => this.resize(size);
+    if (!this.#client.transport.connect && this.#client.transport.webSocket) {
+      // Browsers: the engine's WebSocket endpoint. (The v1.41 spec omits its stdin/stdout/stderr
+      // parameters, but engines of that version honour them: skip the version check.)
+      const ws = await this.#client.openWebSocket({ ...call, method: "GET", path: "/containers/{id}/attach/ws", params: { id: this.id }, query, skipVersionCheck: true });
+      const parts = await webSocketParts(ws, this.#client.transport.address);
+      return new Session({ ...parts, writable: stdin ? parts.writable : undefined, resize });
+    }
+    const conn = await this.#client.hijack({ ...call, method: "POST", path: "/containers/{id}/attach", params: { id: this.id }, query });
+    return new Session({
+      readable: conn.readable,
+      writable: stdin ? conn.writable : undefined,
+      close: conn.close,
+      multiplexed: isMultiplexed(conn.headers.get("content-type") ?? null, isTty),
+      resize,
+    });
+  }
+
+  /**
+   * Runs a command and collects its output: `{ exitCode, stdout, stderr }`. A string command runs
+   * under `sh -c`. `stdin` data is written and then closed.
+   */
+  exec(cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult> {
+    return runExec(this.#client, this.id, cmd, options);
+  }
+
+  /**
+   * Runs a command and streams it: iterate the session for output; with `stdin: true`, write to
+   * it and `closeStdin()`; `wait()` gives the exit code.
+   */
+  async execStream(cmd: string[] | string, options: ExecStreamOptions = {}): Promise<ExecSession> {
+    const { stdin, ...rest } = options;
+    const exec = await Exec.create(this.#client, this.id, cmd, { ...rest, stdin });
+    return exec.start({ signal: rest.signal, timeout: rest.timeout, stdin });
+  }
+
+  /** Creates an exec without starting it (for `exec.start()`, `inspect()`, `resize()`). */
+  createExec(cmd: string[] | string, options: ExecOptions & { stdin?: boolean } = {}): Promise<Exec> {
+    return Exec.create(this.#client, this.id, cmd, options);
+  }
+
+  /** One resource-usage sample (`docker stats --no-stream`). */
+  stats(options: CallOptions & { oneShot?: boolean } = {}): Promise<ContainerStatsResponse> {
+    const { oneShot, ...call } = options;
+    return this.#client.json({ ...call, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: false, "one-shot": oneShot } });
+  }
+
+  /** Resource-usage samples, one a second, until cancelled or the container is removed. */
+  async statsStream(options: CallOptions = {}): Promise<JsonStream<ContainerStatsResponse>> {
+    const response = await this.#client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true } });
+    return new JsonStream<ContainerStatsResponse>(response.body ?? emptyStream(), { errorOnInBandError: false });
+  }
+
+  /** Stat of a path in the container (`HEAD .../archive`); rejects with DockerNotFoundError when missing. */
+  async archiveInfo(path: string, options: CallOptions = {}): Promise<PathStat> {
+    const response = await this.#client.send({ ...options, method: "HEAD", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
+    await response.text().catch(() => {});
+    return decodePathStat(response.headers.get("x-docker-container-path-stat"));
+  }
+
+  /** A tar stream of a path in the container (`docker cp` out), with the path's stat. */
+  async getArchive(path: string, options: CallOptions = {}): Promise<{ stat: PathStat; body: ReadableStream<Uint8Array> }> {
+    const response = await this.#client.send({ ...options, method: "GET", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
+    return { stat: decodePathStat(response.headers.get("x-docker-container-path-stat")), body: response.body ?? emptyStream() };
+  }
+
+  /**
+   * Extracts a tar into a directory of the container (`docker cp` in). `archive` is a tar stream,
+   * bytes, a Blob, or entries that berth packs on the fly.
+   */
+  putArchive(
+    path: string,
+    archive: ReadableStream<Uint8Array> | Uint8Array | Blob | Iterable<TarEntry> | AsyncIterable<TarEntry>,
+    options: CallOptions & { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {},
+  ): Promise<void> {
+    const { noOverwriteDirNonDir, copyUIDGID, ...call } = options;
+    const body = archive instanceof ReadableStream || archive instanceof Uint8Array || (typeof Blob !== "undefined" && archive instanceof Blob)
+      ? archive
+      : tarStream(archive as Iterable<TarEntry>);
+    return this.#client.void({
+      ...call,
+      method: "PUT",
+      path: "/containers/{id}/archive",
+      params: { id: this.id },
+      query: { path, noOverwriteDirNonDir, copyUIDGID },
+      body,
+      contentType: "application/x-tar",
+    });
+  }
+
+  /** The container's filesystem as a tar stream (`docker export`). */
+  async export(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#client.send({ ...options, method: "GET", path: "/containers/{id}/export", params: { id: this.id } });
+    return response.body ?? emptyStream();
+  }
+
   #post(path: string, call: CallOptions, query?: Record<string, unknown>, graceSeconds?: number): Promise<void> {
     // stop/restart may legitimately take the grace period before answering: extend the timeout.
     const timeout = graceSeconds !== undefined && call.timeout === undefined && this.#client.timeout > 0
@@ -194,6 +429,10 @@ export class Container {
       : call.timeout;
     return this.#client.void({ ...call, timeout, method: "POST", path, params: { id: this.id }, query });
   }
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => c.close() });
 }
 
 function inspect(client: Client, id: string, options: CallOptions & { size?: boolean }): Promise<ContainerInspectResponse> {

@@ -53,6 +53,10 @@ describe("query serialisation", () => {
     expect(serializeQuery({ type: ["image", "volume"] })).toBe("?type=image&type=volume");
   });
 
+  it("sends dates as unix seconds", () => {
+    expect(serializeQuery({ since: new Date(1_700_000_000_500) })).toBe("?since=1700000000");
+  });
+
   it("escapes keys and values", () => {
     expect(serializeQuery({ "a&b": "c=d&e" })).toBe("?a%26b=c%3Dd%26e");
   });

@@ -1,0 +1,162 @@
+// Exec: running a command in a running container, collected, streamed, or interactive.
+
+import type { CallOptions, Client } from "../client.ts";
+import { DockerError } from "../errors.ts";
+import type { ExecInspectResponse } from "../generated/types.ts";
+import { Session } from "../session.ts";
+import { isMultiplexed } from "../streams/demux.ts";
+import { encodeUtf8 } from "../streams/bytes.ts";
+
+export interface ExecOptions extends CallOptions {
+  /** `["A=1"]` or `{ A: "1" }`. */
+  env?: string[] | Record<string, string>;
+  workdir?: string;
+  /** `user`, `user:group`, `uid` or `uid:gid`. */
+  user?: string;
+  tty?: boolean;
+  privileged?: boolean;
+  detachKeys?: string;
+  /** Initial TTY size. */
+  consoleSize?: { h: number; w: number };
+}
+
+export interface ExecRunOptions extends ExecOptions {
+  /** Data fed to the command's stdin, which is then closed (EOF). */
+  stdin?: string | Uint8Array | ReadableStream<Uint8Array>;
+}
+
+export interface ExecStreamOptions extends ExecOptions {
+  /** Attach stdin: the session's `write()`/`stdin`/`closeStdin()` reach the process. */
+  stdin?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running (or finished) exec: output, optional stdin, and its exit code. */
+export class ExecSession extends Session {
+  readonly exec: Exec;
+  constructor(exec: Exec, parts: ConstructorParameters<typeof Session>[0]) {
+    super(parts);
+    this.exec = exec;
+  }
+
+  /**
+   * The exit code, once the process has ended. Read the output first: a process blocked on a full
+   * output pipe never ends.
+   */
+  wait(options: CallOptions = {}): Promise<number> {
+    return this.exec.wait(options);
+  }
+}
+
+/** An exec instance (`POST /containers/{id}/exec`). */
+export class Exec {
+  readonly #client: Client;
+  readonly id: string;
+  /** Whether it was created with a TTY (decides the output framing). */
+  readonly tty: boolean;
+
+  constructor(client: Client, id: string, tty: boolean) {
+    this.#client = client;
+    this.id = id;
+    this.tty = tty;
+  }
+
+  /** Creates an exec in a container. */
+  static async create(client: Client, containerId: string, cmd: string[] | string, options: ExecOptions & { stdin?: boolean } = {}): Promise<Exec> {
+    const { env, workdir, user, tty, privileged, detachKeys, consoleSize, stdin, ...call } = options;
+    const created = await client.json<{ Id: string }>({
+      ...call,
+      method: "POST",
+      path: "/containers/{id}/exec",
+      params: { id: containerId },
+      body: {
+        AttachStdin: stdin === true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: tty ?? false,
+        Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd,
+        Env: env === undefined || Array.isArray(env) ? env : Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        WorkingDir: workdir,
+        User: user,
+        Privileged: privileged,
+        DetachKeys: detachKeys,
+        ConsoleSize: consoleSize ? [consoleSize.h, consoleSize.w] : undefined,
+      },
+    });
+    return new Exec(client, created.Id, tty ?? false);
+  }
+
+  /**
+   * Starts the exec. Without stdin, output arrives as a plain streaming response (works on every
+   * runtime, browsers included); with `stdin: true` the connection is taken over for two-way use.
+   */
+  async start(options: CallOptions & { stdin?: boolean } = {}): Promise<ExecSession> {
+    const { stdin, ...call } = options;
+    const request = { ...call, method: "POST", path: "/exec/{id}/start", params: { id: this.id }, body: { Detach: false, Tty: this.tty } };
+    if (stdin) {
+      const conn = await this.#client.hijack(request);
+      return new ExecSession(this, {
+        readable: conn.readable,
+        writable: conn.writable,
+        close: conn.close,
+        multiplexed: isMultiplexed(conn.headers.get("content-type") ?? null, this.tty),
+        resize: (size) => this.resize(size),
+      });
+    }
+    const response = await this.#client.send({ timeout: call.timeout, ...request });
+    const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    return new ExecSession(this, {
+      readable: body,
+      close: () => void body.cancel().catch(() => {}),
+      multiplexed: isMultiplexed(response.headers.get("content-type"), this.tty),
+      resize: (size) => this.resize(size),
+    });
+  }
+
+  inspect(options: CallOptions = {}): Promise<ExecInspectResponse> {
+    return this.#client.json({ ...options, method: "GET", path: "/exec/{id}/json", params: { id: this.id } });
+  }
+
+  resize(size: { h: number; w: number }, options: CallOptions = {}): Promise<void> {
+    return this.#client.void({ ...options, method: "POST", path: "/exec/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
+  }
+
+  /** Polls until the process has ended and returns its exit code. */
+  async wait(options: CallOptions = {}): Promise<number> {
+    // The output ends a moment before the engine records the exit code: poll briefly.
+    for (let delay = 1; ; delay = Math.min(delay * 2, 100)) {
+      const info = await this.inspect(options);
+      if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+      await new Promise((r) => setTimeout(r, delay));
+      if (options.signal?.aborted) throw options.signal.reason ?? new DockerError("aborted");
+    }
+  }
+}
+
+/** create + start + collect output (+ feed stdin) + exit code. */
+export async function runExec(client: Client, containerId: string, cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult> {
+  const { stdin, ...rest } = options;
+  const exec = await Exec.create(client, containerId, cmd, { ...rest, stdin: stdin !== undefined });
+  const session = await exec.start({ signal: rest.signal, timeout: rest.timeout, stdin: stdin !== undefined });
+  const feeding = stdin === undefined ? Promise.resolve() : feed(session, stdin);
+  // Read while writing: a process that echoes would otherwise fill its pipe and stall.
+  const [output] = await Promise.all([session.output.collect(), feeding]);
+  session.close();
+  const exitCode = await exec.wait({ signal: rest.signal });
+  return { exitCode, ...output };
+}
+
+async function feed(session: Session, stdin: string | Uint8Array | ReadableStream<Uint8Array>): Promise<void> {
+  if (stdin instanceof ReadableStream) {
+    await stdin.pipeTo(session.stdin!);
+    return;
+  }
+  const bytes = typeof stdin === "string" ? encodeUtf8(stdin) : stdin;
+  if (bytes.length) await session.write(bytes);
+  await session.closeStdin();
+}

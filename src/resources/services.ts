@@ -1,0 +1,184 @@
+// Swarm services: the collection (`docker.services`) and the handle (`Service`).
+
+import type { CallOptions, Client } from "../client.ts";
+import { DockerError } from "../errors.ts";
+import type {
+  Filters,
+  Service as ServiceInfo,
+  ServiceCreateResponse,
+  ServiceSpec,
+  ServiceUpdateResponse,
+} from "../generated/types.ts";
+import type { TransportResponse } from "../transport.ts";
+import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
+import { logsRaw, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
+import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
+
+export interface ServiceListOptions extends CallOptions {
+  /** `id`, `label`, `mode` (`replicated`/`global`), `name`. */
+  filters?: Filters;
+  /** Include `ServiceStatus` (running and desired task counts). */
+  status?: boolean;
+}
+
+export interface ServiceCreateOptions extends CallOptions {
+  /** Credentials for pulling the service's image from a private registry (sent as X-Registry-Auth). */
+  auth?: RegistryAuth | string;
+}
+
+export interface ServiceUpdateOptions extends CallOptions {
+  /** The service's version index; read from the engine when omitted. */
+  version?: number;
+  /** Without `auth`: take registry credentials from the current spec (`spec`, default) or the previous one. */
+  registryAuthFrom?: "spec" | "previous-spec";
+  /** `"previous"`: roll back to the previous spec (the spec sent is then ignored). */
+  rollback?: "previous";
+  auth?: RegistryAuth | string;
+}
+
+export class ServiceCollection {
+  readonly #client: Client;
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /**
+   * Creates a service (`docker service create`). The handle has the id and the engine's warnings
+   * (for instance when the image could not be resolved to a digest).
+   */
+  async create(spec: ServiceSpec, options: ServiceCreateOptions = {}): Promise<Service> {
+    const { auth, headers, ...call } = options;
+    const created = await this.#client.json<ServiceCreateResponse>({
+      ...call,
+      headers: withRegistryAuth(headers, auth),
+      method: "POST",
+      path: "/services/create",
+      body: spec,
+    });
+    const service = new Service(this.#client, created.ID!);
+    service.warnings = created.Warnings ?? [];
+    return service;
+  }
+
+  /** One request for the whole list; each item is a handle holding the service. */
+  async list(options: ServiceListOptions = {}): Promise<Service[]> {
+    const { filters, status, ...call } = options;
+    const items = await this.#client.json<ServiceInfo[] | null>({ ...call, method: "GET", path: "/services", query: { filters, status } });
+    return (items ?? []).map((info) => new Service(this.#client, info.ID!, info));
+  }
+
+  /** Inspects a service by id or name; rejects with DockerNotFoundError when none. */
+  async get(idOrName: string, options: CallOptions & { insertDefaults?: boolean } = {}): Promise<Service> {
+    const info = await inspect(this.#client, idOrName, options);
+    return new Service(this.#client, info.ID ?? idOrName, info);
+  }
+
+  /** A handle for a known id or name, without a request. */
+  ref(idOrName: string): Service {
+    return new Service(this.#client, idOrName);
+  }
+}
+
+/** A service. `attrs` holds what the engine last said about it. */
+export class Service {
+  readonly #client: Client;
+  /** Full id (or the name the handle was made from, until `reload()`). */
+  id: string;
+  attrs: ServiceInfo | undefined;
+  /** Warnings the engine gave when creating the service. */
+  warnings: string[] = [];
+
+  constructor(client: Client, id: string, attrs?: ServiceInfo) {
+    this.#client = client;
+    this.id = id;
+    this.attrs = attrs;
+  }
+
+  /** @internal */
+  get client(): Client {
+    return this.#client;
+  }
+
+  get name(): string | undefined {
+    return this.attrs?.Spec?.Name;
+  }
+
+  /** The version index as last seen (`attrs.Version.Index`). */
+  get version(): number | undefined {
+    return this.attrs?.Version?.Index;
+  }
+
+  inspect(options: CallOptions & { insertDefaults?: boolean } = {}): Promise<ServiceInfo> {
+    return inspect(this.#client, this.id, options);
+  }
+
+  async reload(options: CallOptions = {}): Promise<this> {
+    const info = await this.inspect(options);
+    this.attrs = info;
+    this.id = info.ID ?? this.id;
+    return this;
+  }
+
+  /**
+   * Replaces the service's spec (`docker service update`). The spec replaces the whole current
+   * one: pass a function to change part of it, e.g.
+   * `update((spec) => ({ ...spec, Labels: { ...spec.Labels, tier: "web" } }))`.
+   * Without `version`, the version of the spec just read is sent, so a concurrent change fails
+   * with an error instead of being lost.
+   */
+  async update(spec: SpecUpdate<ServiceSpec>, options: ServiceUpdateOptions = {}): Promise<ServiceUpdateResponse> {
+    const { version, registryAuthFrom, rollback, auth, headers, ...call } = options;
+    const resolved = await resolveUpdate(`service ${this.id}`, spec, version, () => this.inspect(call));
+    const answer = await this.#client.json<ServiceUpdateResponse | null>({
+      ...call,
+      headers: withRegistryAuth(headers, auth),
+      method: "POST",
+      path: "/services/{id}/update",
+      params: { id: this.id },
+      query: { version: resolved.version, registryAuthFrom, rollback },
+      body: resolved.spec,
+    });
+    return { Warnings: answer?.Warnings ?? [] };
+  }
+
+  /** Rolls back to the previous spec (`docker service rollback`). */
+  rollback(options: Omit<ServiceUpdateOptions, "rollback"> = {}): Promise<ServiceUpdateResponse> {
+    return this.update((current) => current, { ...options, rollback: "previous" });
+  }
+
+  /** Sets the number of replicas of a replicated service (`docker service scale`). */
+  scale(replicas: number, options: Omit<ServiceUpdateOptions, "rollback"> = {}): Promise<ServiceUpdateResponse> {
+    if (!Number.isSafeInteger(replicas) || replicas < 0) throw new DockerError(`replicas must be a non-negative integer, got ${replicas}`);
+    return this.update((current) => {
+      if (current.Mode?.Replicated === undefined) {
+        throw new DockerError(`Service ${current.Name ?? this.id} is not in replicated mode and cannot be scaled`);
+      }
+      return { ...current, Mode: { ...current.Mode, Replicated: { ...current.Mode.Replicated, Replicas: replicas } } };
+    }, options);
+  }
+
+  /** The service's tasks (one request), optionally filtered further (`desired-state`, `node`, ...). */
+  tasks(options: TaskListOptions = {}): Promise<Task[]> {
+    const { filters, ...call } = options;
+    return new TaskCollection(this.#client).list({ ...call, filters: { ...filters, service: [this.id] } });
+  }
+
+  /** Removes the service (`docker service rm`); its tasks are shut down. */
+  remove(options: CallOptions = {}): Promise<void> {
+    return this.#client.void({ ...options, method: "DELETE", path: "/services/{id}", params: { id: this.id } });
+  }
+
+  /**
+   * The service's logs (from all its tasks) as the engine sends them: a multiplexed stream
+   * (8-byte frame headers) unless the service has a TTY. The tasks' log driver must support
+   * reading (json-file, local, journald).
+   */
+  logsRaw(options: SwarmLogsOptions = {}): Promise<TransportResponse> {
+    return logsRaw(this.#client, "/services/{id}/logs", this.id, options);
+  }
+}
+
+function inspect(client: Client, id: string, options: CallOptions & { insertDefaults?: boolean }): Promise<ServiceInfo> {
+  const { insertDefaults, ...call } = options;
+  return client.json({ ...call, method: "GET", path: "/services/{id}", params: { id }, query: { insertDefaults } });
+}

@@ -1,0 +1,94 @@
+// The engine's swarm membership (`docker.swarm`): init, join, inspect, update, lock, leave.
+
+import type { CallOptions, Client } from "../client.ts";
+import type {
+  LocalNodeState,
+  Swarm,
+  SwarmInitBody,
+  SwarmJoinBody,
+  SwarmSpec,
+  SwarmUnlockkeyResponse,
+  SystemInfo,
+} from "../generated/types.ts";
+import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
+
+export interface SwarmUpdateOptions extends CallOptions {
+  /** The swarm's version index; read from the engine when omitted. */
+  version?: number;
+  /** Issue a new worker join token (the old one stops working). */
+  rotateWorkerToken?: boolean;
+  /** Issue a new manager join token. */
+  rotateManagerToken?: boolean;
+  /** Issue a new unlock key (autolock). */
+  rotateManagerUnlockKey?: boolean;
+}
+
+export class SwarmApi {
+  readonly #client: Client;
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /**
+   * Makes this engine the first manager of a new swarm (`docker swarm init`); resolves with the
+   * node's id. `AdvertiseAddr` is needed when the host has several addresses.
+   */
+  init(config: SwarmInitBody = {}, options: CallOptions = {}): Promise<string> {
+    return this.#client.json({ ...options, method: "POST", path: "/swarm/init", body: config });
+  }
+
+  /** Joins an existing swarm as a worker or manager, depending on the token (`docker swarm join`). */
+  join(config: SwarmJoinBody, options: CallOptions = {}): Promise<void> {
+    return this.#client.void({ ...options, method: "POST", path: "/swarm/join", body: config });
+  }
+
+  /**
+   * The swarm's id, version, spec and join tokens. Only a manager can answer: elsewhere the engine
+   * fails with 503 (DockerServerError).
+   */
+  inspect(options: CallOptions = {}): Promise<Swarm> {
+    return this.#client.json({ ...options, method: "GET", path: "/swarm" });
+  }
+
+  /**
+   * This engine's membership, from `GET /info`: `inactive`, `pending`, `active`, `error` or
+   * `locked`. Works on any node, in or out of a swarm.
+   */
+  async state(options: CallOptions = {}): Promise<LocalNodeState> {
+    const info = await this.#client.json<SystemInfo>({ ...options, method: "GET", path: "/info" });
+    return info.Swarm?.LocalNodeState ?? "";
+  }
+
+  /**
+   * Replaces the swarm's spec (`docker swarm update`). Pass a function to change part of the
+   * current spec, or omit the spec to keep it (to rotate tokens or the unlock key only).
+   */
+  async update(spec?: SpecUpdate<SwarmSpec>, options: SwarmUpdateOptions = {}): Promise<void> {
+    const { version, rotateWorkerToken, rotateManagerToken, rotateManagerUnlockKey, ...call } = options;
+    const resolved = await resolveUpdate("swarm update", spec ?? ((current: SwarmSpec) => current), version, () => this.inspect(call));
+    return this.#client.void({
+      ...call,
+      method: "POST",
+      path: "/swarm/update",
+      query: { version: resolved.version, rotateWorkerToken, rotateManagerToken, rotateManagerUnlockKey },
+      body: resolved.spec,
+    });
+  }
+
+  /** The key that unlocks a locked manager (`docker swarm unlock-key`); empty when autolock is off. */
+  async unlockKey(options: CallOptions = {}): Promise<string> {
+    const answer = await this.#client.json<SwarmUnlockkeyResponse>({ ...options, method: "GET", path: "/swarm/unlockkey" });
+    return answer?.UnlockKey ?? "";
+  }
+
+  /** Unlocks a manager that restarted with autolock on (`docker swarm unlock`). */
+  unlock(unlockKey: string, options: CallOptions = {}): Promise<void> {
+    return this.#client.void({ ...options, method: "POST", path: "/swarm/unlock", body: { UnlockKey: unlockKey } });
+  }
+
+  /** Leaves the swarm (`docker swarm leave`); the last manager needs `force`. */
+  leave(options: CallOptions & { force?: boolean } = {}): Promise<void> {
+    const { force, ...call } = options;
+    return this.#client.void({ ...call, method: "POST", path: "/swarm/leave", query: { force } });
+  }
+}

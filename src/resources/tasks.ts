@@ -1,0 +1,103 @@
+// Swarm tasks (`docker.tasks`): the containers a service schedules, one per replica and attempt.
+
+import type { CallOptions, Client } from "../client.ts";
+import type { Filters, Task as TaskInfo } from "../generated/types.ts";
+import type { TransportResponse } from "../transport.ts";
+
+export interface TaskListOptions extends CallOptions {
+  /** `desired-state` (`running`/`shutdown`/`accepted`), `id`, `label`, `name`, `node`, `service`. */
+  filters?: Filters;
+}
+
+/** Options of a service's or task's logs. At least one of stdout/stderr is sent: both by default. */
+export interface SwarmLogsOptions extends CallOptions {
+  details?: boolean;
+  /** Keep the stream open for new output. */
+  follow?: boolean;
+  /** Default true. */
+  stdout?: boolean;
+  /** Default true. */
+  stderr?: boolean;
+  /** Only output since this time (a Date, or seconds since the epoch). */
+  since?: number | Date;
+  timestamps?: boolean;
+  /** Only this many lines from the end; default all. */
+  tail?: number | "all";
+}
+
+export class TaskCollection {
+  readonly #client: Client;
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /** One request for the whole list (`docker service ps` across services). */
+  async list(options: TaskListOptions = {}): Promise<Task[]> {
+    const { filters, ...call } = options;
+    const items = await this.#client.json<TaskInfo[] | null>({ ...call, method: "GET", path: "/tasks", query: { filters } });
+    return (items ?? []).map((info) => new Task(this.#client, info.ID!, info));
+  }
+
+  /** Inspects a task by id; rejects with DockerNotFoundError when none. */
+  async get(id: string, options: CallOptions = {}): Promise<Task> {
+    const info = await inspect(this.#client, id, options);
+    return new Task(this.#client, info.ID ?? id, info);
+  }
+
+  /** A handle for a known id, without a request. */
+  ref(id: string): Task {
+    return new Task(this.#client, id);
+  }
+}
+
+/** A task. `attrs` holds what the engine last said about it. */
+export class Task {
+  readonly #client: Client;
+  id: string;
+  attrs: TaskInfo | undefined;
+
+  constructor(client: Client, id: string, attrs?: TaskInfo) {
+    this.#client = client;
+    this.id = id;
+    this.attrs = attrs;
+  }
+
+  /** @internal */
+  get client(): Client {
+    return this.#client;
+  }
+
+  /** The task's state as last seen: `running`, `complete`, `failed`, ... */
+  get state(): string | undefined {
+    return this.attrs?.Status?.State;
+  }
+
+  inspect(options: CallOptions = {}): Promise<TaskInfo> {
+    return inspect(this.#client, this.id, options);
+  }
+
+  async reload(options: CallOptions = {}): Promise<this> {
+    const info = await this.inspect(options);
+    this.attrs = info;
+    this.id = info.ID ?? this.id;
+    return this;
+  }
+
+  /**
+   * The task's logs as the engine sends them: a multiplexed stream (8-byte frame headers) unless
+   * the task has a TTY. Read `body`, or decode it with the stream demuxer.
+   */
+  logsRaw(options: SwarmLogsOptions = {}): Promise<TransportResponse> {
+    return logsRaw(this.#client, "/tasks/{id}/logs", this.id, options);
+  }
+}
+
+/** @internal Shared by services and tasks. */
+export function logsRaw(client: Client, path: string, id: string, options: SwarmLogsOptions): Promise<TransportResponse> {
+  const { details, follow, stdout = true, stderr = true, since, timestamps, tail, ...call } = options;
+  return client.send({ ...call, method: "GET", path, params: { id }, query: { details, follow, stdout, stderr, since, timestamps, tail } });
+}
+
+function inspect(client: Client, id: string, options: CallOptions): Promise<TaskInfo> {
+  return client.json({ ...options, method: "GET", path: "/tasks/{id}", params: { id } });
+}

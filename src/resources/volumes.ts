@@ -1,0 +1,158 @@
+// Volumes: the collection (`docker.volumes`) and the handle (`Volume`).
+
+import type { CallOptions, Client } from "../client.ts";
+import type {
+  ClusterVolumeSpec,
+  Filters,
+  Volume as VolumeInfo,
+  VolumeCreateRequest,
+  VolumeListResponse,
+  VolumePruneResponse,
+} from "../generated/types.ts";
+import { operationMinVersion } from "../generated/versions.ts";
+import { DockerError } from "../errors.ts";
+import { compareVersions } from "../version.ts";
+
+/** The list of volumes, with the engine's warnings (e.g. a volume driver that did not answer). */
+export type VolumeList = Volume[] & { warnings: string[] };
+
+export interface VolumeListOptions extends CallOptions {
+  /** `dangling`, `driver`, `label`, `name`. */
+  filters?: Filters;
+}
+
+export interface VolumePruneOptions extends CallOptions {
+  /** `label`, `label!`; and `all` (API 1.42+): see `prune`. */
+  filters?: Filters;
+  /** Also prune named volumes, not just anonymous ones. Shorthand for `filters: { all: true }`. */
+  all?: boolean;
+}
+
+export interface VolumeUpdateOptions extends CallOptions {
+  /** The cluster volume's version index; read from the volume when omitted. */
+  version?: number;
+}
+
+// From API 1.42 the engine prunes only anonymous volumes unless told `all`; before, it pruned every
+// unused volume and refused the `all` filter. Documented in the spec's version history.
+const PRUNE_ALL_FILTER_SINCE = "1.42";
+
+export class VolumeCollection {
+  readonly #client: Client;
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /** Creates a volume (`docker volume create`); without `Name` the engine picks one. */
+  async create(config: VolumeCreateRequest = {}, options: CallOptions = {}): Promise<Volume> {
+    const info = await this.#client.json<VolumeInfo>({ ...options, method: "POST", path: "/volumes/create", body: config });
+    return new Volume(this.#client, info.Name, info);
+  }
+
+  /** One request for the whole list: handles holding each volume, plus the engine's `warnings`. */
+  async list(options: VolumeListOptions = {}): Promise<VolumeList> {
+    const { filters, ...call } = options;
+    const answer = await this.#client.json<VolumeListResponse | null>({ ...call, method: "GET", path: "/volumes", query: { filters } });
+    const volumes = (answer?.Volumes ?? []).map((info) => new Volume(this.#client, info.Name, info));
+    return Object.assign(volumes, { warnings: answer?.Warnings ?? [] });
+  }
+
+  /** Inspects a volume by name; rejects with DockerNotFoundError when none. */
+  async get(name: string, options: CallOptions = {}): Promise<Volume> {
+    const info = await inspect(this.#client, name, options);
+    return new Volume(this.#client, info.Name ?? name, info);
+  }
+
+  /** A handle for a known name, without a request. */
+  ref(name: string): Volume {
+    return new Volume(this.#client, name);
+  }
+
+  /**
+   * Removes unused volumes (`docker volume prune`). Engines speaking API 1.42 or newer remove only
+   * anonymous volumes unless `all: true` (or `filters: { all: true }`); older engines remove every
+   * unused volume and reject the `all` filter, so berth leaves it out for them: `all: true` means
+   * the same thing on both.
+   */
+  async prune(options: VolumePruneOptions = {}): Promise<VolumePruneResponse> {
+    const { filters, all, ...call } = options;
+    let effective: Filters | undefined = filters;
+    if (all !== undefined || filters?.all !== undefined) {
+      const { all: allFilter, ...rest } = filters ?? {};
+      const wantsAll = all ?? isTruthyFilter(allFilter);
+      const allFilterKnown = compareVersions(await this.#client.apiVersion(), PRUNE_ALL_FILTER_SINCE) >= 0;
+      effective = wantsAll && allFilterKnown ? { ...rest, all: true } : rest;
+    }
+    const result = await this.#client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters: effective } });
+    return { VolumesDeleted: result?.VolumesDeleted ?? [], SpaceReclaimed: result?.SpaceReclaimed ?? 0 };
+  }
+}
+
+/** A volume. `id` is its name. `attrs` holds what the engine last said about it. */
+export class Volume {
+  readonly #client: Client;
+  /** The volume's name (volumes have no other id). */
+  id: string;
+  attrs: VolumeInfo | undefined;
+
+  constructor(client: Client, name: string, attrs?: VolumeInfo) {
+    this.#client = client;
+    this.id = name;
+    this.attrs = attrs;
+  }
+
+  /** @internal */
+  get client(): Client {
+    return this.#client;
+  }
+
+  get name(): string {
+    return this.id;
+  }
+
+  inspect(options: CallOptions = {}): Promise<VolumeInfo> {
+    return inspect(this.#client, this.id, options);
+  }
+
+  async reload(options: CallOptions = {}): Promise<this> {
+    this.attrs = await this.inspect(options);
+    return this;
+  }
+
+  /** Removes the volume; fails with DockerConflictError while a container uses it (even with `force`). */
+  remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
+    const { force, ...call } = options;
+    return this.#client.void({ ...call, method: "DELETE", path: "/volumes/{name}", params: { name: this.id }, query: { force } });
+  }
+
+  /**
+   * Updates a cluster volume's spec (swarm, API 1.42+; only `Availability` can change). Engines
+   * before 1.42 refuse with DockerVersionError. The version index is read from the volume when
+   * not given.
+   */
+  async update(spec: ClusterVolumeSpec, options: VolumeUpdateOptions = {}): Promise<void> {
+    const { version, ...call } = options;
+    const send = (v: number | undefined) =>
+      this.#client.void({ ...call, method: "PUT", path: "/volumes/{name}", params: { name: this.id }, query: { version: v }, body: { Spec: spec } });
+    if (version !== undefined) return send(version);
+    // An engine without the operation refuses before anything is sent: let the core say so,
+    // rather than inspecting first and failing on the missing cluster fields.
+    const needed = operationMinVersion["PUT /volumes/{name}"];
+    if (needed !== undefined && compareVersions(await this.#client.apiVersion(), needed) < 0) return send(undefined);
+    const info = await this.inspect(call);
+    const index = info.ClusterVolume?.Version?.Index;
+    if (index === undefined) {
+      throw new DockerError(`Volume ${this.id} is not a cluster volume: only cluster volumes (swarm, API 1.42+) can be updated`);
+    }
+    return send(index);
+  }
+}
+
+function isTruthyFilter(value: Filters[string] | undefined): boolean {
+  if (Array.isArray(value)) return value.some((v) => v === true || v === "true" || v === "1");
+  return value === true || value === "true" || value === "1";
+}
+
+function inspect(client: Client, name: string, options: CallOptions): Promise<VolumeInfo> {
+  return client.json({ ...options, method: "GET", path: "/volumes/{name}", params: { name } });
+}

@@ -1,0 +1,32 @@
+// What users iterate for events, stats and progress: decoded JSON values, cancellable.
+
+import { jsonLines, type JsonLinesOptions } from "./json-lines.ts";
+import { iterate } from "./output.ts";
+
+/**
+ * An async iterable of JSON values from a newline-delimited stream. Breaking out of the loop,
+ * `cancel()`, or the abort signal given when it was opened releases the connection.
+ */
+export class JsonStream<T> implements AsyncIterable<T> {
+  readonly readable: ReadableStream<T>;
+
+  constructor(body: ReadableStream<Uint8Array>, options?: JsonLinesOptions) {
+    this.readable = body.pipeThrough(jsonLines<T>(options));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return iterate(this.readable);
+  }
+
+  /** Stops reading and releases the connection. */
+  async cancel(reason?: unknown): Promise<void> {
+    await this.readable.cancel(reason).catch(() => {});
+  }
+
+  /** Reads to the end and returns every value (rejects on an in-band error). */
+  async all(): Promise<T[]> {
+    const out: T[] = [];
+    for await (const value of this) out.push(value);
+    return out;
+  }
+}

@@ -1,0 +1,140 @@
+// What users iterate for logs, attach and exec output: demuxed frames with helpers to collect
+// text, split stdout from stderr, or read lines with their timestamps.
+
+import { concatBytes, decodeUtf8 } from "./bytes.ts";
+import type { Frame, StreamName } from "./demux.ts";
+
+export type { Frame, StreamName } from "./demux.ts";
+
+/** A line of output. `timestamp` is set when the logs were asked for with `timestamps: true`. */
+export interface OutputLine {
+  stream: StreamName;
+  line: string;
+  timestamp?: Date;
+  /** The timestamp text as the engine wrote it (RFC 3339 with nanoseconds). */
+  timestampText?: string;
+}
+
+/**
+ * An async iterable of `{ stream, data }` frames. Breaking out of a `for await`, calling
+ * `cancel()`, or aborting the signal the stream was opened with releases the connection.
+ * A stream can be consumed once.
+ */
+export class OutputStream implements AsyncIterable<Frame> {
+  /** The frames as a WHATWG stream, for piping. */
+  readonly readable: ReadableStream<Frame>;
+  readonly #timestamps: boolean;
+
+  constructor(readable: ReadableStream<Frame>, options: { timestamps?: boolean } = {}) {
+    this.readable = readable;
+    this.#timestamps = options.timestamps ?? false;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    return iterate(this.readable);
+  }
+
+  /** Stops reading and releases the connection. */
+  async cancel(reason?: unknown): Promise<void> {
+    await this.readable.cancel(reason).catch(() => {});
+  }
+
+  /** Everything, stdout and stderr interleaved in arrival order, as bytes per stream. */
+  async bytes(): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
+    for await (const frame of this) (frame.stream === "stdout" ? out : err).push(frame.data);
+    return { stdout: join(out), stderr: join(err) };
+  }
+
+  /** stdout and stderr collected separately, as text. */
+  async collect(): Promise<{ stdout: string; stderr: string }> {
+    const { stdout, stderr } = await this.bytes();
+    return { stdout: decodeUtf8(stdout), stderr: decodeUtf8(stderr) };
+  }
+
+  /** All output as one text, stdout and stderr interleaved in arrival order. */
+  async text(): Promise<string> {
+    const pieces: Uint8Array[] = [];
+    for await (const frame of this) pieces.push(frame.data);
+    return decodeUtf8(join(pieces));
+  }
+
+  /**
+   * Lines of each stream (a line split across frames is joined; stdout and stderr are split
+   * independently). With `timestamps: true` logs, each line's timestamp is parsed off its front.
+   */
+  async *lines(): AsyncGenerator<OutputLine, void, undefined> {
+    const pending: Record<StreamName, Uint8Array[]> = { stdout: [], stderr: [] };
+    const make = (stream: StreamName, bytes: Uint8Array): OutputLine => this.#line(stream, decodeUtf8(bytes));
+    for await (const { stream, data } of this) {
+      let start = 0;
+      for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
+        const piece = data.subarray(start, nl);
+        const parts = pending[stream];
+        if (parts.length) {
+          parts.push(piece);
+          yield make(stream, concatBytes(parts));
+          pending[stream] = [];
+        } else {
+          yield make(stream, piece);
+        }
+        start = nl + 1;
+      }
+      // Copy the tail: the source may reuse its buffer.
+      if (start < data.length) pending[stream].push(data.slice(start));
+    }
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (pending[stream].length) yield make(stream, concatBytes(pending[stream]));
+    }
+  }
+
+  #line(stream: StreamName, text: string): OutputLine {
+    if (text.endsWith("\r")) text = text.slice(0, -1);
+    if (!this.#timestamps) return { stream, line: text };
+    const space = text.indexOf(" ");
+    const stamp = space === -1 ? text : text.slice(0, space);
+    return { stream, line: space === -1 ? "" : text.slice(space + 1), timestamp: parseTimestamp(stamp), timestampText: stamp };
+  }
+}
+
+/**
+ * Parses the engine's RFC 3339 timestamps (`2024-05-01T10:00:00.123456789Z`); Date keeps
+ * milliseconds, `timestampText` keeps the rest.
+ */
+export function parseTimestamp(text: string): Date | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  if (!m) return undefined;
+  const millis = m[2] ? m[2].slice(0, 4).padEnd(4, "0") : "";
+  const date = new Date(`${m[1]}${millis}${m[3]}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function join(pieces: Uint8Array[]): Uint8Array {
+  return pieces.length === 0 ? new Uint8Array(0) : concatBytes(pieces);
+}
+
+/**
+ * Async iteration over a ReadableStream that cancels it when the loop ends early. (Not every
+ * runtime implements ReadableStream's own async iterator, and Safari lacks it.)
+ */
+export async function* iterate<T>(readable: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+  const reader = readable.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } catch (err) {
+    finished = true;
+    throw err;
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
