@@ -16,6 +16,15 @@ import type {
 } from "./generated/types.ts";
 import { ContainerCollection } from "./resources/containers.ts";
 import { ImageCollection } from "./resources/images.ts";
+import { ConfigCollection } from "./resources/configs.ts";
+import { NetworkCollection } from "./resources/networks.ts";
+import { NodeCollection } from "./resources/nodes.ts";
+import { PluginCollection } from "./resources/plugins.ts";
+import { SecretCollection } from "./resources/secrets.ts";
+import { ServiceCollection } from "./resources/services.ts";
+import { SwarmApi } from "./resources/swarm.ts";
+import { TaskCollection } from "./resources/tasks.ts";
+import { VolumeCollection } from "./resources/volumes.ts";
 import { JsonStream } from "./streams/json-stream.ts";
 import type { TransportResponse } from "./transport.ts";
 
@@ -51,11 +60,30 @@ export class Docker {
   readonly client: Client;
   readonly containers: ContainerCollection;
   readonly images: ImageCollection;
+  readonly networks: NetworkCollection;
+  readonly volumes: VolumeCollection;
+  /** This engine's swarm membership: init, join, inspect, update, leave. */
+  readonly swarm: SwarmApi;
+  readonly services: ServiceCollection;
+  readonly tasks: TaskCollection;
+  readonly nodes: NodeCollection;
+  readonly secrets: SecretCollection;
+  readonly configs: ConfigCollection;
+  readonly plugins: PluginCollection;
 
   constructor(options: DockerOptions) {
     this.client = new Client(options);
     this.containers = new ContainerCollection(this.client);
     this.images = new ImageCollection(this.client);
+    this.networks = new NetworkCollection(this.client);
+    this.volumes = new VolumeCollection(this.client);
+    this.swarm = new SwarmApi(this.client);
+    this.services = new ServiceCollection(this.client);
+    this.tasks = new TaskCollection(this.client);
+    this.nodes = new NodeCollection(this.client);
+    this.secrets = new SecretCollection(this.client);
+    this.configs = new ConfigCollection(this.client);
+    this.plugins = new PluginCollection(this.client);
   }
 
   /** Where this client connects, e.g. `unix:///var/run/docker.sock`. */

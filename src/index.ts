@@ -33,6 +33,23 @@ export {
   type TarReadEntry,
 } from "./streams/tar.ts";
 export { Image, ImageCollection, type ImageListOptions } from "./resources/images.ts";
+export {
+  Network,
+  NetworkCollection,
+  type ContainerRef,
+  type NetworkConnectOptions,
+  type NetworkInspectOptions,
+  type NetworkListOptions,
+} from "./resources/networks.ts";
+export { Volume, VolumeCollection, type VolumeList, type VolumeListOptions, type VolumePruneOptions, type VolumeUpdateOptions } from "./resources/volumes.ts";
+export { SwarmApi, type SwarmUpdateOptions } from "./resources/swarm.ts";
+export { Service, ServiceCollection, type ServiceCreateOptions, type ServiceListOptions, type ServiceUpdateOptions } from "./resources/services.ts";
+export { Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./resources/tasks.ts";
+export { Node, NodeCollection, type NodeListOptions } from "./resources/nodes.ts";
+export { Secret, SecretCollection, type SecretCreateSpec, type SecretListOptions } from "./resources/secrets.ts";
+export { Config, ConfigCollection, type ConfigCreateSpec, type ConfigListOptions } from "./resources/configs.ts";
+export { Plugin, PluginCollection, type PluginListOptions, type PluginPullOptions } from "./resources/plugins.ts";
+export type { SpecUpdate } from "./resources/versioned-update.ts";
 export { encodePathParam, serializeFilters, serializeQuery } from "./request.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./version.ts";
 export { parseDockerHost, type DockerHost } from "./config/host.ts";

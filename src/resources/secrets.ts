@@ -1,7 +1,8 @@
 // Swarm secrets: the collection (`docker.secrets`) and the handle (`Secret`). The engine never
 // gives a secret's data back; inspect shows only its spec without `Data`.
 
-import { encodeBase64 } from "../base64.ts";
+import { encodeBase64 } from "../config/base64.ts";
+import { encodeUtf8 } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
 import type { Filters, IDResponse, Secret as SecretInfo, SecretSpec } from "../generated/types.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
@@ -26,9 +27,10 @@ export class SecretCollection {
   /** Creates a secret (`docker secret create`). */
   async create(spec: SecretCreateSpec, options: CallOptions = {}): Promise<Secret> {
     const { Data, ...rest } = spec;
-    const body: SecretSpec = Data === undefined ? rest : { ...rest, Data: encodeBase64(Data) };
-    const created = await this.#client.json<IDResponse>({ ...options, method: "POST", path: "/secrets/create", body });
-    return new Secret(this.#client, created.ID);
+    const body: SecretSpec = Data === undefined ? rest : { ...rest, Data: encodeBase64(typeof Data === "string" ? encodeUtf8(Data) : Data) };
+    // The spec says `Id`; engines answer `ID`.
+    const created = await this.#client.json<IDResponse & { ID?: string }>({ ...options, method: "POST", path: "/secrets/create", body });
+    return new Secret(this.#client, created.ID ?? created.Id);
   }
 
   /** One request for the whole list. */

@@ -1,0 +1,189 @@
+// Engine plugins (managed, v2): the collection (`docker.plugins`) and the handle (`Plugin`).
+//
+// pull, upgrade and push answer with a progress stream (JSON lines) and finish only when that
+// stream ends: they resolve with the raw response, whose body the caller reads to the end.
+
+import type { CallOptions, Client } from "../client.ts";
+import type { Filters, Plugin as PluginInfo, PluginPrivilege } from "../generated/types.ts";
+import type { RequestBody, TransportResponse } from "../transport.ts";
+import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
+
+export interface PluginListOptions extends CallOptions {
+  /** `capability` (e.g. `volumedriver`), `enable` (`true`/`false`). */
+  filters?: Filters;
+}
+
+export interface PluginPullOptions extends CallOptions {
+  /** Local name for the plugin; default: the remote reference. */
+  name?: string;
+  /**
+   * The privileges granted to the plugin. The engine refuses a plugin that needs privileges not
+   * granted here; get them from `privileges(remote)`, review them, and pass them on. Default none.
+   */
+  privileges?: PluginPrivilege[];
+  auth?: RegistryAuth | string;
+}
+
+export class PluginCollection {
+  readonly #client: Client;
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /** One request for the whole list of installed plugins. */
+  async list(options: PluginListOptions = {}): Promise<Plugin[]> {
+    const { filters, ...call } = options;
+    const items = await this.#client.json<PluginInfo[] | null>({ ...call, method: "GET", path: "/plugins", query: { filters } });
+    return (items ?? []).map((info) => new Plugin(this.#client, info.Id ?? info.Name, info));
+  }
+
+  /** The privileges a plugin in a registry asks for (network, mounts, devices, capabilities...). */
+  async privileges(remote: string, options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<PluginPrivilege[]> {
+    const { auth, headers, ...call } = options;
+    const answer = await this.#client.json<PluginPrivilege[] | null>({
+      ...call,
+      headers: withRegistryAuth(headers, auth),
+      method: "GET",
+      path: "/plugins/privileges",
+      query: { remote },
+    });
+    return answer ?? [];
+  }
+
+  /**
+   * Installs a plugin from a registry (`docker plugin install`, without enabling it). Resolves
+   * with the raw response once the engine starts answering: its body is the progress stream (JSON
+   * lines, errors in-band as `{"error": ...}`), and the pull is done only when it ends.
+   */
+  pull(remote: string, options: PluginPullOptions = {}): Promise<TransportResponse> {
+    const { name, privileges, auth, headers, ...call } = options;
+    return this.#client.send({
+      ...call,
+      headers: withRegistryAuth(headers, auth),
+      method: "POST",
+      path: "/plugins/pull",
+      query: { remote, name },
+      body: privileges ?? [],
+    });
+  }
+
+  /**
+   * Creates a plugin from a tar archive holding `config.json` and the `rootfs/` folder
+   * (`docker plugin create`). The plugin is installed disabled.
+   */
+  async create(name: string, archive: RequestBody, options: CallOptions = {}): Promise<Plugin> {
+    await this.#client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body: archive, contentType: "application/x-tar" });
+    return new Plugin(this.#client, name);
+  }
+
+  /** Inspects a plugin by name (`:latest` optional) or id; rejects with DockerNotFoundError when none. */
+  async get(name: string, options: CallOptions = {}): Promise<Plugin> {
+    const info = await inspect(this.#client, name, options);
+    return new Plugin(this.#client, info.Id ?? name, info);
+  }
+
+  /** A handle for a known name or id, without a request. */
+  ref(name: string): Plugin {
+    return new Plugin(this.#client, name);
+  }
+}
+
+/** A plugin. `attrs` holds what the engine last said about it. */
+export class Plugin {
+  readonly #client: Client;
+  /** The plugin's id (or the name the handle was made from, until `reload()`). */
+  id: string;
+  attrs: PluginInfo | undefined;
+
+  constructor(client: Client, id: string, attrs?: PluginInfo) {
+    this.#client = client;
+    this.id = id;
+    this.attrs = attrs;
+  }
+
+  /** @internal */
+  get client(): Client {
+    return this.#client;
+  }
+
+  /** The plugin's name, e.g. `vieux/sshfs:latest`, if known. */
+  get name(): string | undefined {
+    return this.attrs?.Name;
+  }
+
+  /** Whether the plugin was running when last seen. */
+  get enabled(): boolean | undefined {
+    return this.attrs?.Enabled;
+  }
+
+  inspect(options: CallOptions = {}): Promise<PluginInfo> {
+    return inspect(this.#client, this.id, options);
+  }
+
+  async reload(options: CallOptions = {}): Promise<this> {
+    const info = await this.inspect(options);
+    this.attrs = info;
+    this.id = info.Id ?? this.id;
+    return this;
+  }
+
+  /**
+   * Starts the plugin (`docker plugin enable`). `activateTimeout` (seconds) is how long the engine
+   * waits for the plugin to answer on its socket (the engine's default when omitted).
+   */
+  enable(options: CallOptions & { activateTimeout?: number } = {}): Promise<void> {
+    const { activateTimeout, ...call } = options;
+    return this.#client.void({ ...call, method: "POST", path: "/plugins/{name}/enable", params: { name: this.id }, query: { timeout: activateTimeout } });
+  }
+
+  /** Stops the plugin; `force` even while containers or volumes use it. */
+  disable(options: CallOptions & { force?: boolean } = {}): Promise<void> {
+    const { force, ...call } = options;
+    return this.#client.void({ ...call, method: "POST", path: "/plugins/{name}/disable", params: { name: this.id }, query: { force } });
+  }
+
+  /**
+   * Changes settable values (`docker plugin set`) of a disabled plugin: environment variables
+   * (`KEY=value`), `args=...`, `mount.source=...`, `device.path=...`.
+   */
+  set(settings: string[] | Record<string, string>, options: CallOptions = {}): Promise<void> {
+    const body = Array.isArray(settings) ? settings : Object.entries(settings).map(([key, value]) => `${key}=${value}`);
+    return this.#client.void({ ...options, method: "POST", path: "/plugins/{name}/set", params: { name: this.id }, body });
+  }
+
+  /**
+   * Pushes the plugin to its registry (`docker plugin push`). Resolves with the raw response: its
+   * body is the progress stream, and the push is done only when it ends.
+   */
+  push(options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<TransportResponse> {
+    const { auth, headers, ...call } = options;
+    return this.#client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.id } });
+  }
+
+  /**
+   * Replaces a disabled plugin with another version from a registry (`docker plugin upgrade`),
+   * keeping its settings. Resolves with the raw response: its body is the progress stream.
+   */
+  upgrade(remote: string, options: Omit<PluginPullOptions, "name"> = {}): Promise<TransportResponse> {
+    const { privileges, auth, headers, ...call } = options;
+    return this.#client.send({
+      ...call,
+      headers: withRegistryAuth(headers, auth),
+      method: "POST",
+      path: "/plugins/{name}/upgrade",
+      params: { name: this.id },
+      query: { remote },
+      body: privileges ?? [],
+    });
+  }
+
+  /** Removes the plugin (`docker plugin rm`); an enabled one needs `force`. Returns what it was. */
+  remove(options: CallOptions & { force?: boolean } = {}): Promise<PluginInfo> {
+    const { force, ...call } = options;
+    return this.#client.json({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
+  }
+}
+
+function inspect(client: Client, name: string, options: CallOptions): Promise<PluginInfo> {
+  return client.json({ ...options, method: "GET", path: "/plugins/{name}/json", params: { name } });
+}
