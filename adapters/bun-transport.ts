@@ -1,0 +1,265 @@
+// The Bun transport: Bun's fetch for requests (its `unix` option reaches a socket, its `tls` option
+// carries client certificates), and Bun.connect for the raw duplex of attach and exec.
+//
+// Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
+// below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
+
+import { DockerConnectionError } from "../src/errors.ts";
+import { FetchTransport } from "../src/fetch-transport.ts";
+import type { Duplex } from "../src/transport.ts";
+
+/** PEM material for https engines. Verification is always on. */
+export interface BunTlsOptions {
+  /** CA certificate(s) the engine's certificate must chain to (PEM). */
+  ca?: string | Uint8Array;
+  /** Client certificate and key (PEM), for engines started with --tlsverify. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  /** Name to verify in the engine's certificate, when it differs from the host. */
+  servername?: string;
+}
+
+export type BunEndpoint =
+  | { socketPath: string }
+  | { protocol: "http" | "https"; hostname: string; port: number; tls?: BunTlsOptions };
+
+export interface BunTransportOptions {
+  /** Address shown in messages. */
+  address?: string;
+}
+
+interface BunSocket {
+  /** Bytes accepted now (fewer than given when the kernel buffer is full; -1 once closed). */
+  write(data: Uint8Array): number;
+  /** Sends FIN; reading goes on until the peer closes. (`end()` would close both directions.) */
+  shutdown(): void;
+  /** Closes at once, both directions. */
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(noDelay?: boolean): boolean;
+}
+
+interface BunSocketHandlers {
+  data(socket: BunSocket, data: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  end(socket: BunSocket): void;
+  close(socket: BunSocket, error?: Error): void;
+  error(socket: BunSocket, error: Error): void;
+}
+
+interface BunConnectOptions {
+  unix?: string;
+  hostname?: string;
+  port?: number;
+  tls?: boolean | Record<string, unknown>;
+  allowHalfOpen?: boolean;
+  socket: BunSocketHandlers;
+}
+
+declare const Bun: { connect(options: BunConnectOptions): Promise<BunSocket> };
+
+export class BunTransport extends FetchTransport {
+  readonly #endpoint: BunEndpoint;
+  readonly #address: string;
+
+  constructor(endpoint: BunEndpoint, options: BunTransportOptions = {}) {
+    const unix = "socketPath" in endpoint;
+    const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
+    // Over a socket the URL's host only fills the Host header, which the engine ignores.
+    const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    let init: Record<string, unknown> | undefined;
+    if (unix) init = { unix: endpoint.socketPath };
+    else if (endpoint.protocol === "https") init = { tls: fetchTls(endpoint.tls ?? {}) };
+    super(base, { init, address });
+    this.#endpoint = endpoint;
+    this.#address = address;
+  }
+
+  async connect(signal?: AbortSignal): Promise<Duplex> {
+    signal?.throwIfAborted();
+    const bridge = new SocketBridge(this.#address);
+    const endpoint = this.#endpoint;
+    const options: BunConnectOptions = { socket: bridge.handlers, allowHalfOpen: true };
+    if ("socketPath" in endpoint) {
+      options.unix = endpoint.socketPath;
+    } else {
+      options.hostname = endpoint.hostname;
+      options.port = endpoint.port;
+      if (endpoint.protocol === "https") options.tls = connectTls(endpoint.tls ?? {});
+    }
+    // Bun.connect cannot be cancelled: on abort the caller is answered at once, and a socket that
+    // still arrives is closed.
+    const connecting = Bun.connect(options).catch((err: unknown) => {
+      const e = err as { code?: string; message?: string };
+      throw new DockerConnectionError(this.#address, e?.code, String(e?.message ?? err), { cause: err });
+    });
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal!.reason ?? new DOMException("aborted", "AbortError"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const socket = await Promise.race([connecting, aborted]);
+      socket.setNoDelay(true);
+      return bridge.attach(socket);
+    } catch (err) {
+      connecting.then((socket) => socket.terminate(), () => {});
+      throw err;
+    } finally {
+      signal?.removeEventListener("abort", onAbort!);
+    }
+  }
+}
+
+function hostForUrl(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+function pem(v: string | Uint8Array): string {
+  return typeof v === "string" ? v : new TextDecoder().decode(v);
+}
+
+/** TLS options for Bun's fetch. */
+function fetchTls(t: BunTlsOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { rejectUnauthorized: true };
+  if (t.ca) out.ca = pem(t.ca);
+  if (t.cert) out.cert = pem(t.cert);
+  if (t.key) out.key = pem(t.key);
+  if (t.servername) out.serverName = t.servername;
+  return out;
+}
+
+/** TLS options for Bun.connect. */
+function connectTls(t: BunTlsOptions): Record<string, unknown> {
+  return fetchTls(t);
+}
+
+/**
+ * Bun delivers socket events to handlers given at connect time; this turns them into the WHATWG
+ * streams of a Duplex. Reading is pull-based: the socket is paused while the stream's queue is
+ * full, so a slow consumer bounds memory.
+ */
+class SocketBridge {
+  readonly #address: string;
+  #socket: BunSocket | undefined;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #finished = false;
+  /** Bytes the socket did not take yet, and who waits for them to go out. */
+  #pending: Uint8Array | undefined;
+  #drained: (() => void) | undefined;
+  #failed: ((err: Error) => void) | undefined;
+  #closed = false;
+  /** We sent FIN: the peer closing is then the normal end of its output. */
+  #shutDown = false;
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly handlers: BunSocketHandlers;
+
+  constructor(address: string) {
+    this.#address = address;
+    this.readable = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => {
+          this.#socket?.resume();
+        },
+        cancel: () => {
+          this.#finished = true;
+          this.#socket?.terminate();
+        },
+      },
+      { highWaterMark: 16 },
+    );
+    this.handlers = {
+      data: (socket, data) => {
+        if (this.#finished) return;
+        // Bun may reuse the buffer it hands over; the stream's consumer keeps what it reads.
+        this.#controller.enqueue(data.slice());
+        if ((this.#controller.desiredSize ?? 1) <= 0) socket.pause();
+      },
+      drain: () => this.#flush(),
+      end: () => {
+        // The engine's FIN: the output is complete. Writing may go on (half-open).
+        this.#endReading();
+      },
+      error: (_socket, error) => this.#fail(error),
+      close: (_socket, error) => {
+        this.#closed = true;
+        if (error) this.#fail(error);
+        else if (this.#shutDown) {
+          // After our FIN, Bun reports the engine's closing as `close` without `end`.
+          this.#endReading();
+        } else if (!this.#finished) {
+          // Closed without the engine's FIN: the connection dropped mid-stream.
+          this.#fail(Object.assign(new Error("the connection closed before the stream ended"), { code: "ECONNRESET" }));
+        }
+        this.#failWriter(new DockerConnectionError(this.#address, "EPIPE", "the connection is closed"));
+      },
+    };
+  }
+
+  #endReading(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#controller.close();
+  }
+
+  #fail(error: Error & { code?: string }): void {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#controller.error(new DockerConnectionError(this.#address, error.code ?? "ECONNRESET", error.message, { cause: error }));
+    }
+    this.#failWriter(new DockerConnectionError(this.#address, error.code, error.message, { cause: error }));
+  }
+
+  #failWriter(err: Error): void {
+    const failed = this.#failed;
+    this.#pending = undefined;
+    this.#drained = this.#failed = undefined;
+    failed?.(err);
+  }
+
+  /** Writes what is pending; resolves the waiting writer once all of it is out. */
+  #flush(): void {
+    const socket = this.#socket;
+    if (!socket || !this.#pending) return;
+    const written = socket.write(this.#pending);
+    if (written < 0) return this.#failWriter(new DockerConnectionError(this.#address, "EPIPE", "the connection is closed"));
+    this.#pending = written < this.#pending.length ? this.#pending.subarray(written) : undefined;
+    if (this.#pending) return; // the rest goes at the next drain
+    const drained = this.#drained;
+    this.#drained = this.#failed = undefined;
+    drained?.();
+  }
+
+  attach(socket: BunSocket): Duplex {
+    this.#socket = socket;
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        if (this.#closed) throw new DockerConnectionError(this.#address, "EPIPE", "the connection is closed");
+        return new Promise<void>((resolve, reject) => {
+          this.#pending = chunk;
+          this.#drained = resolve;
+          this.#failed = reject;
+          this.#flush();
+        });
+      },
+      close: () => {
+        // Half-close: the engine sees EOF on stdin and the read side stays open. Bun's `end()`
+        // would close both directions at once; `shutdown()` sends just the FIN.
+        this.#shutDown = true;
+        if (!this.#closed) socket.shutdown();
+      },
+      abort: () => {
+        socket.terminate();
+      },
+    });
+    return {
+      readable: this.readable,
+      writable,
+      close: () => socket.terminate(),
+    };
+  }
+}
