@@ -11,6 +11,8 @@ import {
   httpError,
 } from "./errors.ts";
 import { operationMinVersion, queryParamMinVersion } from "./generated/versions.ts";
+import type { ContextFileSystem } from "./build/context.ts";
+import type { RegistryAuth } from "./config/registry-auth.ts";
 import { upgrade, type UpgradedConnection } from "./http/upgrade.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
@@ -43,8 +45,17 @@ export interface Call extends CallOptions {
   skipVersionCheck?: boolean;
 }
 
+/** Finds registry credentials for an image (from the Docker config, a credential helper, ...). */
+export interface CredentialSource {
+  forImage(ref: string): Promise<RegistryAuth | undefined>;
+}
+
 export interface ClientOptions {
   transport: Transport;
+  /** Where pull/push/build find credentials when none are given. */
+  credentials?: CredentialSource;
+  /** File access for building from a directory (server runtimes). */
+  fileSystem?: ContextFileSystem;
   /** Pins the API version (e.g. "1.41") and skips negotiation. */
   version?: string;
   /** Default timeout in ms for connecting and response headers. Default 60 s; 0 disables. */
@@ -58,6 +69,8 @@ const DEFAULT_TIMEOUT = 60_000;
 export class Client {
   readonly transport: Transport;
   readonly timeout: number;
+  credentials: CredentialSource | undefined;
+  fileSystem: ContextFileSystem | undefined;
   #headers: Record<string, string>;
   #version: string | undefined;
   #negotiating: Promise<string> | undefined;
@@ -66,6 +79,8 @@ export class Client {
     this.transport = options.transport;
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.#headers = { ...options.headers };
+    this.credentials = options.credentials;
+    this.fileSystem = options.fileSystem;
     if (options.version !== undefined) {
       const v = options.version.replace(/^v/, "");
       if (!isValidVersion(v)) throw new DockerError(`Invalid API version "${options.version}": expected a version like "1.41"`);
@@ -200,7 +215,9 @@ export class Client {
     const connect = this.transport.connect;
     if (!connect) {
       throw new DockerUnsupportedError(
-        `${call.method} ${call.path} needs a raw connection to the engine, which this runtime's transport (${this.transport.address}) cannot open`,
+        `${call.method} ${call.path} needs a raw two-way connection to the engine (an HTTP upgrade), which the transport for ` +
+          `${this.transport.address} cannot open: browsers and edge runtimes have no raw sockets. Without stdin, exec output ` +
+          "streams over plain HTTP; for interactive input, attach to a container started with OpenStdin (it uses the engine's WebSocket)",
       );
     }
     const { path, target, headers, body } = await this.#prepare(call);

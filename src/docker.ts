@@ -75,6 +75,7 @@ export class Docker {
     this.client = new Client(options);
     this.containers = new ContainerCollection(this.client);
     this.images = new ImageCollection(this.client);
+    this.containers.pullImage = (image, options) => this.images.pull(image, options);
     this.networks = new NetworkCollection(this.client);
     this.volumes = new VolumeCollection(this.client);
     this.swarm = new SwarmApi(this.client);
@@ -89,6 +90,18 @@ export class Docker {
   /** Where this client connects, e.g. `unix:///var/run/docker.sock`. */
   get address(): string {
     return this.client.transport.address;
+  }
+
+  /**
+   * Where pull, push, build and service create find registry credentials when given none. On
+   * Node a CredentialResolver over the Docker config (auths, credsStore, credHelpers):
+   * `await docker.credentials?.forImage("registry.example.com/app")`. Assign to replace it.
+   */
+  get credentials(): Client["credentials"] {
+    return this.client.credentials;
+  }
+  set credentials(source: Client["credentials"]) {
+    this.client.credentials = source;
   }
 
   /** The API version in use (negotiated with the engine on first use, or pinned). */

@@ -281,6 +281,21 @@ export class Container {
     return this.#client.void({ ...call, method: "DELETE", path: "/containers/{id}", params: { id: this.id }, query: { force, v, link } });
   }
 
+  /**
+   * Creates an image from the container's changes (`docker commit`). `changes` are Dockerfile
+   * instructions applied to the image config, e.g. `["ENV A=1", "CMD [\"sh\"]"]`.
+   */
+  async commit(options: CallOptions & { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: ContainerCreateBody } = {}): Promise<{ Id: string }> {
+    const { repo, tag, comment, author, pause, changes, config, ...call } = options;
+    return this.#client.json({
+      ...call,
+      method: "POST",
+      path: "/commit",
+      query: { container: this.id, repo, tag, comment, author, pause, changes: changes?.join("\n") },
+      body: config ?? {},
+    });
+  }
+
   /** Resizes the container's TTY. */
   resize(size: { h: number; w: number }, options: CallOptions = {}): Promise<void> {
     return this.#client.void({ ...options, method: "POST", path: "/containers/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
