@@ -126,7 +126,7 @@ export class Volume {
   }
 
   /**
-   * Updates a cluster volume's spec (swarm, API 1.42+; only `Availability` can change). Engines
+   * Updates a cluster volume's spec (swarm, API 1.42+; only `AccessMode.Availability` can change). Engines
    * before 1.42 refuse with DockerVersionError. The version index is read from the volume when
    * not given.
    */

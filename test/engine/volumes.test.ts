@@ -105,16 +105,16 @@ describe("volumes", () => {
     const needed = operationMinVersion["PUT /volumes/{name}"]!;
     expect(needed).toBe("1.42");
     if (compareVersions(version, needed) < 0) {
-      const err = await volume.update({ Availability: "drain" }).catch((e: unknown) => e);
+      const err = await volume.update({ AccessMode: { Availability: "drain" } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DockerVersionError);
       expect((err as DockerVersionError).required).toBe(needed);
       expect((err as DockerVersionError).actual).toBe(version);
       expect((err as Error).message).toContain("PUT /volumes/{name} needs API 1.42");
       // With an explicit version the core refuses the same way.
-      await expect(volume.update({ Availability: "drain" }, { version: 1 })).rejects.toBeInstanceOf(DockerVersionError);
+      await expect(volume.update({ AccessMode: { Availability: "drain" } }, { version: 1 })).rejects.toBeInstanceOf(DockerVersionError);
     } else {
       // A local volume has no cluster version to update against.
-      const err = await volume.update({ Availability: "drain" }).catch((e: unknown) => e);
+      const err = await volume.update({ AccessMode: { Availability: "drain" } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DockerError);
       expect((err as Error).message).toContain("not a cluster volume");
     }
