@@ -1,0 +1,242 @@
+// The Deno transport: fetch with a Deno.HttpClient (a unix-socket "proxy", or TLS material), and
+// Deno.connect / Deno.connectTls for the raw duplex of attach and exec.
+//
+// The Deno namespace's types are not a dependency: the little of it used here is declared below,
+// so the file type-checks with plain TypeScript as well as under `deno check`.
+
+import { DockerConnectionError } from "../src/errors.ts";
+import { FetchTransport } from "../src/fetch-transport.ts";
+import type { Duplex } from "../src/transport.ts";
+
+/** PEM material for https engines. Verification is always on. */
+export interface DenoTlsOptions {
+  /** CA certificate(s) the engine's certificate must chain to (PEM). */
+  ca?: string | Uint8Array;
+  /** Client certificate and key (PEM), for engines started with --tlsverify. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+}
+
+export type DenoEndpoint =
+  | { socketPath: string }
+  | { protocol: "http" | "https"; hostname: string; port: number; tls?: DenoTlsOptions };
+
+export interface DenoTransportOptions {
+  /** Address shown in messages. */
+  address?: string;
+}
+
+interface DenoConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  /** shutdown(2) of the write side: the peer reads EOF, reading goes on. */
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(noDelay?: boolean): void;
+}
+
+interface DenoHttpClient {
+  close(): void;
+}
+
+interface DenoTlsFields {
+  caCerts?: string[];
+  cert?: string;
+  key?: string;
+}
+
+declare const Deno: {
+  createHttpClient(options: DenoTlsFields & { proxy?: { transport: "unix"; path: string } }): DenoHttpClient;
+  connect(options: { transport: "unix"; path: string } | { hostname: string; port: number }): Promise<DenoConn>;
+  connectTls(options: DenoTlsFields & { hostname: string; port: number }): Promise<DenoConn>;
+};
+
+export class DenoTransport extends FetchTransport {
+  readonly #endpoint: DenoEndpoint;
+  readonly #address: string;
+  readonly #client: DenoHttpClient | undefined;
+
+  constructor(endpoint: DenoEndpoint, options: DenoTransportOptions = {}) {
+    const unix = "socketPath" in endpoint;
+    const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
+    // Over a socket the URL's host only fills the Host header, which the engine ignores.
+    const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    let client: DenoHttpClient | undefined;
+    if (unix) client = Deno.createHttpClient({ proxy: { transport: "unix", path: endpoint.socketPath } });
+    else if (endpoint.protocol === "https" && endpoint.tls) client = Deno.createHttpClient(tlsFields(endpoint.tls));
+    super(base, { init: client ? { client } : undefined, address, fetch: fetchWithCodes });
+    this.#endpoint = endpoint;
+    this.#address = address;
+    this.#client = client;
+  }
+
+  async connect(signal?: AbortSignal): Promise<Duplex> {
+    signal?.throwIfAborted();
+    const endpoint = this.#endpoint;
+    const connecting = (
+      "socketPath" in endpoint
+        ? Deno.connect({ transport: "unix", path: endpoint.socketPath })
+        : endpoint.protocol === "https"
+          ? Deno.connectTls({ hostname: endpoint.hostname, port: endpoint.port, ...tlsFields(endpoint.tls ?? {}) })
+          : Deno.connect({ hostname: endpoint.hostname, port: endpoint.port })
+    ).catch((err: unknown) => {
+      throw new DockerConnectionError(this.#address, errorCode(err), String((err as Error)?.message ?? err), { cause: err });
+    });
+    // An abort answers the caller at once; a connection that still arrives is closed.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal!.reason ?? new DOMException("aborted", "AbortError"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const conn = await Promise.race([connecting, aborted]);
+      conn.setNoDelay?.(true);
+      return connDuplex(conn, this.#address);
+    } catch (err) {
+      connecting.then((conn) => conn.close(), () => {});
+      throw err;
+    } finally {
+      signal?.removeEventListener("abort", onAbort!);
+    }
+  }
+
+  /** Closes the HTTP client's pooled connections (Deno's test sanitizer counts them as leaks). */
+  async close(): Promise<void> {
+    this.#client?.close();
+  }
+}
+
+function hostForUrl(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+function pem(v: string | Uint8Array): string {
+  return typeof v === "string" ? v : new TextDecoder().decode(v);
+}
+
+function tlsFields(t: DenoTlsOptions): DenoTlsFields {
+  const out: DenoTlsFields = {};
+  if (t.ca) out.caCerts = [pem(t.ca)];
+  if (t.cert) out.cert = pem(t.cert);
+  if (t.key) out.key = pem(t.key);
+  return out;
+}
+
+// Deno's errors carry a class name rather than an errno code; berth's messages key on the code.
+const CODE_BY_NAME: Record<string, string> = {
+  NotFound: "ENOENT",
+  ConnectionRefused: "ECONNREFUSED",
+  ConnectionReset: "ECONNRESET",
+  ConnectionAborted: "ECONNABORTED",
+  PermissionDenied: "EACCES",
+  BrokenPipe: "EPIPE",
+  TimedOut: "ETIMEDOUT",
+  AddrNotAvailable: "EADDRNOTAVAIL",
+};
+
+// fetch failures arrive as a TypeError whose cause's message ends in "(os error N)" (Linux errno).
+const CODE_BY_ERRNO: Record<string, string> = {
+  "1": "EPERM",
+  "2": "ENOENT",
+  "13": "EACCES",
+  "32": "EPIPE",
+  "104": "ECONNRESET",
+  "110": "ETIMEDOUT",
+  "111": "ECONNREFUSED",
+  "113": "EHOSTUNREACH",
+};
+
+/** The errno-style code of a Deno error, looking through `cause`s. */
+function errorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && e.code) return e.code;
+    if (typeof e.name === "string" && CODE_BY_NAME[e.name]) return CODE_BY_NAME[e.name];
+    const errno = /\(os error (\d+)\)/.exec(String(e.message))?.[1];
+    if (errno && CODE_BY_ERRNO[errno]) return CODE_BY_ERRNO[errno];
+    if (/connection refused/i.test(String(e.message))) return "ECONNREFUSED";
+  }
+  return undefined;
+}
+
+/** fetch, with the failure's code made visible where FetchTransport looks for it. */
+const fetchWithCodes: typeof fetch = async (input, init) => {
+  try {
+    return await fetch(input, init);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code && err && typeof err === "object" && !("code" in err)) {
+      try {
+        (err as { code?: string }).code = code;
+      } catch {
+        // a frozen error keeps its shape; the message still says what failed
+      }
+    }
+    throw err;
+  }
+};
+
+const READ_SIZE = 64 * 1024;
+
+/**
+ * A Deno.Conn as a Duplex. Reads are pulled (one read per pull, so a slow consumer bounds
+ * memory); the writable's close is `closeWrite()`, a half-close, where Deno's own `conn.writable`
+ * would close the whole connection.
+ */
+function connDuplex(conn: DenoConn, address: string): Duplex {
+  let closed = false;
+  const failure = (err: unknown, fallback: string) =>
+    err instanceof DockerConnectionError ? err : new DockerConnectionError(address, errorCode(err) ?? fallback, String((err as Error)?.message ?? err), { cause: err });
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      conn.close();
+    } catch {
+      // already closed by the runtime
+    }
+  };
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const buffer = new Uint8Array(READ_SIZE);
+        let n: number | null;
+        try {
+          n = await conn.read(buffer);
+        } catch (err) {
+          // Closed by us (close()) while a read was pending, or reset by the engine.
+          throw closed ? new DockerConnectionError(address, "ECONNRESET", "the connection was closed before the stream ended", { cause: err }) : failure(err, "ECONNRESET");
+        }
+        if (n === null) return controller.close();
+        // Keep small reads small: a 64 KiB buffer behind a few bytes would be held by the consumer.
+        controller.enqueue(n < READ_SIZE / 4 ? buffer.slice(0, n) : buffer.subarray(0, n));
+      },
+      cancel() {
+        close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const writable = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      if (closed) throw new DockerConnectionError(address, "EPIPE", "the connection is closed");
+      try {
+        for (let offset = 0; offset < chunk.length; ) offset += await conn.write(chunk.subarray(offset));
+      } catch (err) {
+        throw failure(err, "EPIPE");
+      }
+    },
+    async close() {
+      // Half-close: the engine sees EOF on stdin, its output keeps coming.
+      if (closed) return;
+      try {
+        await conn.closeWrite();
+      } catch (err) {
+        throw failure(err, "EPIPE");
+      }
+    },
+    abort() {
+      close();
+    },
+  });
+  return { readable, writable, close };
+}
