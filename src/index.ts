@@ -32,7 +32,22 @@ export {
   type TarEntry,
   type TarReadEntry,
 } from "./streams/tar.ts";
-export { Image, ImageCollection, type ImageListOptions } from "./resources/images.ts";
+export {
+  Image,
+  ImageCollection,
+  parseImageRef,
+  type BuildContext,
+  type BuildOptions,
+  type BuildResult,
+  type ImageListOptions,
+  type ProgressOptions,
+  type PullOptions,
+  type PushOptions,
+} from "./resources/images.ts";
+export { ProgressStream, ProgressTracker, type LayerProgress, type Progress, type ProgressEvent } from "./streams/progress.ts";
+export { IgnoreMatcher, parseDockerignore } from "./build/dockerignore.ts";
+export { packContext, type ContextFileSystem, type ContextOptions } from "./build/context.ts";
+export type { CredentialSource } from "./client.ts";
 export {
   Network,
   NetworkCollection,
