@@ -21,6 +21,17 @@ export default defineConfig({
           globalSetup: ["test/engine/global-setup.ts"],
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // Real Chromium (scripts/chromium.sh) against the real engine over TCP.
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          globalSetup: ["test/engine/global-setup.ts"],
+        },
+      },
     ],
   },
 });

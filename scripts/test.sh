@@ -15,5 +15,8 @@ if [ -z "${DOCKER_HOST:-}" ]; then
   bash scripts/engine.sh
 fi
 
+# Debian's Chromium for the browser tests (test/browser), installed when missing.
+bash scripts/chromium.sh
+
 npx tsc --noEmit -p .
 npx vitest run "$@"

@@ -1,0 +1,88 @@
+// berth for browsers, service workers and edge runtimes: the core plus a Docker bound to the
+// global fetch, talking to an engine reached by URL.
+//
+//   import { Docker } from "berth/browser";
+//   const docker = new Docker({ url: "http://127.0.0.1:2375" });
+//
+// What such a runtime cannot do is refused with a DockerUnsupportedError that says why: it has
+// no unix sockets and no raw connections, so exec with stdin (an HTTP upgrade) is out of reach.
+// Attach goes over the engine's WebSocket endpoint instead, stdin included.
+
+import { formatDockerHost, parseDockerHost } from "../src/config/host.ts";
+import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
+import { DockerConfigError, DockerUnsupportedError } from "../src/errors.ts";
+import { FetchTransport } from "../src/fetch-transport.ts";
+import type { Transport, TransportRequest } from "../src/transport.ts";
+
+export * from "../src/index.ts";
+export { FetchTransport, type FetchTransportOptions } from "../src/fetch-transport.ts";
+
+export interface BrowserDockerOptions extends Partial<CoreOptions> {
+  /**
+   * The engine's URL: `http://127.0.0.1:2375`, `https://docker.example.com:2376`, or a path
+   * behind a reverse proxy such as `https://example.com/docker`.
+   */
+  url?: string;
+  /** The same as a DOCKER_HOST value: `tcp://host:2375`, `http(s)://host:port`. No `unix://`. */
+  host?: string;
+  /** The fetch to use (defaults to the global one). */
+  fetch?: typeof fetch;
+  /**
+   * Extra fetch options for every request, e.g. `{ credentials: "include" }` so a reverse proxy's
+   * session cookie goes along.
+   */
+  init?: RequestInit;
+  /**
+   * Send stream bodies (build contexts, archives, image loads) as they come, instead of collecting
+   * them into a Blob first. Chromium streams request bodies over HTTP/2 only, and Firefox and
+   * Safari not at all, so by default berth collects them in browsers and streams them elsewhere
+   * (edge runtimes). Turn it on behind an HTTP/2 proxy, off to always collect.
+   */
+  streamUploads?: boolean;
+}
+
+export class Docker extends CoreDocker {
+  /** Connects to the engine at `url` (or `host`). */
+  constructor(options: BrowserDockerOptions) {
+    const { url, host, fetch, init, streamUploads, transport, ...core } = options;
+    super({ ...core, transport: transport ?? browserTransport(url, host, { fetch, init, streamUploads }) });
+  }
+}
+
+function browserTransport(url: string | undefined, host: string | undefined, options: Pick<BrowserDockerOptions, "fetch" | "init" | "streamUploads">): Transport {
+  let base: string;
+  if (url !== undefined) {
+    if (!/^https?:\/\/[^/]/i.test(url)) throw new DockerConfigError(`url="${url}" is not an engine URL: expected http:// or https://, e.g. http://127.0.0.1:2375`);
+    base = url;
+  } else if (host !== undefined) {
+    const parsed = parseDockerHost(host, { source: "host" });
+    if (parsed.kind !== "tcp") {
+      throw new DockerUnsupportedError(
+        `host="${host}": a browser or edge runtime reaches the engine only over HTTP(S); ${parsed.kind}:// needs a raw socket it cannot open. ` +
+          "Expose the engine on TCP (behind TLS or an authenticating proxy) and pass its URL, e.g. { url: \"https://docker.example.com:2376\" }",
+      );
+    }
+    base = formatDockerHost(parsed);
+  } else {
+    throw new DockerConfigError('The browser entry needs the engine\'s address: new Docker({ url: "http://127.0.0.1:2375" })');
+  }
+  const transport = new FetchTransport(base, { fetch: options.fetch, init: options.init as Record<string, unknown> | undefined });
+  if (options.streamUploads ?? !isBrowser()) return transport;
+  const request = transport.request.bind(transport);
+  transport.request = async (req: TransportRequest) =>
+    request(req.body instanceof ReadableStream ? { ...req, body: await collect(req.body) } : req);
+  return transport;
+}
+
+/** The whole stream as one Blob (browsers keep large ones off the JS heap). */
+function collect(stream: ReadableStream<Uint8Array>): Promise<Blob> {
+  return new Response(stream).blob();
+}
+
+/**
+ * Browsers (pages and their workers) announce themselves as "Mozilla/5.0 ..."; edge runtimes,
+ * Deno, Bun and Node do not.
+ */
+function isBrowser(): boolean {
+  return typeof navigator !== "undefined" && /^Mozilla\//.test(navigator.userAgent ?? "");
+}
