@@ -4,6 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
 import { DockerConnectionError } from "../src/errors.ts";
 import type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
@@ -25,8 +26,11 @@ export type NodeEndpoint =
 export interface NodeTransportOptions {
   /** Most simultaneous connections; further requests queue. Default 64. */
   maxSockets?: number;
-  /** A function that opens the raw connection instead (ssh dial-stdio, tests). */
-  createConnection?: () => net.Socket;
+  /**
+   * Opens a connection instead of dialling the endpoint (ssh dial-stdio, tests). It may return any
+   * Duplex that behaves like a connected socket; pooled ones are reused like sockets.
+   */
+  createConnection?: () => NodeDuplex;
   /** Address shown in messages. */
   address?: string;
 }
@@ -36,7 +40,8 @@ export class NodeTransport implements Transport {
   readonly #endpoint: NodeEndpoint;
   readonly #agent: http.Agent;
   readonly #module: typeof http | typeof https;
-  readonly #createConnection: (() => net.Socket) | undefined;
+  readonly #createConnection: (() => NodeDuplex) | undefined;
+  readonly #tls: boolean;
 
   constructor(endpoint: NodeEndpoint, options: NodeTransportOptions = {}) {
     this.#endpoint = endpoint;
@@ -45,6 +50,7 @@ export class NodeTransport implements Transport {
       ? `unix://${endpoint.socketPath}`
       : `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}`);
     const https_ = "protocol" in endpoint && endpoint.protocol === "https";
+    this.#tls = https_;
     this.#module = https_ ? https : http;
     const agentOptions: https.AgentOptions = {
       keepAlive: true,
@@ -54,6 +60,12 @@ export class NodeTransport implements Transport {
     };
     if (https_ && "tls" in endpoint && endpoint.tls) Object.assign(agentOptions, tlsOptions(endpoint.tls));
     this.#agent = https_ ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    if (options.createConnection) {
+      // The Agent, not the request, opens sockets when it pools them: override it there, so an
+      // idle connection (an ssh process) is reused instead of a new one opened per request.
+      const create = options.createConnection;
+      (this.#agent as unknown as { createConnection: () => NodeDuplex }).createConnection = () => create();
+    }
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
@@ -72,19 +84,15 @@ export class NodeTransport implements Transport {
         options.hostname = this.#endpoint.hostname;
         options.port = this.#endpoint.port;
       }
-      if (this.#createConnection) {
-        const create = this.#createConnection;
-        options.createConnection = () => create();
-      }
       const outgoing = this.#module.request(options, (res) => resolve(new NodeResponse(res, this.address)));
-      outgoing.on("error", (err) => reject(this.#connectionError(err)));
+      outgoing.on("error", (err) => reject(this.#connectionError(err, outgoing.socket)));
       writeBody(outgoing, req.body).catch((err) => outgoing.destroy(err));
     });
   }
 
   connect(signal?: AbortSignal): Promise<Duplex> {
     return new Promise<Duplex>((resolve, reject) => {
-      let socket: net.Socket;
+      let socket: NodeDuplex;
       const endpoint = this.#endpoint;
       if (this.#createConnection) {
         socket = this.#createConnection();
@@ -103,12 +111,12 @@ export class NodeTransport implements Transport {
       const done = () => {
         signal?.removeEventListener("abort", onAbort);
         socket.off("error", failed);
-        socket.setNoDelay(true);
+        (socket as Partial<net.Socket>).setNoDelay?.(true);
         resolve(socketDuplex(socket, this.address));
       };
       const failed = (err: Error) => {
         signal?.removeEventListener("abort", onAbort);
-        reject(this.#connectionError(err));
+        reject(this.#connectionError(err, socket));
       };
       socket.once("error", failed);
       if (alreadyConnected) queueMicrotask(done);
@@ -120,10 +128,69 @@ export class NodeTransport implements Transport {
     this.#agent.destroy();
   }
 
-  #connectionError(err: Error & { code?: string }): Error {
+  #connectionError(err: Error & { code?: string }, socket?: unknown): Error {
     if (err.name === "AbortError") return err; // the core turns this into a timeout or abort error
+    if (this.#tls) {
+      // A reset before the handshake completed is the engine refusing us at the TLS level.
+      const handshaking = !(socket instanceof tls.TLSSocket && socket.authorized);
+      const endpoint = this.#endpoint;
+      const clientCert = "tls" in endpoint && endpoint.tls?.cert !== undefined;
+      const why = tlsFailure(err, { handshaking, clientCert });
+      if (why) return new DockerConnectionError(this.address, err.code, `TLS verification failed: ${why} (${openSslReason(err.message)})`, { cause: err });
+    }
     return new DockerConnectionError(this.address, err.code, err.message, { cause: err });
   }
+}
+
+/**
+ * Why a TLS connection failed, in words that point at the fix; undefined when the failure is not
+ * a TLS one. Node reports the engine's certificate problems with OpenSSL's verify codes, and
+ * the engine's refusal of ours as an alert (ERR_SSL_*) or, before TLS 1.3, a reset mid-handshake.
+ */
+export function tlsFailure(err: Error & { code?: string }, state: { handshaking: boolean; clientCert: boolean }): string | undefined {
+  const code = err.code ?? "";
+  const refused = state.clientCert
+    ? "the engine rejected the client certificate (is it signed by the CA the engine trusts, for client use?)"
+    : "the engine requires a client certificate and none was given (cert.pem and key.pem)";
+  switch (code) {
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "CERT_SIGNATURE_FAILURE":
+      return "the engine's certificate is not signed by a trusted CA; check ca.pem (DOCKER_CERT_PATH or the context's TLS material)";
+    case "CERT_HAS_EXPIRED":
+      return "the engine's certificate has expired";
+    case "CERT_NOT_YET_VALID":
+      return "the engine's certificate is not valid yet (check the clocks)";
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "the engine's certificate does not name the host connected to";
+    case "ERR_SSL_WRONG_VERSION_NUMBER":
+    case "ERR_SSL_PACKET_LENGTH_TOO_LONG":
+      return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
+    // The engine's alert does not say whether a certificate was missing or refused: berth knows.
+    case "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED":
+    case "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE":
+    case "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA":
+    case "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN":
+      return refused;
+  }
+  if (code === "EPROTO" && /wrong version number|packet length too long|http request/i.test(err.message)) {
+    return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
+  }
+  if (code.startsWith("CERT_") || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || code === "EPROTO") {
+    return "the TLS handshake with the engine failed";
+  }
+  if (state.handshaking && (code === "ECONNRESET" || code === "EPIPE")) {
+    return `the engine closed the connection during the TLS handshake: ${refused}`;
+  }
+  return undefined;
+}
+
+/** OpenSSL's `...:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:file:line:` → the reason. */
+function openSslReason(message: string): string {
+  return /error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1]?.trim() ?? message.trim();
 }
 
 function tlsOptions(t: NodeTlsOptions): tls.ConnectionOptions {
@@ -208,7 +275,10 @@ class NodeResponse implements TransportResponse {
 
 function prematureClose(err: (Error & { code?: string }) | undefined, address: string): Error {
   if (err?.name === "AbortError") return err;
-  return new DockerConnectionError(address, err?.code ?? "ECONNRESET", "the connection closed before the response ended", { cause: err });
+  if (err instanceof DockerConnectionError) return err;
+  // An ssh connection's own explanation (unreachable host, refused key) is the useful part.
+  const detail = err?.code === "ESSH" ? err.message : "the connection closed before the response ended";
+  return new DockerConnectionError(address, err?.code ?? "ECONNRESET", detail, { cause: err });
 }
 
 /**
@@ -254,7 +324,7 @@ function readableFromNode(source: NodeJS.ReadableStream & { destroy(err?: Error)
   );
 }
 
-function socketDuplex(socket: net.Socket, address: string): Duplex {
+function socketDuplex(socket: NodeDuplex, address: string): Duplex {
   const readable = readableFromNode(socket, address);
   const writable = new WritableStream<Uint8Array>({
     write(chunk) {

@@ -1,88 +1,131 @@
-// berth for Node: the core plus a Docker bound to node:http / node:net.
+// berth for Node: the core plus a Docker bound to node:http / node:net / node:tls, ssh, and the
+// Docker CLI's configuration (environment, contexts, config.json credentials).
 //
 //   import { Docker } from "berth";      // picks this file under Node
 //   const docker = Docker.fromEnv();
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { DEFAULT_UNIX_SOCKET, formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
+import { type Env } from "../src/config/config-file.ts";
+import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
+import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
-import { DockerConfigError, DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
+import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
+import { nodeFileSystem } from "./node-fs.ts";
+import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
 export * from "../src/index.ts";
-export { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
+export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
+export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
+export { nodeConfigFs, nodeCredentials, runCredentialHelper } from "./node-config.ts";
 
 export interface NodeDockerOptions extends Partial<CoreOptions> {
-  /** Engine address, as in DOCKER_HOST: `unix:///var/run/docker.sock`, `tcp://host:2375`, `https://host:2376`. */
+  /**
+   * Engine address, as in DOCKER_HOST: `unix:///var/run/docker.sock`, `tcp://host:2375`,
+   * `https://host:2376`, `ssh://user@host[:port]`, `npipe:////./pipe/docker_engine` (Windows).
+   */
   host?: string;
   /** Shorthand for `host: "unix://<path>"`. */
   socketPath?: string;
-  /** TLS material for https engines. Verification is always on. */
+  /** TLS material (PEM) for https engines. Verification is always on; with `tls`, `tcp://` means https. */
   tls?: NodeTlsOptions;
-  /** Most simultaneous connections; further requests queue. Default 64. */
+  /** How to run ssh for `ssh://` engines (config file, identity, extra arguments). */
+  ssh?: SshOptions;
+  /**
+   * Most simultaneous connections; further requests queue. Default 64, and 4 for ssh (each
+   * connection is an ssh process; sequential requests reuse one).
+   */
   maxSockets?: number;
+}
+
+export interface NodeEnvOptions extends NodeDockerOptions {
+  /** Variables to read instead of `process.env` (DOCKER_HOST, DOCKER_CONFIG, ...). */
+  env?: Env;
 }
 
 export class Docker extends CoreDocker {
   /**
    * Connects to `host`/`socketPath`, or else to the platform default
-   * (`unix:///var/run/docker.sock`). Use `Docker.fromEnv()` to follow DOCKER_HOST.
+   * (`unix:///var/run/docker.sock`). Use `Docker.fromEnv()` to follow DOCKER_HOST and contexts.
+   * Registry credentials come from the Docker config (`~/.docker/config.json`) unless
+   * `credentials` is given.
    */
   constructor(options: NodeDockerOptions = {}) {
-    const { host, socketPath, tls, maxSockets, transport, ...core } = options;
-    super({ ...core, transport: transport ?? nodeTransport(host, socketPath, tls, maxSockets) });
+    const { host, socketPath, tls, ssh, maxSockets, transport, credentials, ...core } = options;
+    super({
+      ...core,
+      transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets }),
+      credentials: credentials ?? nodeCredentials(),
+      fileSystem: core.fileSystem ?? nodeFileSystem,
+    });
   }
 
   /**
-   * Reads the environment like the Docker CLI: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,
-   * DOCKER_API_VERSION. Options given here win over the environment.
+   * Connects to the engine the Docker CLI would use: DOCKER_HOST (with DOCKER_TLS_VERIFY and
+   * DOCKER_CERT_PATH), else DOCKER_CONTEXT or config.json's current context, else the platform
+   * default. DOCKER_API_VERSION pins the API version; DOCKER_CONFIG moves the config directory.
+   * Options given here win over the environment. Throws DockerConfigError for malformed values.
    */
-  static fromEnv(options: NodeDockerOptions = {}): Docker {
-    const env = process.env;
-    const resolved: NodeDockerOptions = { ...options };
-    if (resolved.version === undefined && env.DOCKER_API_VERSION) resolved.version = env.DOCKER_API_VERSION;
-    if (resolved.host === undefined && resolved.socketPath === undefined && env.DOCKER_HOST) resolved.host = env.DOCKER_HOST;
-    const tlsVerify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
-    if (tlsVerify && resolved.tls === undefined) {
-      const dir = env.DOCKER_CERT_PATH || join(env.HOME ?? "", ".docker");
-      resolved.tls = readCerts(dir);
-      if (resolved.host) resolved.host = upgradeToTls(resolved.host);
+  static fromEnv(options: NodeEnvOptions = {}): Docker {
+    const { env = process.env, ...rest } = options;
+    if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
+      return new Docker({ version: apiVersionFromEnv(env), credentials: nodeCredentials(env), ...rest });
     }
-    return new Docker(resolved);
+    return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: process.platform }), env, rest);
+  }
+
+  /**
+   * Connects through a Docker CLI context (`docker context ls`), like `docker --context NAME`:
+   * the context wins over DOCKER_HOST. Without a name, the current context (DOCKER_CONTEXT, else
+   * config.json's `currentContext`). `default` is DOCKER_HOST or the platform default.
+   */
+  static fromContext(name?: string, options: NodeEnvOptions = {}): Docker {
+    const { env = process.env, ...rest } = options;
+    const fs = nodeConfigFs();
+    const context = name ?? currentContextName(env, fs).name;
+    return fromEndpoint(resolveEndpoint(env, fs, { context, platform: process.platform }), env, rest);
   }
 }
 
-function nodeTransport(host: string | undefined, socketPath: string | undefined, tls: NodeTlsOptions | undefined, maxSockets: number | undefined): Transport {
-  const parsed: DockerHost = socketPath
-    ? { kind: "unix", path: socketPath }
-    : host
-      ? parseDockerHost(host, { tls: tls !== undefined, source: "host" })
-      : { kind: "unix", path: DEFAULT_UNIX_SOCKET };
-  switch (parsed.kind) {
+function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: NodeDockerOptions): Docker {
+  const tls = options.tls ?? endpoint.tls;
+  return new Docker({
+    ...options,
+    version: options.version ?? endpoint.version,
+    credentials: options.credentials ?? nodeCredentials(env),
+    transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets }),
+  });
+}
+
+function hostOf(host: string | undefined, socketPath: string | undefined, tls: NodeTlsOptions | undefined): DockerHost {
+  if (socketPath !== undefined) return { kind: "unix", path: socketPath };
+  if (host === undefined) return platformDefaultHost(process.platform);
+  const parsed = parseDockerHost(host, { tls: tls !== undefined, source: "host" });
+  // TLS material given means TLS: an http:// address must not quietly drop it.
+  if (tls !== undefined && parsed.kind === "tcp") parsed.protocol = "https";
+  return parsed;
+}
+
+interface TransportChoices {
+  tls?: NodeTlsOptions;
+  ssh?: SshOptions;
+  maxSockets?: number;
+}
+
+/** The transport for a resolved address. */
+export function nodeTransport(host: DockerHost, { tls, ssh, maxSockets }: TransportChoices = {}): Transport {
+  switch (host.kind) {
     case "unix":
-      return new NodeTransport({ socketPath: parsed.path }, { maxSockets });
+      return new NodeTransport({ socketPath: host.path }, { maxSockets });
     case "npipe":
-      return new NodeTransport({ socketPath: parsed.path.replace(/\//g, "\\") }, { maxSockets, address: formatDockerHost(parsed) });
+      return new NodeTransport({ socketPath: host.path.replace(/\//g, "\\") }, { maxSockets, address: formatDockerHost(host) });
     case "tcp":
-      return new NodeTransport({ protocol: parsed.protocol, hostname: parsed.hostname, port: parsed.port, tls }, { maxSockets });
+      return new NodeTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets });
     case "ssh":
-      throw new DockerUnsupportedError(`ssh:// engines are not supported yet (${formatDockerHost(parsed)})`);
+      // HTTP over the ssh process's pipes; the hostname and port only name the pool.
+      return new NodeTransport(
+        { protocol: "http", hostname: host.hostname, port: host.port ?? 22 },
+        { maxSockets: maxSockets ?? 4, address: formatDockerHost(host), createConnection: () => new SshSocket(host, ssh) },
+      );
   }
-}
-
-function upgradeToTls(host: string): string {
-  return host.replace(/^tcp:\/\//i, "https://");
-}
-
-function readCerts(dir: string): NodeTlsOptions {
-  const read = (name: string) => {
-    try {
-      return readFileSync(join(dir, name), "utf8");
-    } catch (err) {
-      throw new DockerConfigError(`DOCKER_TLS_VERIFY is set but ${join(dir, name)} cannot be read (DOCKER_CERT_PATH="${dir}"): ${(err as Error).message}`);
-    }
-  };
-  return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
 }
