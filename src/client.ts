@@ -43,6 +43,8 @@ export interface Call extends CallOptions {
   unversioned?: boolean;
   /** Skip the check of operation/parameter versions (where the spec is known to under-report). */
   skipVersionCheck?: boolean;
+  /** Protocol asked for in the Upgrade header of a hijacked call (default `tcp`). */
+  upgradeProtocol?: string;
 }
 
 /** Finds registry credentials for an image (from the Docker config, a credential helper, ...). */
@@ -226,7 +228,7 @@ export class Client {
     }
     const { value: conn, release } = await this.#underDeadline(call, path, async (signal) => {
       const duplex = await connect.call(this.transport, signal);
-      return upgrade(duplex, { method: call.method, path: target, headers, body }, { signal, errorPath: path, address: this.transport.address });
+      return upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal, errorPath: path, address: this.transport.address });
     });
     release();
     if (call.signal) {

@@ -4,6 +4,7 @@ import { Client, type CallOptions, type ClientOptions } from "./client.ts";
 import type {
   Operations,
   OperationKey,
+  AuthConfig,
   BuildCache,
   ContainerSummary,
   EventMessage,
@@ -25,6 +26,7 @@ import { ServiceCollection } from "./resources/services.ts";
 import { SwarmApi } from "./resources/swarm.ts";
 import { TaskCollection } from "./resources/tasks.ts";
 import { VolumeCollection } from "./resources/volumes.ts";
+import type { UpgradedConnection } from "./http/upgrade.ts";
 import { JsonStream } from "./streams/json-stream.ts";
 import type { TransportResponse } from "./transport.ts";
 
@@ -109,9 +111,27 @@ export class Docker {
     return this.client.apiVersion();
   }
 
-  /** `GET /_ping`: resolves to "OK" when the engine is up. */
-  ping(options: CallOptions = {}): Promise<string> {
-    return this.client.send({ ...options, method: "GET", path: "/_ping" }).then((r) => r.text());
+  /** `GET /_ping` (or `HEAD` with `{ method: "HEAD" }`): resolves to "OK" (or "") when the engine is up. */
+  ping(options: CallOptions & { method?: "GET" | "HEAD" } = {}): Promise<string> {
+    const { method = "GET", ...call } = options;
+    return this.client.send({ ...call, method, path: "/_ping" }).then((r) => r.text());
+  }
+
+  /**
+   * Checks credentials against a registry (`docker login`), returning the engine's status and,
+   * for OAuth registries, an identity token to use instead of the password.
+   */
+  async auth(config: AuthConfig, options: CallOptions = {}): Promise<{ Status: string; IdentityToken?: string }> {
+    const result = await this.client.json<{ Status: string; IdentityToken?: string } | undefined>({ ...options, method: "POST", path: "/auth", body: config });
+    return result ?? { Status: "Login Succeeded" };
+  }
+
+  /**
+   * Opens an interactive session (`POST /session`, used by BuildKit clients): the connection is
+   * upgraded to `h2c` and handed over raw; speaking gRPC on it is the caller's part.
+   */
+  session(options: CallOptions = {}): Promise<UpgradedConnection> {
+    return this.client.hijack({ ...options, method: "POST", path: "/session", upgradeProtocol: "h2c" });
   }
 
   /** Engine and API versions, OS, architecture (`docker version`). */

@@ -30,6 +30,8 @@ export interface UpgradeRequest {
   body?: Uint8Array | string;
   /** Host header value; default `docker` (the engine ignores it on a unix socket). */
   host?: string;
+  /** Protocol for the Upgrade header; default `tcp` (attach, exec). `POST /session` uses `h2c`. */
+  protocol?: string;
 }
 
 export interface UpgradeOptions {
@@ -163,7 +165,9 @@ function encodeRequest(request: UpgradeRequest): Uint8Array {
   if (!/^\/[\x21-\x7e]*$/.test(path)) throw new DockerError(`Invalid request path ${JSON.stringify(path)}: it must start with / and be percent-encoded`);
   if (!isSafeValue(host)) throw new DockerError("Refusing a Host header containing CR, LF or NUL (header injection)");
 
-  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n`;
+  const protocol = request.protocol ?? "tcp";
+  if (!TOKEN.test(protocol)) throw new DockerError(`Invalid upgrade protocol ${JSON.stringify(protocol)}`);
+  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n`;
   let hasContentType = false;
   for (const [name, value] of Object.entries(request.headers)) {
     // Names and values are never echoed into the message: a header may hold credentials.

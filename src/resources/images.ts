@@ -15,6 +15,8 @@ import type {
   ImageSearchResponse,
   ImageSummary,
   DistributionInspect,
+  BuildPruneResponse,
+  ImageAttestationsResponse,
 } from "../generated/types.ts";
 
 /** A build context: a tar (stream, bytes, Blob), tar entries, or a directory on disk. */
@@ -271,6 +273,12 @@ export class ImageCollection {
     return this.#client.json({ ...call, headers, method: "GET", path: "/distribution/{name}/json", params: { name: ref } });
   }
 
+  /** Removes build cache (`docker builder prune`). */
+  pruneBuildCache(options: CallOptions & { all?: boolean; filters?: Filters; keepStorage?: number } = {}): Promise<BuildPruneResponse> {
+    const { all, filters, keepStorage, ...call } = options;
+    return this.#client.json({ ...call, method: "POST", path: "/build/prune", query: { all, filters, "keep-storage": keepStorage } });
+  }
+
   /** Removes unused images (dangling only unless `filters: { dangling: false }`). */
   prune(options: CallOptions & { filters?: Filters } = {}): Promise<ImagePruneResponse> {
     const { filters, ...call } = options;
@@ -362,6 +370,12 @@ export class Image {
   async save(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const response = await this.#client.send({ ...options, method: "GET", path: "/images/{name}/get", params: { name: this.id } });
     return response.body ?? emptyStream();
+  }
+
+  /** Attestations (SBOM, provenance) of the image's platforms (API 1.55+). */
+  attestations(options: CallOptions & { platform?: string[]; type?: string[]; statement?: boolean } = {}): Promise<ImageAttestationsResponse> {
+    const { platform, type, statement, ...call } = options;
+    return this.#client.json({ ...call, method: "GET", path: "/images/{name}/attestations", params: { name: this.id }, query: { platform, type, statement } });
   }
 
   /** The image's layers and the commands that made them. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Docker, DockerConnectionError } from "berth";
+import { Docker, DockerConnectionError, DockerVersionError } from "berth";
 import { useEngine } from "./helpers.ts";
 
 describe("system", () => {
@@ -59,5 +59,26 @@ describe("system", () => {
     const list = await docker.request("GET /images/json", { query: { filters: { reference: ["berth-test:busybox"] } } });
     expect(list.length).toBe(1);
     expect(list[0]!.RepoTags).toContain("berth-test:busybox");
+  });
+
+  it("pings with HEAD", async () => {
+    expect(await docker.ping({ method: "HEAD" })).toBe("");
+  });
+
+  it("opens a BuildKit session connection (upgraded to h2c)", async () => {
+    const conn = await docker.session({ headers: { "X-Docker-Expose-Session-Uuid": "berth-test-session", "X-Docker-Expose-Session-Name": "berth" } });
+    expect(conn.status).toBe(101);
+    conn.close();
+  });
+
+  it("prunes build cache", async () => {
+    const result = await docker.images.pruneBuildCache();
+    expect(typeof result.SpaceReclaimed).toBe("number");
+  });
+
+  it("an operation newer than the engine is refused, naming the version it needs", async () => {
+    const err = await docker.images.ref("berth-test:busybox").attestations().catch((e) => e);
+    expect(err).toBeInstanceOf(DockerVersionError);
+    expect(err.required).toBe("1.42");
   });
 });
