@@ -5,11 +5,12 @@
 
 import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Plugin as PluginInfo, PluginPrivilege } from "../generated/types.ts";
+import { tarStream, type TarEntry } from "../streams/tar.ts";
 import type { RequestBody, TransportResponse } from "../transport.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 
 export interface PluginListOptions extends CallOptions {
-  /** `capability` (e.g. `volumedriver`), `enable` (`true`/`false`). */
+  /** `capability` (e.g. `volumedriver`), `enabled` (`true`/`false`; the spec's `enable` is refused by engines). */
   filters?: Filters;
 }
 
@@ -69,10 +70,19 @@ export class PluginCollection {
 
   /**
    * Creates a plugin from a tar archive holding `config.json` and the `rootfs/` folder
-   * (`docker plugin create`). The plugin is installed disabled.
+   * (`docker plugin create`): the archive's bytes (a stream, Blob or Uint8Array), or its entries,
+   * written as tar on the fly. The plugin is installed disabled. No timeout by default, since the
+   * upload of a root filesystem may take a while; pass `timeout` or `signal` to bound it.
    */
-  async create(name: string, archive: RequestBody, options: CallOptions = {}): Promise<Plugin> {
-    await this.#client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body: archive, contentType: "application/x-tar" });
+  async create(
+    name: string,
+    archive: RequestBody | Iterable<TarEntry> | AsyncIterable<TarEntry>,
+    options: CallOptions = {},
+  ): Promise<Plugin> {
+    const body = typeof archive === "string" || archive instanceof Uint8Array || archive instanceof ReadableStream || (typeof Blob !== "undefined" && archive instanceof Blob)
+      ? archive
+      : tarStream(archive as Iterable<TarEntry> | AsyncIterable<TarEntry>);
+    await this.#client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body, contentType: "application/x-tar" });
     return new Plugin(this.#client, name);
   }
 
@@ -177,10 +187,11 @@ export class Plugin {
     });
   }
 
-  /** Removes the plugin (`docker plugin rm`); an enabled one needs `force`. Returns what it was. */
-  remove(options: CallOptions & { force?: boolean } = {}): Promise<PluginInfo> {
+  /** Removes the plugin (`docker plugin rm`); an enabled one needs `force`. */
+  remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
-    return this.#client.json({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
+    // The spec promises the removed plugin in the answer; engines send an empty body.
+    return this.#client.void({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
   }
 }
 
