@@ -13,6 +13,9 @@ fi
 # installed and started when missing (root on Debian), or the run stops saying why.
 if [ -z "${DOCKER_HOST:-}" ]; then
   bash scripts/engine.sh
+  bash scripts/tls-engine.sh --quiet   # a second engine with --tlsverify on 127.0.0.1:2376
+  bash scripts/sshd.sh --quiet         # sshd on 127.0.0.1:2222 for ssh:// engines
+  bash scripts/registry.sh --quiet     # registries on 127.0.0.1:5000 (open) and :5001 (htpasswd)
 fi
 
 # Debian's Chromium for the browser tests (test/browser), installed when missing.
