@@ -67,5 +67,16 @@ export { Plugin, PluginCollection, type PluginListOptions, type PluginPullOption
 export type { SpecUpdate } from "./resources/versioned-update.ts";
 export { encodePathParam, serializeFilters, serializeQuery } from "./request.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./version.ts";
-export { parseDockerHost, type DockerHost } from "./config/host.ts";
+export { parseDockerHost, formatDockerHost, type DockerHost } from "./config/host.ts";
+export { resolveEndpoint, currentContextName, type ResolvedEndpoint, type ResolveOptions, type TlsMaterial } from "./config/resolve.ts";
+export { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "./config/config-file.ts";
+export { CredentialResolver, type CredentialResolverOptions, type HelperOutput, type RunHelper } from "./config/credentials.ts";
+export {
+  encodeRegistryAuth,
+  encodeRegistryConfig,
+  registryOfImage,
+  registryAuthKey,
+  DOCKER_HUB_AUTH_KEY,
+  type RegistryAuth,
+} from "./config/registry-auth.ts";
 export type * from "./generated/types.ts";
