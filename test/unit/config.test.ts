@@ -299,3 +299,56 @@ describe("resolveEndpoint: contexts", () => {
     expect(configError(() => resolveEndpoint({}, fs)).message).toContain('"currentContext" must be a string');
   });
 });
+
+describe("Node: Docker.fromEnv / fromContext / constructor", async () => {
+  const { Docker } = await import("berth");
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+
+  it("follows DOCKER_HOST, upgrading to https with DOCKER_TLS_VERIFY", async () => {
+    const plain = Docker.fromEnv({ env: { DOCKER_HOST: "tcp://10.9.8.7:2375" } });
+    expect(plain.address).toBe("http://10.9.8.7:2375");
+    const dir = mkdtempSync(join(tmpdir(), "berth-certs-"));
+    writeFileSync(join(dir, "ca.pem"), CA);
+    const tls = Docker.fromEnv({ env: { DOCKER_HOST: "tcp://10.9.8.7", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: dir } });
+    expect(tls.address).toBe("https://10.9.8.7:2376");
+    expect(Docker.fromEnv({ env: { DOCKER_HOST: "ssh://me@box:2200" } }).address).toBe("ssh://me@box:2200");
+    expect(Docker.fromEnv({ env: {} }).address).toBe(process.platform === "win32" ? "npipe:////./pipe/docker_engine" : "unix:///var/run/docker.sock");
+    rmSync(dir, { recursive: true });
+    await Promise.all([plain.close(), tls.close()]);
+  });
+
+  it("pins DOCKER_API_VERSION, and explicit options win over the environment", async () => {
+    const pinned = Docker.fromEnv({ env: { DOCKER_API_VERSION: "1.41" } });
+    expect(await pinned.apiVersion()).toBe("1.41");
+    const explicit = Docker.fromEnv({ env: { DOCKER_HOST: "tcp://ignored:1", DOCKER_API_VERSION: "1.41" }, host: "unix:///other.sock", version: "1.43" });
+    expect(explicit.address).toBe("unix:///other.sock");
+    expect(await explicit.apiVersion()).toBe("1.43");
+  });
+
+  it("throws DockerConfigError for malformed variables, quoting them", () => {
+    expect(() => Docker.fromEnv({ env: { DOCKER_HOST: "bogus://x" } })).toThrow(new DockerConfigError('DOCKER_HOST="bogus://x" is not a valid engine address: unsupported scheme "bogus://"'));
+    expect(() => Docker.fromEnv({ env: { DOCKER_API_VERSION: "x" } })).toThrow(/DOCKER_API_VERSION="x"/);
+  });
+
+  it("reads contexts from DOCKER_CONFIG on disk (fromContext wins over DOCKER_HOST)", () => {
+    const config = mkdtempSync(join(tmpdir(), "berth-config-"));
+    const meta = join(config, "contexts", "meta", id("disk-ctx"));
+    mkdirSync(meta, { recursive: true });
+    writeFileSync(join(meta, "meta.json"), JSON.stringify({ Name: "disk-ctx", Endpoints: { docker: { Host: "tcp://ctx.example:2375" } } }));
+    writeFileSync(join(config, "config.json"), JSON.stringify({ currentContext: "disk-ctx" }));
+    expect(Docker.fromContext("disk-ctx", { env: { DOCKER_CONFIG: config, DOCKER_HOST: "tcp://env:1" } }).address).toBe("http://ctx.example:2375");
+    expect(Docker.fromContext(undefined, { env: { DOCKER_CONFIG: config, DOCKER_HOST: "tcp://env:1" } }).address).toBe("http://ctx.example:2375");
+    expect(Docker.fromEnv({ env: { DOCKER_CONFIG: config } }).address).toBe("http://ctx.example:2375");
+    expect(Docker.fromEnv({ env: { DOCKER_CONFIG: config, DOCKER_HOST: "tcp://env:1" } }).address).toBe("http://env:1");
+    expect(() => Docker.fromContext("missing-ctx", { env: { DOCKER_CONFIG: config } })).toThrow(/no such context/);
+    rmSync(config, { recursive: true });
+  });
+
+  it("the constructor treats tls as TLS, even with an http:// address", () => {
+    expect(new Docker({ host: "tcp://h", tls: { ca: CA } }).address).toBe("https://h:2376");
+    expect(new Docker({ host: "http://h:2375", tls: { ca: CA } }).address).toBe("https://h:2375");
+    expect(new Docker({ socketPath: "/tmp/x.sock" }).address).toBe("unix:///tmp/x.sock");
+  });
+});
