@@ -175,8 +175,9 @@ class SocketBridge {
     this.handlers = {
       data: (socket, data) => {
         if (this.#finished) return;
-        // Bun may reuse the buffer it hands over; the stream's consumer keeps what it reads.
-        this.#controller.enqueue(data.slice());
+        // Bun may reuse the buffer it hands over, and a Buffer's slice() is a view: copy, for the
+        // consumer keeps what it reads.
+        this.#controller.enqueue(new Uint8Array(data));
         if ((this.#controller.desiredSize ?? 1) <= 0) socket.pause();
       },
       drain: () => this.#flush(),

@@ -23,3 +23,4 @@ bash scripts/chromium.sh
 
 npx tsc --noEmit -p .
 npx vitest run "$@"
+bash scripts/test-runtimes.sh   # the same engine scenarios under Bun and Deno

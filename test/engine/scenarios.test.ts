@@ -1,0 +1,22 @@
+// The shared engine scenarios (test/scenarios) under Node. Bun and Deno run the same ones through
+// test/runtimes/.
+import { Docker } from "berth";
+import { afterAll, describe, it } from "vitest";
+import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
+
+const ctx = createContext({
+  docker: Docker.fromEnv(),
+  runtime: "node",
+  connect: (options) => new Docker(options),
+  env: (name) => process.env[name],
+});
+afterAll(() => ctx.cleanup());
+
+describe("engine scenarios on Node", () => {
+  for (const scenario of scenarios) {
+    it(scenario.name, async (t) => {
+      const skipped = await runScenario(scenario, ctx);
+      if (skipped !== undefined) t.skip(skipped);
+    }, (scenario.timeout ?? SCENARIO_TIMEOUT) + 5_000);
+  }
+});

@@ -1,0 +1,23 @@
+// The shared engine scenarios (test/scenarios) under Bun, through berth's Bun adapter.
+//   bun test ./test/runtimes/bun.test.ts
+import { afterAll, test } from "bun:test";
+import { Docker } from "../../adapters/bun.ts";
+import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
+
+declare const Bun: { env: Record<string, string | undefined>; version: string };
+
+const ctx = createContext({
+  docker: Docker.fromEnv(),
+  runtime: "bun",
+  connect: (options) => new Docker(options),
+  env: (name) => Bun.env[name],
+});
+afterAll(() => ctx.cleanup(), 60_000);
+
+for (const scenario of scenarios) {
+  test(scenario.name, async () => {
+    const skipped = await runScenario(scenario, ctx);
+    // bun test has no skip from inside a test: say so plainly.
+    if (skipped !== undefined) console.warn(`SKIPPED on Bun ${Bun.version}: ${scenario.name}: ${skipped}`);
+  }, (scenario.timeout ?? SCENARIO_TIMEOUT) + 5_000);
+}

@@ -1,0 +1,35 @@
+// The shared engine scenarios (test/scenarios) under Deno, through berth's Deno adapter.
+//   deno test --allow-net --allow-read --allow-write --allow-env test/runtimes/deno.test.ts
+import { Docker } from "../../adapters/deno.ts";
+import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
+
+// Declared here rather than taken from Deno's global types, so tsc checks this file too.
+declare const Deno: {
+  test: {
+    (definition: { name: string; fn: () => Promise<void>; sanitizeOps?: boolean; sanitizeResources?: boolean }): void;
+    afterAll(fn: () => Promise<void>): void;
+  };
+  env: { get(name: string): string | undefined };
+  version: { deno: string };
+};
+
+const ctx = createContext({
+  docker: Docker.fromEnv(),
+  runtime: "deno",
+  connect: (options) => new Docker(options),
+  env: (name) => Deno.env.get(name),
+});
+Deno.test.afterAll(() => ctx.cleanup());
+
+for (const scenario of scenarios) {
+  Deno.test({
+    name: scenario.name,
+    // One client serves every scenario: its pooled connections outlive each test by design.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const skipped = await runScenario(scenario, ctx);
+      if (skipped !== undefined) console.warn(`SKIPPED on Deno ${Deno.version.deno}: ${scenario.name}: ${skipped}`);
+    },
+  });
+}

@@ -1,0 +1,120 @@
+// Containers and their streams: lifecycle, logs, exec (with stdin and half-close), attach, archives.
+
+import { readTarEntries } from "../../src/streams/tar.ts";
+import { DockerConflictError, DockerNotFoundError } from "../../src/errors.ts";
+import type { Scenario } from "./context.ts";
+
+export const containerScenarios: Scenario[] = [
+  {
+    name: "container lifecycle: create, start, pause, stop, restart, kill, wait, remove",
+    async run({ docker, assert, container, name, labels }) {
+      const wanted = name("life");
+      const c = await container({ Cmd: ["sleep", "600"] }, wanted);
+      assert.equal((await c.inspect()).State?.Status, "created");
+      await c.start();
+      const info = await c.inspect();
+      assert.equal(info.State?.Status, "running");
+      assert.equal(info.Name, `/${wanted}`);
+      assert.equal(info.Config?.Labels?.["berth.test.run"], labels["berth.test.run"]);
+      const listed = await docker.containers.list({ filters: { label: [`berth.test.run=${labels["berth.test.run"]}`], name: [wanted] } });
+      assert.equal(listed.map((x) => x.id), [c.id]);
+      await c.pause();
+      assert.equal((await c.inspect()).State?.Status, "paused");
+      await c.unpause();
+      await assert.rejects(c.remove(), DockerConflictError, "removing a running container");
+      await c.stop({ t: 0 });
+      assert.equal((await c.inspect()).State?.Running, false);
+      await c.restart({ t: 0 });
+      assert.equal((await c.inspect()).State?.Running, true);
+      await c.kill("SIGKILL");
+      const { StatusCode } = await c.wait();
+      assert.equal(StatusCode, 137);
+      await c.remove();
+      await assert.rejects(c.inspect(), DockerNotFoundError);
+    },
+  },
+  {
+    name: "logs are demultiplexed into exact stdout and stderr, and follow ends with the container",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sh", "-c", "echo out1; echo err1 >&2; printf out2; printf err2 >&2"] });
+      await c.start();
+      await c.wait();
+      const { stdout, stderr } = await (await c.logs()).collect();
+      assert.equal(stdout, "out1\nout2");
+      assert.equal(stderr, "err1\nerr2");
+      assert.equal(await (await c.logs({ tail: 1, stdout: false })).text(), "err2");
+
+      const f = await container({ Cmd: ["sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.1; done"] });
+      await f.start();
+      const lines: string[] = [];
+      for await (const l of (await f.logs({ follow: true })).lines()) lines.push(l.line);
+      assert.equal(lines, ["1", "2", "3"]);
+    },
+  },
+  {
+    name: "exec: output, exit code, stdin with half-close, interactive session",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sleep", "600"] });
+      await c.start();
+      assert.equal(await c.exec(["sh", "-c", "echo out; echo err >&2; exit 42"]), { exitCode: 42, stdout: "out\n", stderr: "err\n" });
+      // More than any socket buffer: stdin and output must flow at the same time.
+      const payload = "line 1\n" + "x".repeat(300_000) + "\nlast\n";
+      const cat = await c.exec(["cat"], { stdin: payload });
+      assert.equal(cat.exitCode, 0);
+      assert.ok(cat.stdout === payload, `cat echoed ${cat.stdout.length} of ${payload.length} bytes`);
+
+      const session = await c.execStream(["sh", "-c", "read a; echo got:$a; cat; echo done; exit 3"], { stdin: true });
+      await session.write("hello\n");
+      await session.write(new TextEncoder().encode("more\n"));
+      await session.closeStdin(); // EOF for cat; the output after it must still arrive
+      const out = await session.output.collect();
+      assert.equal(out, { stdout: "got:hello\nmore\ndone\n", stderr: "" });
+      assert.equal(await session.wait(), 3);
+      await c.kill();
+    },
+  },
+  {
+    name: "attach: the first line when attached before start, and stdin with half-close",
+    async run({ assert, container }) {
+      const early = await container({ Cmd: ["sh", "-c", "echo first; echo second >&2"] });
+      const watching = await early.attach();
+      await early.start();
+      assert.equal(await watching.output.collect(), { stdout: "first\n", stderr: "second\n" });
+
+      const c = await container({ Cmd: ["sh", "-c", "cat; echo end"], OpenStdin: true, StdinOnce: true });
+      await c.start();
+      const session = await c.attach({ stdin: true });
+      await session.write("exact bytes\n");
+      await session.closeStdin();
+      assert.equal(await session.output.text(), "exact bytes\nend\n");
+      assert.equal((await c.wait()).StatusCode, 0);
+    },
+  },
+  {
+    name: "archive round trip: put a tree, read it back byte for byte",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sleep", "600"] });
+      await c.start();
+      const big = new Uint8Array(300_000).map((_, i) => (i * 7 + (i >> 9)) % 256);
+      await c.putArchive("/", [
+        { name: "tree", type: "directory" },
+        { name: "tree/a.txt", data: "alpha\n" },
+        { name: "tree/sub", type: "directory" },
+        { name: "tree/sub/big.bin", data: big, mode: 0o600 },
+        { name: "tree/link", type: "symlink", linkname: "a.txt" },
+      ]);
+      assert.equal((await c.exec(["cat", "/tree/link"])).stdout, "alpha\n");
+      const info = await c.archiveInfo("/tree");
+      assert.ok(info.isDirectory, "tree is a directory");
+      const { stat, body } = await c.getArchive("/tree/sub");
+      assert.equal(stat.name, "sub");
+      const entries = await readTarEntries(body);
+      const file = entries.find((e) => e.name === "sub/big.bin");
+      assert.ok(file, `big.bin in ${entries.map((e) => e.name).join(",")}`);
+      assert.equal(file!.data, big);
+      assert.equal(file!.mode & 0o777, 0o600);
+      await assert.rejects(c.getArchive("/no/such/path"), DockerNotFoundError);
+      await c.kill();
+    },
+  },
+];

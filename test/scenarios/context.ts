@@ -1,0 +1,96 @@
+// What every engine scenario gets: the runtime's Docker, the assertions, labels that mark what the
+// scenario creates, and a cleanup that removes exactly that. Runtime-neutral: no test framework and
+// no runtime API here; each runner (vitest, bun test, deno test) builds a context and calls the
+// scenarios.
+
+import type { Container } from "../../src/resources/containers.ts";
+import type { Docker } from "../../src/docker.ts";
+import type { ContainerCreateBody } from "../../src/generated/types.ts";
+import { assert, type Assert } from "./assert.ts";
+
+export const TEST_IMAGE = "berth-test:busybox";
+export const DEFAULT_REGISTRY = "127.0.0.1:5000";
+
+/** Thrown by a scenario that cannot run here; runners report it as skipped. */
+export class ScenarioSkip extends Error {
+  override name = "ScenarioSkip";
+}
+
+export interface ScenarioContext {
+  docker: Docker;
+  assert: Assert;
+  /** `node`, `bun` or `deno`. */
+  runtime: string;
+  /** Unique to this run of the suite; part of every name and label the scenarios create. */
+  run: string;
+  /** `berth.test=1` and `berth.test.run=<run>`. */
+  labels: Record<string, string>;
+  image: string;
+  /** A registry at host:port the engine can push to and pull from (BERTH_TEST_REGISTRY, else 127.0.0.1:5000). */
+  registry: string;
+  /** True under CI: a scenario that cannot run then fails instead of skipping. */
+  ci: boolean;
+  /** The runtime's own Docker class, for connections the scenario chooses (a missing socket...). */
+  connect(options: { host?: string; socketPath?: string }): Docker;
+  /** A name unique to this run. */
+  name(prefix?: string): string;
+  /** Creates a labelled container from the test image. */
+  container(config?: Partial<ContainerCreateBody>, name?: string): Promise<Container>;
+  /** Registers work for cleanup (image tags, ...), run in reverse order after the suite. */
+  defer(fn: () => Promise<unknown>): void;
+  /** Skips (or, under CI, fails) the scenario. */
+  skip(reason: string): never;
+}
+
+export interface Scenario {
+  name: string;
+  /** Milliseconds; default 60 s. */
+  timeout?: number;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+export interface ContextInit {
+  docker: Docker;
+  runtime: string;
+  connect: ScenarioContext["connect"];
+  /** Reads an environment variable (CI, BERTH_TEST_REGISTRY). */
+  env(name: string): string | undefined;
+}
+
+export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
+  const run = `${init.runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const labels = { "berth.test": "1", "berth.test.run": run };
+  const deferred: Array<() => Promise<unknown>> = [];
+  const ci = Boolean(init.env("CI")) && init.env("CI") !== "false" && init.env("CI") !== "0";
+  const docker = init.docker;
+  return {
+    docker,
+    assert,
+    runtime: init.runtime,
+    run,
+    labels,
+    image: TEST_IMAGE,
+    registry: init.env("BERTH_TEST_REGISTRY") || DEFAULT_REGISTRY,
+    ci,
+    connect: init.connect,
+    name: (prefix = "berth") => `${prefix}-${run}-${Math.random().toString(36).slice(2, 7)}`,
+    container: (config = {}, name) =>
+      docker.containers.create({ Image: TEST_IMAGE, ...config, Labels: { ...labels, ...config.Labels } }, { name }),
+    defer: (fn) => void deferred.push(fn),
+    skip(reason: string): never {
+      if (ci) throw new Error(`Cannot run under CI: ${reason}`);
+      throw new ScenarioSkip(reason);
+    },
+    async cleanup() {
+      for (const fn of deferred.reverse()) await fn().catch(() => {});
+      const filters = { label: [`berth.test.run=${run}`] };
+      for (const c of await docker.containers.list({ all: true, filters })) {
+        await c.remove({ force: true, v: true }).catch(() => {});
+      }
+      for (const image of await docker.images.list({ filters })) {
+        await image.remove({ force: true }).catch(() => {});
+      }
+      await docker.close();
+    },
+  };
+}

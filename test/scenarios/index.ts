@@ -1,0 +1,35 @@
+// The engine scenarios, written once and run by vitest (Node), bun test and deno test.
+
+import { containerScenarios } from "./containers.ts";
+import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
+import { imageScenarios } from "./images.ts";
+import { systemScenarios } from "./system.ts";
+
+export { assert, AssertionError, type Assert } from "./assert.ts";
+export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type Scenario, type ScenarioContext } from "./context.ts";
+
+export const scenarios: Scenario[] = [...systemScenarios, ...containerScenarios, ...imageScenarios];
+
+/** Default time a scenario may take. */
+export const SCENARIO_TIMEOUT = 60_000;
+
+/**
+ * Runs one scenario under its time limit. Resolves with the reason when it skipped itself
+ * (runners report that their own way), undefined when it passed; rejects when it failed.
+ */
+export async function runScenario(scenario: Scenario, ctx: ScenarioContext): Promise<string | undefined> {
+  const limit = scenario.timeout ?? SCENARIO_TIMEOUT;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`"${scenario.name}" did not finish within ${limit} ms`)), limit);
+  });
+  try {
+    await Promise.race([scenario.run(ctx), expired]);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ScenarioSkip) return err.message;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
