@@ -1,4 +1,4 @@
-// Base64 without btoa/atob (not part of every runtime the core targets) and without Buffer.
+// Base64 without btoa/atob (not part of every runtime the core targets) and without Node's Buffer.
 // Registry credentials travel as base64url JSON, and config.json stores `user:password` as base64.
 
 const STANDARD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
