@@ -13,6 +13,7 @@ import {
   tarBytes,
   type Docker,
   type TarEntry,
+  type TransportResponse,
 } from "berth";
 import { useEngine } from "./helpers.ts";
 
@@ -54,10 +55,26 @@ async function* rootfsEntries(docker: Docker, labels: Record<string, string>): A
   }
 }
 
+/** Reads a progress stream to its end: the messages, and the in-band error if one came. */
+async function readProgress(response: TransportResponse): Promise<{ messages: Array<{ status?: string }>; error: unknown }> {
+  const messages: Array<{ status?: string }> = [];
+  const reader = response.body!.pipeThrough(jsonLines<{ status?: string }>()).getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return { messages, error: undefined };
+      messages.push(value);
+    }
+  } catch (error) {
+    return { messages, error };
+  }
+}
+
 describe("plugins", { timeout: 90_000 }, () => {
   const { docker, labels, run } = useEngine();
   // A registry part that refuses connections, so remote operations fail fast and offline.
-  const name = `127.0.0.1:9/berth/plugin-${run}:latest`;
+  const remoteName = `127.0.0.1:9/berth/plugin-${run}`;
+  const name = `${remoteName}:latest`;
   const small = `berth-test-small-${run}:latest`;
 
   afterAll(async () => {
@@ -125,34 +142,28 @@ describe("plugins", { timeout: 90_000 }, () => {
     await expect(plugin.disable()).rejects.toThrow(/already disabled/);
   });
 
-  it("remote operations reach the (unreachable) registry: pull and upgrade fail at once, push in its stream", async () => {
+  it("pull and upgrade fail at once when the registry is unreachable", async () => {
     const remote = "127.0.0.1:9/berth/none:latest";
-    expect(Array.isArray(await docker.plugins.privileges(remote))).toBe(true);
-
-    const pull = await docker.plugins.pull(remote, { name: `berth-test-pulled-${run}`, auth: { username: "u", password: "p" } }).catch((e: unknown) => e);
+    const pull = await docker.plugins.pull(remote, { name: `berth-test-pulled-${run}` }).catch((e: unknown) => e);
     expect(pull).toBeInstanceOf(DockerServerError);
     expect((pull as DockerServerError).reason).toMatch(/127\.0\.0\.1:9.*connection refused/);
-
-    const plugin = docker.plugins.ref(name);
-    const upgrade = await plugin.upgrade(remote).catch((e: unknown) => e);
+    const upgrade = await docker.plugins.ref(name).upgrade(remote).catch((e: unknown) => e);
     expect(upgrade).toBeInstanceOf(DockerServerError);
     expect((upgrade as DockerServerError).reason).toMatch(/connection refused/);
+  });
 
-    // push answers 200 and reports the failure in-band, after its progress messages.
-    const push = await plugin.push({ auth: { username: "u", password: "p", serveraddress: "127.0.0.1:9" } });
+  // Engine 20.10 reaches plugin registries over HTTPS only (no plain-HTTP fallback, even for
+  // 127.0.0.0/8), so the local test registries cannot take a plugin: push shows its error path.
+  it("push answers 200 and reports the failure in-band, after its progress messages", async () => {
+    const push = await docker.plugins.ref(name).push({ auth: { username: "u", password: "p", serveraddress: "127.0.0.1:9" } });
     expect(push.status).toBe(200);
-    const messages: Array<{ status?: string }> = [];
-    const reader = push.body!.pipeThrough(jsonLines<{ status?: string }>()).getReader();
-    const failure = await (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return undefined;
-        messages.push(value);
-      }
-    })().catch((e: unknown) => e);
-    expect(messages[0]?.status).toMatch(/push refers to repository \[127\.0\.0\.1:9\/berth\/plugin-/);
-    expect(failure).toBeInstanceOf(DockerStreamError);
-    expect((failure as Error).message).toMatch(/127\.0\.0\.1:9/);
+    const { messages, error } = await readProgress(push);
+    expect(messages[0]?.status).toBe(`The push refers to repository [${remoteName}]`);
+    expect(error).toBeInstanceOf(DockerStreamError);
+    expect((error as Error).message).toMatch(/127\.0\.0\.1:9.*connection refused/);
+    expect((error as Error).message).not.toContain('"p"');
+    // Engine 20.10 answers an empty list for a registry it cannot reach.
+    expect(Array.isArray(await docker.plugins.privileges("127.0.0.1:9/berth/none:latest"))).toBe(true);
   });
 
   it("removes the plugin", async () => {
