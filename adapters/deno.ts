@@ -1,5 +1,6 @@
 // berth for Deno: the core plus a Docker bound to Deno's fetch (with a Deno.HttpClient) and
-// Deno.connect.
+// Deno.connect, and the Docker CLI's configuration (environment, contexts, config.json
+// credentials) read with Deno's own APIs.
 //
 //   import { Docker } from "berth";      // or "jsr:@berth/berth"
 //   const docker = Docker.fromEnv();
@@ -9,72 +10,97 @@
 // --allow-write=/var/run/docker.sock; fromEnv() adds --allow-env and --allow-read of ~/.docker.
 // A TCP engine needs only --allow-net=host:port.
 
-import type { ConfigFs, Env } from "../src/config/config-file.ts";
-import { DEFAULT_UNIX_SOCKET, formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
-import { resolveEndpoint } from "../src/config/resolve.ts";
+import type { Env } from "../src/config/config-file.ts";
+import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
+import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
+import { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
 export { DenoTransport, type DenoEndpoint, type DenoTlsOptions, type DenoTransportOptions } from "./deno-transport.ts";
-
-declare const Deno: {
-  env: { get(name: string): string | undefined };
-  readTextFileSync(path: string): string;
-  build: { os: string };
-};
+export { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, runDenoCredentialHelper } from "./deno-config.ts";
 
 export interface DenoDockerOptions extends Partial<CoreOptions> {
   /** Engine address, as in DOCKER_HOST: `unix:///var/run/docker.sock`, `tcp://host:2375`, `https://host:2376`. */
   host?: string;
   /** Shorthand for `host: "unix://<path>"`. */
   socketPath?: string;
-  /** TLS material for https engines. Verification is always on. */
+  /** TLS material (PEM) for https engines. Verification is always on; with `tls`, `tcp://` means https. */
   tls?: DenoTlsOptions;
 }
 
-export interface DenoFromEnvOptions extends DenoDockerOptions {
-  /** Use this Docker CLI context, as `docker --context NAME` does (wins over DOCKER_HOST). */
-  context?: string;
-  /** The environment to read; defaults to `Deno.env` (each variable is read only when needed). */
+export interface DenoEnvOptions extends DenoDockerOptions {
+  /** Variables to read instead of `Deno.env` (DOCKER_HOST, DOCKER_CONFIG, ...). */
   env?: Env;
 }
 
 export class Docker extends CoreDocker {
   /**
    * Connects to `host`/`socketPath`, or else to `unix:///var/run/docker.sock`. Use
-   * `Docker.fromEnv()` to follow DOCKER_HOST and the Docker CLI's contexts.
+   * `Docker.fromEnv()` to follow DOCKER_HOST and contexts. Registry credentials come from the
+   * Docker config (`~/.docker/config.json`, when readable) unless `credentials` is given.
    */
   constructor(options: DenoDockerOptions = {}) {
-    const { host, socketPath, tls, transport, ...core } = options;
-    const target: DockerHost = socketPath
-      ? { kind: "unix", path: socketPath }
-      : host
-        ? parseDockerHost(host, { tls: tls !== undefined, source: "host" })
-        : { kind: "unix", path: DEFAULT_UNIX_SOCKET };
-    super({ ...core, transport: transport ?? denoTransport(target, tls) });
+    const { host, socketPath, tls, transport, credentials, ...core } = options;
+    super({
+      ...core,
+      transport: transport ?? denoTransport(hostOf(host, socketPath, tls), tls),
+      credentials: credentials ?? denoCredentials(),
+      fileSystem: core.fileSystem ?? denoFileSystem,
+    });
   }
 
   /**
-   * Finds the engine as the Docker CLI does: DOCKER_HOST (with DOCKER_TLS_VERIFY and
-   * DOCKER_CERT_PATH), else DOCKER_CONTEXT or the current context of ~/.docker/config.json, else
-   * the default socket. DOCKER_API_VERSION pins the API version. Options given here win.
+   * Connects to the engine the Docker CLI would use: DOCKER_HOST (with DOCKER_TLS_VERIFY and
+   * DOCKER_CERT_PATH), else DOCKER_CONTEXT or config.json's current context, else the default
+   * socket. DOCKER_API_VERSION pins the API version; DOCKER_CONFIG moves the config directory.
+   * Options given here win over the environment. Throws DockerConfigError for malformed values.
    */
-  static fromEnv(options: DenoFromEnvOptions = {}): Docker {
-    const { context, env = denoEnv(), ...rest } = options;
-    const explicit = rest.host !== undefined || rest.socketPath !== undefined || rest.transport !== undefined;
-    const home = env.HOME || env.USERPROFILE || "";
-    const endpoint = resolveEndpoint(env, denoConfigFs(home), { context, platform: Deno.build.os === "windows" ? "win32" : Deno.build.os });
-    const version = rest.version ?? endpoint.version;
-    if (explicit) return new Docker({ ...rest, version });
-    const tls = rest.tls ?? endpoint.tls;
-    return new Docker({ ...rest, version, transport: denoTransport(endpoint.host, tls) });
+  static fromEnv(options: DenoEnvOptions = {}): Docker {
+    const { env = denoEnv(), ...rest } = options;
+    if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
+      return new Docker({ version: apiVersionFromEnv(env), credentials: denoCredentials(env), ...rest });
+    }
+    return fromEndpoint(resolveEndpoint(env, denoConfigFs(env), { platform: denoPlatform() }), env, rest);
+  }
+
+  /**
+   * Connects through a Docker CLI context (`docker context ls`), like `docker --context NAME`:
+   * the context wins over DOCKER_HOST. Without a name, the current context (DOCKER_CONTEXT, else
+   * config.json's `currentContext`).
+   */
+  static fromContext(name?: string, options: DenoEnvOptions = {}): Docker {
+    const { env = denoEnv(), ...rest } = options;
+    const fs = denoConfigFs(env);
+    const context = name ?? currentContextName(env, fs).name;
+    return fromEndpoint(resolveEndpoint(env, fs, { context, platform: denoPlatform() }), env, rest);
   }
 }
 
-function denoTransport(host: DockerHost, tls: DenoTlsOptions | undefined): Transport {
+function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: DenoDockerOptions): Docker {
+  const tls = options.tls ?? endpoint.tls;
+  return new Docker({
+    ...options,
+    version: options.version ?? endpoint.version,
+    credentials: options.credentials ?? denoCredentials(env),
+    transport: denoTransport(endpoint.host, tls),
+  });
+}
+
+function hostOf(host: string | undefined, socketPath: string | undefined, tls: DenoTlsOptions | undefined): DockerHost {
+  if (socketPath !== undefined) return { kind: "unix", path: socketPath };
+  if (host === undefined) return platformDefaultHost(denoPlatform());
+  const parsed = parseDockerHost(host, { tls: tls !== undefined, source: "host" });
+  // TLS material given means TLS: an http:// address must not quietly drop it.
+  if (tls !== undefined && parsed.kind === "tcp") parsed.protocol = "https";
+  return parsed;
+}
+
+/** The transport for a resolved address. */
+export function denoTransport(host: DockerHost, tls?: DenoTlsOptions): Transport {
   switch (host.kind) {
     case "unix":
       return new DenoTransport({ socketPath: host.path });
@@ -84,30 +110,4 @@ function denoTransport(host: DockerHost, tls: DenoTlsOptions | undefined): Trans
     case "ssh":
       throw new DockerUnsupportedError(`${host.kind}:// engines are not supported on Deno yet (${formatDockerHost(host)})`);
   }
-}
-
-/**
- * The environment, read one variable at a time: `--allow-env` can then be narrowed to the
- * variables berth actually consults (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, HOME, ...).
- */
-function denoEnv(): Env {
-  return new Proxy({} as Env, {
-    get: (_target, name) => (typeof name === "string" ? Deno.env.get(name) : undefined),
-  });
-}
-
-/** Deno.readTextFileSync: synchronous, which `fromEnv()` needs to return a Docker. */
-function denoConfigFs(home: string): ConfigFs {
-  return {
-    readText(path: string): string | undefined {
-      try {
-        return Deno.readTextFileSync(path);
-      } catch (err) {
-        const e = err as { name?: string; code?: string };
-        if (e.name === "NotFound" || e.name === "NotADirectory" || e.code === "ENOENT" || e.code === "ENOTDIR") return undefined;
-        throw err;
-      }
-    },
-    home,
-  };
 }

@@ -3,12 +3,15 @@
 import { Docker } from "berth";
 import { afterAll, describe, it } from "vitest";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
+import { nodeTempDir } from "../runtimes/node-temp-dir.ts";
 
 const ctx = createContext({
   docker: Docker.fromEnv(),
   runtime: "node",
   connect: (options) => new Docker(options),
+  fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => process.env[name],
+  tempDir: nodeTempDir,
 });
 afterAll(() => ctx.cleanup());
 

@@ -3,6 +3,7 @@
 import { afterAll, test } from "bun:test";
 import { Docker } from "../../adapters/bun.ts";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
+import { nodeTempDir } from "./node-temp-dir.ts";
 
 declare const Bun: { env: Record<string, string | undefined>; version: string };
 
@@ -10,7 +11,9 @@ const ctx = createContext({
   docker: Docker.fromEnv(),
   runtime: "bun",
   connect: (options) => new Docker(options),
+  fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => Bun.env[name],
+  tempDir: nodeTempDir, // Bun implements node:fs
 });
 afterAll(() => ctx.cleanup(), 60_000);
 

@@ -11,13 +11,29 @@ declare const Deno: {
   };
   env: { get(name: string): string | undefined };
   version: { deno: string };
+  makeTempDir(options: { prefix: string }): Promise<string>;
+  mkdir(path: string, options: { recursive: true }): Promise<void>;
+  writeTextFile(path: string, text: string): Promise<void>;
+  remove(path: string, options: { recursive: true }): Promise<void>;
 };
+
+async function denoTempDir(files: Record<string, string>): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await Deno.makeTempDir({ prefix: "berth-scenario-" });
+  for (const [name, text] of Object.entries(files)) {
+    const file = `${path}/${name}`;
+    await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(file, text);
+  }
+  return { path, remove: () => Deno.remove(path, { recursive: true }) };
+}
 
 const ctx = createContext({
   docker: Docker.fromEnv(),
   runtime: "deno",
   connect: (options) => new Docker(options),
+  fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => Deno.env.get(name),
+  tempDir: denoTempDir,
 });
 Deno.test.afterAll(() => ctx.cleanup());
 

@@ -32,6 +32,12 @@ export interface ScenarioContext {
   ci: boolean;
   /** The runtime's own Docker class, for connections the scenario chooses (a missing socket...). */
   connect(options: { host?: string; socketPath?: string }): Docker;
+  /** The runtime's `Docker.fromEnv` given these variables instead of the process environment. */
+  fromEnv(env: Record<string, string | undefined>): Docker;
+  /** Reads an environment variable of the process. */
+  env(name: string): string | undefined;
+  /** Writes files (path → text) under a fresh temporary directory, removed after the suite. */
+  tempDir(files: Record<string, string>): Promise<string>;
   /** A name unique to this run. */
   name(prefix?: string): string;
   /** Creates a labelled container from the test image. */
@@ -53,8 +59,11 @@ export interface ContextInit {
   docker: Docker;
   runtime: string;
   connect: ScenarioContext["connect"];
+  fromEnv: ScenarioContext["fromEnv"];
   /** Reads an environment variable (CI, BERTH_TEST_REGISTRY). */
   env(name: string): string | undefined;
+  /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
+  tempDir(files: Record<string, string>): Promise<{ path: string; remove(): Promise<void> }>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
@@ -73,6 +82,13 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
     registry: init.env("BERTH_TEST_REGISTRY") || DEFAULT_REGISTRY,
     ci,
     connect: init.connect,
+    fromEnv: init.fromEnv,
+    env: init.env,
+    async tempDir(files) {
+      const dir = await init.tempDir(files);
+      deferred.push(() => dir.remove());
+      return dir.path;
+    },
     name: (prefix = "berth") => `${prefix}-${run}-${Math.random().toString(36).slice(2, 7)}`,
     container: (config = {}, name) =>
       docker.containers.create({ Image: TEST_IMAGE, ...config, Labels: { ...labels, ...config.Labels } }, { name }),

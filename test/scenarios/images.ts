@@ -33,6 +33,25 @@ export const imageScenarios: Scenario[] = [
     },
   },
   {
+    name: "build from a directory through the runtime's file access, honouring .dockerignore",
+    timeout: 120_000,
+    async run({ docker, assert, run, labels, image, defer, tempDir }) {
+      const dir = await tempDir({
+        "Dockerfile": `FROM ${image}\nCOPY . /ctx/\n`,
+        ".dockerignore": "secret.txt\n**/*.log\n",
+        "keep.txt": "kept\n",
+        "secret.txt": "must not be sent\n",
+        "sub/inner.txt": "inner\n",
+        "sub/debug.log": "ignored too\n",
+      });
+      const tag = `berth-scenario-dir:${run}`;
+      defer(() => docker.images.ref(tag).remove({ force: true }));
+      await docker.images.build({ directory: dir }, { tag, labels, rm: true, forceRm: true });
+      const listing = await docker.containers.run(tag, ["sh", "-c", "cd /ctx && find . -type f | sort && cat sub/inner.txt"], { config: { Labels: labels } });
+      assert.equal(listing.stdout, "./.dockerignore\n./Dockerfile\n./keep.txt\n./sub/inner.txt\ninner\n");
+    },
+  },
+  {
     name: "push to the local registry, remove, and pull it back",
     timeout: 120_000,
     async run(ctx) {

@@ -4,11 +4,12 @@ import { containerScenarios } from "./containers.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
 import { imageScenarios } from "./images.ts";
 import { systemScenarios } from "./system.ts";
+import { tlsScenarios } from "./tls.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
 export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type Scenario, type ScenarioContext } from "./context.ts";
 
-export const scenarios: Scenario[] = [...systemScenarios, ...containerScenarios, ...imageScenarios];
+export const scenarios: Scenario[] = [...systemScenarios, ...containerScenarios, ...imageScenarios, ...tlsScenarios];
 
 /** Default time a scenario may take. */
 export const SCENARIO_TIMEOUT = 60_000;

@@ -1,0 +1,168 @@
+// Deno's side of configuration: the environment, synchronous reads of the Docker CLI's config,
+// contexts and certificates, file access for directory builds, and credential helpers run with
+// Deno.Command. Deno's own APIs throughout (no node: compatibility layer), declared locally.
+
+import type { ContextFileSystem } from "../src/build/context.ts";
+import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
+import { CredentialResolver, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
+
+interface DenoFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  mode: number | null;
+  mtime: Date | null;
+}
+
+interface DenoChild {
+  stdin: WritableStream<Uint8Array>;
+  output(): Promise<{ code: number; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }>;
+  kill(signal?: string): void;
+}
+
+declare const Deno: {
+  env: { get(name: string): string | undefined };
+  build: { os: string };
+  readTextFileSync(path: string): string;
+  readTextFile(path: string): Promise<string>;
+  readDir(path: string): AsyncIterable<{ name: string }>;
+  lstat(path: string): Promise<DenoFileInfo>;
+  readLink(path: string): Promise<string>;
+  open(path: string, options: { read: true }): Promise<{ readable: ReadableStream<Uint8Array> }>;
+  Command: new (
+    program: string,
+    options: { args: string[]; stdin: "piped"; stdout: "piped"; stderr: "piped" },
+  ) => { spawn(): DenoChild };
+};
+
+/**
+ * The environment, read one variable at a time: `--allow-env` can then be narrowed to the
+ * variables berth consults (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, HOME, ...).
+ */
+export function denoEnv(): Env {
+  return new Proxy({} as Env, {
+    get: (_target, name) => (typeof name === "string" ? Deno.env.get(name) : undefined),
+  });
+}
+
+/** `win32` on Windows (what the endpoint resolution expects), else Deno's name for the OS. */
+export function denoPlatform(): string {
+  return Deno.build.os === "windows" ? "win32" : Deno.build.os;
+}
+
+function isMissing(err: unknown): boolean {
+  const e = err as { name?: string; code?: string };
+  return e?.name === "NotFound" || e?.name === "NotADirectory" || e?.code === "ENOENT" || e?.code === "ENOTDIR";
+}
+
+/** Deno.readTextFileSync: synchronous, which `fromEnv()` needs to return a Docker. */
+export function denoConfigFs(env: Env): ConfigFs {
+  return {
+    readText(path: string): string | undefined {
+      try {
+        return Deno.readTextFileSync(path);
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw err;
+      }
+    },
+    // Read when needed, so making a Docker asks for no permission.
+    get home(): string {
+      return env.HOME || env.USERPROFILE || "";
+    },
+  };
+}
+
+/** File access for `docker.images.build({ directory })`. */
+export const denoFileSystem: ContextFileSystem = {
+  async readdir(path) {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(path)) names.push(entry.name);
+    return names;
+  },
+  async lstat(path) {
+    const s = await Deno.lstat(path);
+    const kind = s.isFile ? "file" : s.isDirectory ? "directory" : s.isSymlink ? "symlink" : "other";
+    return { kind, size: s.size, mode: s.mode ?? (s.isDirectory ? 0o755 : 0o644), mtimeMs: s.mtime?.getTime() ?? 0 };
+  },
+  readlink: (path) => Deno.readLink(path),
+  open(path) {
+    // The file is opened on first read, so a failure surfaces where the bytes are consumed.
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        reader ??= (await Deno.open(path, { read: true })).readable.getReader();
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        await reader?.cancel(reason);
+      },
+    });
+  },
+  async readText(path) {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  },
+};
+
+/** Most a helper may take before it is stopped: a helper waiting on a GUI prompt must not hang a pull. */
+const HELPER_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs `docker-credential-<helper> get` with the server address on stdin, as the Docker CLI does
+ * (needs `--allow-run=docker-credential-<helper>`).
+ */
+export const runDenoCredentialHelper: RunHelper = async (helper, serverAddress) => {
+  const child = new Deno.Command(`docker-credential-${helper}`, { args: ["get"], stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+  const timer = setTimeout(() => child.kill("SIGTERM"), HELPER_TIMEOUT_MS);
+  try {
+    const writer = child.stdin.getWriter();
+    // A helper that exits without reading its input must not fail the lookup.
+    await writer.write(new TextEncoder().encode(serverAddress)).catch(() => {});
+    await writer.close().catch(() => {});
+    const out = await child.output();
+    const decoder = new TextDecoder();
+    const result: HelperOutput = {
+      exitCode: out.signal ? 128 : out.code,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr) + (out.signal ? `\n(stopped by ${out.signal})` : ""),
+    };
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/** Deno refused the access for want of a permission flag. */
+function notPermitted(err: unknown): boolean {
+  for (let e = err as { name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (e.name === "NotCapable") return true;
+  }
+  return false;
+}
+
+/**
+ * The resolver `docker.credentials` uses on Deno: config.json under DOCKER_CONFIG or ~/.docker.
+ * A program run without --allow-env/--allow-read for them simply has no stored credentials: a
+ * pull of a public image must not need those permissions.
+ */
+export function denoCredentials(env: Env = denoEnv(), fs: ConfigFs = denoConfigFs(env)): CredentialResolver {
+  return new CredentialResolver({
+    loadConfig: () => {
+      try {
+        return loadDockerConfig(env, fs);
+      } catch (err) {
+        if (notPermitted(err)) return undefined;
+        throw err;
+      }
+    },
+    runHelper: runDenoCredentialHelper,
+  });
+}
