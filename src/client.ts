@@ -5,12 +5,14 @@ import {
   DockerAbortError,
   DockerConnectionError,
   DockerError,
+  DockerNotFoundError,
   DockerTimeoutError,
   DockerUnsupportedError,
   DockerVersionError,
   httpError,
 } from "./errors.ts";
 import { operationMinVersion, queryParamMinVersion } from "./generated/versions.ts";
+import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "./podman.ts";
 import type { ContextFileSystem } from "./build/context.ts";
 import type { RegistryAuth } from "./config/registry-auth.ts";
 import { upgrade, type UpgradedConnection } from "./http/upgrade.ts";
@@ -50,6 +52,8 @@ export interface Call extends CallOptions {
 /** Finds registry credentials for an image (from the Docker config, a credential helper, ...). */
 export interface CredentialSource {
   forImage(ref: string): Promise<RegistryAuth | undefined>;
+  /** Every registry's credentials, keyed as config.json keys them (for builds' X-Registry-Config). */
+  all?(): Promise<Record<string, RegistryAuth>>;
 }
 
 export interface ClientOptions {
@@ -76,6 +80,8 @@ export class Client {
   #headers: Record<string, string>;
   #version: string | undefined;
   #negotiating: Promise<string> | undefined;
+  #engine: EngineKind | undefined;
+  #engineProbe: Promise<EngineKind> | undefined;
 
   constructor(options: ClientOptions) {
     this.transport = options.transport;
@@ -114,8 +120,9 @@ export class Client {
     await discard(ping);
     if (!engine) {
       // Browsers cannot read Api-Version (the engine's CORS reply does not expose it).
-      const info = (await this.json<{ ApiVersion?: string }>({ method: "GET", path: "/version", unversioned: true }));
+      const info = await this.json<{ ApiVersion?: string; Components?: Array<{ Name?: string }> }>({ method: "GET", path: "/version", unversioned: true });
       engine = info?.ApiVersion ?? null;
+      this.#engine ??= engineFromVersion(info);
     }
     if (!engine || !isValidVersion(engine)) return MIN_API_VERSION;
     if (compareVersions(engine, MIN_API_VERSION) < 0) {
@@ -126,6 +133,28 @@ export class Client {
       );
     }
     return compareVersions(engine, MAX_API_VERSION) < 0 ? engine : MAX_API_VERSION;
+  }
+
+  /**
+   * Which engine serves the API: `podman` for Podman's Docker-compatible service, else `docker`.
+   * Known from the headers of any reply so far (negotiation's ping), else asked once with
+   * `GET /version`, whose components name Podman.
+   */
+  engine(options: CallOptions = {}): Promise<EngineKind> {
+    if (this.#engine !== undefined) return Promise.resolve(this.#engine);
+    this.#engineProbe ??= this.json<{ Components?: Array<{ Name?: string }> }>({ ...options, method: "GET", path: "/version", unversioned: true }).then(
+      (info) => (this.#engine = engineFromVersion(info)),
+      (err) => {
+        this.#engineProbe = undefined;
+        throw err;
+      },
+    );
+    return this.#engineProbe;
+  }
+
+  /** True when the engine is Podman (see `engine()`). */
+  async isPodman(options: CallOptions = {}): Promise<boolean> {
+    return (await this.engine(options)) === "podman";
   }
 
   /** Path (for messages), full request target, headers and encoded body of a call. */
@@ -193,6 +222,7 @@ export class Client {
     );
     // The user's signal keeps governing the body; it is released once the body is done. For
     // simplicity the listener stays until then (AbortSignal listeners are cheap and once-only).
+    this.#engine ??= engineFromHeaders(response.headers);
 
     if (response.status >= 300 && response.status !== 304 || response.status === 0) {
       release();
@@ -203,7 +233,11 @@ export class Client {
         await discard(response);
         throw httpError(404, `no such object: the engine redirected ${path} to ${response.headers.get("location") ?? "another path"}`, call.method, path);
       }
-      throw httpError(response.status, await errorMessage(response), call.method, path);
+      const text = await readErrorBody(response);
+      if (isPodmanRouteMiss(response.status, response.headers, text)) {
+        throw this.#unsupported(call.method, path, httpError(404, errorMessage(text, 404), call.method, path));
+      }
+      throw httpError(podmanErrorStatus(response.status, text), errorMessage(text, response.status), call.method, path);
     }
     return response;
   }
@@ -229,6 +263,11 @@ export class Client {
     const { value: conn, release } = await this.#underDeadline(call, path, async (signal) => {
       const duplex = await connect.call(this.transport, signal);
       return upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal, errorPath: path, address: this.transport.address });
+    }).catch((err: unknown) => {
+      // Podman's router answers an endpoint it lacks with a bare "Not Found"; a missing object
+      // is a JSON message from a handler.
+      if (err instanceof DockerNotFoundError && err.reason === "Not Found" && this.#engine === "podman") throw this.#unsupported(call.method, path, err);
+      throw err;
     });
     release();
     if (call.signal) {
@@ -242,6 +281,11 @@ export class Client {
       };
     }
     return conn;
+  }
+
+  #unsupported(method: string, path: string, cause: unknown): DockerUnsupportedError {
+    const podman = this.#engine === "podman" ? " (Podman serves most of the Docker API, but not swarm, plugins, BuildKit sessions, build cache and a few more)" : "";
+    return new DockerUnsupportedError(`${method} ${path} is not implemented by the engine at ${this.transport.address}: it has no such endpoint${podman}`, { cause });
   }
 
   /** Opens a WebSocket to an engine path (browsers' attach). */
@@ -308,19 +352,21 @@ export async function discard(response: TransportResponse): Promise<void> {
   await response.text().catch(() => {});
 }
 
-/** The daemon's `message` from an error body, or the body text, or the status. */
-async function errorMessage(response: TransportResponse): Promise<string> {
-  let text = "";
+async function readErrorBody(response: TransportResponse): Promise<string> {
   try {
-    text = await response.text();
+    return await response.text();
   } catch {
-    // The body could not be read; the status alone must do.
+    return ""; // The body could not be read; the status alone must do.
   }
+}
+
+/** The daemon's `message` from an error body, or the body text, or the status. */
+function errorMessage(text: string, status: number): string {
   try {
     const parsed = JSON.parse(text) as { message?: string };
     if (parsed && typeof parsed.message === "string") return parsed.message;
   } catch {
     // Not JSON: older engines and proxies answer in plain text.
   }
-  return text.trim() || `HTTP ${response.status}`;
+  return text.trim() || `HTTP ${status}`;
 }

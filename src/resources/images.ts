@@ -166,11 +166,14 @@ export class ImageCollection {
   /** Imports a root filesystem tarball as an image (`docker import`). */
   async import(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string } = {}): Promise<ProgressEvent[]> {
     const { repo, tag, message, changes, platform, onProgress, ...call } = options;
+    // The tag travels inside `repo` (`name:tag`), as the Docker CLI sends it: Podman ignores a
+    // separate `tag` parameter and would name the image `name:latest`.
+    const named = repo !== undefined && tag !== undefined ? { repo: `${repo}:${tag}` } : { repo, tag };
     const response = await this.#client.send({
       ...call,
       method: "POST",
       path: "/images/create",
-      query: { fromSrc: "-", repo, tag, message, changes, platform },
+      query: { fromSrc: "-", ...named, message, changes, platform },
       body: source,
       contentType: "application/x-tar",
     });
@@ -216,7 +219,9 @@ export class ImageCollection {
       body = tarStream(context as Iterable<TarEntry>);
     }
     const headers: Record<string, string> = { ...call.headers };
-    if (registryConfig) headers["X-Registry-Config"] = encodeRegistryConfig(registryConfig);
+    // Private base images: the given credentials, else every registry the credential source knows.
+    const auths = registryConfig ?? (await this.#client.credentials?.all?.());
+    if (auths && Object.keys(auths).length > 0) headers["X-Registry-Config"] = encodeRegistryConfig(auths);
     const response = await this.#client.send({
       // A build may take long before the engine answers at all (it reads the whole context first).
       timeout: 0,
@@ -231,7 +236,8 @@ export class ImageCollection {
         labels,
         target,
         cachefrom: cacheFrom ? JSON.stringify(cacheFrom) : undefined,
-        extrahosts: extraHosts?.join(","),
+        // dockerd reads one `extrahosts` parameter per entry; Podman reads a single JSON list.
+        extrahosts: extraHosts && extraHosts.length > 0 ? ((await this.#client.isPodman()) ? JSON.stringify(extraHosts) : extraHosts) : undefined,
         networkmode: networkMode,
         platform,
         pull,

@@ -10,8 +10,9 @@ import type {
   ServiceUpdateResponse,
 } from "../generated/types.ts";
 import type { TransportResponse } from "../transport.ts";
+import type { OutputStream } from "../streams/output.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
-import { logsRaw, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
+import { logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
 
 export interface ServiceListOptions extends CallOptions {
@@ -48,9 +49,12 @@ export class ServiceCollection {
    */
   async create(spec: ServiceSpec, options: ServiceCreateOptions = {}): Promise<Service> {
     const { auth, headers, ...call } = options;
+    // Without explicit credentials, those the credential source has for the service's image.
+    const image = spec.TaskTemplate?.ContainerSpec?.Image;
+    const resolved = auth ?? (image ? await this.#client.credentials?.forImage(image) : undefined);
     const created = await this.#client.json<ServiceCreateResponse>({
       ...call,
-      headers: withRegistryAuth(headers, auth),
+      headers: withRegistryAuth(headers, resolved),
       method: "POST",
       path: "/services/create",
       body: spec,
@@ -175,6 +179,11 @@ export class Service {
    */
   logsRaw(options: SwarmLogsOptions = {}): Promise<TransportResponse> {
     return logsRaw(this.#client, "/services/{id}/logs", this.id, options);
+  }
+
+  /** The service's logs (all its tasks) as `{ stream, data }` frames, like `Container#logs`. */
+  logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
+    return swarmLogs(this.#client, "/services/{id}/logs", this.id, { tty: this.attrs?.Spec?.TaskTemplate?.ContainerSpec?.TTY, ...options });
   }
 }
 

@@ -3,6 +3,8 @@
 import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Task as TaskInfo } from "../generated/types.ts";
 import type { TransportResponse } from "../transport.ts";
+import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
+import { OutputStream } from "../streams/output.ts";
 
 export interface TaskListOptions extends CallOptions {
   /** `desired-state` (`running`/`shutdown`/`accepted`), `id`, `label`, `name`, `node`, `service`. */
@@ -23,6 +25,8 @@ export interface SwarmLogsOptions extends CallOptions {
   timestamps?: boolean;
   /** Only this many lines from the end; default all. */
   tail?: number | "all";
+  /** Whether the service's containers have a TTY (decides framing); default from `attrs`, else false. */
+  tty?: boolean;
 }
 
 export class TaskCollection {
@@ -90,11 +94,24 @@ export class Task {
   logsRaw(options: SwarmLogsOptions = {}): Promise<TransportResponse> {
     return logsRaw(this.#client, "/tasks/{id}/logs", this.id, options);
   }
+
+  /** The task's logs as `{ stream, data }` frames, like `Container#logs`. */
+  logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
+    return swarmLogs(this.#client, "/tasks/{id}/logs", this.id, { tty: this.attrs?.Spec?.ContainerSpec?.TTY, ...options });
+  }
+}
+
+/** @internal Service and task logs through the same demuxing as container logs. */
+export async function swarmLogs(client: Client, path: string, id: string, options: SwarmLogsOptions): Promise<OutputStream> {
+  const response = await logsRaw(client, path, id, options);
+  const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  const framing = isMultiplexed(response.headers.get("content-type"), options.tty ?? false) ? demuxStream() : rawStream();
+  return new OutputStream(body.pipeThrough(framing), { timestamps: options.timestamps });
 }
 
 /** @internal Shared by services and tasks. */
 export function logsRaw(client: Client, path: string, id: string, options: SwarmLogsOptions): Promise<TransportResponse> {
-  const { details, follow, stdout = true, stderr = true, since, timestamps, tail, ...call } = options;
+  const { details, follow, stdout = true, stderr = true, since, timestamps, tail, tty: _tty, ...call } = options;
   return client.send({ ...call, method: "GET", path, params: { id }, query: { details, follow, stdout, stderr, since, timestamps, tail } });
 }
 

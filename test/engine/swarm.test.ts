@@ -201,17 +201,18 @@ describe("swarm", { timeout: 120_000 }, () => {
     expect(got.attrs?.Spec?.ContainerSpec?.Image).toBe(IMAGE);
     expect(got.attrs?.Status?.ContainerStatus?.ContainerID).toMatch(/^[0-9a-f]{64}$/);
 
-    // logs: the raw multiplexed stream of the service, and of the task
+    // logs: the service's and the task's, demuxed like container logs (and raw, for callers who want it)
     const logs = await eventually("the service's logs", async () => {
-      const response = await service.logsRaw();
-      const fs = await frames(response.body);
-      return text(fs).includes("service-says-hi") ? fs : undefined;
+      const collected = await (await service.logs()).collect();
+      return collected.stdout.includes("service-says-hi") ? collected : undefined;
     });
-    expect(text(logs)).toBe("service-says-hi\n");
-    expect(text(logs, "stderr")).toBe("to-stderr\n");
-    const onlyStderr = await frames((await task!.logsRaw({ stdout: false })).body);
-    expect(text(onlyStderr, "stderr")).toBe("to-stderr\n");
-    expect(text(onlyStderr, "stdout")).toBe("");
+    expect(logs.stdout).toBe("service-says-hi\n");
+    expect(logs.stderr).toBe("to-stderr\n");
+    const onlyStderr = await (await task!.logs({ stdout: false })).collect();
+    expect(onlyStderr.stderr).toBe("to-stderr\n");
+    expect(onlyStderr.stdout).toBe("");
+    const raw = await frames((await task!.logsRaw({ stdout: false })).body);
+    expect(text(raw, "stderr")).toBe("to-stderr\n");
 
     // scale reads the version itself
     const v1 = (await service.reload()).version!;
@@ -305,7 +306,7 @@ describe("swarm", { timeout: 120_000 }, () => {
       },
     });
     const output = await eventually("the consumer's output", async () => {
-      const out = text(await frames((await service.logsRaw()).body));
+      const out = await (await service.logs()).text();
       return out.includes("name:") ? out : undefined;
     });
     const expectedHash = createHash("sha256").update(binary).digest("hex");
