@@ -7,6 +7,7 @@ import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Plugin as PluginInfo, PluginPrivilege } from "../generated/types.ts";
 import { tarStream, type TarEntry } from "../streams/tar.ts";
 import type { RequestBody, TransportResponse } from "../transport.ts";
+import { ProgressStream } from "../streams/progress.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 
 export interface PluginListOptions extends CallOptions {
@@ -53,19 +54,19 @@ export class PluginCollection {
 
   /**
    * Installs a plugin from a registry (`docker plugin install`, without enabling it). Resolves
-   * with the raw response once the engine starts answering: its body is the progress stream (JSON
-   * lines, errors in-band as `{"error": ...}`), and the pull is done only when it ends.
+   * once the engine starts answering with the progress stream: iterate it, or `await
+   * stream.done()`; an in-band error rejects with DockerStreamError.
    */
-  pull(remote: string, options: PluginPullOptions = {}): Promise<TransportResponse> {
+  async pull(remote: string, options: PluginPullOptions = {}): Promise<ProgressStream> {
     const { name, privileges, auth, headers, ...call } = options;
-    return this.#client.send({
+    return progress(await this.#client.send({
       ...call,
       headers: withRegistryAuth(headers, auth),
       method: "POST",
       path: "/plugins/pull",
       query: { remote, name },
       body: privileges ?? [],
-    });
+    }));
   }
 
   /**
@@ -162,21 +163,21 @@ export class Plugin {
   }
 
   /**
-   * Pushes the plugin to its registry (`docker plugin push`). Resolves with the raw response: its
-   * body is the progress stream, and the push is done only when it ends.
+   * Pushes the plugin to its registry (`docker plugin push`). Resolves with the progress
+   * stream; the push is done when it ends (`await stream.done()`).
    */
-  push(options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<TransportResponse> {
+  async push(options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<ProgressStream> {
     const { auth, headers, ...call } = options;
-    return this.#client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.id } });
+    return progress(await this.#client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.id } }));
   }
 
   /**
    * Replaces a disabled plugin with another version from a registry (`docker plugin upgrade`),
-   * keeping its settings. Resolves with the raw response: its body is the progress stream.
+   * keeping its settings. Resolves with the progress stream (`await stream.done()`).
    */
-  upgrade(remote: string, options: Omit<PluginPullOptions, "name"> = {}): Promise<TransportResponse> {
+  async upgrade(remote: string, options: Omit<PluginPullOptions, "name"> = {}): Promise<ProgressStream> {
     const { privileges, auth, headers, ...call } = options;
-    return this.#client.send({
+    return progress(await this.#client.send({
       ...call,
       headers: withRegistryAuth(headers, auth),
       method: "POST",
@@ -184,7 +185,7 @@ export class Plugin {
       params: { name: this.id },
       query: { remote },
       body: privileges ?? [],
-    });
+    }));
   }
 
   /** Removes the plugin (`docker plugin rm`); an enabled one needs `force`. */
@@ -193,6 +194,10 @@ export class Plugin {
     // The spec promises the removed plugin in the answer; engines send an empty body.
     return this.#client.void({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
   }
+}
+
+function progress(response: TransportResponse): ProgressStream {
+  return new ProgressStream(response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }));
 }
 
 function inspect(client: Client, name: string, options: CallOptions): Promise<PluginInfo> {
