@@ -14,6 +14,7 @@ let server: Awaited<ReturnType<typeof serveFiles>>;
 let page: Page;
 let errors: string[];
 let results: Map<string, SmokeResult>;
+const prefix = uniqueName("berth-smoke");
 
 beforeAll(async () => {
   const script = await bundle(`${ROOT}/test/browser/smoke-page.ts`);
@@ -26,7 +27,6 @@ beforeAll(async () => {
   errors = pageErrors(page);
   await page.goto(server.url);
   await page.waitForFunction(() => typeof window.berthSmoke === "function");
-  const prefix = uniqueName("berth-smoke");
   const list = await page.evaluate(
     async (options) => {
       const results = await window.berthSmoke(options);
@@ -40,6 +40,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // The page removes the image it built; this covers a scenario that failed half-way.
+  await docker.images.ref(`${prefix}-built:latest`).remove({ force: true }).catch(() => {});
   await chromium?.close();
   await server?.close();
 });
