@@ -33,7 +33,7 @@ export class DockerHttpError extends DockerError {
   get isNotFound(): boolean { return this.status === 404; }
   get isConflict(): boolean { return this.status === 409; }
   get isBadRequest(): boolean { return this.status === 400; }
-  get isUnauthorized(): boolean { return this.status === 401 || this.status === 403; }
+  get isUnauthorized(): boolean { return this.status === 401 || this.status === 403 || this instanceof DockerUnauthorizedError; }
   get isServerError(): boolean { return this.status >= 500; }
 }
 
@@ -43,18 +43,25 @@ export class DockerNotFoundError extends DockerHttpError { override name = "Dock
 export class DockerConflictError extends DockerHttpError { override name = "DockerConflictError"; }
 /** 400: the engine rejected the parameters. */
 export class DockerBadRequestError extends DockerHttpError { override name = "DockerBadRequestError"; }
-/** 401/403: a registry or the engine refused the credentials or the operation. */
+/**
+ * 401/403, or a registry's refusal of credentials relayed by the engine (engines answer a pull
+ * with bad or missing credentials with a 500 whose message says "unauthorized").
+ */
 export class DockerUnauthorizedError extends DockerHttpError { override name = "DockerUnauthorizedError"; }
 /** 5xx: the engine failed. Registry authentication failures also arrive as 500 from older engines. */
 export class DockerServerError extends DockerHttpError { override name = "DockerServerError"; }
 
-/** Picks the most specific DockerHttpError subclass for a status. */
+/** How registries word a refusal of credentials, as relayed by the engine. */
+export const REGISTRY_AUTH_FAILURE = /\bunauthorized\b|authentication required|no basic auth credentials|incorrect username or password|denied: requested access/i;
+
+/** Picks the most specific DockerHttpError subclass for a status (and, for 500s, the message). */
 export function httpError(status: number, reason: string, method: string, path: string): DockerHttpError {
   const Class =
     status === 404 ? DockerNotFoundError
     : status === 409 ? DockerConflictError
     : status === 400 ? DockerBadRequestError
     : status === 401 || status === 403 ? DockerUnauthorizedError
+    : status >= 500 && REGISTRY_AUTH_FAILURE.test(reason) ? DockerUnauthorizedError
     : status >= 500 ? DockerServerError
     : DockerHttpError;
   return new Class(status, reason, method, path);
@@ -124,6 +131,11 @@ export class DockerStreamError extends DockerError {
   constructor(message: string, detail?: { code?: number; message?: string }, options?: { cause?: unknown }) {
     super(message, options);
     this.detail = detail;
+  }
+
+  /** The stream failed because a registry refused the credentials (a push with a wrong password). */
+  get isUnauthorized(): boolean {
+    return REGISTRY_AUTH_FAILURE.test(this.message);
   }
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Docker, DockerServerError, encodeRegistryAuth, type RegistryAuth, type TransportResponse } from "berth";
+import { Docker, DockerUnauthorizedError, encodeRegistryAuth, type RegistryAuth, type TransportResponse } from "berth";
 
 const REGISTRY = "127.0.0.1:5001";
 const USER = "berth";
@@ -134,14 +134,16 @@ describe("registry credentials with the htpasswd registry", () => {
   });
 
   // What API 1.41 (dockerd 20.10) answers: a pull with bad or no credentials fails before the
-  // stream starts, with HTTP 500 (not 401), so it surfaces as DockerServerError whose reason
-  // is the registry's. A push with bad credentials answers 200 and fails in-band.
+  // stream starts, with HTTP 500 (not 401); berth recognises the registry's refusal and raises
+  // DockerUnauthorizedError (status kept as 500). A push with bad credentials answers 200 and
+  // fails in-band: a DockerStreamError whose isUnauthorized is true.
   it("a wrong password: the pull is refused (500 unauthorized), the push fails in-band", async () => {
     const wrong = { username: USER, password: "not-the-password", serveraddress: REGISTRY };
     const err = await pull(wrong).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DockerServerError);
-    expect((err as DockerServerError).status).toBe(500);
-    expect((err as DockerServerError).reason).toMatch(/unauthorized|authentication required/);
+    expect(err).toBeInstanceOf(DockerUnauthorizedError);
+    expect((err as DockerUnauthorizedError).isUnauthorized).toBe(true);
+    expect((err as DockerUnauthorizedError).status).toBe(500);
+    expect((err as DockerUnauthorizedError).reason).toMatch(/unauthorized|authentication required/);
     expect((err as Error).message).not.toContain("not-the-password");
 
     const lines = await events(await push(wrong));
@@ -150,7 +152,7 @@ describe("registry credentials with the htpasswd registry", () => {
 
   it("no credentials: the pull is refused with the registry's reason", async () => {
     const err = await pull(undefined).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DockerServerError);
-    expect((err as DockerServerError).reason).toMatch(/no basic auth credentials|unauthorized/);
+    expect(err).toBeInstanceOf(DockerUnauthorizedError);
+    expect((err as DockerUnauthorizedError).reason).toMatch(/no basic auth credentials|unauthorized/);
   });
 });
