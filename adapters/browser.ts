@@ -10,7 +10,7 @@
 
 import { formatDockerHost, parseDockerHost } from "../src/config/host.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
-import { DockerConfigError, DockerUnsupportedError } from "../src/errors.ts";
+import { DockerConfigError, DockerConnectionError, DockerUnsupportedError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Transport, TransportRequest } from "../src/transport.ts";
 
@@ -67,11 +67,33 @@ function browserTransport(url: string | undefined, host: string | undefined, opt
     throw new DockerConfigError('The browser entry needs the engine\'s address: new Docker({ url: "http://127.0.0.1:2375" })');
   }
   const transport = new FetchTransport(base, { fetch: options.fetch, init: options.init as Record<string, unknown> | undefined });
-  if (options.streamUploads ?? !isBrowser()) return transport;
+  const browser = isBrowser();
+  const collectStreams = !(options.streamUploads ?? !browser);
+  if (!browser && !collectStreams) return transport;
   const request = transport.request.bind(transport);
-  transport.request = async (req: TransportRequest) =>
-    request(req.body instanceof ReadableStream ? { ...req, body: await collect(req.body) } : req);
+  transport.request = async (req: TransportRequest) => {
+    try {
+      return await request(collectStreams && req.body instanceof ReadableStream ? { ...req, body: await collect(req.body) } : req);
+    } catch (err) {
+      throw browser ? explainFetchFailure(err) : err;
+    }
+  };
   return transport;
+}
+
+/**
+ * A browser's fetch fails with the same bare TypeError ("Failed to fetch") for an engine that is
+ * down, an origin the engine's CORS setting refuses, and a blocked mixed-content request: say so.
+ */
+function explainFetchFailure(err: unknown): unknown {
+  if (!(err instanceof DockerConnectionError) || !(err.cause instanceof TypeError)) return err;
+  return new DockerConnectionError(
+    err.address,
+    err.code,
+    `${err.cause.message}. A browser gives this one answer for an engine that is down or unreachable, a page origin ` +
+      "the engine does not allow (dockerd --api-cors-header), and an http:// engine called from an https:// page; the browser console says which",
+    { cause: err.cause },
+  );
 }
 
 /** The whole stream as one Blob (browsers keep large ones off the JS heap). */

@@ -45,6 +45,15 @@ window.berthSmoke = async ({ url, image, labels, prefix }) => {
     return { header: raw.headers.get("api-version"), negotiated: await docker.apiVersion() };
   });
 
+  await scenario("unreachable-explained", async () => {
+    try {
+      await new Docker({ url: "http://127.0.0.1:9" }).ping({ timeout: 10_000 });
+      return { failed: false };
+    } catch (err) {
+      return { failed: true, name: (err as Error).name, message: (err as Error).message };
+    }
+  });
+
   await scenario("version", async () => (await docker.version()).ApiVersion);
 
   await scenario("list", async () => {

@@ -65,6 +65,12 @@ describe("the browser entry in Chromium", () => {
     expect(value("version")).toBe(engine);
   });
 
+  it("explains a failed fetch, which a browser reports the same for every cause", () => {
+    const result = value("unreachable-explained");
+    expect(result).toMatchObject({ failed: true, name: "DockerConnectionError" });
+    expect(result.message).toMatch(/^Connection to the Docker engine at http:\/\/127\.0\.0\.1:9 failed: Failed to fetch\. .*--api-cors-header/);
+  });
+
   it("lists containers", async () => {
     const { count, ids } = value("list");
     expect(ids).toBe(true);
