@@ -28,6 +28,7 @@ import { TaskCollection } from "./resources/tasks.ts";
 import { VolumeCollection } from "./resources/volumes.ts";
 import type { UpgradedConnection } from "./http/upgrade.ts";
 import { JsonStream } from "./streams/json-stream.ts";
+import type { EngineKind } from "./podman.ts";
 import type { TransportResponse } from "./transport.ts";
 
 export type DockerOptions = ClientOptions;
@@ -137,6 +138,20 @@ export class Docker {
   /** Engine and API versions, OS, architecture (`docker version`). */
   version(options: CallOptions = {}): Promise<SystemVersion> {
     return this.client.json({ ...options, method: "GET", path: "/version" });
+  }
+
+  /**
+   * Which engine serves the API: `"podman"` for Podman's Docker-compatible service, else
+   * `"docker"`. Known from the replies seen so far, else asked once (`GET /version`); cached.
+   * Podman differs from dockerd in places: docs/podman.md lists where, and what berth does.
+   */
+  engine(options: CallOptions = {}): Promise<EngineKind> {
+    return this.client.engine(options);
+  }
+
+  /** True when the engine is Podman (`await docker.engine() === "podman"`). */
+  isPodman(options: CallOptions = {}): Promise<boolean> {
+    return this.client.isPodman(options);
   }
 
   /** System-wide information (`docker info`). */

@@ -2,6 +2,7 @@
 
 export { Docker, type DiskUsage, type DockerOptions, type RequestParams } from "./docker.ts";
 export { Client, type Call, type CallOptions, type ClientOptions } from "./client.ts";
+export { engineFromHeaders, engineFromVersion, type EngineKind } from "./podman.ts";
 export * from "./errors.ts";
 export type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport.ts";
 export {

@@ -4,6 +4,7 @@ import type { CallOptions, Client } from "../client.ts";
 import { ContainerExitError, DockerError, isNotFound } from "../errors.ts";
 import { Session, webSocketParts } from "../session.ts";
 import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
+import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
 import { JsonStream } from "../streams/json-stream.ts";
 import { OutputStream } from "../streams/output.ts";
 import { tarStream, type TarEntry } from "../streams/tar.ts";
@@ -349,12 +350,16 @@ export class Container {
       const parts = await webSocketParts(ws, this.#client.transport.address);
       return new Session({ ...parts, writable: stdin ? parts.writable : undefined, resize });
     }
+    // Podman's replayed log lines carry their newline outside the frame.
+    const podmanLogs = logs === true && (await this.#client.isPodman(call));
     const conn = await this.#client.hijack({ ...call, method: "POST", path: "/containers/{id}/attach", params: { id: this.id }, query });
+    const multiplexed = isMultiplexed(conn.headers.get("content-type") ?? null, isTty);
+    const repair = podmanLogs && multiplexed;
     return new Session({
-      readable: conn.readable,
+      readable: repair ? conn.readable.pipeThrough(podmanLogReplayRepair()) : conn.readable,
       writable: stdin ? conn.writable : undefined,
       close: conn.close,
-      multiplexed: isMultiplexed(conn.headers.get("content-type") ?? null, isTty),
+      multiplexed,
       resize,
     });
   }

@@ -10,7 +10,8 @@ import type {
   VolumePruneResponse,
 } from "../generated/types.ts";
 import { operationMinVersion } from "../generated/versions.ts";
-import { DockerError } from "../errors.ts";
+import { DockerConflictError, DockerError, DockerNotFoundError } from "../errors.ts";
+import { filterValues, matchesLabelFilters } from "../podman.ts";
 import { compareVersions } from "../version.ts";
 
 /** The list of volumes, with the engine's warnings (e.g. a volume driver that did not answer). */
@@ -53,7 +54,11 @@ export class VolumeCollection {
   async list(options: VolumeListOptions = {}): Promise<VolumeList> {
     const { filters, ...call } = options;
     const answer = await this.#client.json<VolumeListResponse | null>({ ...call, method: "GET", path: "/volumes", query: { filters } });
-    const volumes = (answer?.Volumes ?? []).map((info) => new Volume(this.#client, info.Name, info));
+    let infos = answer?.Volumes ?? [];
+    const labels = filterValues(filters, "label");
+    // Podman 4 matches volumes having ANY of several labels; dockerd, and every other list, ALL.
+    if (labels.length > 1 && (await this.#client.isPodman(call))) infos = infos.filter((v) => matchesLabelFilters(v.Labels, labels));
+    const volumes = infos.map((info) => new Volume(this.#client, info.Name, info));
     return Object.assign(volumes, { warnings: answer?.Warnings ?? [] });
   }
 
@@ -83,8 +88,34 @@ export class VolumeCollection {
       const allFilterKnown = compareVersions(await this.#client.apiVersion(), PRUNE_ALL_FILTER_SINCE) >= 0;
       effective = wantsAll && allFilterKnown ? { ...rest, all: true } : rest;
     }
+    if (filterValues(effective, "label").length > 1 && (await this.#client.isPodman(call))) return this.#pruneEach(effective ?? {}, call);
     const result = await this.#client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters: effective } });
     return { VolumesDeleted: result?.VolumesDeleted ?? [], SpaceReclaimed: result?.SpaceReclaimed ?? 0 };
+  }
+
+  /**
+   * Podman 4 prunes the volumes matching ANY of several label filters, which would delete volumes
+   * the caller excluded. berth prunes those itself: the volumes carrying every label (and none of
+   * the `label!` ones) are removed one by one, and those in use stay, as in a prune. Podman's
+   * API 1.41 prunes named volumes too, and so does this. The space reclaimed is not known (0).
+   */
+  async #pruneEach(filters: Filters, call: CallOptions): Promise<VolumePruneResponse> {
+    const labels = filterValues(filters, "label");
+    const excluded = filterValues(filters, "label!");
+    const candidates = (await this.list({ ...call, filters: { label: labels } })).filter(
+      (v) => !excluded.some((label) => matchesLabelFilters(v.attrs?.Labels, [label])),
+    );
+    const deleted: string[] = [];
+    for (const volume of candidates) {
+      try {
+        await volume.remove(call);
+        deleted.push(volume.name);
+      } catch (err) {
+        // In use: a prune leaves it. Gone meanwhile: nothing to do.
+        if (!(err instanceof DockerConflictError) && !(err instanceof DockerNotFoundError)) throw err;
+      }
+    }
+    return { VolumesDeleted: deleted, SpaceReclaimed: 0 };
   }
 }
 
