@@ -14,9 +14,13 @@ const common = {
   outDir: "dist",
 };
 
+// The Node and Bun entries use node:* modules (Bun implements them): their declarations need Node's
+// types, which tsconfig.json leaves out so that src/ cannot lean on them.
+const nodeTypes = { compilerOptions: { types: ["node"] } };
+
 export default defineConfig([
-  { ...common, clean: true, entry: { node: "adapters/node.ts" }, platform: "node" },
-  { ...common, entry: { bun: "adapters/bun.ts" }, platform: "node", external: ["bun"] },
+  { ...common, clean: true, entry: { node: "adapters/node.ts" }, platform: "node", dts: nodeTypes },
+  { ...common, entry: { bun: "adapters/bun.ts" }, platform: "node", external: ["bun"], dts: nodeTypes },
   { ...common, entry: { deno: "adapters/deno.ts" }, format: ["esm"] },
   { ...common, entry: { browser: "adapters/browser.ts" }, platform: "browser" },
 ]);

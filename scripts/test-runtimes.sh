@@ -6,8 +6,11 @@
 # the registry on 127.0.0.1:5000 (scripts/registry.sh); scripts/test.sh starts both first.
 # Exits non-zero when either runtime's suite fails.
 #
-#   scripts/test-runtimes.sh            Bun, then Deno
-#   scripts/test-runtimes.sh bun|deno   one of them
+#   scripts/test-runtimes.sh                 Bun, Deno, then the JSR check
+#   scripts/test-runtimes.sh bun|deno|jsr    one of them
+#
+# The JSR check is `deno publish --dry-run`: every entry of deno.json type-checks under Deno and
+# the public API has no "slow types" (JSR's rule: explicit types on everything exported).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,8 +47,17 @@ if [ "$which" = all ] || [ "$which" = deno ]; then
   fi
 fi
 
+if [ "$which" = all ] || [ "$which" = jsr ]; then
+  echo "test-runtimes: JSR package check (deno publish --dry-run)"
+  if need "$DENO" @deno/linux-x64-glibc; then
+    "$DENO" publish --dry-run --allow-dirty --quiet || failed+=(jsr)
+  else
+    failed+=(jsr)
+  fi
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test-runtimes: FAILED on ${failed[*]}" >&2
   exit 1
 fi
-echo "test-runtimes: all scenarios passed on ${which/all/Bun and Deno}"
+echo "test-runtimes: ${which/all/Bun, Deno and JSR} passed"
