@@ -5,6 +5,8 @@
 #     chains and a podman0 bridge on 10.88.0.0/16, created only while a container uses it);
 #   - writes containers.conf (no default ulimits: containers cannot start here with them;
 #     cgroupfs and file events: there is no systemd or journald) and points CONTAINERS_CONF at it;
+#     and registries.conf (CONTAINERS_REGISTRIES_CONF): registries on 127.0.0.1/localhost speak
+#     plain HTTP, as dockerd assumes for loopback registries (scripts/registry.sh's, port 5000);
 #   - starts `podman system service` on unix:///var/lib/berth-podman/podman.sock, waits for /_ping;
 #   - loads the test image from the main dockerd (`docker save | podman load`): Podman names it
 #     localhost/berth-test:busybox, and resolves the short name berth-test:busybox to it.
@@ -26,11 +28,12 @@ SOCK="$STATE_DIR/podman.sock"
 PIDFILE="$STATE_DIR/podman.pid"
 LOG="$STATE_DIR/podman.log"
 CONF="$STATE_DIR/containers.conf"
+REGISTRIES="$STATE_DIR/registries.conf"
 IMAGE=berth-test:busybox
-export CONTAINERS_CONF="$CONF"
+export CONTAINERS_CONF="$CONF" CONTAINERS_REGISTRIES_CONF="$REGISTRIES"
 
 if [ "${1:-}" = "--env" ]; then
-  echo "export DOCKER_HOST=unix://$SOCK CONTAINERS_CONF=$CONF"
+  echo "export DOCKER_HOST=unix://$SOCK CONTAINERS_CONF=$CONF CONTAINERS_REGISTRIES_CONF=$REGISTRIES"
   exit 0
 fi
 
@@ -66,10 +69,17 @@ install_podman() {
   }
 }
 
+CHANGED=0
+# write_file FILE CONTENT: replaces FILE when its content differs; the service must then restart.
+write_file() {
+  [ -f "$1" ] && [ "$(cat "$1")" = "$2" ] && return 0
+  printf '%s\n' "$2" >"$1"
+  CHANGED=1
+}
+
 write_conf() {
   mkdir -p "$STATE_DIR"
-  local want
-  want=$(cat <<'EOF'
+  write_file "$CONF" "$(cat <<'EOF'
 # Written by berth's scripts/podman.sh.
 [containers]
 # The packaged default ulimits cannot be applied in this machine's containers: start fails.
@@ -80,9 +90,22 @@ default_ulimits = []
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
-)
-  [ -f "$CONF" ] && [ "$(cat "$CONF")" = "$want" ] && return 0
-  printf '%s\n' "$want" >"$CONF"
+)"
+  write_file "$REGISTRIES" "$(cat <<'EOF'
+# Written by berth's scripts/podman.sh.
+# Short names resolve on Docker Hub, as the Docker API has them.
+unqualified-search-registries = ["docker.io"]
+
+# Loopback registries speak plain HTTP, as dockerd assumes for 127.0.0.0/8.
+[[registry]]
+location = "127.0.0.1:5000"
+insecure = true
+
+[[registry]]
+location = "localhost:5000"
+insecure = true
+EOF
+)"
 }
 
 start_service() {
@@ -116,6 +139,11 @@ load_test_image() {
 
 install_podman
 write_conf
+if [ "$CHANGED" = 1 ] && ours_running; then
+  say "configuration changed: restarting the service"
+  kill "$(cat "$PIDFILE")"
+  for _ in $(seq 1 20); do ours_running || break; sleep 0.25; done
+fi
 ping_podman || start_service
 load_test_image
 say "ready: Podman $(curl -s --unix-socket "$SOCK" http://localhost/version | sed -n 's/.*"Version":"\([^"]*\)","ApiVersion":"\([^"]*\)".*/\1, API \2/p') on unix://$SOCK (CONTAINERS_CONF=$CONF)"

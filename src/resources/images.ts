@@ -349,11 +349,15 @@ export class Image {
   async push(options: PushOptions & { tag?: string } = {}): Promise<{ digest?: string; events: ProgressEvent[] }> {
     const events = await (await this.pushStream(options)).done();
     let digest: string | undefined;
+    let fromStatus: string | undefined;
     for (const e of events) {
       const d = (e.aux as { Digest?: string } | undefined)?.Digest;
       if (typeof d === "string") digest = d;
+      // Podman sends no aux record, only the status line dockerd also writes: "TAG: digest: sha256:... size: N".
+      const m = typeof e.status === "string" ? /\bdigest: (sha256:[0-9a-f]{64})\b/.exec(e.status) : null;
+      if (m) fromStatus = m[1];
     }
-    return { digest, events };
+    return { digest: digest ?? fromStatus, events };
   }
 
   /** Pushes the image, as a stream of progress events. */
