@@ -35,14 +35,20 @@ export const containerScenarios: Scenario[] = [
   },
   {
     name: "logs are demultiplexed into exact stdout and stderr, and follow ends with the container",
-    async run({ assert, container }) {
+    async run({ docker, assert, container }) {
       const c = await container({ Cmd: ["sh", "-c", "echo out1; echo err1 >&2; printf out2; printf err2 >&2"] });
       await c.start();
       await c.wait();
       const { stdout, stderr } = await (await c.logs()).collect();
       assert.equal(stdout, "out1\nout2");
       assert.equal(stderr, "err1\nerr2");
-      assert.equal(await (await c.logs({ tail: 1, stdout: false })).text(), "err2");
+      const tail = await (await c.logs({ tail: 1, stdout: false })).text();
+      if (await docker.isPodman()) {
+        // Podman 4 joins unterminated lines of a stream into one line for `tail`: "err1err2\n".
+        assert.match(tail, /^(err1)?err2\n?$/, "Podman's stderr tail");
+      } else {
+        assert.equal(tail, "err2");
+      }
 
       const f = await container({ Cmd: ["sh", "-c", "for i in 1 2 3; do echo $i; sleep 0.1; done"] });
       await f.start();
