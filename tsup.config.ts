@@ -22,5 +22,8 @@ export default defineConfig([
   { ...common, clean: true, entry: { node: "adapters/node.ts" }, platform: "node", dts: nodeTypes },
   { ...common, entry: { bun: "adapters/bun.ts" }, platform: "node", external: ["bun"], dts: nodeTypes },
   { ...common, entry: { deno: "adapters/deno.ts" }, format: ["esm"] },
-  { ...common, entry: { browser: "adapters/browser.ts" }, platform: "browser" },
+  // ESM chunks for the browser: what browsers cannot use (the HTTP upgrade, directory builds) is
+  // loaded on demand and stays out of the entry.
+  { ...common, entry: { browser: "adapters/browser.ts" }, platform: "browser", format: ["esm"], splitting: true },
+  { ...common, entry: { browser: "adapters/browser.ts" }, platform: "browser", format: ["cjs"], dts: false },
 ]);

@@ -17,6 +17,7 @@ import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
+export * from "../src/server.ts";
 export { BunTransport, type BunEndpoint, type BunTlsOptions, type BunTransportOptions } from "./bun-transport.ts";
 
 declare const Bun: { env: Env };

@@ -20,6 +20,7 @@ import { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, denoPlatform } 
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
+export * from "../src/server.ts";
 export { DenoTransport, type DenoEndpoint, type DenoTlsOptions, type DenoTransportOptions } from "./deno-transport.ts";
 export { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, runDenoCredentialHelper } from "./deno-config.ts";
 

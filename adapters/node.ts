@@ -15,6 +15,7 @@ import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
 export * from "../src/index.ts";
+export * from "../src/server.ts";
 export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
 export { nodeConfigFs, nodeCredentials, runCredentialHelper } from "./node-config.ts";

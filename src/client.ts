@@ -15,7 +15,7 @@ import { operationMinVersion, queryParamMinVersion } from "./generated/versions.
 import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "./podman.ts";
 import type { ContextFileSystem } from "./build/context.ts";
 import type { RegistryAuth } from "./config/registry-auth.ts";
-import { upgrade, type UpgradedConnection } from "./http/upgrade.ts";
+import type { UpgradedConnection } from "./http/upgrade.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
 import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
@@ -260,6 +260,8 @@ export class Client {
     if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
       throw new DockerError("A hijacked request takes a JSON or byte body only");
     }
+    // Loaded on demand: runtimes without raw sockets (browsers) never need the HTTP/1.1 upgrade.
+    const { upgrade } = await import("./http/upgrade.ts");
     const { value: conn, release } = await this.#underDeadline(call, path, async (signal) => {
       const duplex = await connect.call(this.transport, signal);
       return upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal, errorPath: path, address: this.transport.address });

@@ -47,7 +47,7 @@ export {
 } from "./resources/images.ts";
 export { ProgressStream, ProgressTracker, type LayerProgress, type Progress, type ProgressEvent } from "./streams/progress.ts";
 export { IgnoreMatcher, parseDockerignore } from "./build/dockerignore.ts";
-export { packContext, type ContextFileSystem, type ContextOptions } from "./build/context.ts";
+export type { ContextFileSystem, ContextOptions } from "./build/context.ts";
 export type { CredentialSource } from "./client.ts";
 export {
   Network,
@@ -69,9 +69,6 @@ export type { SpecUpdate } from "./resources/versioned-update.ts";
 export { encodePathParam, serializeFilters, serializeQuery } from "./request.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./version.ts";
 export { parseDockerHost, formatDockerHost, type DockerHost } from "./config/host.ts";
-export { resolveEndpoint, currentContextName, type ResolvedEndpoint, type ResolveOptions, type TlsMaterial } from "./config/resolve.ts";
-export { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "./config/config-file.ts";
-export { CredentialResolver, type CredentialResolverOptions, type HelperOutput, type RunHelper } from "./config/credentials.ts";
 export {
   encodeRegistryAuth,
   encodeRegistryConfig,

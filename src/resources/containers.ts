@@ -5,9 +5,10 @@ import { ContainerExitError, DockerError, isNotFound } from "../errors.ts";
 import { Session, webSocketParts } from "../session.ts";
 import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
+import { splitTopColumns } from "../podman.ts";
 import { JsonStream } from "../streams/json-stream.ts";
 import { OutputStream } from "../streams/output.ts";
-import { tarStream, type TarEntry } from "../streams/tar.ts";
+import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { decodePathStat, type PathStat } from "./archive.ts";
 import { Exec, ExecSession, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./exec.ts";
 import type {
@@ -256,9 +257,10 @@ export class Container {
   }
 
   /** Processes running in the container (`docker top`). */
-  top(options: CallOptions & { psArgs?: string } = {}): Promise<ContainerTopResponse> {
+  async top(options: CallOptions & { psArgs?: string } = {}): Promise<ContainerTopResponse> {
     const { psArgs, ...call } = options;
-    return this.#client.json({ ...call, method: "GET", path: "/containers/{id}/top", params: { id: this.id }, query: { ps_args: psArgs } });
+    const top = await this.#client.json<ContainerTopResponse>({ ...call, method: "GET", path: "/containers/{id}/top", params: { id: this.id }, query: { ps_args: psArgs } });
+    return splitTopColumns(top); // Podman may send whole lines
   }
 
   /** Filesystem changes since the container was created (`docker diff`). */
@@ -416,15 +418,13 @@ export class Container {
    * Extracts a tar into a directory of the container (`docker cp` in). `archive` is a tar stream,
    * bytes, a Blob, or entries that berth packs on the fly.
    */
-  putArchive(
+  async putArchive(
     path: string,
-    archive: ReadableStream<Uint8Array> | Uint8Array | Blob | Iterable<TarEntry> | AsyncIterable<TarEntry>,
+    archive: ArchiveInput,
     options: CallOptions & { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {},
   ): Promise<void> {
     const { noOverwriteDirNonDir, copyUIDGID, ...call } = options;
-    const body = archive instanceof ReadableStream || archive instanceof Uint8Array || (typeof Blob !== "undefined" && archive instanceof Blob)
-      ? archive
-      : tarStream(archive as Iterable<TarEntry>);
+    const body = await archiveBody(archive);
     return this.#client.void({
       ...call,
       method: "PUT",

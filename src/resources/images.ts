@@ -1,11 +1,11 @@
 // Images: the collection (`docker.images`) and the handle (`Image`).
 
 import type { CallOptions, Client } from "../client.ts";
-import { packContext } from "../build/context.ts";
 import { encodeRegistryAuth, encodeRegistryConfig, type RegistryAuth } from "../config/registry-auth.ts";
 import { DockerStreamError, DockerUnsupportedError } from "../errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
-import { tarStream, type TarEntry } from "../streams/tar.ts";
+import { archiveBody } from "../streams/archive-body.ts";
+import type { TarEntry } from "../streams/tar.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -210,13 +210,13 @@ export class ImageCollection {
     if (isDirectory(context)) {
       const fs = this.#client.fileSystem;
       if (!fs) throw new DockerUnsupportedError("Building from a directory needs file access, which this runtime's adapter does not provide: pass a tar stream or entries");
+      // Loaded on demand: browsers (no file system) never need the directory walker.
+      const { packContext } = await import("../build/context.ts");
       const packed = await packContext(fs, context.directory, { dockerfile });
-      body = tarStream(packed.entries);
+      body = (await archiveBody(packed.entries)) as ReadableStream<Uint8Array>;
       dockerfileParam = packed.dockerfile;
-    } else if (context instanceof ReadableStream || context instanceof Uint8Array || (typeof Blob !== "undefined" && context instanceof Blob)) {
-      body = context;
     } else {
-      body = tarStream(context as Iterable<TarEntry>);
+      body = (await archiveBody(context)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
     }
     const headers: Record<string, string> = { ...call.headers };
     // Private base images: the given credentials, else every registry the credential source knows.

@@ -5,7 +5,8 @@
 
 import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Plugin as PluginInfo, PluginPrivilege } from "../generated/types.ts";
-import { tarStream, type TarEntry } from "../streams/tar.ts";
+import { archiveBody } from "../streams/archive-body.ts";
+import type { TarEntry } from "../streams/tar.ts";
 import type { RequestBody, TransportResponse } from "../transport.ts";
 import { ProgressStream } from "../streams/progress.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
@@ -80,9 +81,7 @@ export class PluginCollection {
     archive: RequestBody | Iterable<TarEntry> | AsyncIterable<TarEntry>,
     options: CallOptions = {},
   ): Promise<Plugin> {
-    const body = typeof archive === "string" || archive instanceof Uint8Array || archive instanceof ReadableStream || (typeof Blob !== "undefined" && archive instanceof Blob)
-      ? archive
-      : tarStream(archive as Iterable<TarEntry> | AsyncIterable<TarEntry>);
+    const body = await archiveBody(archive);
     await this.#client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body, contentType: "application/x-tar" });
     return new Plugin(this.#client, name);
   }
