@@ -102,3 +102,30 @@ export function matchesLabelFilters(labels: Record<string, string> | null | unde
     return eq === -1 || labels[key] === filter.slice(eq + 1);
   });
 }
+
+/**
+ * Podman 4 answers `top` for some images (those whose `ps` is busybox's) with whole lines: one
+ * title "PID USER COMMAND" and rows of one string each. Splits them into columns as dockerd gives
+ * them: on runs of blanks, the last column keeping the rest of the line (commands have spaces).
+ * Any other answer is returned as it is.
+ */
+export function splitTopColumns<T extends { Titles?: string[]; Processes?: string[][] }>(top: T): T {
+  const titles = top?.Titles;
+  if (!titles || titles.length !== 1 || !/\s/.test(titles[0]!.trim())) return top;
+  const names = titles[0]!.trim().split(/\s+/);
+  const processes = (top.Processes ?? []).map((row) => (row.length === 1 ? splitFields(row[0]!, names.length) : row));
+  return { ...top, Titles: names, Processes: processes };
+}
+
+function splitFields(line: string, count: number): string[] {
+  const fields: string[] = [];
+  let rest = line.trim();
+  while (fields.length < count - 1) {
+    const m = /^(\S+)\s+/.exec(rest);
+    if (!m) break;
+    fields.push(m[1]!);
+    rest = rest.slice(m[0].length);
+  }
+  fields.push(rest);
+  return fields;
+}
