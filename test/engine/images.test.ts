@@ -8,7 +8,8 @@ describe("images", () => {
   it("lists and inspects the test image", async () => {
     const list = await docker.images.list({ filters: { reference: [IMAGE] } });
     expect(list).toHaveLength(1);
-    expect(list[0]!.tags).toContain(IMAGE);
+    // Podman names the loaded test image localhost/NAME (and finds it by the short name).
+    expect(list[0]!.tags).toContain((await docker.isPodman()) ? `localhost/${IMAGE}` : IMAGE);
     const image = await docker.images.get(IMAGE);
     expect(image.id).toMatch(/^sha256:/);
     expect((await image.inspect()).Config?.Cmd).toEqual(["/bin/sh"]);
@@ -18,12 +19,14 @@ describe("images", () => {
     const tag = `berth-test-tag:${run}`;
     await docker.images.ref(IMAGE).tag(tag);
     const tagged = await docker.images.get(tag);
-    expect(tagged.tags).toContain(tag);
+    // Podman qualifies a short name it tags as a Docker Hub name.
+    const listed = (await docker.isPodman()) ? `docker.io/library/${tag}` : tag;
+    expect(tagged.tags).toContain(listed);
     const history = await tagged.history();
     expect(history.length).toBeGreaterThan(0);
     expect(history.some((h) => (h.CreatedBy ?? "").includes("COPY"))).toBe(true);
     const removed = await docker.images.ref(tag).remove();
-    expect(removed.some((r) => r.Untagged === tag)).toBe(true);
+    expect(removed.some((r) => r.Untagged === listed)).toBe(true);
     await expect(docker.images.get(tag)).rejects.toBeInstanceOf(DockerNotFoundError);
   });
 

@@ -9,16 +9,20 @@ describe("volumes", () => {
 
   it("creates with driver, labels and driver options; the container sees the tmpfs it describes", async () => {
     const name = uniqueName("vol");
+    // Podman 4 refuses a tmpfs `size` unless the storage file system has project quotas (not
+    // here); it takes the other mount options.
+    const podman = await docker.isPodman();
+    const opts = { type: "tmpfs", device: "tmpfs", o: podman ? "nodev" : "size=2m" };
     const volume = await docker.volumes.create({
       Name: name,
       Driver: "local",
       Labels: { ...labels, purpose: "opts" },
-      DriverOpts: { type: "tmpfs", device: "tmpfs", o: "size=2m" },
+      DriverOpts: opts,
     });
     expect(volume).toBeInstanceOf(Volume);
     expect(volume.id).toBe(name);
     expect(volume.attrs?.Driver).toBe("local");
-    expect(volume.attrs?.Options).toEqual({ type: "tmpfs", device: "tmpfs", o: "size=2m" });
+    expect(volume.attrs?.Options).toEqual(opts);
 
     const info = await volume.inspect();
     expect(info.Name).toBe(name);
@@ -32,7 +36,7 @@ describe("volumes", () => {
     expect(result.exitCode).toBe(0);
     const [hi, df] = result.stdout.trim().split("\n");
     expect(hi).toBe("hi");
-    expect(df).toMatch(/^tmpfs\s+2048\s/);
+    expect(df).toMatch(podman ? /^tmpfs\s/ : /^tmpfs\s+2048\s/);
 
     await volume.remove();
     await expect(volume.inspect()).rejects.toBeInstanceOf(DockerNotFoundError);
