@@ -7,6 +7,8 @@
 import { DockerConnectionError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
+// Bun reports TLS failures with Node's codes, so Node's explanation of them applies as it is.
+import { tlsFailure } from "./node-transport.ts";
 
 /** PEM material for https engines. Verification is always on. */
 export interface BunTlsOptions {
@@ -41,6 +43,8 @@ interface BunSocket {
 }
 
 interface BunSocketHandlers {
+  /** TLS only: the handshake's outcome, certificate verification included. */
+  handshake(socket: BunSocket, success: boolean, authorizationError: (Error & { code?: string }) | null): void;
   data(socket: BunSocket, data: Uint8Array): void;
   drain(socket: BunSocket): void;
   end(socket: BunSocket): void;
@@ -71,22 +75,24 @@ export class BunTransport extends FetchTransport {
     let init: Record<string, unknown> | undefined;
     if (unix) init = { unix: endpoint.socketPath };
     else if (endpoint.protocol === "https") init = { tls: fetchTls(endpoint.tls ?? {}) };
-    super(base, { init, address });
+    const clientCert = !unix && Boolean(endpoint.tls?.cert);
+    super(base, { init, address, fetch: unix || endpoint.protocol !== "https" ? undefined : explainingTls(clientCert) });
     this.#endpoint = endpoint;
     this.#address = address;
   }
 
   async connect(signal?: AbortSignal): Promise<Duplex> {
     signal?.throwIfAborted();
-    const bridge = new SocketBridge(this.#address);
     const endpoint = this.#endpoint;
+    const tls = "protocol" in endpoint && endpoint.protocol === "https";
+    const bridge = new SocketBridge(this.#address, tls, tls && Boolean((endpoint as { tls?: BunTlsOptions }).tls?.cert));
     const options: BunConnectOptions = { socket: bridge.handlers, allowHalfOpen: true };
     if ("socketPath" in endpoint) {
       options.unix = endpoint.socketPath;
     } else {
       options.hostname = endpoint.hostname;
       options.port = endpoint.port;
-      if (endpoint.protocol === "https") options.tls = connectTls(endpoint.tls ?? {});
+      if (tls) options.tls = connectTls(endpoint.tls ?? {});
     }
     // Bun.connect cannot be cancelled: on abort the caller is answered at once, and a socket that
     // still arrives is closed.
@@ -101,6 +107,9 @@ export class BunTransport extends FetchTransport {
     });
     try {
       const socket = await Promise.race([connecting, aborted]);
+      // Bun resolves before the TLS handshake; a certificate that fails verification only shows
+      // in the handshake callback. Nothing is sent before it has succeeded.
+      await Promise.race([bridge.ready, aborted]);
       socket.setNoDelay(true);
       return bridge.attach(socket);
     } catch (err) {
@@ -110,6 +119,27 @@ export class BunTransport extends FetchTransport {
       signal?.removeEventListener("abort", onAbort!);
     }
   }
+}
+
+/** A TLS failure as a DockerConnectionError that says what to fix, or undefined when not one. */
+function tlsError(address: string, err: Error & { code?: string }, handshaking: boolean, clientCert: boolean): DockerConnectionError | undefined {
+  const why = tlsFailure(err, { handshaking, clientCert });
+  if (!why) return undefined;
+  return new DockerConnectionError(address, err.code, `TLS verification failed: ${why} (${err.message})`, { cause: err });
+}
+
+/** Bun's fetch, with TLS failures explained in the message FetchTransport passes on. */
+function explainingTls(clientCert: boolean): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const why = e?.name === "AbortError" ? undefined : tlsFailure(e, { handshaking: true, clientCert });
+      if (!why) throw err;
+      throw Object.assign(new Error(`TLS verification failed: ${why} (${e.message})`, { cause: err }), { code: e.code });
+    }
+  };
 }
 
 function hostForUrl(hostname: string): string {
@@ -154,9 +184,23 @@ class SocketBridge {
   #shutDown = false;
   readonly readable: ReadableStream<Uint8Array>;
   readonly handlers: BunSocketHandlers;
+  /** Settles once the connection may carry data: at once, or after a successful TLS handshake. */
+  readonly ready: Promise<void>;
+  #handshaken: { resolve(): void; reject(err: Error): void } | undefined;
 
-  constructor(address: string) {
+  readonly #tls: boolean;
+  readonly #clientCert: boolean;
+
+  constructor(address: string, tls: boolean, clientCert: boolean) {
     this.#address = address;
+    this.#tls = tls;
+    this.#clientCert = clientCert;
+    this.ready = tls
+      ? new Promise<void>((resolve, reject) => {
+          this.#handshaken = { resolve, reject };
+        })
+      : Promise.resolve();
+    this.ready.catch(() => {}); // observed by connect(); never an unhandled rejection
     this.readable = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -173,6 +217,12 @@ class SocketBridge {
       { highWaterMark: 16 },
     );
     this.handlers = {
+      handshake: (socket, success, authorizationError) => {
+        if (success && !authorizationError) return this.#settleHandshake();
+        const err: Error & { code?: string } = authorizationError ?? Object.assign(new Error("the TLS handshake failed"), { code: "EPROTO" });
+        this.#settleHandshake(tlsError(this.#address, err, true, this.#clientCert) ?? new DockerConnectionError(this.#address, err.code, err.message, { cause: err }));
+        socket.terminate();
+      },
       data: (socket, data) => {
         if (this.#finished) return;
         // Bun may reuse the buffer it hands over, and a Buffer's slice() is a view: copy, for the
@@ -185,9 +235,13 @@ class SocketBridge {
         // The engine's FIN: the output is complete. Writing may go on (half-open).
         this.#endReading();
       },
-      error: (_socket, error) => this.#fail(error),
+      error: (_socket, error) => {
+        this.#settleHandshake(new DockerConnectionError(this.#address, (error as { code?: string }).code, error.message, { cause: error }));
+        this.#fail(error);
+      },
       close: (_socket, error) => {
         this.#closed = true;
+        this.#settleHandshake(new DockerConnectionError(this.#address, "ECONNRESET", "the connection closed during the TLS handshake", { cause: error }));
         if (error) this.#fail(error);
         else if (this.#shutDown) {
           // After our FIN, Bun reports the engine's closing as `close` without `end`.
@@ -201,6 +255,15 @@ class SocketBridge {
     };
   }
 
+  /** Resolves `ready` (no error) or rejects it; only the first outcome counts. */
+  #settleHandshake(err?: Error): void {
+    const waiting = this.#handshaken;
+    if (!waiting) return;
+    this.#handshaken = undefined;
+    if (err) waiting.reject(err);
+    else waiting.resolve();
+  }
+
   #endReading(): void {
     if (this.#finished) return;
     this.#finished = true;
@@ -210,7 +273,9 @@ class SocketBridge {
   #fail(error: Error & { code?: string }): void {
     if (!this.#finished) {
       this.#finished = true;
-      this.#controller.error(new DockerConnectionError(this.#address, error.code ?? "ECONNRESET", error.message, { cause: error }));
+      // The engine refusing our certificate arrives after the handshake, as an alert.
+      const tls = this.#tls ? tlsError(this.#address, error, false, this.#clientCert) : undefined;
+      this.#controller.error(tls ?? new DockerConnectionError(this.#address, error.code ?? "ECONNRESET", error.message, { cause: error }));
     }
     this.#failWriter(new DockerConnectionError(this.#address, error.code, error.message, { cause: error }));
   }

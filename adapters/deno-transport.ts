@@ -33,6 +33,8 @@ interface DenoConn {
   closeWrite(): Promise<void>;
   close(): void;
   setNoDelay?(noDelay?: boolean): void;
+  /** TLS connections: completes the handshake (otherwise done lazily on first read or write). */
+  handshake?(): Promise<unknown>;
 }
 
 interface DenoHttpClient {
@@ -55,6 +57,7 @@ export class DenoTransport extends FetchTransport {
   readonly #endpoint: DenoEndpoint;
   readonly #address: string;
   readonly #client: DenoHttpClient | undefined;
+  readonly #clientCert: boolean;
 
   constructor(endpoint: DenoEndpoint, options: DenoTransportOptions = {}) {
     const unix = "socketPath" in endpoint;
@@ -64,10 +67,12 @@ export class DenoTransport extends FetchTransport {
     let client: DenoHttpClient | undefined;
     if (unix) client = Deno.createHttpClient({ proxy: { transport: "unix", path: endpoint.socketPath } });
     else if (endpoint.protocol === "https" && endpoint.tls) client = Deno.createHttpClient(tlsFields(endpoint.tls));
-    super(base, { init: client ? { client } : undefined, address, fetch: fetchWithCodes });
+    const clientCert = !unix && Boolean(endpoint.tls?.cert);
+    super(base, { init: client ? { client } : undefined, address, fetch: explainingFetch(clientCert) });
     this.#endpoint = endpoint;
     this.#address = address;
     this.#client = client;
+    this.#clientCert = clientCert;
   }
 
   async connect(signal?: AbortSignal): Promise<Duplex> {
@@ -80,7 +85,7 @@ export class DenoTransport extends FetchTransport {
           ? Deno.connectTls({ hostname: endpoint.hostname, port: endpoint.port, ...tlsFields(endpoint.tls ?? {}) })
           : Deno.connect({ hostname: endpoint.hostname, port: endpoint.port })
     ).catch((err: unknown) => {
-      throw new DockerConnectionError(this.#address, errorCode(err), String((err as Error)?.message ?? err), { cause: err });
+      throw new DockerConnectionError(this.#address, failureCode(err, this.#clientCert), explain(err, this.#clientCert), { cause: err });
     });
     // An abort answers the caller at once; a connection that still arrives is closed.
     let onAbort: (() => void) | undefined;
@@ -90,8 +95,18 @@ export class DenoTransport extends FetchTransport {
     });
     try {
       const conn = await Promise.race([connecting, aborted]);
+      // Deno's TLS handshake is lazy: complete it here, so a refused certificate fails the
+      // connect rather than the first read of the upgrade.
+      if (conn.handshake) {
+        await Promise.race([
+          conn.handshake().catch((err: unknown) => {
+            throw new DockerConnectionError(this.#address, failureCode(err, this.#clientCert), explain(err, this.#clientCert), { cause: err });
+          }),
+          aborted,
+        ]);
+      }
       conn.setNoDelay?.(true);
-      return connDuplex(conn, this.#address);
+      return connDuplex(conn, this.#address, this.#clientCert);
     } catch (err) {
       connecting.then((conn) => conn.close(), () => {});
       throw err;
@@ -158,22 +173,59 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** fetch, with the failure's code made visible where FetchTransport looks for it. */
-const fetchWithCodes: typeof fetch = async (input, init) => {
-  try {
-    return await fetch(input, init);
-  } catch (err) {
-    const code = errorCode(err);
-    if (code && err && typeof err === "object" && !("code" in err)) {
-      try {
-        (err as { code?: string }).code = code;
-      } catch {
-        // a frozen error keeps its shape; the message still says what failed
-      }
-    }
-    throw err;
+/** The messages along an error's causes: Deno's fetch says only "fetch failed" at the top. */
+function messages(err: unknown): string[] {
+  const out: string[] = [];
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const text = String(e.message ?? e);
+    if (text && !out.some((m) => m.includes(text))) out.push(text);
   }
-};
+  return out;
+}
+
+/**
+ * What a TLS failure means, from rustls's wording (Deno's TLS), in the words berth uses on every
+ * runtime; undefined when the failure is not a TLS one.
+ */
+function tlsFailure(text: string, clientCert: boolean): string | undefined {
+  const refused = clientCert
+    ? "the engine rejected the client certificate (is it signed by the CA the engine trusts, for client use?)"
+    : "the engine requires a client certificate and none was given (cert.pem and key.pem)";
+  if (/invalid peer certificate: (UnknownIssuer|BadSignature)/i.test(text)) {
+    return "the engine's certificate is not signed by a trusted CA; check ca.pem (DOCKER_CERT_PATH or the context's TLS material)";
+  }
+  if (/invalid peer certificate: Expired/i.test(text)) return "the engine's certificate has expired";
+  if (/invalid peer certificate: NotValidYet/i.test(text)) return "the engine's certificate is not valid yet (check the clocks)";
+  if (/invalid peer certificate: NotValidForName/i.test(text)) return "the engine's certificate does not name the host connected to";
+  if (/received fatal alert: (BadCertificate|CertificateRequired|UnknownCA|CertificateUnknown)/i.test(text)) return refused;
+  if (/InvalidContentType|corrupt message|invalid message/i.test(text)) return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
+  if (/invalid peer certificate|received fatal alert|handshake/i.test(text)) return "the TLS handshake with the engine failed";
+  return undefined;
+}
+
+/** A failure's message: the causes joined, and a TLS failure explained. */
+function explain(err: unknown, clientCert: boolean): string {
+  const text = messages(err).join(": ");
+  const why = tlsFailure(text, clientCert);
+  return why ? `TLS verification failed: ${why} (${text})` : text;
+}
+
+/** The errno-style code, or EPROTO for a TLS failure (which Deno reports without a code). */
+function failureCode(err: unknown, clientCert: boolean): string | undefined {
+  return errorCode(err) ?? (tlsFailure(messages(err).join(": "), clientCert) ? "EPROTO" : undefined);
+}
+
+/** fetch, with the failure's code and full message where FetchTransport looks for them. */
+function explainingFetch(clientCert: boolean): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await fetch(input, init);
+    } catch (err) {
+      if ((err as Error)?.name === "AbortError") throw err;
+      throw Object.assign(new Error(explain(err, clientCert), { cause: err }), { code: failureCode(err, clientCert) });
+    }
+  };
+}
 
 const READ_SIZE = 64 * 1024;
 
@@ -182,10 +234,10 @@ const READ_SIZE = 64 * 1024;
  * memory); the writable's close is `closeWrite()`, a half-close, where Deno's own `conn.writable`
  * would close the whole connection.
  */
-function connDuplex(conn: DenoConn, address: string): Duplex {
+function connDuplex(conn: DenoConn, address: string, clientCert: boolean): Duplex {
   let closed = false;
   const failure = (err: unknown, fallback: string) =>
-    err instanceof DockerConnectionError ? err : new DockerConnectionError(address, errorCode(err) ?? fallback, String((err as Error)?.message ?? err), { cause: err });
+    err instanceof DockerConnectionError ? err : new DockerConnectionError(address, failureCode(err, clientCert) ?? fallback, explain(err, clientCert), { cause: err });
   const close = () => {
     if (closed) return;
     closed = true;

@@ -34,7 +34,7 @@ async function tlsEngine(ctx: ScenarioContext, certDir: string): Promise<Docker>
 
 export const tlsScenarios: Scenario[] = [
   {
-    name: "TLS engine: verified requests, exec with stdin over TLS, a wrong CA refused",
+    name: "TLS engine: verified requests, exec with stdin over TLS, a wrong CA refused with the reason",
     async run(ctx) {
       const { assert, labels, image } = ctx;
       const docker = await tlsEngine(ctx, `${stateDir(ctx)}/client`);
@@ -60,6 +60,10 @@ export const tlsScenarios: Scenario[] = [
       try {
         const err = await assert.rejects(wrong.ping({ timeout: 5000 }), DockerConnectionError);
         assert.equal(err.address, "https://127.0.0.1:2376");
+        assert.match(err.message, /TLS verification failed: the engine's certificate is not signed by a trusted CA/);
+        // The raw connection of attach and exec verifies the same way, before sending anything.
+        const raw = await assert.rejects(wrong.containers.ref("any").attach({ tty: false, timeout: 5000 }), DockerConnectionError);
+        assert.match(raw.message, /TLS verification failed: the engine's certificate is not signed by a trusted CA/);
       } finally {
         await wrong.close();
       }
