@@ -140,8 +140,11 @@ export class Client {
    * Known from the headers of any reply so far (negotiation's ping), else asked once with
    * `GET /version`, whose components name Podman.
    */
-  engine(options: CallOptions = {}): Promise<EngineKind> {
-    if (this.#engine !== undefined) return Promise.resolve(this.#engine);
+  async engine(options: CallOptions = {}): Promise<EngineKind> {
+    if (this.#engine !== undefined) return this.#engine;
+    // Negotiation's ping usually names the engine in its headers, at no extra cost.
+    if (this.#version === undefined) await this.apiVersion();
+    if (this.#engine !== undefined) return this.#engine;
     this.#engineProbe ??= this.json<{ Components?: Array<{ Name?: string }> }>({ ...options, method: "GET", path: "/version", unversioned: true }).then(
       (info) => (this.#engine = engineFromVersion(info)),
       (err) => {
