@@ -242,7 +242,7 @@ export class Client {
       }
       throw httpError(podmanErrorStatus(response.status, text), errorMessage(text, response.status), call.method, path);
     }
-    return response;
+    return call.signal ? abortAware(response, call.signal, `${call.method} ${path}`) : response;
   }
 
   /**
@@ -350,6 +350,46 @@ function isRawBody(body: unknown): body is RequestBody {
     body instanceof ReadableStream ||
     (typeof Blob !== "undefined" && body instanceof Blob)
   );
+}
+
+/**
+ * The response, with reads that fail because the caller's signal fired reported as
+ * DockerAbortError on every runtime (transports variously report an AbortError, a reset, or a
+ * premature close). Only calls given a signal pay for the extra layer.
+ */
+function abortAware(response: TransportResponse, signal: AbortSignal, what: string): TransportResponse {
+  const mapError = (err: unknown): unknown =>
+    signal.aborted && !(err instanceof DockerAbortError) ? new DockerAbortError(what, { cause: err }) : err;
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  return {
+    status: response.status,
+    headers: response.headers,
+    get body() {
+      if (body !== undefined) return body;
+      const source = response.body;
+      if (!source) return (body = null);
+      const reader = source.getReader();
+      body = new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            try {
+              const { done, value } = await reader.read();
+              if (done) controller.close();
+              else controller.enqueue(value);
+            } catch (err) {
+              throw mapError(err);
+            }
+          },
+          cancel(reason) {
+            return reader.cancel(reason);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return body;
+    },
+    text: () => response.text().catch((err: unknown) => { throw mapError(err); }),
+  };
 }
 
 /** Reads a (small) body to its end, so the connection goes back to the pool instead of closing. */

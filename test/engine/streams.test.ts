@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DockerNotFoundError, readTarEntries, tarBytes } from "berth";
+import { DockerAbortError, DockerNotFoundError, readTarEntries, tarBytes } from "berth";
 import { useEngine } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,7 +75,7 @@ describe("logs", () => {
     const s2 = await c.logs({ follow: true, signal: controller.signal });
     setTimeout(() => controller.abort(), 200);
     const t0 = Date.now();
-    await expect((async () => { for await (const _ of s2); })()).rejects.toThrow();
+    await expect((async () => { for await (const _ of s2); })()).rejects.toBeInstanceOf(DockerAbortError);
     expect(Date.now() - t0).toBeLessThan(1000);
     await c.kill();
   });

@@ -1,6 +1,6 @@
 // Reaching the engine: ping and version, connection failures, HTTP errors, and the event stream.
 
-import { DockerConflictError, DockerConnectionError, DockerNotFoundError } from "../../src/errors.ts";
+import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError } from "../../src/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const systemScenarios: Scenario[] = [
@@ -87,9 +87,8 @@ export const systemScenarios: Scenario[] = [
       })();
       assert.ok(ended !== "ended", "an aborted event stream rejects");
       assert.ok(Date.now() - started < 3000, "the abort ends the stream promptly");
-      // Which error ends an aborted body still differs by runtime (Node: DockerConnectionError,
-      // Bun and Deno: the fetch's AbortError); that it ends, promptly, with an error is the contract.
-      assert.ok(ended instanceof Error, `an Error, got ${String(ended)}`);
+      // The same typed error on every runtime, whatever the transport saw.
+      assert.ok(ended instanceof DockerAbortError, `a DockerAbortError, got ${String(ended)}`);
     },
   },
 ];
