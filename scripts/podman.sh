@@ -126,11 +126,14 @@ start_service() {
 
 load_test_image() {
   podman image exists "$IMAGE" 2>/dev/null && return 0
+  # The image comes from the caller's engine (DOCKER_HOST), else the local dockerd.
+  local source="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+  [ "$source" = "unix://$SOCK" ] && source=unix:///var/run/docker.sock
   command -v docker >/dev/null 2>&1 || die "the docker CLI is missing: run scripts/engine.sh first (the test image comes from the main engine)"
-  DOCKER_HOST=unix:///var/run/docker.sock docker image inspect "$IMAGE" >/dev/null 2>&1 ||
-    die "the main engine has no $IMAGE: run scripts/engine.sh first"
-  say "loading $IMAGE from the main engine"
-  DOCKER_HOST=unix:///var/run/docker.sock docker save "$IMAGE" | podman load -q >/dev/null ||
+  DOCKER_HOST="$source" docker image inspect "$IMAGE" >/dev/null 2>&1 ||
+    die "the engine at $source has no $IMAGE: run scripts/engine.sh first"
+  say "loading $IMAGE from $source"
+  DOCKER_HOST="$source" docker save "$IMAGE" | podman load -q >/dev/null ||
     die "podman load of $IMAGE failed"
   # Podman names a loaded short name localhost/NAME; tagging the short name gives the same name
   # again, and lookups of berth-test:busybox resolve to it anyway.

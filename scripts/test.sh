@@ -24,3 +24,4 @@ bash scripts/chromium.sh
 npx tsc --noEmit -p .
 npx vitest run "$@"
 bash scripts/test-runtimes.sh   # the same engine scenarios under Bun and Deno
+bash scripts/test-podman.sh     # scenarios and engine tests again, against Podman's Docker API
