@@ -16,6 +16,7 @@ import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
 export * from "../src/index.ts";
 export * from "../src/server.ts";
+export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.ts";
 export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
 export { nodeConfigFs, nodeCredentials, runCredentialHelper } from "./node-config.ts";
