@@ -3,6 +3,7 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Docker as NodeDocker } from "../../adapters/node.ts";
 import { Docker } from "../../src/docker.ts";
 import { DockerBadRequestError, DockerConflictError, DockerNotFoundError, DockerServerError, DockerUnsupportedError } from "../../src/errors.ts";
 import { FetchTransport } from "../../src/fetch-transport.ts";
@@ -59,6 +60,16 @@ describe("recognising Podman", () => {
     const [a, b] = await Promise.all([d.engine(), d.isPodman()]);
     expect([a, b, await d.engine()]).toEqual(["podman", true, "podman"]);
     expect(versions).toBe(1);
+  });
+});
+
+describe("finding Podman's socket", () => {
+  it("Docker.fromEnv follows a DOCKER_HOST naming the rootful or the rootless socket", async () => {
+    for (const host of ["unix:///run/podman/podman.sock", "unix:///run/user/1000/podman/podman.sock"]) {
+      const d = NodeDocker.fromEnv({ env: { DOCKER_HOST: host } });
+      expect(d.address).toBe(host);
+      await d.close();
+    }
   });
 });
 
