@@ -2,6 +2,7 @@
 
 import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Task as TaskInfo } from "../generated/types.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 import type { TransportResponse } from "../transport.ts";
 import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
 import { OutputStream } from "../streams/output.ts";
@@ -29,62 +30,21 @@ export interface SwarmLogsOptions extends CallOptions {
   tty?: boolean;
 }
 
-export class TaskCollection {
-  readonly #client: Client;
+/** `docker.tasks`: list (`docker service ps` across services, one request), get by id, ref. */
+export class TaskCollection extends Collection<Task, TaskListOptions> {
   constructor(client: Client) {
-    this.#client = client;
-  }
-
-  /** One request for the whole list (`docker service ps` across services). */
-  async list(options: TaskListOptions = {}): Promise<Task[]> {
-    const { filters, ...call } = options;
-    const items = await this.#client.json<TaskInfo[] | null>({ ...call, method: "GET", path: "/tasks", query: { filters } });
-    return (items ?? []).map((info) => new Task(this.#client, info.ID!, info));
-  }
-
-  /** Inspects a task by id; rejects with DockerNotFoundError when none. */
-  async get(id: string, options: CallOptions = {}): Promise<Task> {
-    const info = await inspect(this.#client, id, options);
-    return new Task(this.#client, info.ID ?? id, info);
-  }
-
-  /** A handle for a known id, without a request. */
-  ref(id: string): Task {
-    return new Task(this.#client, id);
+    super(client, Task);
   }
 }
 
 /** A task. `attrs` holds what the engine last said about it. */
-export class Task {
-  readonly #client: Client;
-  id: string;
-  attrs: TaskInfo | undefined;
-
-  constructor(client: Client, id: string, attrs?: TaskInfo) {
-    this.#client = client;
-    this.id = id;
-    this.attrs = attrs;
-  }
-
+export class Task extends Handle<TaskInfo> {
   /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
+  protected static readonly routes: Routes = { list: "/tasks", inspect: "/tasks/{id}", id: ["ID"] };
 
   /** The task's state as last seen: `running`, `complete`, `failed`, ... */
   get state(): string | undefined {
     return this.attrs?.Status?.State;
-  }
-
-  inspect(options: CallOptions = {}): Promise<TaskInfo> {
-    return inspect(this.#client, this.id, options);
-  }
-
-  async reload(options: CallOptions = {}): Promise<this> {
-    const info = await this.inspect(options);
-    this.attrs = info;
-    this.id = info.ID ?? this.id;
-    return this;
   }
 
   /**
@@ -92,12 +52,12 @@ export class Task {
    * the task has a TTY. Read `body`, or decode it with the stream demuxer.
    */
   logsRaw(options: SwarmLogsOptions = {}): Promise<TransportResponse> {
-    return logsRaw(this.#client, "/tasks/{id}/logs", this.id, options);
+    return logsRaw(this.client, "/tasks/{id}/logs", this.id, options);
   }
 
   /** The task's logs as `{ stream, data }` frames, like `Container#logs`. */
   logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
-    return swarmLogs(this.#client, "/tasks/{id}/logs", this.id, { tty: this.attrs?.Spec?.ContainerSpec?.TTY, ...options });
+    return swarmLogs(this.client, "/tasks/{id}/logs", this.id, { tty: this.attrs?.Spec?.ContainerSpec?.TTY, ...options });
   }
 }
 
@@ -115,6 +75,3 @@ export function logsRaw(client: Client, path: string, id: string, options: Swarm
   return client.send({ ...call, method: "GET", path, params: { id }, query: { details, follow, stdout, stderr, since, timestamps, tail } });
 }
 
-function inspect(client: Client, id: string, options: CallOptions): Promise<TaskInfo> {
-  return client.json({ ...options, method: "GET", path: "/tasks/{id}", params: { id } });
-}

@@ -3,8 +3,10 @@
 // the write when someone else changed the object in between. These helpers read both when the
 // caller did not give them.
 
+import type { CallOptions } from "../client.ts";
 import { DockerError } from "../errors.ts";
 import type { ObjectVersion } from "../generated/types.ts";
+import { Handle } from "./handle.ts";
 
 /**
  * A new spec, or a function deriving it from the current one. The function form reads the object
@@ -26,4 +28,42 @@ export async function resolveUpdate<S>(
   if (index === undefined) throw new DockerError(`${what}: the engine reported no version index to update against`);
   const spec = typeof update === "function" ? (update as (current: S) => S)((current.Spec ?? {}) as S) : update;
   return { spec, version: index };
+}
+
+/** A swarm object (service, node, secret, config): its spec is replaced whole, against a version. */
+export abstract class VersionedHandle<
+  Info extends { Version?: ObjectVersion; Spec?: Spec },
+  Spec,
+  InspectOptions extends CallOptions = CallOptions,
+> extends Handle<Info, Info, InspectOptions> {
+  /** The version index as last seen (`attrs.Version.Index`). */
+  get version(): number | undefined {
+    return this.attrs?.Version?.Index;
+  }
+
+  /**
+   * Replaces the object's spec. The spec replaces the whole current one (what the engine lets
+   * change differs: see the class): pass a function to change part of it, e.g.
+   * `update((spec) => ({ ...spec, Labels: { env: "prod" } }))`. Without `version`, the version of
+   * the spec just read is sent, so a concurrent change fails instead of being lost.
+   */
+  async update(spec: SpecUpdate<Spec>, options: CallOptions & { version?: number } = {}): Promise<void> {
+    const { version, ...call } = options;
+    const resolved = await this.resolveSpec(spec, version, call);
+    return this.client.void({
+      ...call,
+      method: "POST",
+      path: `${this.routes().inspect}/update`,
+      params: { id: this.id },
+      query: { version: resolved.version },
+      body: resolved.spec,
+    });
+  }
+
+  /** @internal The spec and version index to send, read with `call` when not given. */
+  protected resolveSpec(spec: SpecUpdate<Spec>, version: number | undefined, call: CallOptions): Promise<{ spec: Spec; version: number }> {
+    // Errors name the object as `service <id>`: the singular of the path's first segment.
+    const kind = this.routes().inspect.split("/")[1]!.slice(0, -1);
+    return resolveUpdate(`${kind} ${this.id}`, spec, version, () => this.inspect(call as InspectOptions));
+  }
 }

@@ -1,0 +1,144 @@
+// What every resource family shares. A handle (`Container`, `Secret`, ...) is a client, an id and
+// what the engine last said about the object (`attrs`); `inspect()` and `reload()` ask again. A
+// collection (`docker.containers`, ...) lists, gets and makes handles of one class. What differs
+// between families is data: the routes each handle class declares, read here.
+
+import type { CallOptions, Client } from "../client.ts";
+
+/** Where a family lives in the API; each handle class declares its own. */
+export interface Routes {
+  /** The list endpoint, e.g. `/secrets`. */
+  list: string;
+  /** The inspect endpoint: a template with one parameter, the object's id or name (`/secrets/{id}`). */
+  inspect: string;
+  /** The fields of an answer that hold the object's id; the first one present wins. */
+  id: readonly string[];
+  /** The list() options sent as query parameters; default `filters`. */
+  listQuery?: readonly string[];
+  /** The inspect() options sent as query parameters. */
+  inspectQuery?: readonly string[];
+}
+
+/** An object of a family. `attrs` holds what the engine last said about it (list item or inspect). */
+export abstract class Handle<
+  Attrs extends object,
+  Info extends Attrs = Attrs,
+  InspectOptions extends CallOptions = CallOptions,
+  ReloadOptions extends CallOptions = CallOptions,
+> {
+  /** @internal */
+  declare protected static readonly routes: Routes;
+
+  // A true private field, reached only through the getter: the client and its credentials never
+  // show when a handle is inspected or serialised.
+  readonly #client: Client;
+  /** The full id, or the name (or id prefix) the handle was made from until `reload()`. */
+  id: string;
+  attrs: Attrs | undefined;
+
+  constructor(client: Client, id: string, attrs?: Attrs) {
+    this.#client = client;
+    this.id = id;
+    this.attrs = attrs;
+  }
+
+  /** @internal */
+  get client(): Client {
+    return this.#client;
+  }
+
+  /** @internal This handle's class's routes. (A method: accessors would show in `util.inspect`.) */
+  protected routes(): Routes {
+    return routesOf(this.constructor);
+  }
+
+  /** Asks the engine about the object (`docker inspect`). */
+  inspect(options: InspectOptions = {} as InspectOptions): Promise<Info> {
+    const { inspect, inspectQuery } = this.routes();
+    const [call, query] = split(options, inspectQuery);
+    return this.#client.json({ ...call, method: "GET", path: inspect, params: { [paramOf(inspect)]: this.id }, query });
+  }
+
+  /** Refreshes `attrs` (and `id`) from the engine. */
+  async reload(options: ReloadOptions = {} as ReloadOptions): Promise<this> {
+    const info = await this.inspect(options as CallOptions as InspectOptions);
+    this.attrs = info;
+    this.id = idIn(info, this.routes().id) ?? this.id;
+    return this;
+  }
+}
+
+type AnyHandle = Handle<object, object, CallOptions, CallOptions>;
+type HandleClass<H extends AnyHandle> = new (client: Client, id: string, attrs?: H["attrs"]) => H;
+
+/** The objects of a family: `list()`, `get()` and `ref()` handles of one class. */
+export abstract class Collection<
+  H extends AnyHandle,
+  ListOptions extends CallOptions = CallOptions,
+  GetOptions extends CallOptions = CallOptions,
+> {
+  readonly #client: Client;
+  readonly #Handle: HandleClass<H>;
+
+  protected constructor(client: Client, handle: HandleClass<H>) {
+    this.#client = client;
+    this.#Handle = handle;
+  }
+
+  /** @internal */
+  protected get client(): Client {
+    return this.#client;
+  }
+
+  /** @internal The routes of the family's handle class. */
+  protected routes(): Routes {
+    return routesOf(this.#Handle);
+  }
+
+  /** One request for the whole list; each item is a handle holding what the list said about it. */
+  async list(options: ListOptions = {} as ListOptions): Promise<H[]> {
+    const { list, listQuery = ["filters"], id } = this.routes();
+    const [call, query] = split(options, listQuery);
+    const items = await this.#client.json<NonNullable<H["attrs"]>[] | null>({ ...call, method: "GET", path: list, query });
+    return (items ?? []).map((item) => new this.#Handle(this.#client, idIn(item, id)!, item));
+  }
+
+  /** Inspects an object by id or name (see the family's notes); rejects with DockerNotFoundError when none. */
+  get(idOrName: string, options: GetOptions = {} as GetOptions): Promise<H> {
+    return this.ref(idOrName).reload(options);
+  }
+
+  /** A handle for a known id or name, without a request. */
+  ref(idOrName: string): H {
+    return new this.#Handle(this.#client, idOrName);
+  }
+}
+
+function routesOf(handleClass: Function): Routes {
+  return (handleClass as unknown as { routes: Routes }).routes;
+}
+
+/** The one parameter of an inspect template: `id` in `/secrets/{id}`. */
+function paramOf(template: string): string {
+  return template.slice(template.indexOf("{") + 1, template.indexOf("}"));
+}
+
+/** The object's id in an engine answer: the first of the family's id fields present. */
+function idIn(info: object, fields: readonly string[]): string | undefined {
+  for (const field of fields) {
+    const value = (info as Record<string, unknown>)[field];
+    if (value !== undefined && value !== null) return value as string;
+  }
+  return undefined;
+}
+
+/** Moves the named options into a query; the rest stays the call's (signal, timeout, headers). */
+function split(options: CallOptions, names: readonly string[] = []): [CallOptions, Record<string, unknown>] {
+  const call: Record<string, unknown> = { ...options };
+  const query: Record<string, unknown> = {};
+  for (const name of names) {
+    query[name] = call[name];
+    delete call[name];
+  }
+  return [call, query];
+}
