@@ -1,0 +1,303 @@
+// The clients under measurement, each driven the way its own documentation shows, behind one small
+// interface so every workload runs the same code for all of them:
+//
+//   ping()                      GET /_ping
+//   list(label)                 GET /containers/json?all=1 filtered by a label
+//   inspect(id)                 GET /containers/{id}/json
+//   exec(id, cmd)               exec create + start, output through the client's demultiplexer;
+//                               resolves with the stdout+stderr payload bytes
+//   logs(id, { follow, onLine}) the container's logs through the client's demultiplexer, split into
+//                               lines; resolves with the line count
+//   pull(image, tag)            POST /images/create, every progress event parsed; resolves with the
+//                               event count
+//   close()
+//
+// "node:http" is the floor: a keep-alive http.Agent, and for streams an inline demultiplexer that
+// only counts (no objects, no strings), i.e. about the least JavaScript work the socket allows.
+//
+// Only berth is loaded under Bun and Deno, so the peers are imported lazily.
+
+import process from "node:process";
+
+export const PEERS = ["dockerode", "node-sdk", "node:http"];
+export const CLIENTS = ["berth", ...PEERS];
+
+const SOCKET = process.env.BERTH_BENCH_SOCKET ?? "/var/run/docker.sock";
+
+export async function openClient(name, { berthModule } = {}) {
+  switch (name) {
+    case "berth":
+      return openBerth(berthModule);
+    case "dockerode":
+      return openDockerode();
+    case "node-sdk":
+      return openNodeSdk();
+    case "node:http":
+      return openRaw();
+    default:
+      throw new Error(`unknown client ${name}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// berth
+
+async function openBerth(berthModule) {
+  if (!berthModule) throw new Error("berth's module path is required");
+  const mod = await import(berthModule);
+  const { Docker } = mod;
+  const docker = typeof Docker.fromEnv === "function" ? Docker.fromEnv() : new Docker();
+  return {
+    ping: () => docker.ping(),
+    async list(label) {
+      return (await docker.containers.list({ all: true, filters: { label: [label] } })).length;
+    },
+    inspect: (id) => docker.containers.get(id),
+    async exec(id, cmd) {
+      const session = await docker.containers.ref(id).execStream(cmd);
+      let bytes = 0;
+      for await (const frame of session.output) bytes += frame.data.length;
+      return bytes;
+    },
+    async logs(id, { follow, onLine }) {
+      const output = await docker.containers.ref(id).logs({ follow, stdout: true, stderr: true });
+      let lines = 0;
+      for await (const line of output.lines()) {
+        lines++;
+        onLine?.(line.line);
+      }
+      return lines;
+    },
+    async pull(image, tag) {
+      let events = 0;
+      if (typeof docker.images.pullStream === "function") {
+        for await (const _event of await docker.images.pullStream(`${image}:${tag}`)) events++;
+        return events;
+      }
+      // Before images.pull existed: the raw call read through berth's JSON-lines decoder.
+      const response = await docker.requestRaw("POST /images/create", { query: { fromImage: image, tag } });
+      const reader = response.body.pipeThrough(mod.jsonLines()).getReader();
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) return events;
+        events++;
+      }
+    },
+    close: () => docker.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// dockerode (docker-modem underneath: node:http with the global agent, keep-alive on Node >= 19)
+
+async function openDockerode() {
+  const { createRequire } = await import("node:module");
+  const { Writable, PassThrough } = await import("node:stream");
+  const readline = await import("node:readline");
+  const Dockerode = createRequire(import.meta.url)("dockerode");
+  const docker = new Dockerode({ socketPath: SOCKET });
+  return {
+    ping: () => docker.ping(),
+    async list(label) {
+      return (await docker.listContainers({ all: true, filters: { label: [label] } })).length;
+    },
+    inspect: (id) => docker.getContainer(id).inspect(),
+    async exec(id, cmd) {
+      const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({});
+      let bytes = 0;
+      const sink = () => new Writable({ write(chunk, _enc, cb) { bytes += chunk.length; cb(); } });
+      docker.modem.demuxStream(stream, sink(), sink());
+      await new Promise((resolve, reject) => {
+        stream.on("end", resolve);
+        stream.on("error", reject);
+      });
+      return bytes;
+    },
+    async logs(id, { follow, onLine }) {
+      const container = docker.getContainer(id);
+      const stream = await container.logs({ follow, stdout: true, stderr: true });
+      const out = new PassThrough();
+      docker.modem.demuxStream(stream, out, out);
+      stream.on("end", () => out.end());
+      stream.on("error", (err) => out.destroy(err));
+      let lines = 0;
+      for await (const line of readline.createInterface({ input: out, crlfDelay: Infinity })) {
+        lines++;
+        onLine?.(line);
+      }
+      return lines;
+    },
+    async pull(image, tag) {
+      const stream = await docker.pull(`${image}:${tag}`);
+      let events = 0;
+      await new Promise((resolve, reject) => {
+        docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), () => events++);
+      });
+      return events;
+    },
+    close: async () => {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// @docker/node-sdk (undici fetch underneath)
+
+async function openNodeSdk() {
+  const { Writable, PassThrough } = await import("node:stream");
+  const readline = await import("node:readline");
+  const { DockerClient, Filter } = await import("@docker/node-sdk");
+  const client = await DockerClient.fromDockerHost(`unix://${SOCKET}`);
+  return {
+    ping: () => client.systemPing(),
+    async list(label) {
+      return (await client.containerList({ all: true, filters: new Filter().add("label", label) })).length;
+    },
+    inspect: (id) => client.containerInspect(id),
+    async exec(id, cmd) {
+      const { Id } = await client.containerExec(id, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      let bytes = 0;
+      const sink = () => new Writable({ write(chunk, _enc, cb) { bytes += chunk.length; cb(); } });
+      await client.execStart(Id, sink(), sink(), { Detach: false, Tty: false });
+      return bytes;
+    },
+    async logs(id, { follow, onLine }) {
+      const out = new PassThrough();
+      const done = client.containerLogs(id, out, out, { follow, stdout: true, stderr: true }).then(
+        () => out.end(),
+        (err) => out.destroy(err),
+      );
+      let lines = 0;
+      for await (const line of readline.createInterface({ input: out, crlfDelay: Infinity })) {
+        lines++;
+        onLine?.(line);
+      }
+      await done;
+      return lines;
+    },
+    async pull(image, tag) {
+      let events = 0;
+      for await (const _message of client.imageCreate({ fromImage: image, tag }).messages()) events++;
+      return events;
+    },
+    close: () => client.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// node:http, the floor
+
+async function openRaw() {
+  const { default: http } = await import("node:http");
+  const agent = new http.Agent({ keepAlive: true });
+  const request = (method, path, body, onResponse) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        {
+          agent,
+          socketPath: SOCKET,
+          method,
+          path,
+          headers: payload === undefined
+            ? { host: "docker" }
+            : { host: "docker", "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        },
+        (res) => {
+          if (res.statusCode >= 400) {
+            res.resume();
+            return reject(new Error(`${method} ${path}: HTTP ${res.statusCode}`));
+          }
+          onResponse(res, resolve, reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  const text = (res, resolve, reject) => {
+    let s = "";
+    res.setEncoding("utf8");
+    res.on("data", (c) => (s += c));
+    res.on("end", () => resolve(s));
+    res.on("error", reject);
+  };
+  const json = (method, path, body) => request(method, path, body, text).then((s) => JSON.parse(s));
+  return {
+    ping: () => request("GET", "/_ping", undefined, text),
+    async list(label) {
+      const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+      return (await json("GET", `/containers/json?all=1&filters=${filters}`)).length;
+    },
+    inspect: (id) => json("GET", `/containers/${id}/json`),
+    async exec(id, cmd) {
+      const { Id } = await json("POST", `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      const counter = new CountingDemux();
+      return request("POST", `/exec/${Id}/start`, { Detach: false, Tty: false }, (res, resolve, reject) => {
+        res.on("data", (c) => counter.push(c));
+        res.on("end", () => resolve(counter.bytes));
+        res.on("error", reject);
+      });
+    },
+    async logs(id, { follow, onLine }) {
+      const counter = new CountingDemux();
+      return request("GET", `/containers/${id}/logs?stdout=1&stderr=1&follow=${follow ? 1 : 0}`, undefined, (res, resolve, reject) => {
+        res.on("data", (c) => {
+          const before = counter.lines;
+          counter.push(c);
+          if (onLine && counter.lines !== before) onLine();
+        });
+        res.on("end", () => resolve(counter.lines));
+        res.on("error", reject);
+      });
+    },
+    async pull(image, tag) {
+      return request("POST", `/images/create?fromImage=${encodeURIComponent(image)}&tag=${encodeURIComponent(tag)}`, undefined, (res, resolve, reject) => {
+        let events = 0;
+        let rest = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          const parts = (rest + c).split("\n");
+          rest = parts.pop();
+          for (const p of parts) if (p.trim()) { JSON.parse(p); events++; }
+        });
+        res.on("end", () => resolve(rest.trim() ? (JSON.parse(rest), events + 1) : events));
+        res.on("error", reject);
+      });
+    },
+    close: async () => agent.destroy(),
+  };
+}
+
+/** Walks multiplexed frames counting payload bytes and newlines: no allocation, no strings. */
+export class CountingDemux {
+  bytes = 0;
+  lines = 0;
+  #header = 0; // header bytes still to skip
+  #size = 0; // size bytes gathered so far
+  #remaining = 0;
+  push(chunk) {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.#remaining === 0) {
+        if (this.#header === 0) this.#header = 8;
+        // bytes 4..7 of the header carry the size
+        while (this.#header > 0 && i < n) {
+          if (this.#header <= 4) this.#size = this.#size * 256 + chunk[i];
+          this.#header--;
+          i++;
+        }
+        if (this.#header === 0) {
+          this.#remaining = this.#size;
+          this.#size = 0;
+        }
+        continue;
+      }
+      const take = Math.min(this.#remaining, n - i);
+      this.bytes += take;
+      for (let j = chunk.indexOf(10, i); j !== -1 && j < i + take; j = chunk.indexOf(10, j + 1)) this.lines++;
+      i += take;
+      this.#remaining -= take;
+    }
+  }
+}

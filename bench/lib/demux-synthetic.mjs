@@ -1,0 +1,138 @@
+// Workload 5: the demultiplexers alone, fed synthetic frames from memory in socket-sized chunks.
+// The rate is input bytes (headers + payload) per second. Each implementation gets the same bytes
+// and a time budget; an implementation that falls over (docker-modem recurses once per frame) is
+// reported with how far it got.
+
+import { EventEmitter } from "node:events";
+import process from "node:process";
+
+const MiB = 1024 * 1024;
+
+/** `frames` frames of `size` payload bytes, stdout, with every 16th frame on stderr. */
+export function syntheticStream(frameSize, totalBytes) {
+  const frame = 8 + frameSize;
+  const count = Math.max(1, Math.floor(totalBytes / frame));
+  const buf = Buffer.alloc(count * frame);
+  for (let i = 0, o = 0; i < count; i++, o += frame) {
+    buf[o] = i % 16 === 15 ? 2 : 1;
+    buf.writeUInt32BE(frameSize, o + 4);
+    buf.fill(97 + (i % 26), o + 8, o + frame);
+  }
+  return { buf, payload: count * frameSize };
+}
+
+/** Socket-like chunks: distinct Buffers of `size` bytes (the last one shorter). */
+export function chunked(buf, size) {
+  const chunks = [];
+  for (let o = 0; o < buf.length; o += size) chunks.push(Buffer.from(buf.subarray(o, o + size)));
+  return chunks;
+}
+
+const IMPLEMENTATIONS = {
+  /** berth's public streaming API: a WHATWG pipeline, what `for await (const f of output)` runs. */
+  async "berth demuxStream"(chunks, deadline, { berthModule }) {
+    const { demuxStream } = await import(berthModule);
+    let i = 0;
+    let input = 0;
+    const source = new ReadableStream({
+      pull(c) {
+        if (i === chunks.length || performance.now() > deadline) return c.close();
+        input += chunks[i].length;
+        c.enqueue(chunks[i++]);
+      },
+    }, { highWaterMark: 0 });
+    const reader = source.pipeThrough(demuxStream()).getReader();
+    let payload = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      payload += value.data.length;
+    }
+    return { input, payload, complete: i === chunks.length };
+  },
+
+  /** berth's decoder called directly (what the stream above wraps). */
+  async "berth FrameDecoder"(chunks, deadline, { berthModule }) {
+    const { FrameDecoder } = await import(berthModule);
+    const decoder = new FrameDecoder();
+    let payload = 0;
+    let input = 0;
+    const emit = (_stream, data) => (payload += data.length);
+    let i = 0;
+    for (; i < chunks.length; i++) {
+      if ((i & 63) === 0 && performance.now() > deadline) break;
+      decoder.push(chunks[i], emit);
+      input += chunks[i].length;
+    }
+    if (i === chunks.length) decoder.end();
+    return { input, payload, complete: i === chunks.length };
+  },
+
+  /** docker-modem's Modem#demuxStream (what dockerode users are told to call). */
+  async "docker-modem"(chunks, deadline) {
+    const { createRequire } = await import("node:module");
+    const Modem = createRequire(import.meta.url)("docker-modem");
+    const source = new EventEmitter();
+    let payload = 0;
+    const sink = { write: (b) => ((payload += b.length), true) };
+    new Modem({ socketPath: "/nonexistent" }).demuxStream(source, sink, sink);
+    let input = 0;
+    let i = 0;
+    try {
+      for (; i < chunks.length; i++) {
+        if ((i & 63) === 0 && performance.now() > deadline) break;
+        source.emit("data", chunks[i]);
+        input += chunks[i].length;
+      }
+    } catch (err) {
+      return { input, payload, complete: false, error: err instanceof RangeError ? `stack overflow (${err.message}) at chunk ${i + 1}` : String(err) };
+    }
+    return { input, payload, complete: i === chunks.length };
+  },
+
+  /** @docker/node-sdk's demultiplexStream Writable. */
+  async "node-sdk"(chunks, deadline) {
+    const { demultiplexStream } = await import("@docker/node-sdk");
+    let payload = 0;
+    const sink = { write: (b) => ((payload += b.length), true) };
+    const writable = demultiplexStream(sink, sink);
+    let input = 0;
+    let i = 0;
+    let failure;
+    writable.on("error", (err) => (failure = err));
+    for (; i < chunks.length && !failure; i++) {
+      if ((i & 63) === 0 && performance.now() > deadline) break;
+      if (!writable.write(chunks[i])) await new Promise((r) => writable.once("drain", r));
+      input += chunks[i].length;
+    }
+    await new Promise((r) => writable.end(r));
+    if (failure) return { input, payload, complete: false, error: String(failure) };
+    return { input, payload, complete: i === chunks.length };
+  },
+};
+
+export const DEMUX_IMPLEMENTATIONS = Object.keys(IMPLEMENTATIONS);
+
+export async function demuxRun(task) {
+  const { buf, payload: expected } = syntheticStream(task.frameSize, task.totalBytes);
+  const chunks = chunked(buf, task.chunkSize);
+  globalThis.gc?.();
+  // A short warm-up on the first 2 MiB, so the rate is not the interpreter's.
+  const warm = chunks.slice(0, Math.ceil((2 * MiB) / task.chunkSize));
+  try {
+    await IMPLEMENTATIONS[task.impl](warm, performance.now() + 1000, task);
+  } catch {
+    // reported by the measured run
+  }
+  const t0 = performance.now();
+  const r = await IMPLEMENTATIONS[task.impl](chunks, t0 + task.budgetMs, task);
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.complete && r.payload !== expected) throw new Error(`${task.impl}: ${r.payload} payload bytes out, expected ${expected}`);
+  return {
+    mbps: r.error ? null : r.input / MiB / seconds,
+    complete: r.complete,
+    processedMiB: r.input / MiB,
+    error: r.error,
+    rssMiB: process.memoryUsage().rss / MiB,
+  };
+}

@@ -1,0 +1,652 @@
+// `npm run bench`: berth against dockerode, @docker/node-sdk and plain node:http (the floor) on the
+// real engine, every workload in one run; prints the table and writes it to BENCHMARKS.md.
+//
+//   node bench/run.mjs                       everything (about 6-8 minutes on 2 cores)
+//   node bench/run.mjs --only=requests,exec  some workloads (the file is then not written)
+//   BENCH_REPS=5 node bench/run.mjs          repetitions per measurement (default 3; medians)
+//
+// Every measurement runs in a fresh process (bench/lib/worker.mjs), clients in an order that rotates
+// between repetitions. Everything created on the engine carries the label berth.bench=<run id> and is
+// removed at the end, also after a failure or Ctrl-C.
+
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CLIENTS, PEERS } from "./lib/clients.mjs";
+import { DEMUX_IMPLEMENTATIONS } from "./lib/demux-synthetic.mjs";
+import { closeEngine, createContainer, engine, removeContainer, removeImage, removeLabelled, startContainer } from "./lib/engine.mjs";
+import { berthInstall, browserBundle, peerInstall } from "./lib/footprint.mjs";
+import { ensureRegistry, preparePayloadImage } from "./lib/registry.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const HERE = join(ROOT, "bench");
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, "").split("="); return [k, v ?? "1"]; }));
+const ONLY = args.get("only")?.split(",");
+const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 3));
+const want = (name) => !ONLY || ONLY.includes(name);
+
+const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const LABEL = `bench-${RUN}`;
+const started = Date.now();
+const log = (...m) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s]`, ...m);
+
+const cleanups = [];
+let cleaning = null;
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log(`cleanup: ${err.message}`);
+      }
+    }
+    try {
+      const left = await removeLabelled(LABEL);
+      if (left) log(`cleanup: removed ${left} leftover container(s)`);
+    } catch (err) {
+      log(`cleanup: ${err.message}`);
+    }
+    closeEngine();
+  })();
+  return cleaning;
+}
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.once(sig, () => {
+    log(`${sig}: cleaning up`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running measurements in child processes
+
+const children = new Set();
+
+function runtimeCommand(runtime, script, scriptArgs) {
+  switch (runtime.name) {
+    case "node":
+      return [process.execPath, ["--expose-gc", script, ...scriptArgs]];
+    case "bun":
+      return [runtime.bin, ["run", script, ...scriptArgs]];
+    case "deno":
+      return [runtime.bin, ["run", "-A", "--no-prompt", "--v8-flags=--expose-gc", script, ...scriptArgs]];
+  }
+}
+
+/** Runs a script in a fresh process; resolves with its @@RESULT object (or { error }). */
+function runScript(runtime, script, scriptArgs, { timeoutMs = 180_000 } = {}) {
+  const [cmd, argv] = runtimeCommand(runtime, script, scriptArgs);
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    children.add(child);
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (err += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const wallMs = performance.now() - t0;
+      const line = out.split("\n").find((l) => l.startsWith("@@RESULT "));
+      if (line) {
+        const result = JSON.parse(line.slice(9));
+        resolve({ ...result, wallMs });
+      } else {
+        resolve({ error: `exit ${code ?? signal}${signal === "SIGKILL" ? ` (killed after ${timeoutMs} ms)` : ""}: ${(err || out).trim().split("\n").slice(-6).join(" | ")}`, wallMs });
+      }
+    });
+  });
+}
+
+const worker = (runtime, task, opts) => runScript(runtime, join(HERE, "lib/worker.mjs"), [JSON.stringify(task)], opts);
+
+/** `order[k]` rotated by `rep`, so no client always runs first or last. */
+const rotate = (list, rep) => list.map((_, k) => list[(k + rep) % list.length]);
+
+function median(values) {
+  const v = values.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Collects per-client samples of named metrics and the errors met. */
+class Samples {
+  values = {};
+  errors = {};
+  add(client, result, metrics) {
+    if (result.error) {
+      (this.errors[client] ??= []).push(result.error);
+      return;
+    }
+    for (const m of metrics) ((this.values[client] ??= {})[m] ??= []).push(result[m]);
+  }
+  median(client, metric) {
+    return median(this.values[client]?.[metric] ?? []);
+  }
+  all(client, metric) {
+    return this.values[client]?.[metric] ?? [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model?.trim() ?? "unknown",
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / GiB),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  };
+}
+
+/**
+ * The package as published: `npx tsup`, whose ESM bundles are then copied to a private directory
+ * (another build in the same tree would otherwise replace dist/ mid-run). When tsup fails, the
+ * JavaScript it wrote before failing (type declarations come last) is used if fresh, else the same
+ * bundles are made with esbuild, which tsup runs underneath.
+ */
+function buildBerth() {
+  log("building berth (npx tsup)");
+  const out = mkdtempSync(join(os.tmpdir(), "berth-bench-dist-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const since = Date.now() - 1000;
+  let how = "npx tsup";
+  try {
+    execFileSync("npx", ["tsup"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+  } catch (err) {
+    how = `npx tsup (which failed: ${String(err.stderr ?? err.message).trim().split("\n").filter((l) => /error/i.test(l))[0]?.slice(0, 160) ?? "see its output"})`;
+    log(`tsup failed; using what it built if fresh`);
+  }
+  const built = { how: `${how}, dist/*.js` };
+  for (const name of ["node", "bun", "deno"]) {
+    const file = join(ROOT, "dist", `${name}.js`);
+    try {
+      if (statSync(file).mtimeMs < since) continue;
+      copyFileSync(file, join(out, `${name}.js`));
+      built[name] = join(out, `${name}.js`);
+    } catch {
+      // not built
+    }
+  }
+  if (built.node) return built;
+  const entries = { node: "adapters/node.ts", bun: "adapters/bun.ts", deno: "adapters/deno.ts" };
+  built.how = "esbuild bundles of adapters/*.ts (tsup did not produce dist/)";
+  for (const [name, entry] of Object.entries(entries)) {
+    if (!existsSync(join(ROOT, entry))) continue;
+    execFileSync(process.execPath, [
+      "-e",
+      `require("esbuild").buildSync({ entryPoints: { ${name}: ${JSON.stringify(join(ROOT, entry))} }, bundle: true, format: "esm", platform: ${JSON.stringify(name === "deno" ? "neutral" : "node")}, target: "es2022", outdir: ${JSON.stringify(out)}, external: ["bun", "node:*"], logLevel: "error" })`,
+    ], { cwd: ROOT, stdio: "inherit" });
+    built[name] = join(out, `${name}.js`);
+  }
+  return built;
+}
+
+function findRuntime(name) {
+  const candidates = {
+    bun: [join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun"), join(ROOT, "node_modules/.bin/bun")],
+    deno: [join(ROOT, "node_modules/@deno/linux-x64-glibc/deno"), join(ROOT, "node_modules/.bin/deno")],
+  }[name];
+  for (const c of candidates) if (existsSync(c)) return c;
+  try {
+    return execFileSync("bash", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function version(bin, flag = "--version") {
+  try {
+    return execFileSync(bin, [flag], { encoding: "utf8" }).split("\n")[0].trim();
+  } catch {
+    return "?";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+const NODE = { name: "node" };
+
+async function workloadRequests(ctx) {
+  log("workloads 1-3: ping, list, concurrent inspect");
+  const ids = [];
+  for (let i = 0; i < 20; i++) ids.push(await createContainer(LABEL, { Cmd: ["true"] }));
+  const samples = new Samples();
+  const task = {
+    kind: "requests",
+    berthModule: ctx.berth.node,
+    rounds: 10,
+    ping: { warmup: 300, calls: 2000 },
+    list: { label: `berth.bench=${LABEL}`, expect: 20, warmup: 100, calls: 2000 },
+    inspect: { ids, concurrency: 50, warmup: 500, calls: 2000 },
+  };
+  for (let rep = 0; rep < REPS; rep++) {
+    const clients = rotate(CLIENTS, rep);
+    const r = await worker(NODE, { ...task, clients });
+    log(`  run ${rep + 1}/${REPS}`, r.error ? `error: ${r.error}` : "");
+    for (const c of CLIENTS) {
+      if (r.error) samples.add(c, r, []);
+      else samples.add(c, { ping: r[`${c}/ping`], list: r[`${c}/list`], inspect: r[`${c}/inspect`] }, ["ping", "list", "inspect"]);
+    }
+  }
+  for (const id of ids) await removeContainer(id);
+  return samples;
+}
+
+async function execContainer() {
+  const id = await createContainer(LABEL, { Cmd: ["sleep", "3600"], StopSignal: "SIGKILL" });
+  await startContainer(id);
+  return id;
+}
+
+async function workloadExec(ctx, runtime = NODE, clients = CLIENTS) {
+  log(`workload 4: exec writing 1 GiB (${runtime.name}: ${clients.join(", ")})`);
+  const id = await execContainer();
+  const samples = new Samples();
+  const module = ctx.berth[runtime.name];
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const client of rotate(clients, rep)) {
+      const r = await worker(runtime, { kind: "exec", client, berthModule: module, containerId: id, bytes: GiB }, { timeoutMs: 240_000 });
+      log(`  ${client} run ${rep + 1}:`, r.error ? `error: ${r.error}` : `${r.mbps.toFixed(0)} MiB/s, ${r.cpuPerGiB.toFixed(2)} CPU s/GiB, +${r.rssGrowthMiB.toFixed(1)} MiB RSS`);
+      samples.add(client, r, ["mbps", "seconds", "cpuPerGiB", "rssGrowthMiB", "heapGrowthMiB"]);
+    }
+  }
+  await removeContainer(id);
+  return samples;
+}
+
+const LOG_LINES = 100_000;
+const LOG_LINE = "2024-05-01T10:00:00.000Z INFO request handled path=/api/items status=200 took=3ms";
+
+async function workloadLogs(ctx) {
+  log("workload 6: follow the logs of a container writing 100,000 lines");
+  const samples = new Samples();
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const client of rotate(CLIENTS, rep)) {
+      // The trailing sleep keeps the container running until followers have caught up: engines of
+      // this era can end a follow at the container's exit before the last lines were sent.
+      const id = await createContainer(LABEL, { Cmd: ["sh", "-c", `yes '${LOG_LINE}' | head -n ${LOG_LINES}; sleep 1`] });
+      const r = await worker(NODE, { kind: "logs", client, berthModule: ctx.berth.node, containerId: id, lines: LOG_LINES });
+      await removeContainer(id);
+      log(`  ${client} run ${rep + 1}:`, r.error ? `error: ${r.error}` : `follow ${r.followSeconds.toFixed(2)} s, replay ${r.replayLps.toFixed(0)} lines/s`);
+      samples.add(client, r, ["followSeconds", "followLps", "replaySeconds", "replayLps"]);
+    }
+  }
+  return samples;
+}
+
+async function workloadPull(ctx) {
+  log("workload 7: pull from the local registry");
+  const registry = await ensureRegistry(ROOT, log);
+  cleanups.push(registry.stop);
+  log(`  registry: ${registry.how}`);
+  const payload = await preparePayloadImage(LABEL, RUN);
+  cleanups.push(payload.cleanup);
+  const samples = new Samples();
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const client of rotate(CLIENTS, rep)) {
+      await removeImage(payload.ref);
+      const r = await worker(NODE, { kind: "pull", client, berthModule: ctx.berth.node, image: payload.image, tag: payload.tag });
+      log(`  ${client} run ${rep + 1}:`, r.error ? `error: ${r.error}` : `${r.seconds.toFixed(2)} s, ${r.events} events`);
+      samples.add(client, r, ["seconds", "events"]);
+    }
+  }
+  await removeImage(payload.ref);
+  return { samples, registry: registry.how, ref: payload.ref };
+}
+
+const DEMUX_CASES = [
+  { frameSize: 64 * 1024, chunkSize: 64 * 1024, totalBytes: 128 * MiB },
+  { frameSize: 64 * 1024, chunkSize: 512, totalBytes: 32 * MiB },
+  { frameSize: 10, chunkSize: 64 * 1024, totalBytes: 16 * MiB },
+  { frameSize: 10, chunkSize: 512, totalBytes: 16 * MiB },
+];
+const caseName = (c) => `${c.frameSize === 10 ? "10 B" : "64 KiB"} frames, ${c.chunkSize === 512 ? "512 B" : "64 KiB"} chunks`;
+
+async function workloadDemux(ctx) {
+  log("workload 5: in-memory demultiplexing of synthetic frames");
+  const samples = new Samples();
+  const notes = {};
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const impl of rotate(DEMUX_IMPLEMENTATIONS, rep)) {
+      for (const c of DEMUX_CASES) {
+        const r = await worker(NODE, { kind: "demux", impl, berthModule: ctx.berth.node, budgetMs: 4000, ...c });
+        const key = `${impl}|${caseName(c)}`;
+        if (r.error && !r.mbps) notes[key] = r.error.split("\n")[0];
+        else if (!r.complete) notes[key] = r.error ?? `did not finish in the time budget (processed ${r.processedMiB.toFixed(1)} of ${(c.totalBytes / MiB).toFixed(0)} MiB)`;
+        samples.add(key, r.error && !r.mbps ? { error: r.error } : r, ["mbps"]);
+      }
+    }
+    log(`  run ${rep + 1}/${REPS} done`);
+  }
+  return { samples, notes };
+}
+
+async function workloadCold(ctx, runtime = NODE, clients = CLIENTS, reps = Math.max(5, REPS)) {
+  log(`workload 8: cold start (${runtime.name}: ${clients.join(", ")})`);
+  const samples = new Samples();
+  const module = ctx.berth[runtime.name];
+  for (let rep = 0; rep < reps; rep++) {
+    for (const client of rotate(clients, rep)) {
+      const r = await runScript(runtime, join(HERE, "lib/cold-start.mjs"), [client, module ?? ""], { timeoutMs: 60_000 });
+      samples.add(client, r, ["importMs", "pingMs", "sinceStartMs", "wallMs"]);
+      if (r.error) log(`  ${client}: error: ${r.error}`);
+    }
+  }
+  return samples;
+}
+
+async function workloadFootprint() {
+  log("workload 9: browser bundle and install footprint");
+  const bundle = await browserBundle(ROOT);
+  return {
+    bundle,
+    berth: berthInstall(ROOT),
+    dockerode: peerInstall(ROOT, "dockerode"),
+    "node-sdk": peerInstall(ROOT, "@docker/node-sdk"),
+  };
+}
+
+async function workloadPing(ctx, runtime) {
+  log(`workload 1 under ${runtime.name}: sequential ping`);
+  const samples = new Samples();
+  for (let rep = 0; rep < REPS; rep++) {
+    const r = await worker(runtime, {
+      kind: "requests",
+      clients: ["berth"],
+      berthModule: ctx.berth[runtime.name],
+      rounds: 10,
+      ping: { warmup: 300, calls: 2000 },
+    });
+    samples.add("berth", r.error ? r : { ping: r["berth/ping"] }, ["ping"]);
+    if (r.error) log(`  error: ${r.error}`);
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const fmt = {
+  rate: (v) => (v == null ? "–" : v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)),
+  sec: (v) => (v == null ? "–" : `${v.toFixed(2)} s`),
+  ms: (v) => (v == null ? "–" : `${v.toFixed(1)} ms`),
+  mib: (v) => (v == null ? "–" : `${v.toFixed(1)} MiB`),
+  cpu: (v) => (v == null ? "–" : `${v.toFixed(2)} s`),
+  bytes: (v) => (v == null ? "–" : v >= MiB ? `${(v / MiB).toFixed(1)} MiB` : `${(v / 1024).toFixed(1)} KiB`),
+  ratio: (a, b) => (a == null || b == null || b === 0 ? "–" : `${(a / b).toFixed(2)}x`),
+};
+
+function table(header, rows) {
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
+  for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
+  return lines.join("\n");
+}
+
+/** Rows metric × clients, with berth/peer ratios. */
+function clientTable(samples, metrics, clients = CLIENTS) {
+  const peers = clients.filter((c) => c !== "berth");
+  const header = ["", ...clients, ...peers.map((p) => `berth / ${p}`)];
+  const rows = metrics.map(([label, metric, f]) => {
+    const med = Object.fromEntries(clients.map((c) => [c, samples.median(c, metric)]));
+    return [label, ...clients.map((c) => f(med[c])), ...peers.map((p) => fmt.ratio(med.berth, med[p]))];
+  });
+  return table(header, rows);
+}
+
+function errorsOf(samples) {
+  const out = [];
+  for (const [client, errs] of Object.entries(samples.errors)) out.push(`- ${client}: ${errs.length} failed run(s): ${errs[0].split("\n")[0].slice(0, 300)}`);
+  return out.join("\n");
+}
+
+const targets = [];
+function target(what, value, met, note = "") {
+  targets.push({ what, value, met, note });
+}
+
+function report(ctx, results) {
+  const m = ctx.machine;
+  const parts = [];
+  parts.push("# Benchmarks");
+  parts.push("");
+  parts.push(
+    `Generated by \`npm run bench\` (bench/run.mjs) on ${m.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; ` +
+      `Node ${m.node}; Docker Engine ${ctx.engineVersion} (API ${ctx.apiVersion}) on ${"unix:///var/run/docker.sock"}. ` +
+      `berth built with ${ctx.berth.how}; dockerode ${ctx.versions.dockerode} (docker-modem ${ctx.versions["docker-modem"]}), ` +
+      `@docker/node-sdk ${ctx.versions["@docker/node-sdk"]}. Medians of ${REPS} runs (cold start: ${Math.max(5, REPS)}), each in a fresh process, ` +
+      `clients in rotating order. The engine runs on the same 2 cores as the client, so a client's CPU use slows the engine too.`,
+  );
+  parts.push("");
+  parts.push(
+    "\"node:http\" is the floor: a keep-alive `http.Agent` and, for streams, an inline demultiplexer that only counts bytes " +
+      "and newlines — about the least JavaScript a client can run per request. Ratios are berth / peer: above 1 is better for " +
+      "rates, below 1 is better for times, CPU and memory.",
+  );
+
+  if (results.requests) {
+    const s = results.requests;
+    parts.push("", "## 1–3. Requests", "");
+    parts.push("Sequential `GET /_ping` (2,000 calls), sequential `GET /containers/json?all=1` filtered to 20 labelled containers (2,000 calls), and 2,000 `GET /containers/{id}/json` with 50 in flight. All clients run in the same process per run, in 10 interleaved rounds, so background load falls on each alike. Requests per second, higher is better.", "");
+    parts.push(clientTable(s, [["ping (req/s)", "ping", fmt.rate], ["list (req/s)", "list", fmt.rate], ["inspect ×50 (req/s)", "inspect", fmt.rate]]));
+    const e = errorsOf(s);
+    if (e) parts.push("", e);
+    for (const [n, metric, label] of [[1, "ping", "ping"], [2, "list", "container list"], [3, "inspect", "50 concurrent inspects"]]) {
+      const b = s.median("berth", metric);
+      const d = s.median("dockerode", metric);
+      const r = s.median("node:http", metric);
+      target(`${n}. ${label}: ≥ 1.5x dockerode`, fmt.ratio(b, d), b != null && d != null && b >= 1.5 * d);
+      target(`${n}. ${label}: ≥ 0.9x node:http keep-alive`, fmt.ratio(b, r), b != null && r != null && b >= 0.9 * r);
+    }
+  }
+
+  if (results.exec) {
+    const s = results.exec;
+    parts.push("", "## 4. Exec output, 1 GiB", "");
+    parts.push("`dd if=/dev/zero bs=1048576 count=1024` in a running container (1 MiB writes, which the engine forwards as 32 KiB frames; busybox's `head -c` writes 4 KiB at a time and makes the engine itself the bottleneck at a third of the rate), from exec create to the last byte, read through each client's demultiplexer (berth: `execStream` + `for await` over the frames; dockerode: `exec.start` + `modem.demuxStream`; node-sdk: `execStart` into two Writables). CPU is the client process's user + system time (process.cpuUsage); memory is the peak growth over the process's baseline, sampled every 10 ms (and the kernel's RSS high-water mark).", "");
+    parts.push(clientTable(s, [
+      ["throughput (MiB/s)", "mbps", fmt.rate],
+      ["time (s)", "seconds", fmt.sec],
+      ["client CPU per GiB", "cpuPerGiB", fmt.cpu],
+      ["peak RSS growth", "rssGrowthMiB", fmt.mib],
+      ["peak JS memory growth", "heapGrowthMiB", fmt.mib],
+    ]));
+    if (ctx.notes.nodeSdkExec && s.median("node-sdk", "mbps") != null) parts.push("", ctx.notes.nodeSdkExec);
+    const e = errorsOf(s);
+    if (e) parts.push("", e);
+    const b = (k) => s.median("berth", k);
+    const d = (k) => s.median("dockerode", k);
+    target("4. exec throughput ≥ dockerode", fmt.ratio(b("mbps"), d("mbps")), b("mbps") != null && d("mbps") != null && b("mbps") >= d("mbps"));
+    target("4. exec client CPU per GiB ≤ 0.5x dockerode", fmt.ratio(b("cpuPerGiB"), d("cpuPerGiB")), b("cpuPerGiB") != null && d("cpuPerGiB") != null && b("cpuPerGiB") <= 0.5 * d("cpuPerGiB"));
+    target("4. exec peak memory growth < 64 MiB", fmt.mib(b("rssGrowthMiB")), b("rssGrowthMiB") != null && b("rssGrowthMiB") < 64);
+  }
+
+  if (results.demux) {
+    const { samples, notes } = results.demux;
+    parts.push("", "## 5. Demultiplexing in memory", "");
+    parts.push("Synthetic multiplexed streams (every 16th frame on stderr) fed from memory in socket-sized chunks; input MiB per second, higher is better. \"berth demuxStream\" is the public WHATWG `TransformStream` (what `for await` over an output runs); \"berth FrameDecoder\" the decoder inside it called directly; \"docker-modem\" is `Modem#demuxStream`, what dockerode's documentation uses; \"node-sdk\" its `demultiplexStream`. Each implementation gets a 4 s budget per case.", "");
+    const header = ["", ...DEMUX_IMPLEMENTATIONS, "demuxStream / docker-modem", "FrameDecoder / docker-modem"];
+    const rows = DEMUX_CASES.map((c) => {
+      const name = caseName(c);
+      const v = Object.fromEntries(DEMUX_IMPLEMENTATIONS.map((i) => [i, samples.median(`${i}|${name}`, "mbps")]));
+      const cell = (i) => (notes[`${i}|${name}`] && v[i] == null ? "failed¹" : notes[`${i}|${name}`] ? `${fmt.rate(v[i])}²` : fmt.rate(v[i]));
+      return [name, ...DEMUX_IMPLEMENTATIONS.map(cell), fmt.ratio(v["berth demuxStream"], v["docker-modem"]), fmt.ratio(v["berth FrameDecoder"], v["docker-modem"])];
+    });
+    parts.push(table(header, rows));
+    const noteLines = Object.entries(notes).map(([k, n]) => `- ${k.replace("|", ", ")}: ${n}`);
+    if (noteLines.length) parts.push("", "¹ failed, ² did not finish within the budget (rate over what it processed):", "", ...noteLines);
+    for (const c of DEMUX_CASES) {
+      const name = caseName(c);
+      const b = samples.median(`berth demuxStream|${name}`, "mbps");
+      const d = samples.median(`docker-modem|${name}`, "mbps");
+      const factor = c.frameSize === 10 ? 10 : 1;
+      const failed = d == null && notes[`docker-modem|${name}`];
+      target(`5. demuxStream, ${name}: ≥ ${factor === 10 ? "10x" : "1x"} docker-modem`, failed ? "docker-modem failed" : fmt.ratio(b, d), b != null && (failed ? true : d != null && b >= factor * d));
+    }
+  }
+
+  if (results.logs) {
+    const s = results.logs;
+    parts.push("", "## 6. Logs, 100,000 lines", "");
+    parts.push(`A container writes 100,000 lines of ${LOG_LINE.length + 1} bytes (\`yes … | head\`, json-file log driver). *Follow*: \`follow=1\` opened right after \`start\`, time from \`start\` to the last line; this is mostly the engine's own logging speed. *Replay*: the same logs read again (\`follow=1\`) from the exited container, time from the request to the last line; this is the client's own speed. Each client splits the demultiplexed output into lines (berth: \`output.lines()\`; dockerode and node-sdk: demultiplexed into a PassThrough read by \`readline\`).`, "");
+    parts.push(clientTable(s, [
+      ["follow: time to last line", "followSeconds", fmt.sec],
+      ["follow: lines/s", "followLps", fmt.rate],
+      ["replay: time to last line", "replaySeconds", fmt.sec],
+      ["replay: lines/s", "replayLps", fmt.rate],
+    ]));
+    const e = errorsOf(s);
+    if (e) parts.push("", e);
+  }
+
+  if (results.pull) {
+    const { samples: s, registry } = results.pull;
+    parts.push("", "## 7. Pull from a local registry", "");
+    parts.push(`berth-test:busybox plus a 16 MiB layer of random bytes, pushed to a registry on 127.0.0.1:5000 (${registry}); the local copy is removed before every pull, so each downloads and extracts the layer. Every progress event is parsed (berth: ${ctx.notes.berthPull}; dockerode: \`modem.followProgress\`; node-sdk: \`imageCreate().messages()\`).`, "");
+    parts.push(clientTable(s, [["time to completion", "seconds", fmt.sec], ["progress events", "events", (v) => (v == null ? "–" : String(Math.round(v)))]]));
+    const e = errorsOf(s);
+    if (e) parts.push("", e);
+  }
+
+  if (results.cold) {
+    const s = results.cold;
+    parts.push("", "## 8. Cold start", "");
+    parts.push("A fresh `node` process per measurement: time to load the client (berth: `import` of dist/node.js; dockerode: `require`; node-sdk: `import` + `DockerClient.fromDockerHost`), then to complete the first ping (berth negotiates the API version on it). \"process\" is from spawning the process to its exit.", "");
+    parts.push(clientTable(s, [["import", "importMs", fmt.ms], ["first ping", "pingMs", fmt.ms], ["import + ping, from process start", "sinceStartMs", fmt.ms], ["process, spawn to exit", "wallMs", fmt.ms]]));
+    const e = errorsOf(s);
+    if (e) parts.push("", e);
+    const b = s.median("berth", "importMs");
+    target("8. import under 50 ms", fmt.ms(b), b != null && b < 50);
+  }
+
+  if (results.footprint) {
+    const f = results.footprint;
+    parts.push("", "## 9. Footprint", "");
+    parts.push(`Browser bundle: ${f.bundle.entry}, bundled, split and minified by esbuild (ESM, es2022) like the published browser build, gzip -9; counted is what a page loads eagerly (the entry and the chunks it imports statically, not the modules loaded on demand). Install: the package and every runtime package its dependency tree installs (npm, this machine), with the bytes of their files.`, "");
+    const inst = (x) => (x ? [String(x.dependencies), String(x.packages), fmt.bytes(x.bytes)] : ["–", "–", "–"]);
+    parts.push(table(["", "runtime dependencies", "packages installed", "bytes on disk"], [
+      ["berth", ...inst(f.berth)],
+      ["dockerode", ...inst(f.dockerode)],
+      ["@docker/node-sdk", ...inst(f["node-sdk"])],
+    ]));
+    const kb = (n) => `${(n / 1024).toFixed(1)} KB (${n.toLocaleString("en-US")} bytes)`;
+    parts.push("", table(["browser bundle", "minified", "gzip"], [
+      ["everything the entry exports", fmt.bytes(f.bundle.minBytes), kb(f.bundle.gzipBytes)],
+      ["an app importing only `Docker`", fmt.bytes(f.bundle.appMinBytes), kb(f.bundle.appGzipBytes)],
+    ]));
+    target("9. browser bundle ≤ 12 KB gzip (everything the entry exports)", kb(f.bundle.gzipBytes), f.bundle.gzipBytes <= 12 * 1024);
+    target("9. zero runtime packages", String(f.berth.dependencies), f.berth.dependencies === 0);
+  }
+
+  if (results.runtimes) {
+    parts.push("", "## Bun and Deno (berth only)", "");
+    const r = results.runtimes;
+    if (r.note) parts.push(r.note, "");
+    const rows = [];
+    for (const rt of r.list) {
+      rows.push([
+        `${rt.name} (${rt.version})`,
+        fmt.rate(rt.ping?.median("berth", "ping")),
+        fmt.rate(rt.exec?.median("berth", "mbps")),
+        fmt.cpu(rt.exec?.median("berth", "cpuPerGiB")),
+        fmt.mib(rt.exec?.median("berth", "rssGrowthMiB")),
+        fmt.ms(rt.cold?.median("berth", "importMs")),
+        fmt.ms(rt.cold?.median("berth", "pingMs")),
+      ]);
+    }
+    parts.push(table(["runtime", "ping (req/s)", "exec (MiB/s)", "exec CPU per GiB", "exec RSS growth", "import", "first ping"], rows));
+    const errs = r.list.flatMap((rt) => [rt.ping, rt.exec, rt.cold].filter(Boolean).map(errorsOf).filter(Boolean).map((e) => `${rt.name}:\n${e}`));
+    if (errs.length) parts.push("", ...errs);
+  }
+
+  if (targets.length) {
+    parts.push("", "## Targets", "");
+    parts.push(table(["target", "measured", ""], targets.map((t) => [t.what, t.value, t.met ? "met" : "**missed**"])));
+  }
+  parts.push("", `Whole run: ${((Date.now() - started) / 60000).toFixed(1)} minutes.`, "");
+  return parts.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const ctx = { machine: machine(), notes: {} };
+  const engineInfo = (await engine("GET", "/version")).body;
+  ctx.engineVersion = engineInfo.Version;
+  ctx.apiVersion = engineInfo.ApiVersion;
+  const pkgVersion = (name) => {
+    try {
+      return JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
+    } catch {
+      return "?";
+    }
+  };
+  ctx.versions = Object.fromEntries(["dockerode", "docker-modem", "@docker/node-sdk"].map((n) => [n, pkgVersion(n)]));
+  ctx.berth = buildBerth();
+  const { Docker } = await import(ctx.berth.node);
+  const probe = Docker.fromEnv();
+  ctx.notes.berthPull = typeof probe.images?.pullStream === "function" ? "`docker.images.pullStream`" : "`docker.requestRaw(\"POST /images/create\")` through `jsonLines()` (images.pull not available yet)";
+  await probe.close();
+  if (ctx.apiVersion === "1.41" || Number(ctx.apiVersion.split(".")[1]) < 42) {
+    ctx.notes.nodeSdkExec = "Note: API " + ctx.apiVersion + " engines label multiplexed exec output `application/vnd.docker.raw-stream`, so node-sdk's `execStart` pipes it undemultiplexed (its byte count includes the 8-byte frame headers, and no demultiplexing work is done): its exec figures are an upper bound for it.";
+  }
+  log(`run ${RUN}: ${ctx.machine.cpu} × ${ctx.machine.cores}, Node ${ctx.machine.node}, engine ${ctx.engineVersion}`);
+
+  const results = {};
+  if (want("requests")) results.requests = await workloadRequests(ctx);
+  if (want("exec")) results.exec = await workloadExec(ctx);
+  if (want("demux")) results.demux = await workloadDemux(ctx);
+  if (want("logs")) results.logs = await workloadLogs(ctx);
+  if (want("pull")) results.pull = await workloadPull(ctx);
+  if (want("cold")) results.cold = await workloadCold(ctx);
+  if (want("footprint")) results.footprint = await workloadFootprint();
+  if (want("runtimes")) {
+    const list = [];
+    const missing = [];
+    for (const name of ["bun", "deno"]) {
+      const bin = findRuntime(name);
+      const adapter = existsSync(join(ROOT, `adapters/${name}.ts`));
+      if (!bin || !adapter || !ctx.berth[name]) {
+        missing.push(`${name}: ${!adapter ? `adapters/${name}.ts does not exist yet` : !bin ? "no binary (devDependency not installed)" : "no build"}`);
+        continue;
+      }
+      const runtime = { name, bin, version: version(bin).replace(/^deno /, "") };
+      runtime.ping = await workloadPing(ctx, runtime);
+      runtime.exec = await workloadExec(ctx, runtime, ["berth"]);
+      runtime.cold = await workloadCold(ctx, runtime, ["berth"]);
+      list.push(runtime);
+    }
+    results.runtimes = { list, note: missing.length ? `Not measured: ${missing.join("; ")}.` : "" };
+  }
+
+  const md = report(ctx, results);
+  console.log(md);
+  if (!ONLY) {
+    writeFileSync(join(ROOT, "BENCHMARKS.md"), md);
+    log("wrote BENCHMARKS.md");
+  }
+}
+
+main()
+  .catch((err) => {
+    log(`failed: ${err.stack ?? err}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    await cleanup();
+  });
