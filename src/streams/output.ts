@@ -66,26 +66,35 @@ export class OutputStream implements AsyncIterable<Frame> {
    */
   async *lines(): AsyncGenerator<OutputLine, void, undefined> {
     const pending: Record<StreamName, Uint8Array[]> = { stdout: [], stderr: [] };
-    const make = (stream: StreamName, bytes: Uint8Array): OutputLine => this.#line(stream, decodeUtf8(bytes));
     for await (const { stream, data } of this) {
+      // One decode per frame, up to its last newline, rather than one per line: a followed log
+      // arrives as frames of many lines, and decoding is the costly part. Splitting the text at
+      // "\n" is safe because in UTF-8 that byte never occurs inside a character.
+      const last = data.lastIndexOf(10);
+      if (last === -1) {
+        // Copied: the source may reuse its buffer.
+        if (data.length) pending[stream].push(data.slice());
+        continue;
+      }
+      const parts = pending[stream];
+      let text: string;
+      if (parts.length) {
+        parts.push(data.subarray(0, last));
+        text = decodeUtf8(concatBytes(parts));
+        pending[stream] = [];
+      } else {
+        text = decodeUtf8(data.subarray(0, last));
+      }
       let start = 0;
-      for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
-        const piece = data.subarray(start, nl);
-        const parts = pending[stream];
-        if (parts.length) {
-          parts.push(piece);
-          yield make(stream, concatBytes(parts));
-          pending[stream] = [];
-        } else {
-          yield make(stream, piece);
-        }
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        yield this.#line(stream, text.slice(start, nl));
         start = nl + 1;
       }
-      // Copy the tail: the source may reuse its buffer.
-      if (start < data.length) pending[stream].push(data.slice(start));
+      yield this.#line(stream, start === 0 ? text : text.slice(start));
+      if (last + 1 < data.length) pending[stream].push(data.slice(last + 1));
     }
     for (const stream of ["stdout", "stderr"] as const) {
-      if (pending[stream].length) yield make(stream, concatBytes(pending[stream]));
+      if (pending[stream].length) yield this.#line(stream, decodeUtf8(concatBytes(pending[stream])));
     }
   }
 
