@@ -3,8 +3,9 @@
 #   - generates with openssl, into the state dir, a CA, a server certificate for 127.0.0.1 and
 #     localhost, a client certificate, and an unrelated CA (for the "wrong CA" case);
 #   - starts dockerd with --tlsverify on tcp://127.0.0.1:2376 and its own unix socket, data root,
-#     exec root, pid file and containerd namespace, without networking changes (--bridge=none
-#     --iptables=false), so the main engine (scripts/engine.sh) is left alone.
+#     exec root, pid file and containerd namespace, and a bridge of its own (berth-tls0), with
+#     --iptables=false, so the main engine (scripts/engine.sh) is left alone. (Not --bridge=none:
+#     a dockerd started with it deletes the host's docker0 interface, breaking the main engine.)
 # Idempotent: with the engine up it only checks. The main engine must be set up first
 # (scripts/engine.sh): its test image berth-test:busybox is copied in.
 #
@@ -26,6 +27,8 @@ STATE_DIR="${BERTH_TLS_ENGINE_STATE:-/var/lib/berth-tls-engine}"
 PORT=2376
 SOCK="$STATE_DIR/docker.sock"
 PIDFILE="$STATE_DIR/dockerd.pid"
+BRIDGE=berth-tls0
+BRIDGE_CIDR=10.231.0.1/24
 LOG="$STATE_DIR/dockerd.log"
 PKI="$STATE_DIR/pki"
 CLIENT="$STATE_DIR/client"
@@ -85,7 +88,18 @@ make_certs() {
   chmod 600 "$PKI"/*key.pem "$CLIENT/key.pem" "$STATE_DIR"/wrong-ca/*key.pem
 }
 
+# The TLS engine's own bridge, so it never manages (or removes) the main engine's docker0.
+ensure_bridge() {
+  command -v ip >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null || die "installing iproute2 failed"; }
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+    ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+}
+
 start_dockerd() {
+  ensure_bridge
   say "starting a TLS dockerd on tcp://127.0.0.1:$PORT (log: $LOG)"
   rm -f "$PIDFILE" "$SOCK"
   # setsid: the daemon outlives the shell that started it. Everything it owns lives in STATE_DIR.
@@ -94,7 +108,7 @@ start_dockerd() {
     -H "tcp://127.0.0.1:$PORT" -H "unix://$SOCK" \
     --data-root "$STATE_DIR/data" --exec-root "$STATE_DIR/exec" --pidfile "$PIDFILE" \
     --containerd-namespace berth-tls --containerd-plugins-namespace berth-tls-plugins \
-    --bridge=none --iptables=false --ip-masq=false \
+    --bridge="$BRIDGE" --iptables=false --ip-masq=false \
     >"$LOG" 2>&1 </dev/null &
   local pid=$!
   for _ in $(seq 1 120); do
