@@ -68,7 +68,8 @@ export abstract class Handle<
   }
 }
 
-type AnyHandle = Handle<object, object, CallOptions, CallOptions>;
+/** @internal Any handle class's instances, for collections' type parameters. */
+export type AnyHandle = Handle<object, object, CallOptions, CallOptions>;
 type HandleClass<H extends AnyHandle> = new (client: Client, id: string, attrs?: H["attrs"]) => H;
 
 /** The objects of a family: `list()`, `get()` and `ref()` handles of one class. */
