@@ -805,6 +805,10 @@ export function safeJoin(root: string, entryName: string): string {
 export function gunzipIfNeeded(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   let output: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  let gzipped = false;
+  // The source's own failure passes through the decompressor unchanged; anything else it throws
+  // (zlib's Z_DATA_ERROR, "unexpected end of file") means the gzip data is corrupt.
+  let sourceFailure: unknown;
 
   async function open(): Promise<ReadableStreamDefaultReader<Uint8Array>> {
     const head: Uint8Array[] = [];
@@ -827,9 +831,15 @@ export function gunzipIfNeeded(stream: ReadableStream<Uint8Array>): ReadableStre
           if (ended) c.close();
         },
         async pull(c) {
-          const { value, done } = await reader.read();
-          if (done) c.close();
-          else c.enqueue(value);
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await reader.read();
+          } catch (err) {
+            sourceFailure = err;
+            throw err;
+          }
+          if (result.done) c.close();
+          else c.enqueue(result.value);
         },
         cancel(reason) {
           return reader.cancel(reason);
@@ -838,6 +848,7 @@ export function gunzipIfNeeded(stream: ReadableStream<Uint8Array>): ReadableStre
       { highWaterMark: 0 },
     );
     const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+    gzipped = gzip;
     const result = gzip
       ? raw.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
       : raw;
@@ -848,9 +859,15 @@ export function gunzipIfNeeded(stream: ReadableStream<Uint8Array>): ReadableStre
     {
       async pull(controller) {
         output ??= await open();
-        const { value, done } = await output.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await output.read();
+        } catch (err) {
+          if (!gzipped || err === sourceFailure || err instanceof DockerStreamError) throw err;
+          throw new DockerStreamError(`corrupt gzip data: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err });
+        }
+        if (result.done) controller.close();
+        else controller.enqueue(result.value);
       },
       async cancel(reason) {
         if (output) await output.cancel(reason);
