@@ -10,12 +10,12 @@ import { JsonStream } from "../streams/json-stream.ts";
 import { OutputStream } from "../streams/output.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { decodePathStat, type PathStat } from "./archive.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 import { Exec, ExecSession, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./exec.ts";
 import type {
   ContainerChangesResponse,
   ContainerCreateBody,
   ContainerInspectResponse,
-  ContainerListQuery,
   ContainerPruneResponse,
   ContainerStatsResponse,
   ContainerSummary,
@@ -93,42 +93,23 @@ export interface RunResult {
   stderr: string;
 }
 
-export class ContainerCollection {
-  readonly #client: Client;
+/** `docker.containers`: list, get by id, name or id prefix, ref, create, run, prune. */
+export class ContainerCollection extends Collection<Container, ContainerListOptions> {
   constructor(client: Client) {
-    this.#client = client;
-  }
-
-  /** One request for the whole list; each item is a handle holding its summary. */
-  async list(options: ContainerListOptions = {}): Promise<Container[]> {
-    const { all, limit, size, filters, ...call } = options;
-    const query: ContainerListQuery = { all, limit, size, filters };
-    const items = await this.#client.json<ContainerSummary[]>({ ...call, method: "GET", path: "/containers/json", query: query as Record<string, unknown> });
-    return items.map((summary) => new Container(this.#client, summary.Id!, summary));
-  }
-
-  /** Inspects a container by id, name or id prefix; rejects with DockerNotFoundError when none. */
-  async get(idOrName: string, options: CallOptions = {}): Promise<Container> {
-    const info = await inspect(this.#client, idOrName, options);
-    return new Container(this.#client, info.Id!, info);
-  }
-
-  /** A handle for a known id or name, without a request. */
-  ref(idOrName: string): Container {
-    return new Container(this.#client, idOrName);
+    super(client, Container);
   }
 
   /** Creates a container (not started). The handle has the id and the engine's warnings. */
   async create(config: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<Container> {
     const { name, platform, ...call } = options;
-    const created = await this.#client.json<{ Id: string; Warnings?: string[] }>({
+    const created = await this.client.json<{ Id: string; Warnings?: string[] }>({
       ...call,
       method: "POST",
       path: "/containers/create",
       query: { name, platform },
       body: config,
     });
-    const container = new Container(this.#client, created.Id);
+    const container = new Container(this.client, created.Id);
     container.warnings = created.Warnings ?? [];
     return container;
   }
@@ -169,49 +150,29 @@ export class ContainerCollection {
   /** Removes stopped containers; returns what was deleted and the space reclaimed. */
   prune(options: CallOptions & { filters?: Filters } = {}): Promise<ContainerPruneResponse> {
     const { filters, ...call } = options;
-    return this.#client.json({ ...call, method: "POST", path: "/containers/prune", query: { filters } });
+    return this.client.json({ ...call, method: "POST", path: "/containers/prune", query: { filters } });
   }
 }
 
 /** A container. `attrs` holds what the engine last said about it (summary or inspect). */
-export class Container {
-  readonly #client: Client;
-  /** Full id (or the name/prefix the handle was made from, until `reload()`). */
-  id: string;
-  /** Last known state: a list summary or an inspect result. */
-  attrs: ContainerSummary | ContainerInspectResponse | undefined;
+export class Container extends Handle<ContainerSummary | ContainerInspectResponse, ContainerInspectResponse, CallOptions & { size?: boolean }> {
+  /** @internal */
+  protected static readonly routes: Routes = {
+    list: "/containers/json",
+    inspect: "/containers/{id}/json",
+    id: ["Id"],
+    listQuery: ["all", "limit", "size", "filters"],
+    inspectQuery: ["size"],
+  };
+
   /** Warnings the engine gave when creating the container. */
   warnings: string[] = [];
-
-  constructor(client: Client, id: string, attrs?: ContainerSummary | ContainerInspectResponse) {
-    this.#client = client;
-    this.id = id;
-    this.attrs = attrs;
-  }
-
-  /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
 
   /** The container's name without the leading slash, if known. */
   get name(): string | undefined {
     const a = this.attrs as { Name?: string; Names?: string[] } | undefined;
     const raw = a?.Name ?? a?.Names?.[0];
     return raw?.replace(/^\//, "");
-  }
-
-  /** Inspects the container (`docker inspect`). */
-  inspect(options: CallOptions & { size?: boolean } = {}): Promise<ContainerInspectResponse> {
-    return inspect(this.#client, this.id, options);
-  }
-
-  /** Refreshes `attrs` (and `id`) from the engine. */
-  async reload(options: CallOptions = {}): Promise<this> {
-    const info = await this.inspect(options);
-    this.attrs = info;
-    this.id = info.Id ?? this.id;
-    return this;
   }
 
   /** Starts the container. Starting a running container is not an error (the engine answers 304). */
@@ -253,19 +214,19 @@ export class Container {
 
   /** Changes resource limits and restart policy of a live container. */
   update(config: ContainerUpdateBody, options: CallOptions = {}): Promise<ContainerUpdateResponse> {
-    return this.#client.json({ ...options, method: "POST", path: "/containers/{id}/update", params: { id: this.id }, body: config });
+    return this.client.json({ ...options, method: "POST", path: "/containers/{id}/update", params: { id: this.id }, body: config });
   }
 
   /** Processes running in the container (`docker top`). */
   async top(options: CallOptions & { psArgs?: string } = {}): Promise<ContainerTopResponse> {
     const { psArgs, ...call } = options;
-    const top = await this.#client.json<ContainerTopResponse>({ ...call, method: "GET", path: "/containers/{id}/top", params: { id: this.id }, query: { ps_args: psArgs } });
+    const top = await this.client.json<ContainerTopResponse>({ ...call, method: "GET", path: "/containers/{id}/top", params: { id: this.id }, query: { ps_args: psArgs } });
     return splitTopColumns(top); // Podman may send whole lines
   }
 
   /** Filesystem changes since the container was created (`docker diff`). */
   async changes(options: CallOptions = {}): Promise<ContainerChangesResponse> {
-    const result = await this.#client.json<ContainerChangesResponse | null>({ ...options, method: "GET", path: "/containers/{id}/changes", params: { id: this.id } });
+    const result = await this.client.json<ContainerChangesResponse | null>({ ...options, method: "GET", path: "/containers/{id}/changes", params: { id: this.id } });
     return result ?? ([] as unknown as ContainerChangesResponse);
   }
 
@@ -275,13 +236,13 @@ export class Container {
    */
   wait(options: CallOptions & { condition?: "not-running" | "next-exit" | "removed" } = {}): Promise<ContainerWaitResponse> {
     const { condition, ...call } = options;
-    return this.#client.json({ timeout: 0, ...call, method: "POST", path: "/containers/{id}/wait", params: { id: this.id }, query: { condition } });
+    return this.client.json({ timeout: 0, ...call, method: "POST", path: "/containers/{id}/wait", params: { id: this.id }, query: { condition } });
   }
 
   /** Removes the container. `force` kills it first; `v` removes its anonymous volumes. */
   remove(options: CallOptions & { force?: boolean; v?: boolean; link?: boolean } = {}): Promise<void> {
     const { force, v, link, ...call } = options;
-    return this.#client.void({ ...call, method: "DELETE", path: "/containers/{id}", params: { id: this.id }, query: { force, v, link } });
+    return this.client.void({ ...call, method: "DELETE", path: "/containers/{id}", params: { id: this.id }, query: { force, v, link } });
   }
 
   /**
@@ -290,7 +251,7 @@ export class Container {
    */
   async commit(options: CallOptions & { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: ContainerCreateBody } = {}): Promise<{ Id: string }> {
     const { repo, tag, comment, author, pause, changes, config, ...call } = options;
-    return this.#client.json({
+    return this.client.json({
       ...call,
       method: "POST",
       path: "/commit",
@@ -301,7 +262,7 @@ export class Container {
 
   /** Resizes the container's TTY. */
   resize(size: { h: number; w: number }, options: CallOptions = {}): Promise<void> {
-    return this.#client.void({ ...options, method: "POST", path: "/containers/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
+    return this.client.void({ ...options, method: "POST", path: "/containers/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
   }
 
   /** The TTY setting, from attrs or an inspect: it decides how output streams are framed. */
@@ -322,7 +283,7 @@ export class Container {
     const { stdout = true, stderr = true, follow, since, until, timestamps, tail, tty, ...call } = options;
     const [isTty, response] = await Promise.all([
       this.#tty(tty, call),
-      this.#client.send({
+      this.client.send({
         ...call,
         method: "GET",
         path: "/containers/{id}/logs",
@@ -345,16 +306,16 @@ export class Container {
     const isTty = await this.#tty(tty, call);
     const query = { stream: true, stdin, stdout, stderr, logs, detachKeys };
     const resize = (size: { h: number; w: number }) => this.resize(size);
-    if (!this.#client.transport.connect && this.#client.transport.webSocket) {
+    if (!this.client.transport.connect && this.client.transport.webSocket) {
       // Browsers: the engine's WebSocket endpoint. (The v1.41 spec omits its stdin/stdout/stderr
       // parameters, but engines of that version honour them: skip the version check.)
-      const ws = await this.#client.openWebSocket({ ...call, method: "GET", path: "/containers/{id}/attach/ws", params: { id: this.id }, query, skipVersionCheck: true });
-      const parts = await webSocketParts(ws, this.#client.transport.address);
+      const ws = await this.client.openWebSocket({ ...call, method: "GET", path: "/containers/{id}/attach/ws", params: { id: this.id }, query, skipVersionCheck: true });
+      const parts = await webSocketParts(ws, this.client.transport.address);
       return new Session({ ...parts, writable: stdin ? parts.writable : undefined, resize });
     }
     // Podman's replayed log lines carry their newline outside the frame.
-    const podmanLogs = logs === true && (await this.#client.isPodman(call));
-    const conn = await this.#client.hijack({ ...call, method: "POST", path: "/containers/{id}/attach", params: { id: this.id }, query });
+    const podmanLogs = logs === true && (await this.client.isPodman(call));
+    const conn = await this.client.hijack({ ...call, method: "POST", path: "/containers/{id}/attach", params: { id: this.id }, query });
     const multiplexed = isMultiplexed(conn.headers.get("content-type") ?? null, isTty);
     const repair = podmanLogs && multiplexed;
     return new Session({
@@ -371,7 +332,7 @@ export class Container {
    * under `sh -c`. `stdin` data is written and then closed.
    */
   exec(cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult> {
-    return runExec(this.#client, this.id, cmd, options);
+    return runExec(this.client, this.id, cmd, options);
   }
 
   /**
@@ -380,37 +341,37 @@ export class Container {
    */
   async execStream(cmd: string[] | string, options: ExecStreamOptions = {}): Promise<ExecSession> {
     const { stdin, ...rest } = options;
-    const exec = await Exec.create(this.#client, this.id, cmd, { ...rest, stdin });
+    const exec = await Exec.create(this.client, this.id, cmd, { ...rest, stdin });
     return exec.start({ signal: rest.signal, timeout: rest.timeout, stdin });
   }
 
   /** Creates an exec without starting it (for `exec.start()`, `inspect()`, `resize()`). */
   createExec(cmd: string[] | string, options: ExecOptions & { stdin?: boolean } = {}): Promise<Exec> {
-    return Exec.create(this.#client, this.id, cmd, options);
+    return Exec.create(this.client, this.id, cmd, options);
   }
 
   /** One resource-usage sample (`docker stats --no-stream`). */
   stats(options: CallOptions & { oneShot?: boolean } = {}): Promise<ContainerStatsResponse> {
     const { oneShot, ...call } = options;
-    return this.#client.json({ ...call, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: false, "one-shot": oneShot } });
+    return this.client.json({ ...call, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: false, "one-shot": oneShot } });
   }
 
   /** Resource-usage samples, one a second, until cancelled or the container is removed. */
   async statsStream(options: CallOptions = {}): Promise<JsonStream<ContainerStatsResponse>> {
-    const response = await this.#client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true } });
     return new JsonStream<ContainerStatsResponse>(response.body ?? emptyStream(), { errorOnInBandError: false });
   }
 
   /** Stat of a path in the container (`HEAD .../archive`); rejects with DockerNotFoundError when missing. */
   async archiveInfo(path: string, options: CallOptions = {}): Promise<PathStat> {
-    const response = await this.#client.send({ ...options, method: "HEAD", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
+    const response = await this.client.send({ ...options, method: "HEAD", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
     await response.text().catch(() => {});
     return decodePathStat(response.headers.get("x-docker-container-path-stat"));
   }
 
   /** A tar stream of a path in the container (`docker cp` out), with the path's stat. */
   async getArchive(path: string, options: CallOptions = {}): Promise<{ stat: PathStat; body: ReadableStream<Uint8Array> }> {
-    const response = await this.#client.send({ ...options, method: "GET", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
     return { stat: decodePathStat(response.headers.get("x-docker-container-path-stat")), body: response.body ?? emptyStream() };
   }
 
@@ -425,7 +386,7 @@ export class Container {
   ): Promise<void> {
     const { noOverwriteDirNonDir, copyUIDGID, ...call } = options;
     const body = await archiveBody(archive);
-    return this.#client.void({
+    return this.client.void({
       ...call,
       method: "PUT",
       path: "/containers/{id}/archive",
@@ -438,16 +399,16 @@ export class Container {
 
   /** The container's filesystem as a tar stream (`docker export`). */
   async export(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.#client.send({ ...options, method: "GET", path: "/containers/{id}/export", params: { id: this.id } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/export", params: { id: this.id } });
     return response.body ?? emptyStream();
   }
 
   #post(path: string, call: CallOptions, query?: Record<string, unknown>, graceSeconds?: number): Promise<void> {
     // stop/restart may legitimately take the grace period before answering: extend the timeout.
-    const timeout = graceSeconds !== undefined && call.timeout === undefined && this.#client.timeout > 0
-      ? this.#client.timeout + graceSeconds * 1000
+    const timeout = graceSeconds !== undefined && call.timeout === undefined && this.client.timeout > 0
+      ? this.client.timeout + graceSeconds * 1000
       : call.timeout;
-    return this.#client.void({ ...call, timeout, method: "POST", path, params: { id: this.id }, query });
+    return this.client.void({ ...call, timeout, method: "POST", path, params: { id: this.id }, query });
   }
 }
 
@@ -455,7 +416,3 @@ function emptyStream(): ReadableStream<Uint8Array> {
   return new ReadableStream({ start: (c) => c.close() });
 }
 
-function inspect(client: Client, id: string, options: CallOptions & { size?: boolean }): Promise<ContainerInspectResponse> {
-  const { size, ...call } = options;
-  return client.json({ ...call, method: "GET", path: "/containers/{id}/json", params: { id }, query: { size } });
-}

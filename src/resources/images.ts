@@ -6,6 +6,7 @@ import { DockerStreamError, DockerUnsupportedError } from "../errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -107,33 +108,22 @@ export interface ImageListOptions extends CallOptions {
   sharedSize?: boolean;
 }
 
-export class ImageCollection {
-  readonly #client: Client;
+/** `docker.images`: list, get by name, tag or id, ref, pull, push, build, import, load, save, search, prune. */
+export class ImageCollection extends Collection<Image, ImageListOptions> {
   constructor(client: Client) {
-    this.#client = client;
+    super(client, Image);
   }
 
-  /** One request for the whole list. */
+  /** One request for the whole list. (Not the shared list: the engine spells `sharedSize` `shared-size`.) */
   async list(options: ImageListOptions = {}): Promise<Image[]> {
     const { all, filters, digests, sharedSize, ...call } = options;
-    const items = await this.#client.json<ImageSummary[]>({
+    const items = await this.client.json<ImageSummary[]>({
       ...call,
       method: "GET",
       path: "/images/json",
       query: { all, filters, digests, "shared-size": sharedSize },
     });
-    return items.map((summary) => new Image(this.#client, summary.Id, summary));
-  }
-
-  /** Inspects an image by name, tag or id; rejects with DockerNotFoundError when none. */
-  async get(name: string, options: CallOptions = {}): Promise<Image> {
-    const info = await inspectImage(this.#client, name, options);
-    return new Image(this.#client, info.Id ?? name, info);
-  }
-
-  /** A handle for a known name or id, without a request. */
-  ref(name: string): Image {
-    return new Image(this.#client, name);
+    return items.map((summary) => new Image(this.client, summary.Id, summary));
   }
 
   /**
@@ -144,7 +134,7 @@ export class ImageCollection {
   async pull(ref: string, options: PullOptions = {}): Promise<Image> {
     await (await this.pullStream(ref, options)).done();
     const { name, tag, digest } = parseImageRef(ref);
-    if (options.allTags) return new Image(this.#client, name);
+    if (options.allTags) return new Image(this.client, name);
     return this.get(digest ? `${name}@${digest}` : `${name}:${tag ?? "latest"}`, { signal: options.signal });
   }
 
@@ -152,8 +142,8 @@ export class ImageCollection {
   async pullStream(ref: string, options: PullOptions = {}): Promise<ProgressStream> {
     const { platform, allTags, auth, onProgress, ...call } = options;
     const { name, tag, digest } = parseImageRef(ref);
-    const headers = await registryAuthHeaders(this.#client, ref, auth, call.headers);
-    const response = await this.#client.send({
+    const headers = await registryAuthHeaders(this.client, ref, auth, call.headers);
+    const response = await this.client.send({
       ...call,
       headers,
       method: "POST",
@@ -169,7 +159,7 @@ export class ImageCollection {
     // The tag travels inside `repo` (`name:tag`), as the Docker CLI sends it: Podman ignores a
     // separate `tag` parameter and would name the image `name:latest`.
     const named = repo !== undefined && tag !== undefined ? { repo: `${repo}:${tag}` } : { repo, tag };
-    const response = await this.#client.send({
+    const response = await this.client.send({
       ...call,
       method: "POST",
       path: "/images/create",
@@ -208,7 +198,7 @@ export class ImageCollection {
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     if (isDirectory(context)) {
-      const fs = this.#client.fileSystem;
+      const fs = this.client.fileSystem;
       if (!fs) throw new DockerUnsupportedError("Building from a directory needs file access, which this runtime's adapter does not provide: pass a tar stream or entries");
       // Loaded on demand: browsers (no file system) never need the directory walker.
       const { packContext } = await import("../build/context.ts");
@@ -220,9 +210,9 @@ export class ImageCollection {
     }
     const headers: Record<string, string> = { ...call.headers };
     // Private base images: the given credentials, else every registry the credential source knows.
-    const auths = registryConfig ?? (await this.#client.credentials?.all?.());
+    const auths = registryConfig ?? (await this.client.credentials?.all?.());
     if (auths && Object.keys(auths).length > 0) headers["X-Registry-Config"] = encodeRegistryConfig(auths);
-    const response = await this.#client.send({
+    const response = await this.client.send({
       // A build may take long before the engine answers at all (it reads the whole context first).
       timeout: 0,
       ...call,
@@ -237,7 +227,7 @@ export class ImageCollection {
         target,
         cachefrom: cacheFrom ? JSON.stringify(cacheFrom) : undefined,
         // dockerd reads one `extrahosts` parameter per entry; Podman reads a single JSON list.
-        extrahosts: extraHosts && extraHosts.length > 0 ? ((await this.#client.isPodman()) ? JSON.stringify(extraHosts) : extraHosts) : undefined,
+        extrahosts: extraHosts && extraHosts.length > 0 ? ((await this.client.isPodman()) ? JSON.stringify(extraHosts) : extraHosts) : undefined,
         networkmode: networkMode,
         platform,
         pull,
@@ -256,74 +246,50 @@ export class ImageCollection {
   /** Loads images from a `docker save` tarball (`docker load`). */
   async load(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { quiet?: boolean } = {}): Promise<ProgressEvent[]> {
     const { quiet, onProgress, ...call } = options;
-    const response = await this.#client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body: source, contentType: "application/x-tar" });
+    const response = await this.client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body: source, contentType: "application/x-tar" });
     return new ProgressStream(response.body ?? emptyStream(), onProgress).done();
   }
 
   /** Several images in one `docker save` tarball, streamed. */
   async save(names: string[], options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.#client.send({ ...options, method: "GET", path: "/images/get", query: { names } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/images/get", query: { names } });
     return response.body ?? emptyStream();
   }
 
   /** Searches Docker Hub (or the engine's configured index). */
   search(term: string, options: CallOptions & { limit?: number; filters?: Filters } = {}): Promise<ImageSearchResponse> {
     const { limit, filters, ...call } = options;
-    return this.#client.json({ ...call, method: "GET", path: "/images/search", query: { term, limit, filters } });
+    return this.client.json({ ...call, method: "GET", path: "/images/search", query: { term, limit, filters } });
   }
 
   /** Manifest and platforms of an image in its registry, without pulling it. */
   async distribution(ref: string, options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<DistributionInspect> {
     const { auth, ...call } = options;
-    const headers = await registryAuthHeaders(this.#client, ref, auth, call.headers);
-    return this.#client.json({ ...call, headers, method: "GET", path: "/distribution/{name}/json", params: { name: ref } });
+    const headers = await registryAuthHeaders(this.client, ref, auth, call.headers);
+    return this.client.json({ ...call, headers, method: "GET", path: "/distribution/{name}/json", params: { name: ref } });
   }
 
   /** Removes build cache (`docker builder prune`). */
   pruneBuildCache(options: CallOptions & { all?: boolean; filters?: Filters; keepStorage?: number } = {}): Promise<BuildPruneResponse> {
     const { all, filters, keepStorage, ...call } = options;
-    return this.#client.json({ ...call, method: "POST", path: "/build/prune", query: { all, filters, "keep-storage": keepStorage } });
+    return this.client.json({ ...call, method: "POST", path: "/build/prune", query: { all, filters, "keep-storage": keepStorage } });
   }
 
   /** Removes unused images (dangling only unless `filters: { dangling: false }`). */
   prune(options: CallOptions & { filters?: Filters } = {}): Promise<ImagePruneResponse> {
     const { filters, ...call } = options;
-    return this.#client.json({ ...call, method: "POST", path: "/images/prune", query: { filters } });
+    return this.client.json({ ...call, method: "POST", path: "/images/prune", query: { filters } });
   }
 }
 
-/** An image. `attrs` holds what the engine last said about it. */
-export class Image {
-  readonly #client: Client;
-  /** Id, or the name the handle was made from. */
-  id: string;
-  attrs: ImageSummary | ImageInspect | undefined;
-
-  constructor(client: Client, id: string, attrs?: ImageSummary | ImageInspect) {
-    this.#client = client;
-    this.id = id;
-    this.attrs = attrs;
-  }
-
+/** An image. `attrs` holds what the engine last said about it; `id` is its id or the name the handle was made from. */
+export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
+  protected static readonly routes: Routes = { list: "/images/json", inspect: "/images/{name}/json", id: ["Id"] };
 
   /** Repository tags, if known. */
   get tags(): string[] {
     return (this.attrs as { RepoTags?: string[] } | undefined)?.RepoTags ?? [];
-  }
-
-  inspect(options: CallOptions = {}): Promise<ImageInspect> {
-    return inspectImage(this.#client, this.id, options);
-  }
-
-  async reload(options: CallOptions = {}): Promise<this> {
-    const info = await this.inspect(options);
-    this.attrs = info;
-    this.id = info.Id ?? this.id;
-    return this;
   }
 
   /** Tags the image as `repo[:tag]` (`docker tag`). */
@@ -336,13 +302,13 @@ export class Image {
         repo = repo.slice(0, colon);
       }
     }
-    return this.#client.void({ ...options, method: "POST", path: "/images/{name}/tag", params: { name: this.id }, query: { repo, tag } });
+    return this.client.void({ ...options, method: "POST", path: "/images/{name}/tag", params: { name: this.id }, query: { repo, tag } });
   }
 
   /** Removes the image (`docker rmi`). Returns the untagged and deleted references. */
   remove(options: CallOptions & { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteResponse> {
     const { force, noprune, ...call } = options;
-    return this.#client.json({ ...call, method: "DELETE", path: "/images/{name}", params: { name: this.id }, query: { force, noprune } });
+    return this.client.json({ ...call, method: "DELETE", path: "/images/{name}", params: { name: this.id }, query: { force, noprune } });
   }
 
   /** Pushes the image (`docker push`); resolves with the pushed digest when the engine reports it. */
@@ -364,8 +330,8 @@ export class Image {
   async pushStream(options: PushOptions & { tag?: string } = {}): Promise<ProgressStream> {
     const { auth, platform, tag: explicitTag, onProgress, ...call } = options;
     const { name, tag } = parseImageRef(this.id);
-    const headers = await registryAuthHeaders(this.#client, this.id, auth, call.headers, true);
-    const response = await this.#client.send({
+    const headers = await registryAuthHeaders(this.client, this.id, auth, call.headers, true);
+    const response = await this.client.send({
       ...call,
       headers,
       method: "POST",
@@ -378,19 +344,19 @@ export class Image {
 
   /** The image as a `docker save` tarball, streamed. */
   async save(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.#client.send({ ...options, method: "GET", path: "/images/{name}/get", params: { name: this.id } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/images/{name}/get", params: { name: this.id } });
     return response.body ?? emptyStream();
   }
 
   /** Attestations (SBOM, provenance) of the image's platforms (API 1.55+). */
   attestations(options: CallOptions & { platform?: string[]; type?: string[]; statement?: boolean } = {}): Promise<ImageAttestationsResponse> {
     const { platform, type, statement, ...call } = options;
-    return this.#client.json({ ...call, method: "GET", path: "/images/{name}/attestations", params: { name: this.id }, query: { platform, type, statement } });
+    return this.client.json({ ...call, method: "GET", path: "/images/{name}/attestations", params: { name: this.id }, query: { platform, type, statement } });
   }
 
   /** The image's layers and the commands that made them. */
   history(options: CallOptions = {}): Promise<ImageHistoryResponse> {
-    return this.#client.json({ ...options, method: "GET", path: "/images/{name}/history", params: { name: this.id } });
+    return this.client.json({ ...options, method: "GET", path: "/images/{name}/history", params: { name: this.id } });
   }
 }
 
@@ -419,6 +385,3 @@ export async function registryAuthHeaders(
   return { ...headers, "X-Registry-Auth": typeof resolved === "string" ? resolved : encodeRegistryAuth(resolved ?? {}) };
 }
 
-function inspectImage(client: Client, name: string, options: CallOptions): Promise<ImageInspect> {
-  return client.json({ ...options, method: "GET", path: "/images/{name}/json", params: { name } });
-}

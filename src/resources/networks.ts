@@ -11,6 +11,7 @@ import type {
   NetworkSummary,
 } from "../generated/types.ts";
 import { compareVersions } from "../version.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 
 /** A container given by id or name, or any handle with an `id` (a `Container`). */
 export type ContainerRef = string | { readonly id: string };
@@ -48,10 +49,10 @@ export interface NetworkConnectOptions extends CallOptions {
   endpointConfig?: EndpointSettings;
 }
 
-export class NetworkCollection {
-  readonly #client: Client;
+/** `docker.networks`: create, list, get by id, name or id prefix, ref, prune. */
+export class NetworkCollection extends Collection<Network, NetworkListOptions, NetworkInspectOptions> {
   constructor(client: Client) {
-    this.#client = client;
+    super(client, Network);
   }
 
   /**
@@ -60,77 +61,34 @@ export class NetworkCollection {
    */
   async create(config: NetworkCreateBody, options: CallOptions = {}): Promise<Network> {
     let body: NetworkCreateBody & { CheckDuplicate?: boolean } = config;
-    if (!("CheckDuplicate" in config) && compareVersions(await this.#client.apiVersion(), "1.44") < 0) {
+    if (!("CheckDuplicate" in config) && compareVersions(await this.client.apiVersion(), "1.44") < 0) {
       body = { CheckDuplicate: true, ...config };
     }
-    const created = await this.#client.json<NetworkCreateResponse>({ ...options, method: "POST", path: "/networks/create", body });
-    const network = new Network(this.#client, created.Id);
+    const created = await this.client.json<NetworkCreateResponse>({ ...options, method: "POST", path: "/networks/create", body });
+    const network = new Network(this.client, created.Id);
     network.warning = created.Warning || undefined;
     return network;
-  }
-
-  /** One request for the whole list; each item is a handle holding its summary. */
-  async list(options: NetworkListOptions = {}): Promise<Network[]> {
-    const { filters, ...call } = options;
-    const items = await this.#client.json<NetworkSummary[] | null>({ ...call, method: "GET", path: "/networks", query: { filters } });
-    return (items ?? []).map((summary) => new Network(this.#client, summary.Id!, summary));
-  }
-
-  /** Inspects a network by id, name or id prefix; rejects with DockerNotFoundError when none. */
-  async get(idOrName: string, options: NetworkInspectOptions = {}): Promise<Network> {
-    const info = await inspect(this.#client, idOrName, options);
-    return new Network(this.#client, info.Id ?? idOrName, info);
-  }
-
-  /** A handle for a known id or name, without a request. */
-  ref(idOrName: string): Network {
-    return new Network(this.#client, idOrName);
   }
 
   /** Removes networks no container uses (`docker network prune`); `filters`: `until`, `label`, `label!`. */
   async prune(options: CallOptions & { filters?: Filters } = {}): Promise<NetworkPruneResponse> {
     const { filters, ...call } = options;
-    const result = await this.#client.json<NetworkPruneResponse>({ ...call, method: "POST", path: "/networks/prune", query: { filters } });
+    const result = await this.client.json<NetworkPruneResponse>({ ...call, method: "POST", path: "/networks/prune", query: { filters } });
     return { ...result, NetworksDeleted: result?.NetworksDeleted ?? [] };
   }
 }
 
 /** A network. `attrs` holds what the engine last said about it (list summary or inspect). */
-export class Network {
-  readonly #client: Client;
-  /** Full id (or the name/prefix the handle was made from, until `reload()`). */
-  id: string;
-  attrs: NetworkSummary | NetworkInspect | undefined;
+export class Network extends Handle<NetworkSummary | NetworkInspect, NetworkInspect, NetworkInspectOptions, NetworkInspectOptions> {
+  /** @internal */
+  protected static readonly routes: Routes = { list: "/networks", inspect: "/networks/{id}", id: ["Id"], inspectQuery: ["verbose", "scope"] };
+
   /** The engine's warning when creating the network, if any. */
   warning: string | undefined;
-
-  constructor(client: Client, id: string, attrs?: NetworkSummary | NetworkInspect) {
-    this.#client = client;
-    this.id = id;
-    this.attrs = attrs;
-  }
-
-  /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
 
   /** The network's name, if known. */
   get name(): string | undefined {
     return this.attrs?.Name;
-  }
-
-  /** Inspects the network (`docker network inspect`), with its attached containers. */
-  inspect(options: NetworkInspectOptions = {}): Promise<NetworkInspect> {
-    return inspect(this.#client, this.id, options);
-  }
-
-  /** Refreshes `attrs` (and `id`) from the engine. */
-  async reload(options: NetworkInspectOptions = {}): Promise<this> {
-    const info = await this.inspect(options);
-    this.attrs = info;
-    this.id = info.Id ?? this.id;
-    return this;
   }
 
   /** Connects a container (`docker network connect`), with aliases, a fixed address, and so on. */
@@ -148,7 +106,7 @@ export class Network {
       if (ipv6Address !== undefined) endpoint.IPAMConfig.IPv6Address = ipv6Address;
       if (linkLocalIPs !== undefined) endpoint.IPAMConfig.LinkLocalIPs = linkLocalIPs;
     }
-    return this.#client.void({
+    return this.client.void({
       ...call,
       method: "POST",
       path: "/networks/{id}/connect",
@@ -160,7 +118,7 @@ export class Network {
   /** Disconnects a container; `force` also works when the container is not running or the endpoint is stale. */
   disconnect(container: ContainerRef, options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
-    return this.#client.void({
+    return this.client.void({
       ...call,
       method: "POST",
       path: "/networks/{id}/disconnect",
@@ -171,7 +129,7 @@ export class Network {
 
   /** Removes the network (`docker network rm`); fails with DockerConflictError while containers use it. */
   remove(options: CallOptions = {}): Promise<void> {
-    return this.#client.void({ ...options, method: "DELETE", path: "/networks/{id}", params: { id: this.id } });
+    return this.client.void({ ...options, method: "DELETE", path: "/networks/{id}", params: { id: this.id } });
   }
 }
 
@@ -179,7 +137,3 @@ function containerId(container: ContainerRef): string {
   return typeof container === "string" ? container : container.id;
 }
 
-function inspect(client: Client, id: string, options: NetworkInspectOptions): Promise<NetworkInspect> {
-  const { verbose, scope, ...call } = options;
-  return client.json({ ...call, method: "GET", path: "/networks/{id}", params: { id }, query: { verbose, scope } });
-}

@@ -9,6 +9,7 @@ import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import type { RequestBody, TransportResponse } from "../transport.ts";
 import { ProgressStream } from "../streams/progress.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 
 export interface PluginListOptions extends CallOptions {
@@ -27,23 +28,16 @@ export interface PluginPullOptions extends CallOptions {
   auth?: RegistryAuth | string;
 }
 
-export class PluginCollection {
-  readonly #client: Client;
+/** `docker.plugins`: list installed plugins, get by name (`:latest` optional) or id, ref, pull, create. */
+export class PluginCollection extends Collection<Plugin, PluginListOptions> {
   constructor(client: Client) {
-    this.#client = client;
-  }
-
-  /** One request for the whole list of installed plugins. */
-  async list(options: PluginListOptions = {}): Promise<Plugin[]> {
-    const { filters, ...call } = options;
-    const items = await this.#client.json<PluginInfo[] | null>({ ...call, method: "GET", path: "/plugins", query: { filters } });
-    return (items ?? []).map((info) => new Plugin(this.#client, info.Id ?? info.Name, info));
+    super(client, Plugin);
   }
 
   /** The privileges a plugin in a registry asks for (network, mounts, devices, capabilities...). */
   async privileges(remote: string, options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<PluginPrivilege[]> {
     const { auth, headers, ...call } = options;
-    const answer = await this.#client.json<PluginPrivilege[] | null>({
+    const answer = await this.client.json<PluginPrivilege[] | null>({
       ...call,
       headers: withRegistryAuth(headers, auth),
       method: "GET",
@@ -60,7 +54,7 @@ export class PluginCollection {
    */
   async pull(remote: string, options: PluginPullOptions = {}): Promise<ProgressStream> {
     const { name, privileges, auth, headers, ...call } = options;
-    return progress(await this.#client.send({
+    return progress(await this.client.send({
       ...call,
       headers: withRegistryAuth(headers, auth),
       method: "POST",
@@ -82,39 +76,15 @@ export class PluginCollection {
     options: CallOptions = {},
   ): Promise<Plugin> {
     const body = await archiveBody(archive);
-    await this.#client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body, contentType: "application/x-tar" });
-    return new Plugin(this.#client, name);
-  }
-
-  /** Inspects a plugin by name (`:latest` optional) or id; rejects with DockerNotFoundError when none. */
-  async get(name: string, options: CallOptions = {}): Promise<Plugin> {
-    const info = await inspect(this.#client, name, options);
-    return new Plugin(this.#client, info.Id ?? name, info);
-  }
-
-  /** A handle for a known name or id, without a request. */
-  ref(name: string): Plugin {
-    return new Plugin(this.#client, name);
+    await this.client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body, contentType: "application/x-tar" });
+    return new Plugin(this.client, name);
   }
 }
 
-/** A plugin. `attrs` holds what the engine last said about it. */
-export class Plugin {
-  readonly #client: Client;
-  /** The plugin's id (or the name the handle was made from, until `reload()`). */
-  id: string;
-  attrs: PluginInfo | undefined;
-
-  constructor(client: Client, id: string, attrs?: PluginInfo) {
-    this.#client = client;
-    this.id = id;
-    this.attrs = attrs;
-  }
-
-  /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
+/** A plugin. `attrs` holds what the engine last said about it; `id` is its id or the name it was made from. */
+export class Plugin extends Handle<PluginInfo> {
+  /** @internal The spec makes `Id` optional: without it, the name identifies the plugin. */
+  protected static readonly routes: Routes = { list: "/plugins", inspect: "/plugins/{name}/json", id: ["Id", "Name"] };
 
   /** The plugin's name, e.g. `vieux/sshfs:latest`, if known. */
   get name(): string | undefined {
@@ -126,30 +96,19 @@ export class Plugin {
     return this.attrs?.Enabled;
   }
 
-  inspect(options: CallOptions = {}): Promise<PluginInfo> {
-    return inspect(this.#client, this.id, options);
-  }
-
-  async reload(options: CallOptions = {}): Promise<this> {
-    const info = await this.inspect(options);
-    this.attrs = info;
-    this.id = info.Id ?? this.id;
-    return this;
-  }
-
   /**
    * Starts the plugin (`docker plugin enable`). `activateTimeout` (seconds) is how long the engine
    * waits for the plugin to answer on its socket (the engine's default when omitted).
    */
   enable(options: CallOptions & { activateTimeout?: number } = {}): Promise<void> {
     const { activateTimeout, ...call } = options;
-    return this.#client.void({ ...call, method: "POST", path: "/plugins/{name}/enable", params: { name: this.id }, query: { timeout: activateTimeout } });
+    return this.client.void({ ...call, method: "POST", path: "/plugins/{name}/enable", params: { name: this.id }, query: { timeout: activateTimeout } });
   }
 
   /** Stops the plugin; `force` even while containers or volumes use it. */
   disable(options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
-    return this.#client.void({ ...call, method: "POST", path: "/plugins/{name}/disable", params: { name: this.id }, query: { force } });
+    return this.client.void({ ...call, method: "POST", path: "/plugins/{name}/disable", params: { name: this.id }, query: { force } });
   }
 
   /**
@@ -158,7 +117,7 @@ export class Plugin {
    */
   set(settings: string[] | Record<string, string>, options: CallOptions = {}): Promise<void> {
     const body = Array.isArray(settings) ? settings : Object.entries(settings).map(([key, value]) => `${key}=${value}`);
-    return this.#client.void({ ...options, method: "POST", path: "/plugins/{name}/set", params: { name: this.id }, body });
+    return this.client.void({ ...options, method: "POST", path: "/plugins/{name}/set", params: { name: this.id }, body });
   }
 
   /**
@@ -167,7 +126,7 @@ export class Plugin {
    */
   async push(options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<ProgressStream> {
     const { auth, headers, ...call } = options;
-    return progress(await this.#client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.id } }));
+    return progress(await this.client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.id } }));
   }
 
   /**
@@ -176,7 +135,7 @@ export class Plugin {
    */
   async upgrade(remote: string, options: Omit<PluginPullOptions, "name"> = {}): Promise<ProgressStream> {
     const { privileges, auth, headers, ...call } = options;
-    return progress(await this.#client.send({
+    return progress(await this.client.send({
       ...call,
       headers: withRegistryAuth(headers, auth),
       method: "POST",
@@ -191,7 +150,7 @@ export class Plugin {
   remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
     // The spec promises the removed plugin in the answer; engines send an empty body.
-    return this.#client.void({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
+    return this.client.void({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
   }
 }
 
@@ -199,6 +158,3 @@ function progress(response: TransportResponse): ProgressStream {
   return new ProgressStream(response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }));
 }
 
-function inspect(client: Client, name: string, options: CallOptions): Promise<PluginInfo> {
-  return client.json({ ...options, method: "GET", path: "/plugins/{name}/json", params: { name } });
-}

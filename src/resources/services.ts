@@ -13,6 +13,7 @@ import type { TransportResponse } from "../transport.ts";
 import type { OutputStream } from "../streams/output.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 import { logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
 
 export interface ServiceListOptions extends CallOptions {
@@ -37,10 +38,10 @@ export interface ServiceUpdateOptions extends CallOptions {
   auth?: RegistryAuth | string;
 }
 
-export class ServiceCollection {
-  readonly #client: Client;
+/** `docker.services`: create, list (`status` adds running and desired task counts), get by id or name, ref. */
+export class ServiceCollection extends Collection<Service, ServiceListOptions, CallOptions & { insertDefaults?: boolean }> {
   constructor(client: Client) {
-    this.#client = client;
+    super(client, Service);
   }
 
   /**
@@ -51,57 +52,33 @@ export class ServiceCollection {
     const { auth, headers, ...call } = options;
     // Without explicit credentials, those the credential source has for the service's image.
     const image = spec.TaskTemplate?.ContainerSpec?.Image;
-    const resolved = auth ?? (image ? await this.#client.credentials?.forImage(image) : undefined);
-    const created = await this.#client.json<ServiceCreateResponse>({
+    const resolved = auth ?? (image ? await this.client.credentials?.forImage(image) : undefined);
+    const created = await this.client.json<ServiceCreateResponse>({
       ...call,
       headers: withRegistryAuth(headers, resolved),
       method: "POST",
       path: "/services/create",
       body: spec,
     });
-    const service = new Service(this.#client, created.ID!);
+    const service = new Service(this.client, created.ID!);
     service.warnings = created.Warnings ?? [];
     return service;
-  }
-
-  /** One request for the whole list; each item is a handle holding the service. */
-  async list(options: ServiceListOptions = {}): Promise<Service[]> {
-    const { filters, status, ...call } = options;
-    const items = await this.#client.json<ServiceInfo[] | null>({ ...call, method: "GET", path: "/services", query: { filters, status } });
-    return (items ?? []).map((info) => new Service(this.#client, info.ID!, info));
-  }
-
-  /** Inspects a service by id or name; rejects with DockerNotFoundError when none. */
-  async get(idOrName: string, options: CallOptions & { insertDefaults?: boolean } = {}): Promise<Service> {
-    const info = await inspect(this.#client, idOrName, options);
-    return new Service(this.#client, info.ID ?? idOrName, info);
-  }
-
-  /** A handle for a known id or name, without a request. */
-  ref(idOrName: string): Service {
-    return new Service(this.#client, idOrName);
   }
 }
 
 /** A service. `attrs` holds what the engine last said about it. */
-export class Service {
-  readonly #client: Client;
-  /** Full id (or the name the handle was made from, until `reload()`). */
-  id: string;
-  attrs: ServiceInfo | undefined;
+export class Service extends Handle<ServiceInfo, ServiceInfo, CallOptions & { insertDefaults?: boolean }> {
+  /** @internal */
+  protected static readonly routes: Routes = {
+    list: "/services",
+    inspect: "/services/{id}",
+    id: ["ID"],
+    listQuery: ["filters", "status"],
+    inspectQuery: ["insertDefaults"],
+  };
+
   /** Warnings the engine gave when creating the service. */
   warnings: string[] = [];
-
-  constructor(client: Client, id: string, attrs?: ServiceInfo) {
-    this.#client = client;
-    this.id = id;
-    this.attrs = attrs;
-  }
-
-  /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
 
   get name(): string | undefined {
     return this.attrs?.Spec?.Name;
@@ -110,17 +87,6 @@ export class Service {
   /** The version index as last seen (`attrs.Version.Index`). */
   get version(): number | undefined {
     return this.attrs?.Version?.Index;
-  }
-
-  inspect(options: CallOptions & { insertDefaults?: boolean } = {}): Promise<ServiceInfo> {
-    return inspect(this.#client, this.id, options);
-  }
-
-  async reload(options: CallOptions = {}): Promise<this> {
-    const info = await this.inspect(options);
-    this.attrs = info;
-    this.id = info.ID ?? this.id;
-    return this;
   }
 
   /**
@@ -133,7 +99,7 @@ export class Service {
   async update(spec: SpecUpdate<ServiceSpec>, options: ServiceUpdateOptions = {}): Promise<ServiceUpdateResponse> {
     const { version, registryAuthFrom, rollback, auth, headers, ...call } = options;
     const resolved = await resolveUpdate(`service ${this.id}`, spec, version, () => this.inspect(call));
-    const answer = await this.#client.json<ServiceUpdateResponse | null>({
+    const answer = await this.client.json<ServiceUpdateResponse | null>({
       ...call,
       headers: withRegistryAuth(headers, auth),
       method: "POST",
@@ -164,12 +130,12 @@ export class Service {
   /** The service's tasks (one request), optionally filtered further (`desired-state`, `node`, ...). */
   tasks(options: TaskListOptions = {}): Promise<Task[]> {
     const { filters, ...call } = options;
-    return new TaskCollection(this.#client).list({ ...call, filters: { ...filters, service: [this.id] } });
+    return new TaskCollection(this.client).list({ ...call, filters: { ...filters, service: [this.id] } });
   }
 
   /** Removes the service (`docker service rm`); its tasks are shut down. */
   remove(options: CallOptions = {}): Promise<void> {
-    return this.#client.void({ ...options, method: "DELETE", path: "/services/{id}", params: { id: this.id } });
+    return this.client.void({ ...options, method: "DELETE", path: "/services/{id}", params: { id: this.id } });
   }
 
   /**
@@ -178,16 +144,12 @@ export class Service {
    * reading (json-file, local, journald).
    */
   logsRaw(options: SwarmLogsOptions = {}): Promise<TransportResponse> {
-    return logsRaw(this.#client, "/services/{id}/logs", this.id, options);
+    return logsRaw(this.client, "/services/{id}/logs", this.id, options);
   }
 
   /** The service's logs (all its tasks) as `{ stream, data }` frames, like `Container#logs`. */
   logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
-    return swarmLogs(this.#client, "/services/{id}/logs", this.id, { tty: this.attrs?.Spec?.TaskTemplate?.ContainerSpec?.TTY, ...options });
+    return swarmLogs(this.client, "/services/{id}/logs", this.id, { tty: this.attrs?.Spec?.TaskTemplate?.ContainerSpec?.TTY, ...options });
   }
 }
 
-function inspect(client: Client, id: string, options: CallOptions & { insertDefaults?: boolean }): Promise<ServiceInfo> {
-  const { insertDefaults, ...call } = options;
-  return client.json({ ...call, method: "GET", path: "/services/{id}", params: { id }, query: { insertDefaults } });
-}

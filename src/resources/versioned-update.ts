@@ -30,12 +30,11 @@ export async function resolveUpdate<S>(
   return { spec, version: index };
 }
 
-/** A swarm object (service, node, secret, config): its spec is replaced whole, against a version. */
-export abstract class VersionedHandle<
-  Info extends { Version?: ObjectVersion; Spec?: Spec },
-  Spec,
-  InspectOptions extends CallOptions = CallOptions,
-> extends Handle<Info, Info, InspectOptions> {
+/**
+ * A node, secret or config: its spec is replaced whole, against a version. (A service is one too,
+ * but its update takes more options and answers with warnings.)
+ */
+export abstract class VersionedHandle<Info extends { Version?: ObjectVersion; Spec?: Spec }, Spec> extends Handle<Info> {
   /** The version index as last seen (`attrs.Version.Index`). */
   get version(): number | undefined {
     return this.attrs?.Version?.Index;
@@ -49,21 +48,17 @@ export abstract class VersionedHandle<
    */
   async update(spec: SpecUpdate<Spec>, options: CallOptions & { version?: number } = {}): Promise<void> {
     const { version, ...call } = options;
-    const resolved = await this.resolveSpec(spec, version, call);
+    const { inspect } = this.routes();
+    // Errors name the object as `node <id>`: the singular of the path's first segment.
+    const what = `${inspect.split("/")[1]!.slice(0, -1)} ${this.id}`;
+    const resolved = await resolveUpdate(what, spec, version, () => this.inspect(call));
     return this.client.void({
       ...call,
       method: "POST",
-      path: `${this.routes().inspect}/update`,
+      path: `${inspect}/update`,
       params: { id: this.id },
       query: { version: resolved.version },
       body: resolved.spec,
     });
-  }
-
-  /** @internal The spec and version index to send, read with `call` when not given. */
-  protected resolveSpec(spec: SpecUpdate<Spec>, version: number | undefined, call: CallOptions): Promise<{ spec: Spec; version: number }> {
-    // Errors name the object as `service <id>`: the singular of the path's first segment.
-    const kind = this.routes().inspect.split("/")[1]!.slice(0, -1);
-    return resolveUpdate(`${kind} ${this.id}`, spec, version, () => this.inspect(call as InspectOptions));
   }
 }

@@ -13,6 +13,7 @@ import { operationMinVersion } from "../generated/versions.ts";
 import { DockerConflictError, DockerError, DockerNotFoundError } from "../errors.ts";
 import { filterValues, matchesLabelFilters } from "../podman.ts";
 import { compareVersions } from "../version.ts";
+import { Collection, Handle, type Routes } from "./handle.ts";
 
 /** The list of volumes, with the engine's warnings (e.g. a volume driver that did not answer). */
 export type VolumeList = Volume[] & { warnings: string[] };
@@ -38,39 +39,31 @@ export interface VolumeUpdateOptions extends CallOptions {
 // unused volume and refused the `all` filter. Documented in the spec's version history.
 const PRUNE_ALL_FILTER_SINCE = "1.42";
 
-export class VolumeCollection {
-  readonly #client: Client;
+/** `docker.volumes`: create, list (with the engine's warnings), get by name, ref, prune. */
+export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
   constructor(client: Client) {
-    this.#client = client;
+    super(client, Volume);
   }
 
   /** Creates a volume (`docker volume create`); without `Name` the engine picks one. */
   async create(config: VolumeCreateRequest = {}, options: CallOptions = {}): Promise<Volume> {
-    const info = await this.#client.json<VolumeInfo>({ ...options, method: "POST", path: "/volumes/create", body: config });
-    return new Volume(this.#client, info.Name, info);
+    const info = await this.client.json<VolumeInfo>({ ...options, method: "POST", path: "/volumes/create", body: config });
+    return new Volume(this.client, info.Name, info);
   }
 
-  /** One request for the whole list: handles holding each volume, plus the engine's `warnings`. */
+  /**
+   * One request for the whole list: handles holding each volume, plus the engine's `warnings`.
+   * (Not the shared list: the engine wraps the volumes in an object.)
+   */
   async list(options: VolumeListOptions = {}): Promise<VolumeList> {
     const { filters, ...call } = options;
-    const answer = await this.#client.json<VolumeListResponse | null>({ ...call, method: "GET", path: "/volumes", query: { filters } });
+    const answer = await this.client.json<VolumeListResponse | null>({ ...call, method: "GET", path: "/volumes", query: { filters } });
     let infos = answer?.Volumes ?? [];
     const labels = filterValues(filters, "label");
     // Podman 4 matches volumes having ANY of several labels; dockerd, and every other list, ALL.
-    if (labels.length > 1 && (await this.#client.isPodman(call))) infos = infos.filter((v) => matchesLabelFilters(v.Labels, labels));
-    const volumes = infos.map((info) => new Volume(this.#client, info.Name, info));
+    if (labels.length > 1 && (await this.client.isPodman(call))) infos = infos.filter((v) => matchesLabelFilters(v.Labels, labels));
+    const volumes = infos.map((info) => new Volume(this.client, info.Name, info));
     return Object.assign(volumes, { warnings: answer?.Warnings ?? [] });
-  }
-
-  /** Inspects a volume by name; rejects with DockerNotFoundError when none. */
-  async get(name: string, options: CallOptions = {}): Promise<Volume> {
-    const info = await inspect(this.#client, name, options);
-    return new Volume(this.#client, info.Name ?? name, info);
-  }
-
-  /** A handle for a known name, without a request. */
-  ref(name: string): Volume {
-    return new Volume(this.#client, name);
   }
 
   /**
@@ -85,11 +78,11 @@ export class VolumeCollection {
     if (all !== undefined || filters?.all !== undefined) {
       const { all: allFilter, ...rest } = filters ?? {};
       const wantsAll = all ?? isTruthyFilter(allFilter);
-      const allFilterKnown = compareVersions(await this.#client.apiVersion(), PRUNE_ALL_FILTER_SINCE) >= 0;
+      const allFilterKnown = compareVersions(await this.client.apiVersion(), PRUNE_ALL_FILTER_SINCE) >= 0;
       effective = wantsAll && allFilterKnown ? { ...rest, all: true } : rest;
     }
-    if (filterValues(effective, "label").length > 1 && (await this.#client.isPodman(call))) return this.#pruneEach(effective ?? {}, call);
-    const result = await this.#client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters: effective } });
+    if (filterValues(effective, "label").length > 1 && (await this.client.isPodman(call))) return this.#pruneEach(effective ?? {}, call);
+    const result = await this.client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters: effective } });
     return { VolumesDeleted: result?.VolumesDeleted ?? [], SpaceReclaimed: result?.SpaceReclaimed ?? 0 };
   }
 
@@ -119,41 +112,19 @@ export class VolumeCollection {
   }
 }
 
-/** A volume. `id` is its name. `attrs` holds what the engine last said about it. */
-export class Volume {
-  readonly #client: Client;
-  /** The volume's name (volumes have no other id). */
-  id: string;
-  attrs: VolumeInfo | undefined;
-
-  constructor(client: Client, name: string, attrs?: VolumeInfo) {
-    this.#client = client;
-    this.id = name;
-    this.attrs = attrs;
-  }
-
+/** A volume. `id` is its name: volumes have no other id. `attrs` holds what the engine last said about it. */
+export class Volume extends Handle<VolumeInfo> {
   /** @internal */
-  get client(): Client {
-    return this.#client;
-  }
+  protected static readonly routes: Routes = { list: "/volumes", inspect: "/volumes/{name}", id: ["Name"] };
 
   get name(): string {
     return this.id;
   }
 
-  inspect(options: CallOptions = {}): Promise<VolumeInfo> {
-    return inspect(this.#client, this.id, options);
-  }
-
-  async reload(options: CallOptions = {}): Promise<this> {
-    this.attrs = await this.inspect(options);
-    return this;
-  }
-
   /** Removes the volume; fails with DockerConflictError while a container uses it (even with `force`). */
   remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
-    return this.#client.void({ ...call, method: "DELETE", path: "/volumes/{name}", params: { name: this.id }, query: { force } });
+    return this.client.void({ ...call, method: "DELETE", path: "/volumes/{name}", params: { name: this.id }, query: { force } });
   }
 
   /**
@@ -164,12 +135,12 @@ export class Volume {
   async update(spec: ClusterVolumeSpec, options: VolumeUpdateOptions = {}): Promise<void> {
     const { version, ...call } = options;
     const send = (v: number | undefined) =>
-      this.#client.void({ ...call, method: "PUT", path: "/volumes/{name}", params: { name: this.id }, query: { version: v }, body: { Spec: spec } });
+      this.client.void({ ...call, method: "PUT", path: "/volumes/{name}", params: { name: this.id }, query: { version: v }, body: { Spec: spec } });
     if (version !== undefined) return send(version);
     // An engine without the operation refuses before anything is sent: let the core say so,
     // rather than inspecting first and failing on the missing cluster fields.
     const needed = operationMinVersion["PUT /volumes/{name}"];
-    if (needed !== undefined && compareVersions(await this.#client.apiVersion(), needed) < 0) return send(undefined);
+    if (needed !== undefined && compareVersions(await this.client.apiVersion(), needed) < 0) return send(undefined);
     const info = await this.inspect(call);
     const index = info.ClusterVolume?.Version?.Index;
     if (index === undefined) {
@@ -184,6 +155,3 @@ function isTruthyFilter(value: Filters[string] | undefined): boolean {
   return value === true || value === "true" || value === "1";
 }
 
-function inspect(client: Client, name: string, options: CallOptions): Promise<VolumeInfo> {
-  return client.json({ ...options, method: "GET", path: "/volumes/{name}", params: { name } });
-}
