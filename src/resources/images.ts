@@ -295,12 +295,8 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   /** Tags the image as `repo[:tag]` (`docker tag`). */
   tag(repo: string, tag?: string, options: CallOptions = {}): Promise<void> {
     if (tag === undefined) {
-      // Accept "repo:tag" in one string, like the CLI; a colon before the last slash is a port.
-      const colon = repo.lastIndexOf(":");
-      if (colon > repo.lastIndexOf("/")) {
-        tag = repo.slice(colon + 1);
-        repo = repo.slice(0, colon);
-      }
+      // Accept "repo:tag" in one string, like the CLI.
+      ({ name: repo, tag } = parseImageRef(repo));
     }
     return this.client.void({ ...options, method: "POST", path: "/images/{name}/tag", params: { name: this.id }, query: { repo, tag } });
   }
