@@ -1,13 +1,13 @@
-// The Node transport: node:http(s) over a unix socket or TCP with a bounded keep-alive pool, and
-// node:net/node:tls for the raw duplex of attach and exec. Bodies stream in both directions.
+// The Node transport: HTTP/1.1 over node:net/node:tls (unix socket, TCP, TLS, or a given Duplex)
+// with a bounded keep-alive pool (node-http1.ts), and the raw duplex of attach and exec. Bodies
+// stream in both directions.
 
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
 import { DockerConnectionError } from "../src/errors.ts";
-import type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
+import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
+import { Http1Pool } from "./node-http1.ts";
 
 export interface NodeTlsOptions {
   /** CA certificate(s) the engine's certificate must chain to (PEM). */
@@ -38,8 +38,7 @@ export interface NodeTransportOptions {
 export class NodeTransport implements Transport {
   readonly address: string;
   readonly #endpoint: NodeEndpoint;
-  readonly #agent: http.Agent;
-  readonly #module: typeof http | typeof https;
+  readonly #pool: Http1Pool;
   readonly #createConnection: (() => NodeDuplex) | undefined;
   readonly #tls: boolean;
 
@@ -51,43 +50,27 @@ export class NodeTransport implements Transport {
       : `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}`);
     const https_ = "protocol" in endpoint && endpoint.protocol === "https";
     this.#tls = https_;
-    this.#module = https_ ? https : http;
-    const agentOptions: https.AgentOptions = {
-      keepAlive: true,
+    this.#pool = new Http1Pool({
+      open: () => this.#open(),
       maxSockets: options.maxSockets ?? 64,
-      // LIFO reuses the warmest socket and lets idle ones time out.
-      scheduling: "lifo",
-    };
-    if (https_ && "tls" in endpoint && endpoint.tls) Object.assign(agentOptions, tlsOptions(endpoint.tls));
-    this.#agent = https_ ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    if (options.createConnection) {
-      // The Agent, not the request, opens sockets when it pools them: override it there, so an
-      // idle connection (an ssh process) is reused instead of a new one opened per request.
-      const create = options.createConnection;
-      (this.#agent as unknown as { createConnection: () => NodeDuplex }).createConnection = () => create();
-    }
+      host: "socketPath" in endpoint ? "docker" : `${endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`,
+      address: this.address,
+      mapError: (err, socket) => this.#connectionError(err, socket),
+    });
+  }
+
+  /** A new connection for the pool: the given factory's (an ssh process is then reused), or a socket. */
+  #open(): NodeDuplex {
+    if (this.#createConnection) return this.#createConnection();
+    const endpoint = this.#endpoint;
+    if ("socketPath" in endpoint) return net.connect({ path: endpoint.socketPath });
+    if (endpoint.protocol === "https") return tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}) });
+    return net.connect({ host: endpoint.hostname, port: endpoint.port });
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
-    return new Promise<TransportResponse>((resolve, reject) => {
-      const options: http.RequestOptions = {
-        agent: this.#agent,
-        method: req.method,
-        path: req.path,
-        headers: req.headers,
-        signal: req.signal,
-      };
-      if ("socketPath" in this.#endpoint) {
-        options.socketPath = this.#endpoint.socketPath;
-        options.headers = { host: "docker", ...req.headers };
-      } else {
-        options.hostname = this.#endpoint.hostname;
-        options.port = this.#endpoint.port;
-      }
-      const outgoing = this.#module.request(options, (res) => resolve(new NodeResponse(res, this.address)));
-      outgoing.on("error", (err) => reject(this.#connectionError(err, outgoing.socket)));
-      writeBody(outgoing, req.body).catch((err) => outgoing.destroy(err));
-    });
+    // Keep-alive, queueing, streaming and backpressure live in the pool: see node-http1.ts.
+    return this.#pool.request(req);
   }
 
   connect(signal?: AbortSignal): Promise<Duplex> {
@@ -125,7 +108,7 @@ export class NodeTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.#agent.destroy();
+    this.#pool.close();
   }
 
   #connectionError(err: Error & { code?: string }, socket?: unknown): Error {
@@ -204,73 +187,6 @@ function tlsOptions(t: NodeTlsOptions): tls.ConnectionOptions {
 
 function toPem(v: string | Uint8Array): string | Buffer {
   return typeof v === "string" ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-async function writeBody(out: http.ClientRequest, body: RequestBody | null | undefined): Promise<void> {
-  if (body === undefined || body === null) return void out.end();
-  if (typeof body === "string" || body instanceof Uint8Array) {
-    out.setHeader("content-length", typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-    return void out.end(body);
-  }
-  if (typeof Blob !== "undefined" && body instanceof Blob) {
-    out.setHeader("content-length", body.size);
-    body = body.stream() as ReadableStream<Uint8Array>;
-  }
-  // A stream: chunked upload, honouring the socket's backpressure.
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
-  const abort = () => reader.cancel().catch(() => {});
-  out.once("close", abort);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (out.destroyed) return;
-      if (!out.write(value)) await new Promise<void>((r) => { out.once("drain", r); out.once("close", r); });
-    }
-    out.end();
-  } finally {
-    out.off("close", abort);
-  }
-}
-
-/** A fetch-like view of an IncomingMessage; the body stream is made only when asked for. */
-class NodeResponse implements TransportResponse {
-  readonly status: number;
-  readonly #res: http.IncomingMessage;
-  readonly #address: string;
-  #body: ReadableStream<Uint8Array> | null | undefined;
-  readonly headers: { get(name: string): string | null };
-
-  constructor(res: http.IncomingMessage, address: string) {
-    this.#res = res;
-    this.#address = address;
-    this.status = res.statusCode ?? 0;
-    const raw = res.headers;
-    this.headers = {
-      get(name: string): string | null {
-        const v = raw[name.toLowerCase()];
-        return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
-      },
-    };
-  }
-
-  get body(): ReadableStream<Uint8Array> | null {
-    if (this.#body === undefined) this.#body = readableFromNode(this.#res, this.#address);
-    return this.#body;
-  }
-
-  text(): Promise<string> {
-    if (this.#body !== undefined) return new Response(this.#body).text();
-    this.#body = null;
-    const res = this.#res;
-    return new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
-      res.once("error", (err) => reject(prematureClose(err, this.#address)));
-      res.once("close", () => { if (!res.complete) reject(prematureClose(undefined, this.#address)); });
-    });
-  }
 }
 
 function prematureClose(err: (Error & { code?: string }) | undefined, address: string): Error {
