@@ -219,10 +219,23 @@ export class Client {
 
   /** Sends a call; resolves with the response once headers arrive, throws DockerHttpError on >= 400. */
   async send(call: Call): Promise<TransportResponse> {
-    const { path, target, headers, body } = await this.#prepare(call);
-    const { value: response, release } = await this.#underDeadline(call, path, (signal) =>
-      this.transport.request({ method: call.method, path: target, headers, body, signal }),
-    );
+    let path: string;
+    let response: TransportResponse;
+    let release: () => void;
+    try {
+      const prepared = await this.#prepare(call);
+      path = prepared.path;
+      const { target, headers, body } = prepared;
+      ({ value: response, release } = await this.#underDeadline(call, path, (signal) =>
+        this.transport.request({ method: call.method, path: target, headers, body, signal }),
+      ));
+    } catch (err) {
+      // A stream body the transport never took (the call failed or was aborted first) is
+      // cancelled, so that its source (a file, a generator) is released.
+      const unsent = call.body;
+      if (unsent instanceof ReadableStream && !unsent.locked) unsent.cancel(err).catch(() => {});
+      throw err;
+    }
     // The user's signal keeps governing the body; it is released once the body is done. For
     // simplicity the listener stays until then (AbortSignal listeners are cheap and once-only).
     this.#engine ??= engineFromHeaders(response.headers);

@@ -191,6 +191,40 @@ describe("retry of idempotent requests on a reused connection", () => {
   });
 });
 
+describe("stream bodies of calls that never sent them", () => {
+  function countedStream(): { stream: ReadableStream<Uint8Array>; cancelled: () => number } {
+    let cancelled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new Uint8Array(1024));
+      },
+      cancel() {
+        cancelled++;
+      },
+    });
+    return { stream, cancelled: () => cancelled };
+  }
+
+  it("are cancelled when the call is aborted before the transport takes them", async () => {
+    const server = await startServer();
+    const client = new Client({ transport: transport(server.path), version: "1.41" });
+    const { stream, cancelled } = countedStream();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(client.send({ method: "POST", path: "/build", body: stream, contentType: "application/x-tar", signal: controller.signal })).rejects.toThrow(/aborted/);
+    expect(cancelled()).toBe(1);
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it("are cancelled when the call fails before sending (the engine cannot be reached)", async () => {
+    const client = new Client({ transport: transport(join(tempSocket(), "..", "missing.sock")), version: "1.41" });
+    const { stream, cancelled } = countedStream();
+    await expect(client.send({ method: "POST", path: "/build", body: stream, contentType: "application/x-tar" })).rejects.toBeInstanceOf(DockerConnectionError);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cancelled()).toBe(1);
+  });
+});
+
 describe("hostile answers", () => {
   it("refuses an endless response head with a typed error instead of buffering it", async () => {
     const path = tempSocket();
