@@ -2,6 +2,8 @@
 // with a bounded keep-alive pool (node-http1.ts), and the raw duplex of attach and exec. Bodies
 // stream in both directions.
 
+import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
@@ -39,8 +41,11 @@ export class NodeTransport implements Transport {
   readonly address: string;
   readonly #endpoint: NodeEndpoint;
   readonly #pool: Http1Pool;
+  readonly #module: typeof http | typeof https;
   readonly #createConnection: (() => NodeDuplex) | undefined;
   readonly #tls: boolean;
+  /** Fresh connections for liveness probes, never the pool's (whose sockets may be the dead ones). */
+  readonly #probeAgent: http.Agent;
 
   constructor(endpoint: NodeEndpoint, options: NodeTransportOptions = {}) {
     this.#endpoint = endpoint;
@@ -50,12 +55,17 @@ export class NodeTransport implements Transport {
       : `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}`);
     const https_ = "protocol" in endpoint && endpoint.protocol === "https";
     this.#tls = https_;
+    this.#module = https_ ? https : http;
+    const probeOptions: https.AgentOptions = { keepAlive: false, maxSockets: 4 };
+    if (https_ && "tls" in endpoint && endpoint.tls) Object.assign(probeOptions, tlsOptions(endpoint.tls));
+    this.#probeAgent = https_ ? new https.Agent(probeOptions) : new http.Agent(probeOptions);
     this.#pool = new Http1Pool({
       open: () => this.#open(),
       maxSockets: options.maxSockets ?? 64,
       host: "socketPath" in endpoint ? "docker" : `${endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`,
       address: this.address,
       mapError: (err, socket) => this.#connectionError(err, socket),
+      confirmEnd: () => this.#confirmEnd(),
     });
   }
 
@@ -71,6 +81,38 @@ export class NodeTransport implements Transport {
   request(req: TransportRequest): Promise<TransportResponse> {
     // Keep-alive, queueing, streaming and backpressure live in the pool: see node-http1.ts.
     return this.#pool.request(req);
+  }
+
+  /**
+   * A raw stream (attach, exec) ends when the engine closes the connection, which is also all a
+   * killed engine does: the bytes cannot tell the two apart. So the end is confirmed by asking the
+   * engine on a fresh connection; if it no longer answers, the stream errors instead of ending.
+   * Over ssh no probe is made (it would start an ssh process per stream end).
+   */
+  async #confirmEnd(): Promise<Error | undefined> {
+    if (this.#createConnection) return undefined;
+    return new Promise<Error | undefined>((resolve) => {
+      const options: http.RequestOptions = { agent: this.#probeAgent, method: "GET", path: "/_ping", timeout: PROBE_TIMEOUT };
+      if ("socketPath" in this.#endpoint) {
+        options.socketPath = this.#endpoint.socketPath;
+        options.headers = { host: "docker" };
+      } else {
+        options.hostname = this.#endpoint.hostname;
+        options.port = this.#endpoint.port;
+      }
+      const probe = this.#module.request(options, (res) => {
+        res.resume();
+        resolve(undefined); // any answer: the engine is there, the stream simply ended
+      });
+      // No answer in time is not proof of death: the stream keeps its normal end.
+      probe.once("timeout", () => { probe.destroy(); resolve(undefined); });
+      probe.once("error", (err: Error & { code?: string }) => {
+        // ECONNRESET, not the probe's own code: what failed is the stream, cut mid-way.
+        resolve(new DockerConnectionError(this.address, "ECONNRESET",
+          `the connection closed and the engine no longer answers (${err.message}): it stopped or crashed`, { cause: err }));
+      });
+      probe.end();
+    });
   }
 
   connect(signal?: AbortSignal): Promise<Duplex> {
@@ -95,7 +137,7 @@ export class NodeTransport implements Transport {
         signal?.removeEventListener("abort", onAbort);
         socket.off("error", failed);
         (socket as Partial<net.Socket>).setNoDelay?.(true);
-        resolve(socketDuplex(socket, this.address));
+        resolve(socketDuplex(socket, this.address, () => this.#confirmEnd()));
       };
       const failed = (err: Error) => {
         signal?.removeEventListener("abort", onAbort);
@@ -109,6 +151,7 @@ export class NodeTransport implements Transport {
 
   async close(): Promise<void> {
     this.#pool.close();
+    this.#probeAgent.destroy();
   }
 
   #connectionError(err: Error & { code?: string }, socket?: unknown): Error {
@@ -189,6 +232,11 @@ function toPem(v: string | Uint8Array): string | Buffer {
   return typeof v === "string" ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+/** Checks, once a stream ended at EOF, whether the engine went away: the error to raise, if so. */
+type ConfirmEnd = () => Promise<Error | undefined>;
+
+const PROBE_TIMEOUT = 2_000;
+
 function prematureClose(err: (Error & { code?: string }) | undefined, address: string): Error {
   if (err?.name === "AbortError") return err;
   if (err instanceof DockerConnectionError) return err;
@@ -202,7 +250,11 @@ function prematureClose(err: (Error & { code?: string }) | undefined, address: s
  * socket is paused when the queue is full, so a slow consumer bounds memory. Cancelling destroys the
  * source and releases its socket.
  */
-function readableFromNode(source: NodeJS.ReadableStream & { destroy(err?: Error): void; complete?: boolean; readableEnded?: boolean }, address: string): ReadableStream<Uint8Array> {
+function readableFromNode(
+  source: NodeJS.ReadableStream & { destroy(err?: Error): void; complete?: boolean; readableEnded?: boolean },
+  address: string,
+  confirmEnd?: ConfirmEnd,
+): ReadableStream<Uint8Array> {
   let finished = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -214,7 +266,15 @@ function readableFromNode(source: NodeJS.ReadableStream & { destroy(err?: Error)
         source.once("end", () => {
           if (finished) return;
           finished = true;
-          controller.close();
+          if (!confirmEnd) return controller.close();
+          void confirmEnd().then((failure) => {
+            try {
+              if (failure) controller.error(failure);
+              else controller.close();
+            } catch {
+              // cancelled meanwhile: nothing is reading any more
+            }
+          });
         });
         source.once("error", (err: Error) => {
           if (finished) return;
@@ -240,8 +300,8 @@ function readableFromNode(source: NodeJS.ReadableStream & { destroy(err?: Error)
   );
 }
 
-function socketDuplex(socket: NodeDuplex, address: string): Duplex {
-  const readable = readableFromNode(socket, address);
+function socketDuplex(socket: NodeDuplex, address: string, confirmEnd?: ConfirmEnd): Duplex {
+  const readable = readableFromNode(socket, address, confirmEnd);
   const writable = new WritableStream<Uint8Array>({
     write(chunk) {
       if (socket.destroyed) throw new DockerConnectionError(address, "EPIPE", "the connection is closed");
