@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
 const alias = { berth: fileURLToPath(new URL("./adapters/node.ts", import.meta.url)) };
+// Fails the test during which (or the file after which) a promise rejection went unhandled.
+const unhandled = "test/setup/unhandled-rejections.ts";
 
 export default defineConfig({
   resolve: { alias },
@@ -9,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 20_000 },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 20_000, setupFiles: [unhandled] },
       },
       {
         resolve: { alias },
@@ -19,6 +21,7 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           globalSetup: ["test/engine/global-setup.ts"],
+          setupFiles: [unhandled],
         },
       },
       {
