@@ -11,7 +11,9 @@
 // - a payload piece of at least COALESCE_BELOW bytes is emitted as a subarray view of the input
 //   (no copy); consecutive smaller pieces of the same stream within one input chunk are copied
 //   together into one Frame, so ten thousand 10-byte frames cost one enqueue instead of ten
-//   thousand. Order across stdout/stderr is always preserved;
+//   thousand. They are copied as they are met, into a block that later runs keep filling (one
+//   allocation serves many chunks), and a lone small piece is still a view. Order across
+//   stdout/stderr is always preserved;
 // - one plain loop walks the chunk: no recursion, no per-frame allocation besides output.
 //
 // Frame boundaries carry no meaning in Docker (they are whatever sizes the process happened to
@@ -42,6 +44,8 @@ export const DEFAULT_MAX_FRAME_SIZE = 2 ** 31;
 const COALESCE_BELOW = 4096;
 /** Pieces shorter than this are copied byte by byte: cheaper than a subarray + set for tiny runs. */
 const BYTE_LOOP_BELOW = 48;
+/** Smallest block coalesced runs are copied into (a chunk's worth of small frames, usually). */
+const MIN_BLOCK = 4096;
 /** How much of a daemon error frame is kept for the message. */
 const MAX_ERROR_TEXT = 64 * 1024;
 
@@ -69,11 +73,17 @@ export class FrameDecoder {
   private errorLength = 0;
   private failure: DockerStreamError | null = null;
 
-  // Coalescing run within the current chunk: [start, end) pairs of payload pieces of one stream.
+  // Coalescing run within the current chunk: small payload pieces of one stream. The first is
+  // remembered by its offsets; from the second on they are copied into `block` at
+  // [blockStart, blockEnd). Views of the block are handed out, so it is only ever written past
+  // blockEnd, and replaced when too small.
   private runStream = -1;
-  private runPieces = new Int32Array(128);
   private runCount = 0;
-  private runBytes = 0;
+  private firstStart = 0;
+  private firstEnd = 0;
+  private block: Uint8Array | null = null;
+  private blockStart = 0;
+  private blockEnd = 0;
 
   constructor(options: DemuxOptions = {}) {
     const max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -89,8 +99,29 @@ export class FrameDecoder {
     let remaining = this.remaining;
     let current = this.current;
 
+    const maxFrameSize = this.maxFrameSize;
     try {
       while (pos < length) {
+        if (remaining === 0 && this.headerLength === 0 && length - pos >= 8) {
+          // Fast path: a whole, small stdout/stderr frame inside this chunk (a log line, a short
+          // write), header and payload in one step. Anything else takes the general path below.
+          const typeByte = chunk[pos];
+          const size = chunk[pos + 4] * 0x1000000 + ((chunk[pos + 5] << 16) | (chunk[pos + 6] << 8) | chunk[pos + 7]);
+          if (
+            typeByte < 3 &&
+            (chunk[pos + 1] | chunk[pos + 2] | chunk[pos + 3]) === 0 &&
+            size !== 0 &&
+            size < COALESCE_BELOW &&
+            size <= length - pos - 8 &&
+            size <= maxFrameSize
+          ) {
+            current = typeByte === 2 ? STDERR : STDOUT;
+            pos += 8;
+            this.addSmall(chunk, current, pos, pos + size, emit);
+            pos += size;
+            continue;
+          }
+        }
         if (remaining === 0) {
           let typeByte: number, zeros: number, size: number;
           let headerBytes: Uint8Array;
@@ -121,7 +152,7 @@ export class FrameDecoder {
                 `has stream type ${typeByte}${zeros !== 0 ? " and non-zero padding" : ""} (is this a TTY stream?)`,
             );
           }
-          if (size > this.maxFrameSize) {
+          if (size > maxFrameSize) {
             this.flushRun(chunk, emit);
             throw this.fail(
               `malformed multiplexed stream: frame declares ${size} bytes, more than the ${this.maxFrameSize}-byte limit`,
@@ -160,19 +191,7 @@ export class FrameDecoder {
           if (this.runCount !== 0) this.flushRun(chunk, emit);
           emit(STREAM_NAMES[current], chunk.subarray(pos, pos + take));
         } else {
-          if (this.runStream !== current && this.runCount !== 0) this.flushRun(chunk, emit);
-          this.runStream = current;
-          let pieces = this.runPieces;
-          const at = this.runCount * 2;
-          if (at === pieces.length) {
-            const grown = new Int32Array(pieces.length * 2);
-            grown.set(pieces);
-            this.runPieces = pieces = grown;
-          }
-          pieces[at] = pos;
-          pieces[at + 1] = pos + take;
-          this.runCount++;
-          this.runBytes += take;
+          this.addSmall(chunk, current, pos, pos + take, emit);
         }
         pos += take;
         remaining -= take;
@@ -181,9 +200,8 @@ export class FrameDecoder {
     } finally {
       this.remaining = remaining;
       this.current = current;
-      // A run must never outlive its chunk: its offsets point into it.
+      // A run must never outlive its chunk: its first piece is known by offsets into it.
       this.runCount = 0;
-      this.runBytes = 0;
       this.runStream = -1;
     }
   }
@@ -205,33 +223,51 @@ export class FrameDecoder {
     return this.failure;
   }
 
+  /** Adds chunk[start, end), a small piece of `stream`, to the coalescing run. */
+  private addSmall(chunk: Uint8Array, stream: number, start: number, end: number, emit: (stream: StreamName, data: Uint8Array) => void): void {
+    if (this.runStream !== stream && this.runCount !== 0) this.flushRun(chunk, emit);
+    if (this.runCount === 0) {
+      this.runStream = stream;
+      this.firstStart = start;
+      this.firstEnd = end;
+    } else {
+      let block = this.block;
+      let o = this.blockEnd;
+      if (this.runCount === 1) {
+        // A second piece: the run becomes a copy. Everything left in this chunk from the first
+        // piece on fits in `need`, so a block of that size serves the rest of the chunk.
+        const need = chunk.length - this.firstStart;
+        if (block === null || block.length - o < need) {
+          block = this.block = new Uint8Array(need < MIN_BLOCK ? MIN_BLOCK : need);
+          o = 0;
+        }
+        this.blockStart = o;
+        o = copyInto(block, o, chunk, this.firstStart, this.firstEnd);
+      }
+      this.blockEnd = copyInto(block!, o, chunk, start, end);
+    }
+    this.runCount++;
+  }
+
   private flushRun(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
     const count = this.runCount;
     if (count === 0) return;
-    const pieces = this.runPieces;
     const stream = STREAM_NAMES[this.runStream];
     this.runCount = 0;
     this.runStream = -1;
-    if (count === 1) {
-      this.runBytes = 0;
-      emit(stream, chunk.subarray(pieces[0], pieces[1]));
-      return;
-    }
-    const out = new Uint8Array(this.runBytes);
-    this.runBytes = 0;
-    let o = 0;
-    for (let i = 0, n = count * 2; i < n; i += 2) {
-      const start = pieces[i];
-      const end = pieces[i + 1];
-      if (end - start < BYTE_LOOP_BELOW) {
-        for (let j = start; j < end; j++) out[o++] = chunk[j];
-      } else {
-        out.set(chunk.subarray(start, end), o);
-        o += end - start;
-      }
-    }
-    emit(stream, out);
+    if (count === 1) emit(stream, chunk.subarray(this.firstStart, this.firstEnd));
+    else emit(stream, this.block!.subarray(this.blockStart, this.blockEnd));
   }
+}
+
+/** Copies chunk[start, end) to out at `o`; returns the offset after it. */
+function copyInto(out: Uint8Array, o: number, chunk: Uint8Array, start: number, end: number): number {
+  if (end - start < BYTE_LOOP_BELOW) {
+    for (let j = start; j < end; j++) out[o++] = chunk[j];
+    return o;
+  }
+  out.set(chunk.subarray(start, end), o);
+  return o + (end - start);
 }
 
 function hex(bytes: Uint8Array): string {
