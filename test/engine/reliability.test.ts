@@ -448,13 +448,22 @@ describe("slow consumers", () => {
     (globalThis as { gc?: () => void }).gc?.();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
+    let pauseGrowth = Infinity;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
     try {
       const session = await c.execStream(["head", "-c", String(TOTAL), "/dev/zero"]);
       const started = Date.now();
       let received = 0;
+      let paused = false;
       for await (const frame of session) {
         received += frame.data.length;
+        if (!paused && received >= 50 * 1024 * 1024) {
+          // Stop reading for two seconds: with backpressure the engine stops too, and nothing piles up here.
+          paused = true;
+          const before = process.memoryUsage().rss;
+          await sleep(2_000);
+          pauseGrowth = process.memoryUsage().rss - before;
+        }
         // Sleep until the reading rate is back down to RATE.
         const ahead = received / RATE - (Date.now() - started) / 1000;
         if (ahead > 0.02) await sleep(ahead * 1000);
@@ -467,6 +476,8 @@ describe("slow consumers", () => {
       clearInterval(sampler);
     }
     const growth = peak - rssBefore;
+    if (process.env.BERTH_RELIABILITY_VERBOSE) console.log(`slow consumer: RSS growth ${(growth / 2 ** 20).toFixed(1)} MiB, ${(pauseGrowth / 2 ** 20).toFixed(1)} MiB during a 2 s pause`);
+    expect(pauseGrowth, "RSS growth while not reading").toBeLessThan(8 * 1024 * 1024);
     expect(growth, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(64 * 1024 * 1024);
   }, 120_000);
 });
@@ -499,6 +510,7 @@ describe("concurrency", () => {
       clearInterval(sampler);
       await client.close();
     }
+    if (process.env.BERTH_RELIABILITY_VERBOSE) console.log(`concurrency: peak ${peakSockets - socketsBefore} sockets, ${peakFds - fdsBefore} fds above baseline`);
     // maxSockets defaults to 64: the rest waited in the queue.
     expect(peakSockets - socketsBefore).toBeLessThanOrEqual(64);
     expect(peakFds - fdsBefore).toBeLessThanOrEqual(64 + 8);
