@@ -36,19 +36,26 @@ const IMPLEMENTATIONS = {
     let input = 0;
     const source = new ReadableStream({
       pull(c) {
-        if (i === chunks.length || performance.now() > deadline) return c.close();
+        if (i === chunks.length) return c.close();
         input += chunks[i].length;
         c.enqueue(chunks[i++]);
       },
     }, { highWaterMark: 0 });
     const reader = source.pipeThrough(demuxStream()).getReader();
     let payload = 0;
+    let reads = 0;
     for (;;) {
+      // Out of time: stop reading (cancelling, as a reader that breaks out of a loop does; closing
+      // the source mid-frame would be reported as a truncated stream).
+      if ((++reads & 63) === 0 && performance.now() > deadline) {
+        await reader.cancel();
+        return { input, payload, complete: false };
+      }
       const { done, value } = await reader.read();
       if (done) break;
       payload += value.data.length;
     }
-    return { input, payload, complete: i === chunks.length };
+    return { input, payload, complete: true };
   },
 
   /** berth's decoder called directly (what the stream above wraps). */
@@ -113,26 +120,60 @@ const IMPLEMENTATIONS = {
 
 export const DEMUX_IMPLEMENTATIONS = Object.keys(IMPLEMENTATIONS);
 
+/**
+ * Every implementation on every case in one process, in rounds: each round runs each
+ * implementation once (order rotating) on the case's input, within a time budget, and rates are
+ * total input over total time. Load from elsewhere on the machine then falls on all of them alike.
+ */
 export async function demuxRun(task) {
-  const { buf, payload: expected } = syntheticStream(task.frameSize, task.totalBytes);
-  const chunks = chunked(buf, task.chunkSize);
-  globalThis.gc?.();
-  // A short warm-up on the first 2 MiB, so the rate is not the interpreter's.
-  const warm = chunks.slice(0, Math.ceil((2 * MiB) / task.chunkSize));
-  try {
-    await IMPLEMENTATIONS[task.impl](warm, performance.now() + 1000, task);
-  } catch {
-    // reported by the measured run
+  const out = {};
+  for (const c of task.cases) {
+    const { buf, payload: expected } = syntheticStream(c.frameSize, c.totalBytes);
+    const chunks = chunked(buf, c.chunkSize);
+    const warm = chunks.slice(0, Math.ceil((1 * MiB) / c.chunkSize));
+    const acc = {};
+    for (const impl of task.impls) {
+      acc[impl] = { input: 0, seconds: 0, complete: true, error: undefined };
+      try {
+        await IMPLEMENTATIONS[impl](warm, performance.now() + 500, task);
+      } catch {
+        // reported by the measured runs
+      }
+    }
+    for (let r = 0; r < task.rounds; r++) {
+      for (let k = 0; k < task.impls.length; k++) {
+        const impl = task.impls[(k + r) % task.impls.length];
+        const a = acc[impl];
+        if (a.error) continue;
+        globalThis.gc?.();
+        const t0 = performance.now();
+        let res;
+        try {
+          res = await IMPLEMENTATIONS[impl](chunks, t0 + task.budgetMs, task);
+        } catch (err) {
+          res = { input: 0, payload: 0, complete: false, error: String(err) };
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        if (res.error) {
+          a.error = res.error;
+          continue;
+        }
+        if (res.complete && res.payload !== expected) throw new Error(`${impl}: ${res.payload} payload bytes out, expected ${expected}`);
+        a.input += res.input;
+        a.seconds += seconds;
+        if (!res.complete) a.complete = false;
+      }
+    }
+    for (const impl of task.impls) {
+      const a = acc[impl];
+      out[`${impl}|${c.name}`] = {
+        mbps: a.error || a.seconds === 0 ? null : a.input / MiB / a.seconds,
+        complete: a.complete && !a.error,
+        processedMiB: a.input / MiB / task.rounds,
+        totalMiB: c.totalBytes / MiB,
+        error: a.error,
+      };
+    }
   }
-  const t0 = performance.now();
-  const r = await IMPLEMENTATIONS[task.impl](chunks, t0 + task.budgetMs, task);
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.complete && r.payload !== expected) throw new Error(`${task.impl}: ${r.payload} payload bytes out, expected ${expected}`);
-  return {
-    mbps: r.error ? null : r.input / MiB / seconds,
-    complete: r.complete,
-    processedMiB: r.input / MiB,
-    error: r.error,
-    rssMiB: process.memoryUsage().rss / MiB,
-  };
+  return { results: out, rssMiB: process.memoryUsage().rss / MiB };
 }

@@ -36,24 +36,32 @@ const TASKS = {
       calls[`${name}/${what}`] = (calls[`${name}/${what}`] ?? 0) + n;
     };
     const { ping, list, inspect, rounds } = task;
-    const ids = inspect.ids;
+    const ids = inspect?.ids;
     try {
       for (const { name, client } of clients) {
-        const found = await client.list(list.label);
-        if (found !== list.expect) throw new Error(`${name}: list returned ${found} containers, expected ${list.expect}`);
-        await sequential(ping.warmup, () => client.ping());
-        await sequential(list.warmup, () => client.list(list.label));
-        await concurrent(inspect.warmup, inspect.concurrency, (i) => client.inspect(ids[i % ids.length]));
+        if (list) {
+          const found = await client.list(list.label);
+          if (found !== list.expect) throw new Error(`${name}: list returned ${found} containers, expected ${list.expect}`);
+        }
+        if (ping) await sequential(ping.warmup, () => client.ping());
+        if (list) await sequential(list.warmup, () => client.list(list.label));
+        if (inspect) await concurrent(inspect.warmup, inspect.concurrency, (i) => client.inspect(ids[i % ids.length]));
       }
       for (let r = 0; r < rounds; r++) {
         for (let k = 0; k < clients.length; k++) {
           const { name, client } = clients[(k + r) % clients.length];
-          const nPing = Math.round(ping.calls / rounds);
-          add(name, "ping", await sequential(nPing, () => client.ping()), nPing);
-          const nList = Math.round(list.calls / rounds);
-          add(name, "list", await sequential(nList, () => client.list(list.label)), nList);
-          const nInspect = Math.round(inspect.calls / rounds);
-          add(name, "inspect", await concurrent(nInspect, inspect.concurrency, (i) => client.inspect(ids[i % ids.length])), nInspect);
+          if (ping) {
+            const n = Math.round(ping.calls / rounds);
+            add(name, "ping", await sequential(n, () => client.ping()), n);
+          }
+          if (list) {
+            const n = Math.round(list.calls / rounds);
+            add(name, "list", await sequential(n, () => client.list(list.label)), n);
+          }
+          if (inspect) {
+            const n = Math.round(inspect.calls / rounds);
+            add(name, "inspect", await concurrent(n, inspect.concurrency, (i) => client.inspect(ids[i % ids.length])), n);
+          }
         }
       }
     } finally {
