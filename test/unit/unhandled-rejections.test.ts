@@ -30,8 +30,10 @@ describe("unhandled promise rejections fail the run", () => {
   it("one after the file's last test fails the file", async () => {
     const { code, output } = await vitest("late.fixture.ts");
     expect(code).not.toBe(0);
-    expect(output).toMatch(/after this file's last test: Error: rejected after the last test/);
-    expect(output).toMatch(/Failed Suites 1/);
+    // Caught after the last test; or, on a loaded machine where the timer fires before the test's
+    // own check, pinned on the test itself. Either way the run fails and says why.
+    expect(output).toMatch(/unhandled promise rejection\(s\) (after this file's last test|during this test): Error: rejected after the last test/);
+    expect(output).toMatch(/Failed Suites 1|Tests\s+1 failed/);
   }, 60_000);
 
   it("vitest alone already fails the run for one during a test (the setup file adds the rest)", async () => {
