@@ -133,6 +133,9 @@ describe("the engine killed mid-stream", () => {
   afterAll(async () => {
     try {
       if (spare) {
+        // A test that failed while the engine was down left it dead, with its containers' shims
+        // running: start it again so it reaps them, and remove what this file created.
+        await startSpare().catch(() => {});
         await cleanup(spare, run_).catch(() => {});
         await spare.close();
       }
