@@ -99,6 +99,14 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     super(client, Container);
   }
 
+  /**
+   * A handle for a known id or name, without a request. A leading `/` (as in a summary's
+   * `Names`) is dropped: the engine stores names with it but looks them up without.
+   */
+  override ref(idOrName: string): Container {
+    return super.ref(idOrName.startsWith("/") ? idOrName.slice(1) : idOrName);
+  }
+
   /** Creates a container (not started). The handle has the id and the engine's warnings. */
   async create(config: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<Container> {
     const { name, platform, ...call } = options;

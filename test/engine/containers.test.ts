@@ -31,6 +31,7 @@ describe("containers", () => {
     const c = await container({ Cmd: ["sleep", "30"] }, name);
     const byName = await docker.containers.get(name);
     expect(byName.id).toBe(c.id);
+    expect((await docker.containers.get(`/${name}`)).id).toBe(c.id); // as listed in Names
     expect(byName.name).toBe(name);
     await c.start();
     await c.reload();

@@ -326,7 +326,12 @@ describe("swarm", { timeout: 120_000 }, () => {
   it("an attachable overlay network takes plain containers", async () => {
     const name = uniqueName("overlay");
     const network = await docker.networks.create({ Name: name, Driver: "overlay", Attachable: true, Labels: labels });
-    const info = await network.inspect();
+    // The swarm's allocator fills the network in asynchronously: right after create, inspect may
+    // still show it without a driver.
+    const info = await eventually("the overlay network to be allocated", async () => {
+      const got = await network.inspect();
+      return got.Driver === "overlay" ? got : undefined;
+    });
     expect(info.Attachable).toBe(true);
     expect(info.Scope).toBe("swarm");
     expect(info.Driver).toBe("overlay");
