@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createContainer, engine, removeContainer, removeImage, startContainer, waitContainer } from "./engine.mjs";
 
-export const REGISTRY = "127.0.0.1:5000";
+export const REGISTRY = process.env.BERTH_BENCH_REGISTRY ?? "127.0.0.1:5000";
 
 async function reachable() {
   try {
@@ -38,7 +38,7 @@ export async function ensureRegistry(root, log) {
   const script = join(root, "scripts/registry.sh");
   if (existsSync(script)) {
     try {
-      execFileSync("bash", [script], { stdio: "ignore", timeout: 120_000 });
+      execFileSync("bash", [script, "--quiet"], { stdio: "ignore", timeout: 120_000 });
       if (await waitReachable(10_000)) {
         return {
           how: "started by scripts/registry.sh",
