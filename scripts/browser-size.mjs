@@ -5,51 +5,17 @@
 //
 //   node scripts/browser-size.mjs            report
 //   node scripts/browser-size.mjs --check    report, and exit 1 when over budget
-import { build } from "esbuild";
+import { eagerBundle } from "./lib/bundle-size.mjs";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUDGET = 12 * 1024;
 
-/**
- * Minified bundle of `contents` (an entry module), split like the published ESM build: modules
- * the core loads on demand (the HTTP upgrade, directory builds) land in chunks a browser never
- * fetches. The size is the entry plus the chunks it imports statically. Some core modules can be
- * replaced by stubs to size a further split.
- */
-async function measure(contents, stubbed = []) {
-  const result = await build({
-    stdin: { contents, resolveDir: ROOT, loader: "ts", sourcefile: "entry.ts" },
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    splitting: true,
-    outdir: join(ROOT, "dist-size"),
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-    plugins: [stubPlugin(stubbed)],
-  });
-  const outputs = result.metafile.outputs;
-  const byPath = new Map(result.outputFiles.map((f) => [f.path, f.contents]));
-  const entry = Object.keys(outputs).find((k) => outputs[k].entryPoint);
-  // The entry and what it imports eagerly (transitively); dynamic imports are left out.
-  const eager = new Set();
-  const visit = (out) => {
-    if (eager.has(out)) return;
-    eager.add(out);
-    for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
-  };
-  visit(entry);
-  const code = Buffer.concat([...eager].map((out) => Buffer.from(byPath.get(join(ROOT, out)))));
-  const inputs = {};
-  for (const out of eager) Object.assign(inputs, outputs[out].inputs);
-  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs };
+/** Eager size of a bundle of `contents`, with some core modules replaced by stubs. */
+function measure(contents, stubbed = []) {
+  return eagerBundle(ROOT, contents, { plugins: [stubPlugin(stubbed)] });
 }
 
 /** Replaces modules by exports that do nothing: what remains is what the rest costs. */

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, lstatSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { gzipSync } from "node:zlib";
+import { eagerBundle } from "../../scripts/lib/bundle-size.mjs";
 
 /**
  * Minified + gzipped size of the browser entry, split like the published ESM build: what a page
@@ -12,7 +12,6 @@ import { gzipSync } from "node:zlib";
  * adapters/browser.ts when it exists, else the core with its fetch transport (said so in `entry`).
  */
 export async function browserBundle(root) {
-  const esbuild = await import("esbuild");
   const hasEntry = existsSync(join(root, "adapters/browser.ts"));
   const entry = hasEntry ? "adapters/browser.ts" : "src/index.ts + src/fetch-transport.ts (adapters/browser.ts missing)";
   const everything = hasEntry
@@ -22,31 +21,8 @@ export async function browserBundle(root) {
     ? 'import { Docker } from "./adapters/browser.ts"; globalThis.docker = new Docker({ url: "http://127.0.0.1:2375" });'
     : 'import { Docker } from "./src/index.ts"; import { FetchTransport } from "./src/fetch-transport.ts"; globalThis.docker = new Docker({ transport: new FetchTransport({ url: "http://127.0.0.1:2375" }) });';
   const measure = async (contents) => {
-    const result = await esbuild.build({
-      stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      splitting: true,
-      outdir: join(root, "bench-size-out"), // not written
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    const outputs = result.metafile.outputs;
-    const byPath = new Map(result.outputFiles.map((f) => [f.path, f.contents]));
-    const first = Object.keys(outputs).find((k) => outputs[k].entryPoint);
-    const eager = new Set();
-    const visit = (out) => {
-      if (eager.has(out)) return;
-      eager.add(out);
-      for (const imp of outputs[out].imports) if (imp.kind === "import-statement") visit(imp.path);
-    };
-    visit(first);
-    const code = Buffer.concat([...eager].map((out) => Buffer.from(byPath.get(join(root, out)))));
-    return { minBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+    const { min, gzip } = await eagerBundle(root, contents);
+    return { minBytes: min, gzipBytes: gzip };
   };
   const full = await measure(everything);
   const only = await measure(app);
