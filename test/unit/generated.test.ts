@@ -45,7 +45,8 @@ function specOperations(version: string): SpecOperation[] {
 
 const key = (op: { method: string; path: string }) => `${op.method} ${op.path}`;
 
-describe.skipIf(!haveSpec)("generated files against the spec", () => {
+// Without ../shared (a bare checkout) these are skipped locally; under CI they run and fail loudly.
+describe.skipIf(!haveSpec && process.env.CI !== "true")("generated files against the spec", () => {
   it("are up to date: regenerating them reproduces the committed bytes", () => {
     const out = mkdtempSync(join(tmpdir(), "berth-generated-"));
     try {
