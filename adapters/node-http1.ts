@@ -287,7 +287,7 @@ class Exchange {
         } else {
           ok = socket.write(value);
         }
-        if (!ok) await new Promise<void>((resolve) => { socket.once("drain", resolve); socket.once("close", resolve); });
+        if (!ok) await drained(socket);
       }
       if (chunked && this.#conn === conn && !conn.dead) socket.write("0\r\n\r\n", "latin1");
     } finally {
@@ -713,4 +713,20 @@ function framing(fields: Head["fields"], hasBody: boolean): BodyFraming {
   if (te !== undefined) map.set("transfer-encoding", te);
   if (cl !== undefined) map.set("content-length", cl);
   return bodyFraming(map, true);
+}
+
+/**
+ * Resolves when a socket can take more writes, or has closed. Both listeners go away together:
+ * a long upload waits many times on one socket, and leftover listeners would pile up.
+ */
+export function drained(socket: NodeDuplex): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.once("drain", done);
+    socket.once("close", done);
+  });
 }

@@ -9,7 +9,7 @@ import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
 import { DockerConnectionError } from "../src/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
-import { Http1Pool } from "./node-http1.ts";
+import { Http1Pool, drained } from "./node-http1.ts";
 
 export interface NodeTlsOptions {
   /** CA certificate(s) the engine's certificate must chain to (PEM). */
@@ -306,10 +306,7 @@ function socketDuplex(socket: NodeDuplex, address: string, confirmEnd?: ConfirmE
     write(chunk) {
       if (socket.destroyed) throw new DockerConnectionError(address, "EPIPE", "the connection is closed");
       if (socket.write(chunk)) return;
-      return new Promise<void>((resolve) => {
-        socket.once("drain", resolve);
-        socket.once("close", resolve);
-      });
+      return drained(socket);
     },
     close() {
       // Half-close: the engine sees EOF on stdin, the read side stays open.
