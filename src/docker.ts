@@ -1,5 +1,6 @@
 // The public entry: `new Docker({ transport })` in the core; adapters add `fromEnv()` and friends.
 
+import { bodyOf } from "./streams/bytes.ts";
 import { Client, type CallOptions, type ClientOptions } from "./client.ts";
 import type {
   Operations,
@@ -172,7 +173,7 @@ export class Docker {
   async events(options: CallOptions & { filters?: Filters; since?: Date | number | string; until?: Date | number | string } = {}): Promise<JsonStream<EventMessage>> {
     const { filters, since, until, ...call } = options;
     const response = await this.client.send({ ...call, method: "GET", path: "/events", query: { filters, since, until } });
-    return new JsonStream<EventMessage>(response.body ?? new ReadableStream({ start: (c) => c.close() }), { errorOnInBandError: false });
+    return new JsonStream<EventMessage>(bodyOf(response), { errorOnInBandError: false });
   }
 
   /**

@@ -1,13 +1,14 @@
 // Containers: the collection (`docker.containers`) and the handle (`Container`).
 
+import { bodyOf } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
 import { ContainerExitError, DockerError, isNotFound } from "../errors.ts";
 import { Session, webSocketParts } from "../session.ts";
-import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
+import { isMultiplexed } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
 import { splitTopColumns } from "../podman.ts";
 import { JsonStream } from "../streams/json-stream.ts";
-import { OutputStream } from "../streams/output.ts";
+import { outputOf, type OutputStream } from "../streams/output.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { decodePathStat, type PathStat } from "./archive.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
@@ -299,9 +300,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
         query: { stdout, stderr, follow, since, until, timestamps, tail },
       }),
     ]);
-    const body = response.body ?? emptyStream();
-    const framing = isMultiplexed(response.headers.get("content-type"), isTty) ? demuxStream() : rawStream();
-    return new OutputStream(body.pipeThrough(framing), { timestamps });
+    return outputOf(response, isTty, { timestamps });
   }
 
   /**
@@ -367,7 +366,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   /** Resource-usage samples, one a second, until cancelled or the container is removed. */
   async statsStream(options: CallOptions = {}): Promise<JsonStream<ContainerStatsResponse>> {
     const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true } });
-    return new JsonStream<ContainerStatsResponse>(response.body ?? emptyStream(), { errorOnInBandError: false });
+    return new JsonStream<ContainerStatsResponse>(bodyOf(response), { errorOnInBandError: false });
   }
 
   /** Stat of a path in the container (`HEAD .../archive`); rejects with DockerNotFoundError when missing. */
@@ -380,7 +379,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   /** A tar stream of a path in the container (`docker cp` out), with the path's stat. */
   async getArchive(path: string, options: CallOptions = {}): Promise<{ stat: PathStat; body: ReadableStream<Uint8Array> }> {
     const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
-    return { stat: decodePathStat(response.headers.get("x-docker-container-path-stat")), body: response.body ?? emptyStream() };
+    return { stat: decodePathStat(response.headers.get("x-docker-container-path-stat")), body: bodyOf(response) };
   }
 
   /**
@@ -408,7 +407,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   /** The container's filesystem as a tar stream (`docker export`). */
   async export(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/export", params: { id: this.id } });
-    return response.body ?? emptyStream();
+    return bodyOf(response);
   }
 
   #post(path: string, call: CallOptions, query?: Record<string, unknown>, graceSeconds?: number): Promise<void> {
@@ -420,7 +419,4 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   }
 }
 
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
 

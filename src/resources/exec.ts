@@ -5,7 +5,7 @@ import { DockerError } from "../errors.ts";
 import type { ExecInspectResponse } from "../generated/types.ts";
 import { Session } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
-import { encodeUtf8 } from "../streams/bytes.ts";
+import { bodyOf, encodeUtf8 } from "../streams/bytes.ts";
 
 export interface ExecOptions extends CallOptions {
   /** `["A=1"]` or `{ A: "1" }`. */
@@ -109,7 +109,7 @@ export class Exec {
       });
     }
     const response = await this.#client.send({ timeout: call.timeout, ...request });
-    const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    const body = bodyOf(response);
     return new ExecSession(this, {
       readable: body,
       close: () => void body.cancel().catch(() => {}),

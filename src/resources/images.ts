@@ -1,7 +1,9 @@
 // Images: the collection (`docker.images`) and the handle (`Image`).
 
+import { bodyOf } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
-import { encodeRegistryAuth, encodeRegistryConfig, type RegistryAuth } from "../config/registry-auth.ts";
+import { encodeRegistryConfig, type RegistryAuth } from "../config/registry-auth.ts";
+import { withImageAuth } from "./registry-auth-header.ts";
 import { DockerStreamError, DockerUnsupportedError } from "../errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
 import { archiveBody } from "../streams/archive-body.ts";
@@ -142,7 +144,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
   async pullStream(ref: string, options: PullOptions = {}): Promise<ProgressStream> {
     const { platform, allTags, auth, onProgress, ...call } = options;
     const { name, tag, digest } = parseImageRef(ref);
-    const headers = await registryAuthHeaders(this.client, ref, auth, call.headers);
+    const headers = await withImageAuth(this.client, ref, auth, call.headers);
     const response = await this.client.send({
       ...call,
       headers,
@@ -150,7 +152,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       path: "/images/create",
       query: { fromImage: name, tag: digest ?? (allTags ? undefined : tag ?? "latest"), platform },
     });
-    return new ProgressStream(response.body ?? emptyStream(), onProgress);
+    return new ProgressStream(bodyOf(response), onProgress);
   }
 
   /** Imports a root filesystem tarball as an image (`docker import`). */
@@ -167,7 +169,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       body: source,
       contentType: "application/x-tar",
     });
-    return new ProgressStream(response.body ?? emptyStream(), onProgress).done();
+    return new ProgressStream(bodyOf(response), onProgress).done();
   }
 
   /**
@@ -240,20 +242,20 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       body,
       contentType: "application/x-tar",
     });
-    return new ProgressStream(response.body ?? emptyStream(), onProgress);
+    return new ProgressStream(bodyOf(response), onProgress);
   }
 
   /** Loads images from a `docker save` tarball (`docker load`). */
   async load(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { quiet?: boolean } = {}): Promise<ProgressEvent[]> {
     const { quiet, onProgress, ...call } = options;
     const response = await this.client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body: source, contentType: "application/x-tar" });
-    return new ProgressStream(response.body ?? emptyStream(), onProgress).done();
+    return new ProgressStream(bodyOf(response), onProgress).done();
   }
 
   /** Several images in one `docker save` tarball, streamed. */
   async save(names: string[], options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const response = await this.client.send({ ...options, method: "GET", path: "/images/get", query: { names } });
-    return response.body ?? emptyStream();
+    return bodyOf(response);
   }
 
   /** Searches Docker Hub (or the engine's configured index). */
@@ -265,7 +267,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
   /** Manifest and platforms of an image in its registry, without pulling it. */
   async distribution(ref: string, options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<DistributionInspect> {
     const { auth, ...call } = options;
-    const headers = await registryAuthHeaders(this.client, ref, auth, call.headers);
+    const headers = await withImageAuth(this.client, ref, auth, call.headers);
     return this.client.json({ ...call, headers, method: "GET", path: "/distribution/{name}/json", params: { name: ref } });
   }
 
@@ -326,7 +328,7 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   async pushStream(options: PushOptions & { tag?: string } = {}): Promise<ProgressStream> {
     const { auth, platform, tag: explicitTag, onProgress, ...call } = options;
     const { name, tag } = parseImageRef(this.id);
-    const headers = await registryAuthHeaders(this.client, this.id, auth, call.headers, true);
+    const headers = await withImageAuth(this.client, this.id, auth, call.headers, true);
     const response = await this.client.send({
       ...call,
       headers,
@@ -335,13 +337,13 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
       params: { name },
       query: { tag: explicitTag ?? tag, platform },
     });
-    return new ProgressStream(response.body ?? emptyStream(), onProgress);
+    return new ProgressStream(bodyOf(response), onProgress);
   }
 
   /** The image as a `docker save` tarball, streamed. */
   async save(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const response = await this.client.send({ ...options, method: "GET", path: "/images/{name}/get", params: { name: this.id } });
-    return response.body ?? emptyStream();
+    return bodyOf(response);
   }
 
   /** Attestations (SBOM, provenance) of the image's platforms (API 1.55+). */
@@ -360,24 +362,5 @@ function isDirectory(context: BuildContext): context is { directory: string } {
   return typeof (context as { directory?: unknown }).directory === "string";
 }
 
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
 
-/**
- * X-Registry-Auth for an image: the explicit credentials, else what the client's credential
- * source finds for the image's registry. `always` sends an empty auth when none is found (push
- * requires the header).
- */
-export async function registryAuthHeaders(
-  client: Client,
-  ref: string,
-  auth: RegistryAuth | string | undefined,
-  headers: Record<string, string> | undefined,
-  always = false,
-): Promise<Record<string, string> | undefined> {
-  const resolved = auth ?? (await client.credentials?.forImage(ref));
-  if (resolved === undefined && !always) return headers;
-  return { ...headers, "X-Registry-Auth": typeof resolved === "string" ? resolved : encodeRegistryAuth(resolved ?? {}) };
-}
 

@@ -3,6 +3,7 @@
 // pull, upgrade and push answer with a progress stream (JSON lines) and finish only when that
 // stream ends: they resolve with the raw response, whose body the caller reads to the end.
 
+import { bodyOf } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Plugin as PluginInfo, PluginPrivilege } from "../generated/types.ts";
 import { archiveBody } from "../streams/archive-body.ts";
@@ -155,6 +156,6 @@ export class Plugin extends Handle<PluginInfo> {
 }
 
 function progress(response: TransportResponse): ProgressStream {
-  return new ProgressStream(response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }));
+  return new ProgressStream(bodyOf(response));
 }
 

@@ -11,7 +11,7 @@ import type {
 } from "../generated/types.ts";
 import type { TransportResponse } from "../transport.ts";
 import type { OutputStream } from "../streams/output.ts";
-import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
+import { withImageAuth, withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 import { logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
@@ -52,10 +52,9 @@ export class ServiceCollection extends Collection<Service, ServiceListOptions, C
     const { auth, headers, ...call } = options;
     // Without explicit credentials, those the credential source has for the service's image.
     const image = spec.TaskTemplate?.ContainerSpec?.Image;
-    const resolved = auth ?? (image ? await this.client.credentials?.forImage(image) : undefined);
     const created = await this.client.json<ServiceCreateResponse>({
       ...call,
-      headers: withRegistryAuth(headers, resolved),
+      headers: await withImageAuth(this.client, image, auth, headers),
       method: "POST",
       path: "/services/create",
       body: spec,

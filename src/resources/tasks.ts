@@ -4,8 +4,7 @@ import type { CallOptions, Client } from "../client.ts";
 import type { Filters, Task as TaskInfo } from "../generated/types.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import type { TransportResponse } from "../transport.ts";
-import { demuxStream, isMultiplexed, rawStream } from "../streams/demux.ts";
-import { OutputStream } from "../streams/output.ts";
+import { outputOf, type OutputStream } from "../streams/output.ts";
 
 export interface TaskListOptions extends CallOptions {
   /** `desired-state` (`running`/`shutdown`/`accepted`), `id`, `label`, `name`, `node`, `service`. */
@@ -64,9 +63,7 @@ export class Task extends Handle<TaskInfo> {
 /** @internal Service and task logs through the same demuxing as container logs. */
 export async function swarmLogs(client: Client, path: string, id: string, options: SwarmLogsOptions): Promise<OutputStream> {
   const response = await logsRaw(client, path, id, options);
-  const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-  const framing = isMultiplexed(response.headers.get("content-type"), options.tty ?? false) ? demuxStream() : rawStream();
-  return new OutputStream(body.pipeThrough(framing), { timestamps: options.timestamps });
+  return outputOf(response, options.tty ?? false, { timestamps: options.timestamps });
 }
 
 /** @internal Shared by services and tasks. */

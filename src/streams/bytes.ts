@@ -49,3 +49,8 @@ export async function collectBytes(stream: ReadableStream<Uint8Array>): Promise<
   }
   return pieces.length === 0 ? new Uint8Array(0) : concatBytes(pieces, total);
 }
+
+/** A response's body as a stream; an empty one when the engine sent none. */
+export function bodyOf(response: { readonly body: ReadableStream<Uint8Array> | null }): ReadableStream<Uint8Array> {
+  return response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+}

@@ -1,8 +1,8 @@
 // What users iterate for logs, attach and exec output: demuxed frames with helpers to collect
 // text, split stdout from stderr, or read lines with their timestamps.
 
-import { concatBytes, decodeUtf8 } from "./bytes.ts";
-import type { Frame, StreamName } from "./demux.ts";
+import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
+import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -105,6 +105,15 @@ export class OutputStream implements AsyncIterable<Frame> {
     const stamp = space === -1 ? text : text.slice(0, space);
     return { stream, line: space === -1 ? "" : text.slice(space + 1), timestamp: parseTimestamp(stamp), timestampText: stamp };
   }
+}
+
+/**
+ * The output of a logs (or non-hijacked exec) response: demultiplexed unless the process has a
+ * TTY, which decides when the engine's content type does not (API 1.41 says raw-stream for both).
+ */
+export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean, options: { timestamps?: boolean } = {}): OutputStream {
+  const framing = isMultiplexed(response.headers.get("content-type"), tty) ? demuxStream() : rawStream();
+  return new OutputStream(bodyOf(response).pipeThrough(framing), options);
 }
 
 /**

@@ -90,21 +90,8 @@ const TYPEFLAGS: Record<TarEntryType, string> = { file: "0", hardlink: "1", syml
 // ---------------------------------------------------------------------------------------------
 // Header encoding
 
-/** The fields of one entry's header, as encodeHeader takes them. */
-export interface TarHeaderInput {
-  name: string;
-  type?: TarEntryType;
-  /** Data size in bytes (0 for anything but files). */
-  size?: number;
-  mode?: number;
-  /** A Date or milliseconds since the epoch. */
-  mtime?: Date | number;
-  uid?: number;
-  gid?: number;
-  uname?: string;
-  gname?: string;
-  linkname?: string;
-}
+/** The fields of one entry's header, as encodeHeader takes them: an entry without its data. */
+export type TarHeaderInput = Omit<TarEntry, "data">;
 
 /**
  * Encodes an entry's header: one ustar block, preceded by a PAX extended header (its own block,
