@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
-const alias = { berth: fileURLToPath(new URL("./adapters/node.ts", import.meta.url)) };
+const alias = { "berth-docker": fileURLToPath(new URL("./adapters/node.ts", import.meta.url)) };
 // Fails the test during which (or the file after which) a promise rejection went unhandled.
 const unhandled = "test/setup/unhandled-rejections.ts";
 

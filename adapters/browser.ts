@@ -1,7 +1,7 @@
 // berth for browsers, service workers and edge runtimes: the core plus a Docker bound to the
 // global fetch, talking to an engine reached by URL.
 //
-//   import { Docker } from "berth/browser";
+//   import { Docker } from "berth-docker/browser";
 //   const docker = new Docker({ url: "http://127.0.0.1:2375" });
 //
 // What such a runtime cannot do is refused with a DockerUnsupportedError that says why: it has

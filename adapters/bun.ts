@@ -2,7 +2,7 @@
 // configuration (environment, contexts, config.json credentials) read as on Node: Bun implements
 // node:fs and node:child_process, so those parts are shared with the Node adapter.
 //
-//   import { Docker } from "berth";      // picks this file under Bun
+//   import { Docker } from "berth-docker";      // picks this file under Bun
 //   const docker = Docker.fromEnv();
 
 import { platform } from "node:os";

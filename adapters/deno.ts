@@ -2,7 +2,7 @@
 // Deno.connect, and the Docker CLI's configuration (environment, contexts, config.json
 // credentials) read with Deno's own APIs.
 //
-//   import { Docker } from "berth";      // or "jsr:@berth/berth"
+//   import { Docker } from "berth-docker";      // or "jsr:@berth/docker"
 //   const docker = Docker.fromEnv();
 //
 // Permissions for the default socket: --allow-net=docker,unix:/var/run/docker.sock (`docker` is

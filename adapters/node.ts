@@ -1,7 +1,7 @@
 // berth for Node: the core plus a Docker bound to node:http / node:net / node:tls, ssh, and the
 // Docker CLI's configuration (environment, contexts, config.json credentials).
 //
-//   import { Docker } from "berth";      // picks this file under Node
+//   import { Docker } from "berth-docker";      // picks this file under Node
 //   const docker = Docker.fromEnv();
 
 import { type Env } from "../src/config/config-file.ts";

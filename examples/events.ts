@@ -1,6 +1,6 @@
 // Watch engine events for a few seconds while a container comes and goes.
 //   npx tsx --tsconfig tsconfig.json examples/events.ts
-import { Docker } from "berth";
+import { Docker } from "berth-docker";
 
 const docker = Docker.fromEnv();
 const events = await docker.events({ filters: { type: ["container"] }, signal: AbortSignal.timeout(5000) });

@@ -1,6 +1,6 @@
 // Exec with stdin: write, close stdin (the process sees EOF), read the rest, get the exit code.
 //   npx tsx --tsconfig tsconfig.json examples/exec-stdin.ts
-import { Docker } from "berth";
+import { Docker } from "berth-docker";
 
 const docker = Docker.fromEnv();
 const { container } = await docker.containers.run("berth-test:busybox", ["sleep", "60"], { detach: true });

@@ -2,7 +2,7 @@
 //   npx tsx --tsconfig tsconfig.json examples/progress.ts [image-to-pull]
 // The pull needs a reachable registry (e.g. `bash scripts/registry.sh` then
 // `127.0.0.1:5000/berth-test:busybox` after pushing it there); the build runs offline.
-import { Docker, type Progress } from "berth";
+import { Docker, type Progress } from "berth-docker";
 
 const docker = Docker.fromEnv();
 

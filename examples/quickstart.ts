@@ -1,6 +1,6 @@
 // Quick start: talk to the local engine, run a container, read its output, list containers.
 //   npm run quickstart
-import { Docker } from "berth";
+import { Docker } from "berth-docker";
 
 const docker = Docker.fromEnv(); // DOCKER_HOST / context, else unix:///var/run/docker.sock
 

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ContainerExitError, DockerStreamError, readTarEntries } from "berth";
+import { ContainerExitError, DockerStreamError, readTarEntries } from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
 
 describe("build", () => {

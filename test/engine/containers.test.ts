@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DockerConflictError, DockerNotFoundError, DockerUnsupportedError, isNotFound } from "berth";
+import { DockerConflictError, DockerNotFoundError, DockerUnsupportedError, isNotFound } from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
 
 describe("containers", () => {

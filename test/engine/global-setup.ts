@@ -1,6 +1,6 @@
 // Runs once before the engine tests: the engine must answer. Under CI a missing engine fails the
 // run loudly; it never turns into skipped tests.
-import { Docker } from "berth";
+import { Docker } from "berth-docker";
 
 export default async function setup(): Promise<void> {
   const docker = Docker.fromEnv({ timeout: 10_000 });

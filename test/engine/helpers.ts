@@ -1,6 +1,6 @@
 // Shared by the engine tests: a client, the test image, and labels so everything a test file
 // creates can be found and removed at the end, without touching what other files create.
-import { Docker, type ContainerCreateBody } from "berth";
+import { Docker, type ContainerCreateBody } from "berth-docker";
 import { afterAll } from "vitest";
 
 export const IMAGE = "berth-test:busybox";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DockerNotFoundError } from "berth";
+import { DockerNotFoundError } from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
 
 describe("images", () => {

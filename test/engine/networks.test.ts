@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DockerConflictError, DockerHttpError, DockerNotFoundError, Network, type Docker, type NetworkCreateBody } from "berth";
+import { DockerConflictError, DockerHttpError, DockerNotFoundError, Network, type Docker, type NetworkCreateBody } from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
 
 /**

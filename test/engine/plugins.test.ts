@@ -13,7 +13,7 @@ import {
   type Docker,
   type ProgressStream,
   type TarEntry,
-} from "berth";
+} from "berth-docker";
 import { useEngine } from "./helpers.ts";
 
 /** The plugin's manifest, as Docker's plugin config reference describes it. */

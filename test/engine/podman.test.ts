@@ -2,7 +2,7 @@
 // whichever engine DOCKER_HOST names: under dockerd they hold as dockerd's own behaviour, under
 // Podman (scripts/test-podman.sh) as berth's handling of Podman's (docs/podman.md).
 import { describe, expect, it } from "vitest";
-import { Docker, DockerConflictError, DockerUnsupportedError, type Container } from "berth";
+import { Docker, DockerConflictError, DockerUnsupportedError, type Container } from "berth-docker";
 import { useEngine } from "./helpers.ts";
 
 describe("engine identity and Podman's differences", () => {

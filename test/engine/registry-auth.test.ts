@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Docker, DockerUnauthorizedError, encodeRegistryAuth, type RegistryAuth, type TransportResponse } from "berth";
+import { Docker, DockerUnauthorizedError, encodeRegistryAuth, type RegistryAuth, type TransportResponse } from "berth-docker";
 
 const REGISTRY = "127.0.0.1:5001";
 const USER = "berth";

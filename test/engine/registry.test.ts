@@ -1,7 +1,7 @@
 // Push and pull through the images API against real local registries (scripts/registry.sh):
 // 127.0.0.1:5000 without authentication, 127.0.0.1:5001 with htpasswd basic auth.
 import { describe, expect, it } from "vitest";
-import { type CredentialSource, DockerStreamError, DockerUnauthorizedError, type Progress } from "berth";
+import { type CredentialSource, DockerStreamError, DockerUnauthorizedError, type Progress } from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
 
 const OPEN = "127.0.0.1:5000";

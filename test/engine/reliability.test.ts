@@ -24,7 +24,7 @@ import {
   DockerNotFoundError,
   DockerTimeoutError,
   type Container,
-} from "berth";
+} from "berth-docker";
 import { IMAGE, cleanup, useEngine } from "./helpers.ts";
 
 const run = promisify(execFile);

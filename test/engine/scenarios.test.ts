@@ -1,6 +1,6 @@
 // The shared engine scenarios (test/scenarios) under Node. Bun and Deno run the same ones through
 // test/runtimes/.
-import { Docker } from "berth";
+import { Docker } from "berth-docker";
 import { afterAll, describe, it } from "vitest";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "../runtimes/node-temp-dir.ts";

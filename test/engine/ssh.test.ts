@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Docker, DockerConnectionError } from "berth";
+import { Docker, DockerConnectionError } from "berth-docker";
 
 const STATE = process.env.BERTH_SSHD_STATE ?? "/var/lib/berth-sshd";
 const CONFIG = join(STATE, "ssh_config");

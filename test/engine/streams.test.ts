@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DockerAbortError, DockerNotFoundError, readTarEntries, tarBytes } from "berth";
+import { DockerAbortError, DockerNotFoundError, readTarEntries, tarBytes } from "berth-docker";
 import { useEngine } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -15,7 +15,7 @@ import {
   demuxStream,
   type Frame,
   type ServiceSpec,
-} from "berth";
+} from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

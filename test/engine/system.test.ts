@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Docker, DockerConnectionError, DockerUnsupportedError, DockerVersionError } from "berth";
+import { Docker, DockerConnectionError, DockerUnsupportedError, DockerVersionError } from "berth-docker";
 import { useEngine } from "./helpers.ts";
 
 describe("system", () => {

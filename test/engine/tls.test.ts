@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Docker, DockerConnectionError } from "berth";
+import { Docker, DockerConnectionError } from "berth-docker";
 
 const STATE = process.env.BERTH_TLS_ENGINE_STATE ?? "/var/lib/berth-tls-engine";
 const CLIENT = join(STATE, "client");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DockerConflictError, DockerError, DockerNotFoundError, DockerVersionError, Volume, compareVersions } from "berth";
+import { DockerConflictError, DockerError, DockerNotFoundError, DockerVersionError, Volume, compareVersions } from "berth-docker";
 import { operationMinVersion } from "../../src/generated/versions.ts";
 import { IMAGE, useEngine } from "./helpers.ts";
 

@@ -301,7 +301,7 @@ describe("resolveEndpoint: contexts", () => {
 });
 
 describe("Node: Docker.fromEnv / fromContext / constructor", async () => {
-  const { Docker } = await import("berth");
+  const { Docker } = await import("berth-docker");
   const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");

@@ -13,7 +13,7 @@ import {
   type ConfigFs,
   type Transport,
   type TransportRequest,
-} from "berth";
+} from "berth-docker";
 
 const PASSWORD = "s3cr3t-Pa55word-7731";
 const TOKEN = "identity-token-a9f8e7d6";
