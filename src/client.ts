@@ -18,6 +18,7 @@ import type { RegistryAuth } from "./config/registry-auth.ts";
 import type { UpgradedConnection } from "./http/upgrade.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
+import type { BuilderChoice } from "./buildkit/builder.ts";
 import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
 
 /** Options every call accepts. */
@@ -68,6 +69,8 @@ export interface ClientOptions {
   timeout?: number;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
+  /** The builder `images.build()` uses when a build does not say: `auto` (default) follows the engine. */
+  builder?: BuilderChoice;
 }
 
 const DEFAULT_TIMEOUT = 60_000;
@@ -77,6 +80,7 @@ export class Client {
   readonly timeout: number;
   credentials: CredentialSource | undefined;
   fileSystem: ContextFileSystem | undefined;
+  readonly builder: BuilderChoice | undefined;
   #headers: Record<string, string>;
   #version: string | undefined;
   #negotiating: Promise<string> | undefined;
@@ -89,6 +93,7 @@ export class Client {
     this.#headers = { ...options.headers };
     this.credentials = options.credentials;
     this.fileSystem = options.fileSystem;
+    this.builder = options.builder;
     if (options.version !== undefined) {
       const v = options.version.replace(/^v/, "");
       if (!isValidVersion(v)) throw new DockerError(`Invalid API version "${options.version}": expected a version like "1.41"`);

@@ -39,12 +39,23 @@ export {
   parseImageRef,
   type BuildContext,
   type BuildOptions,
-  type BuildResult,
   type ImageListOptions,
   type ProgressOptions,
   type PullOptions,
   type PushOptions,
 } from "./resources/images.ts";
+export { BuildStream, DockerBuildError, type Builder, type BuildEvent, type BuildResult } from "./buildkit/build-stream.ts";
+export { builderFromEnv, type BuilderChoice } from "./buildkit/builder.ts";
+export { BuildModel, type BuildStep, type BuildStepState } from "./buildkit/model.ts";
+export {
+  decodeBuildkitTrace,
+  decodeStatusResponse,
+  type BuildkitStatus,
+  type BuildkitVertex,
+  type BuildkitVertexLog,
+  type BuildkitVertexStatus,
+  type BuildkitVertexWarning,
+} from "./buildkit/status.ts";
 export { ProgressStream, ProgressTracker, type LayerProgress, type Progress, type ProgressEvent } from "./streams/progress.ts";
 export { IgnoreMatcher, parseDockerignore } from "./build/dockerignore.ts";
 export type { ContextFileSystem, ContextOptions } from "./build/context.ts";

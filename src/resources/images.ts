@@ -9,6 +9,8 @@ import { ProgressStream, type Progress, type ProgressEvent } from "../streams/pr
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
+import { BuildStream, type BuildEvent, type BuildResult } from "../buildkit/build-stream.ts";
+import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -51,6 +53,16 @@ export interface PushOptions extends ProgressOptions {
 }
 
 export interface BuildOptions extends ProgressOptions {
+  /**
+   * `buildkit` (`RUN --mount`, parallel stages, typed step progress), `classic`, or `auto` (the
+   * default): BuildKit where the engine builds with it by default (`Builder-Version: 2` in its
+   * /_ping: Docker 23+), else classic. `DOCKER_BUILDKIT=1|0` sets the default in `fromEnv()`.
+   */
+  builder?: BuilderChoice;
+  /** Called with every build event and the build so far (`steps` is the running model). */
+  onEvent?: (event: BuildEvent, build: BuildStream) => void;
+  /** BuildKit exporters, as the engine takes them: `[{ Type: "moby", Attrs: { ... } }]`. */
+  outputs?: Array<{ Type: string; Attrs?: Record<string, string> }>;
   /** Tag(s) for the image. */
   tag?: string | string[];
   /** Dockerfile path: in the context, or (with a directory context) absolute, possibly outside it. */
@@ -77,13 +89,6 @@ export interface BuildOptions extends ProgressOptions {
   query?: Record<string, unknown>;
 }
 
-export interface BuildResult {
-  /** The built image's id (`sha256:...`). */
-  id: string;
-  /** Build output text. */
-  output: string;
-  events: ProgressEvent[];
-}
 
 /** Splits `name[:tag][@digest]` (a colon before the last slash is a registry port). */
 export function parseImageRef(ref: string): { name: string; tag?: string; digest?: string } {
@@ -173,30 +178,20 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
   }
 
   /**
-   * Builds an image with the classic builder (`POST /build`) and resolves with its id. A failing
-   * step rejects with a DockerStreamError carrying the daemon's message.
+   * Builds an image and resolves with its id, the steps as they ended and the output. A failing
+   * step rejects with a DockerBuildError naming the step, its exit code and its last output lines.
    */
   async build(context: BuildContext, options: BuildOptions = {}): Promise<BuildResult> {
-    const stream = await this.buildStream(context, options);
-    const events = await stream.done();
-    let id: string | undefined;
-    let output = "";
-    for (const e of events) {
-      if (typeof e.stream === "string") {
-        output += e.stream;
-        const m = /Successfully built ([0-9a-f]+)/.exec(e.stream);
-        if (m && !id) id = m[1];
-      }
-      const auxId = (e.aux as { ID?: string } | undefined)?.ID;
-      if (typeof auxId === "string") id = auxId;
-    }
-    if (!id) throw new DockerStreamError(`The build ended without an image id: ${output.trim().split("\n").slice(-3).join(" / ")}`);
-    return { id, output, events };
+    return (await this.buildStream(context, options)).done();
   }
 
-  /** Builds an image, as a stream of build events (`stream` lines, `aux` with the id). */
-  async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<ProgressStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, ...call } = options;
+  /**
+   * Builds an image, as a stream of typed build events (steps, byte progress, step output,
+   * warnings, the image id) with the running model in `steps`, for either builder.
+   */
+  async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, ...call } = options;
+    const builder = await chooseBuilder(this.client, choice, call.signal);
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     if (isDirectory(context)) {
@@ -237,12 +232,14 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         rm,
         forcerm: forceRm,
         q: quiet,
+        outputs: outputs ? JSON.stringify(outputs) : undefined,
+        version: builder === "buildkit" ? "2" : undefined,
         ...query,
       },
       body,
       contentType: "application/x-tar",
     });
-    return new ProgressStream(bodyOf(response), onProgress);
+    return new BuildStream(new ProgressStream(bodyOf(response), onProgress), builder, onEvent);
   }
 
   /** Loads images from a `docker save` tarball (`docker load`). */
