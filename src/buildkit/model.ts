@@ -134,8 +134,11 @@ function publicStep(s: StepRecord): BuildStep {
   return { ...step, inputs: [...step.inputs], progress: [...step.progress] };
 }
 
-/** The exit code in BuildKit's failure message (`... did not complete successfully: exit code: 3`). */
+/**
+ * The exit code in a builder's failure message: BuildKit's `... exit code: 3`, the classic
+ * builder's `... returned a non-zero code: 3`, buildah's `... exit status 3`.
+ */
 export function exitCodeOf(message: string): number | undefined {
-  const m = /exit code: (\d+)/.exec(message);
+  const m = /(?:exit code: |returned a non-zero code: |exit status )(\d+)/.exec(message);
   return m ? Number(m[1]) : undefined;
 }

@@ -1,6 +1,6 @@
 // Images: a build from entries packed on the fly, and a push/pull round trip through a registry.
 
-import { DockerStreamError } from "../../src/errors.ts";
+import { DockerBuildError } from "../../src/buildkit/build-stream.ts";
 import type { Scenario, ScenarioContext } from "./context.ts";
 
 export const imageScenarios: Scenario[] = [
@@ -28,10 +28,13 @@ export const imageScenarios: Scenario[] = [
         [{ name: "Dockerfile", data: `FROM ${image}\nRUN echo about to fail && exit 3\n` }],
         { labels, rm: true, forceRm: true },
       );
-      const err = await assert.rejects(failing, DockerStreamError);
-      // dockerd: "The command '/bin/sh -c ...' returned a non-zero code: 3"; Podman (buildah):
-      // "building at STEP \"RUN ...\": while running runtime: exit status 3".
-      assert.match(err.message, (await docker.isPodman()) ? /exit status 3/ : /returned a non-zero code: 3/);
+      const err = await assert.rejects(failing, DockerBuildError);
+      // Whichever builder the engine defaults to (classic on dockerd 20.10, BuildKit on 23+,
+      // buildah on Podman), the error names the step, its exit code and what it printed.
+      assert.equal(err.exitCode, 3, err.message);
+      assert.match(err.step?.name ?? "", /RUN echo about to fail && exit 3$/);
+      assert.ok(err.stepOutput.includes("about to fail"), JSON.stringify(err.stepOutput));
+      assert.match(err.message, (await docker.isPodman()) ? /exit status 3/ : /returned a non-zero code: 3|exit code: 3/);
     },
   },
   {
