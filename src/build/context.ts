@@ -38,7 +38,9 @@ export async function packContext(fs: ContextFileSystem, dir: string, options: C
   const root = cleanPath(dir);
   const rootStat = await fs.lstat(root).catch(() => undefined);
   if (!rootStat || rootStat.kind !== "directory") throw new DockerConfigError(`The build context "${dir}" is not a directory`);
-  const patterns = parseDockerignore((await fs.readText(`${root}/.dockerignore`)) ?? "");
+  const ignoreText = await fs.readText(`${root}/.dockerignore`);
+  const hasIgnoreFile = ignoreText !== undefined;
+  const patterns = parseDockerignore(ignoreText ?? "");
 
   let dockerfile = options.dockerfile ?? "Dockerfile";
   let outside: { path: string; name: string } | undefined;
@@ -72,6 +74,10 @@ export async function packContext(fs: ContextFileSystem, dir: string, options: C
         continue;
       }
       if (excluded) continue;
+      if (outside && path === ".dockerignore" && stat.kind === "file") {
+        yield { name: path, data: withIgnored((await fs.readText(abs)) ?? "", outside.name), mode: stat.mode & 0o7777, mtime: stat.mtimeMs };
+        continue;
+      }
       if (stat.kind === "file") {
         yield { name: path, type: "file", size: stat.size, data: fs.open(abs), mode: stat.mode & 0o7777, mtime: stat.mtimeMs };
       } else if (stat.kind === "symlink") {
@@ -86,10 +92,17 @@ export async function packContext(fs: ContextFileSystem, dir: string, options: C
       const text = await fs.readText(outside.path);
       if (text === undefined) throw new DockerConfigError(`The Dockerfile "${outside.path}" cannot be read`);
       yield { name: outside.name, data: text, mode: 0o644 };
+      // As the Docker CLI does: the engine reads the Dockerfile, then drops what .dockerignore
+      // names, so the generated name never reaches the image through `COPY . ...`.
+      if (!hasIgnoreFile) yield { name: ".dockerignore", data: withIgnored("", outside.name), mode: 0o644 };
     }
   }
 
   return { entries: all(), dockerfile };
+}
+
+function withIgnored(dockerignore: string, name: string): string {
+  return `${dockerignore}${dockerignore === "" || dockerignore.endsWith("\n") ? "" : "\n"}${name}\n`;
 }
 
 function randomHex(bytes: number): string {

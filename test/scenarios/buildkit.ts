@@ -107,3 +107,26 @@ export const buildkitScenarios: Scenario[] = [
     },
   },
 ];
+
+/**
+ * The classic builder drops what .dockerignore names after reading the Dockerfile, so a Dockerfile
+ * from outside the context (sent under a generated name that berth adds to .dockerignore, as the
+ * CLI does) never reaches the image. BuildKit through the engine API without a session applies no
+ * .dockerignore to a tar context at all (verified on dockerd 20.10 and 23.0): berth filters
+ * directory contexts itself, and the generated Dockerfile name stays visible to `COPY .` there.
+ */
+export const builderScenarios: Scenario[] = [
+  {
+    name: "classic builder: a Dockerfile from outside the context is read but never lands in the image",
+    timeout: 120_000,
+    async run({ docker, assert, run, labels, image, defer, tempDir }) {
+      const context = await tempDir({ "keep.txt": "kept\n", ".dockerignore": "*.log" });
+      const elsewhere = await tempDir({ "Dockerfile.custom": `FROM ${image}\nCOPY . /src/\n` });
+      const tag = `berth-scenario-outside:${run}`;
+      defer(() => docker.images.ref(tag).remove({ force: true }));
+      await docker.images.build({ directory: context }, { builder: "classic", tag, labels, forceRm: true, dockerfile: `${elsewhere}/Dockerfile.custom` });
+      const listing = await docker.containers.run(tag, ["sh", "-c", "cd /src && ls -A | sort"], { config: { Labels: labels } });
+      assert.equal(listing.stdout, ".dockerignore\nkeep.txt\n");
+    },
+  },
+];

@@ -1,6 +1,6 @@
 // The engine scenarios, written once and run by vitest (Node), bun test and deno test.
 
-import { buildkitScenarios } from "./buildkit.ts";
+import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
 import { imageScenarios } from "./images.ts";
@@ -10,7 +10,7 @@ import { tlsScenarios } from "./tls.ts";
 export { assert, AssertionError, type Assert } from "./assert.ts";
 export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type Scenario, type ScenarioContext } from "./context.ts";
 
-export const scenarios: Scenario[] = [...systemScenarios, ...containerScenarios, ...imageScenarios, ...buildkitScenarios, ...tlsScenarios];
+export const scenarios: Scenario[] = [...systemScenarios, ...containerScenarios, ...imageScenarios, ...buildkitScenarios, ...builderScenarios, ...tlsScenarios];
 
 /** Default time a scenario may take. */
 export const SCENARIO_TIMEOUT = 60_000;
