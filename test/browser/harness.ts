@@ -21,7 +21,7 @@ export const CHROMIUM = "/usr/bin/chromium";
  * A fresh headless Chromium with its own profile (a new --user-data-dir, removed on close).
  * playwright-core passes --headless and --user-data-dir itself (it refuses them in `args`).
  */
-export async function launchChromium(): Promise<{ context: BrowserContext; newPage(): Promise<Page>; close(): Promise<void> }> {
+export async function launchChromium(extraArgs: string[] = []): Promise<{ context: BrowserContext; newPage(): Promise<Page>; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "berth-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -35,6 +35,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; newPa
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
   return {
