@@ -18,6 +18,7 @@ import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, 
 import { connect, type AddressInfo, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { DEFAULT_UNIX_SOCKET, parseDockerHost } from "../src/config/host.ts";
+import { DockerConfigError } from "../src/errors.ts";
 
 export interface EngineProxyOptions {
   /**
@@ -64,14 +65,14 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "tra
 
 export async function startEngineProxy(options: EngineProxyOptions = {}): Promise<EngineProxy> {
   const address = options.address ?? "127.0.0.1";
-  if (address !== "127.0.0.1" && address !== "::1") throw new Error(`address="${address}": the engine proxy listens on loopback only (127.0.0.1 or ::1)`);
+  if (address !== "127.0.0.1" && address !== "::1") throw new DockerConfigError(`address="${address}": the engine proxy listens on loopback only (127.0.0.1 or ::1)`);
   const prefix = options.prefix?.replace(/\/+$/, "");
-  if (prefix !== undefined && !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) throw new Error(`prefix="${options.prefix}": expected a path such as /engine`);
-  if (prefix !== undefined && !options.serve) throw new Error("prefix needs serve, for the paths outside it");
+  if (prefix !== undefined && !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) throw new DockerConfigError(`prefix="${options.prefix}": expected a path such as /engine`);
+  if (prefix !== undefined && !options.serve) throw new DockerConfigError("prefix needs serve, for the paths outside it");
   const target = targetOf(options.engine ?? process.env.DOCKER_HOST);
   const origins = new Set(options.origins ?? []);
   for (const origin of origins) {
-    if (!/^https?:\/\/[^/?#\s]+$/.test(origin)) throw new Error(`origins: "${origin}" is not an origin (scheme://host:port, no path)`);
+    if (!/^https?:\/\/[^/?#\s]+$/.test(origin)) throw new DockerConfigError(`origins: "${origin}" is not an origin (scheme://host:port, no path)`);
   }
   const agent = new Agent({ keepAlive: true });
   const upgraded = new Set<Duplex>();
@@ -164,15 +165,31 @@ export async function startEngineProxy(options: EngineProxyOptions = {}): Promis
     }
     engine.write(lines.join("\r\n") + "\r\n\r\n");
     if (head.length > 0) engine.write(head);
+    // Half-closes pass through (closing stdin of an exec or attach ends one direction only).
     engine.pipe(client);
     client.pipe(engine);
-    const end = () => {
+    let answered = false;
+    engine.once("data", () => (answered = true));
+    const fail = () => {
       upgraded.delete(client);
       engine.destroy();
       client.destroy();
     };
-    engine.on("error", end).on("close", end);
-    client.on("error", end).on("close", end);
+    engine.on("error", (err) => {
+      if (answered) return fail();
+      // Nothing came back yet (no socket, say): the client gets an answer, not a silent close.
+      const body = `the engine did not answer: ${err.message}\n`;
+      client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    });
+    // The engine done: what it sent is flushed to the client, then the client's side ends (not
+    // destroyed: that could drop the last bytes). The client gone: nobody reads the engine any more.
+    engine.on("close", () => {
+      if (!client.writableEnded) client.end();
+    });
+    client.on("error", fail).on("close", () => {
+      upgraded.delete(client);
+      engine.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -204,7 +221,7 @@ function targetOf(engine: string | undefined): Target {
   const parsed = parseDockerHost(engine, { source: "engine" });
   if (parsed.kind === "unix") return { socketPath: parsed.path };
   if (parsed.kind === "tcp" && parsed.protocol === "http") return { host: parsed.hostname, port: parsed.port };
-  throw new Error(`engine="${engine}": the engine proxy forwards to a unix:// socket or a plain tcp:// engine`);
+  throw new DockerConfigError(`engine="${engine}": the engine proxy forwards to a unix:// socket or a plain tcp:// engine`);
 }
 
 function hostOf(target: Target): string {

@@ -22,6 +22,14 @@ let finishStream: (() => void) | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "berth-proxy-"));
   engine = createServer((req, res) => {
+    if (req.url === "/upload") {
+      // Answers when the first chunk arrives: the proxy must pass it on before the body ends.
+      req.once("data", (d) => {
+        res.writeHead(200).write(`got ${d}\n`);
+        req.on("end", () => res.end("end\n"));
+      });
+      return;
+    }
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
@@ -40,7 +48,8 @@ beforeAll(async () => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: "" });
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     socket.on("data", (d) => socket.write(`echo:${d}`));
-    socket.on("end", () => socket.end());
+    // As the engine does when an exec's stdin closes: the output goes on, then it ends.
+    socket.on("end", () => socket.end("stdin closed, bye"));
   });
   await new Promise<void>((resolve) => engine.listen(join(dir, "engine.sock"), resolve));
   proxy = await startEngineProxy({ engine: `unix://${join(dir, "engine.sock")}`, origins: [PAGE] });
@@ -178,6 +187,50 @@ describe("the engine proxy", () => {
     expect(finishStream).toBeDefined();
     finishStream!();
     expect(await first.rest).toBe('{"first":true}\n{"last":true}\n');
+  });
+
+  it("passes a half-close through an upgraded connection: the engine's last output still arrives", async () => {
+    const { socket } = await raw(wsUpgrade(PAGE), { until: /\r\n\r\n/ });
+    const rest = await new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (d) => (text += d)).on("end", () => resolve(text));
+      socket.end("last line");
+    });
+    expect(rest).toBe("echo:last linestdin closed, bye");
+  });
+
+  it("streams a request body as it comes: the engine answers its first chunk while the client still sends", async () => {
+    const socket = connect(proxy.port, "127.0.0.1");
+    const received: string[] = [];
+    const answered = new Promise<void>((resolve) =>
+      socket.on("data", (d) => {
+        received.push(String(d));
+        if (received.join("").includes("got first")) resolve();
+      }),
+    );
+    const ended = new Promise<void>((resolve) => socket.on("end", () => resolve()));
+    socket.write(`POST /upload HTTP/1.1\r\nHost: ${host()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nfirst\r\n`);
+    await answered;
+    socket.write("4\r\nmore\r\n0\r\n\r\n");
+    await ended;
+    expect(received.join("")).toMatch(/^HTTP\/1\.1 200 [\s\S]*got first\n[\s\S]*end\n/);
+  });
+
+  it("answers 502 when the engine is not there, for requests and upgrades", async () => {
+    const nowhere = await startEngineProxy({ engine: `unix://${join(dir, "missing.sock")}` });
+    try {
+      const ask = (head: string) =>
+        new Promise<string>((resolve) => {
+          const socket = connect(nowhere.port, "127.0.0.1");
+          let text = "";
+          socket.on("data", (d) => (text += d)).on("end", () => resolve(text));
+          socket.write(head.replaceAll(host(), `127.0.0.1:${nowhere.port}`));
+        });
+      expect(await ask(`GET /_ping HTTP/1.1\r\nHost: ${host()}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 502 [\s\S]*ENOENT/);
+      expect(await ask(wsUpgrade(`http://${host()}`))).toMatch(/^HTTP\/1\.1 502 [\s\S]*ENOENT/); // its own origin
+    } finally {
+      await nowhere.close();
+    }
   });
 
   it("binds loopback only", async () => {
