@@ -24,6 +24,7 @@ export class OutputStream implements AsyncIterable<Frame> {
   /** The frames as a WHATWG stream, for piping. */
   readonly readable: ReadableStream<Frame>;
   readonly #timestamps: boolean;
+  readonly #held: HeldReader<Frame> = { reader: null };
 
   constructor(readable: ReadableStream<Frame>, options: { timestamps?: boolean } = {}) {
     this.readable = readable;
@@ -31,12 +32,15 @@ export class OutputStream implements AsyncIterable<Frame> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return iterate(this.readable);
+    return iterate(this.readable, this.#held);
   }
 
-  /** Stops reading and releases the connection. */
+  /**
+   * Stops reading and releases the connection. A `for await` reading this stream (or `lines()`,
+   * `text()`, ...) ends as if it had reached the end: no error, the rest is not read.
+   */
   async cancel(reason?: unknown): Promise<void> {
-    await this.readable.cancel(reason).catch(() => {});
+    await cancelHeld(this.readable, this.#held, reason);
   }
 
   /** Everything, stdout and stderr interleaved in arrival order, as bytes per stream. */
@@ -132,12 +136,19 @@ function join(pieces: Uint8Array[]): Uint8Array {
   return pieces.length === 0 ? new Uint8Array(0) : concatBytes(pieces);
 }
 
+/** The reader an iterator of a stream object holds, so that the object's cancel() can reach it. */
+export interface HeldReader<T> {
+  reader: ReadableStreamDefaultReader<T> | null;
+}
+
 /**
  * Async iteration over a ReadableStream that cancels it when the loop ends early. (Not every
- * runtime implements ReadableStream's own async iterator, and Safari lacks it.)
+ * runtime implements ReadableStream's own async iterator, and Safari lacks it.) With `held`, the
+ * reader is published there while the loop runs: see cancelHeld.
  */
-export async function* iterate<T>(readable: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader<T>): AsyncGenerator<T, void, undefined> {
   const reader = readable.getReader();
+  if (held) held.reader = reader;
   let finished = false;
   try {
     for (;;) {
@@ -152,7 +163,21 @@ export async function* iterate<T>(readable: ReadableStream<T>): AsyncGenerator<T
     finished = true;
     throw err;
   } finally {
+    if (held?.reader === reader) held.reader = null;
     if (!finished) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
+}
+
+/**
+ * Cancels a stream that one of its object's own iterators may be reading. `readable.cancel()`
+ * rejects on a locked stream, so while a loop holds the reader the cancel goes through that
+ * reader: its pending read resolves as done at once (the loop ends), and the cancel travels up to
+ * the response body, which closes the connection. A stream locked by a reader of your own, or by
+ * `pipeTo`, is stopped through that reader or the pipe's signal instead.
+ */
+export async function cancelHeld<T>(readable: ReadableStream<T>, held: HeldReader<T>, reason?: unknown): Promise<void> {
+  const reader = held.reader;
+  if (reader) await reader.cancel(reason).catch(() => {});
+  else await readable.cancel(reason).catch(() => {});
 }
