@@ -1,8 +1,10 @@
 // What users iterate for logs, attach and exec output: demuxed frames with helpers to collect
 // text, split stdout from stderr, or read lines with their timestamps.
 
+import { DockerStreamError } from "../errors.ts";
 import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
 import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
+import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -13,6 +15,11 @@ export interface OutputLine {
   timestamp?: Date;
   /** The timestamp text as the engine wrote it (RFC 3339 with nanoseconds). */
   timestampText?: string;
+}
+
+export interface LinesOptions {
+  /** Longest line accepted, in bytes (newline excluded); a longer one is a DockerStreamError. Default 16 MiB. */
+  maxLineLength?: number;
 }
 
 /**
@@ -67,18 +74,40 @@ export class OutputStream implements AsyncIterable<Frame> {
   /**
    * Lines of each stream (a line split across frames is joined; stdout and stderr are split
    * independently). With `timestamps: true` logs, each line's timestamp is parsed off its front.
+   * A line longer than `maxLineLength` bytes (default 16 MiB) fails the iteration with a
+   * DockerStreamError and releases the connection; read the frames themselves for unbounded lines.
    */
-  async *lines(): AsyncGenerator<OutputLine, void, undefined> {
+  async *lines(options: LinesOptions = {}): AsyncGenerator<OutputLine, void, undefined> {
+    const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    if (!(max > 0)) throw new RangeError(`maxLineLength must be a positive number, got ${max}`);
     const pending: Record<StreamName, Uint8Array[]> = { stdout: [], stderr: [] };
+    const pendingLength: Record<StreamName, number> = { stdout: 0, stderr: 0 };
+    const tooLong = (stream: StreamName, length: number, atLeast: boolean) =>
+      new DockerStreamError(`${stream} line of ${atLeast ? "at least " : ""}${length} bytes exceeds the ${max}-byte limit (maxLineLength)`);
     for await (const { stream, data } of this) {
       // One decode per frame, up to its last newline, rather than one per line: a followed log
       // arrives as frames of many lines, and decoding is the costly part. Splitting the text at
       // "\n" is safe because in UTF-8 that byte never occurs inside a character.
       const last = data.lastIndexOf(10);
       if (last === -1) {
-        // Copied: the source may reuse its buffer.
-        if (data.length) pending[stream].push(data.slice());
+        if (data.length) {
+          const total = pendingLength[stream] + data.length;
+          if (total > max) throw tooLong(stream, total, true);
+          // Copied: the source may reuse its buffer.
+          pending[stream].push(data.slice());
+          pendingLength[stream] = total;
+        }
         continue;
+      }
+      const first = pendingLength[stream] === 0 ? -1 : data.indexOf(10);
+      if (first !== -1 && pendingLength[stream] + first > max) throw tooLong(stream, pendingLength[stream] + first, false);
+      if (last - (first + 1) > max) {
+        // Only worth walking the lines one by one when the frame could hide an oversize line.
+        for (let from = first + 1; from <= last; ) {
+          const nl = data.indexOf(10, from);
+          if (nl - from > max) throw tooLong(stream, nl - from, false);
+          from = nl + 1;
+        }
       }
       const parts = pending[stream];
       let text: string;
@@ -86,6 +115,7 @@ export class OutputStream implements AsyncIterable<Frame> {
         parts.push(data.subarray(0, last));
         text = decodeUtf8(concatBytes(parts));
         pending[stream] = [];
+        pendingLength[stream] = 0;
       } else {
         text = decodeUtf8(data.subarray(0, last));
       }
@@ -95,7 +125,12 @@ export class OutputStream implements AsyncIterable<Frame> {
         start = nl + 1;
       }
       yield this.#line(stream, start === 0 ? text : text.slice(start));
-      if (last + 1 < data.length) pending[stream].push(data.slice(last + 1));
+      if (last + 1 < data.length) {
+        const rest = data.length - last - 1;
+        if (rest > max) throw tooLong(stream, rest, true);
+        pending[stream].push(data.slice(last + 1));
+        pendingLength[stream] = rest;
+      }
     }
     for (const stream of ["stdout", "stderr"] as const) {
       if (pending[stream].length) yield this.#line(stream, decodeUtf8(concatBytes(pending[stream])));
