@@ -501,8 +501,9 @@ export function parsePax(data: Uint8Array): Record<string, string> {
 }
 
 /**
- * Parses PAX records into `into`, later keys replacing earlier ones, and returns how many bytes of
- * keys and values the map grew by (negative when values were replaced by shorter ones).
+ * Parses PAX records into `into`, later keys replacing earlier ones, and returns how much the map's
+ * keys and values grew, in UTF-16 code units (never more than their UTF-8 bytes; negative when
+ * values were replaced by shorter ones).
  */
 function parsePaxInto(data: Uint8Array, into: Map<string, string>): number {
   let grown = 0;
