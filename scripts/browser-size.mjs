@@ -36,7 +36,7 @@ function stubPlugin(paths) {
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const full = await measure(`export * from "./adapters/browser.ts";`);
-const app = await measure(`import { Docker } from "./adapters/browser.ts"; (globalThis as any).docker = new Docker({ url: "http://127.0.0.1:2375" });`);
+const app = await measure(`import { Docker } from "./adapters/browser.ts"; (globalThis as any).docker = new Docker({ url: location.origin + "/engine" });`);
 
 console.log(`browser entry (everything it exports): ${kb(full.min)} minified, ${kb(full.gzip)} gzip  (budget ${kb(BUDGET)})`);
 console.log(`an app importing only Docker:         ${kb(app.min)} minified, ${kb(app.gzip)} gzip`);

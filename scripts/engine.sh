@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Ensures a local Docker Engine for berth's examples and tests, on Debian as root:
 #   - installs docker.io and busybox-static when missing,
-#   - starts dockerd on unix:///var/run/docker.sock and tcp://127.0.0.1:2375 (CORS on, for browsers),
+#   - starts dockerd on unix:///var/run/docker.sock only: no TCP port and no CORS, so no web page
+#     the user opens can reach it (the browser tests and the dashboard start a loopback proxy of
+#     their own, adapters/node-proxy.ts, that checks Origin and Host),
 #   - waits for /_ping, and builds the test image berth-test:busybox from scratch (no registry needed).
 # Idempotent: with everything up it only checks and returns in a second or two.
 # Exits non-zero, saying why, when it cannot provide an engine.
@@ -28,13 +30,18 @@ ping_engine() {
 
 if [ "${1:-}" = "--stop" ]; then
   if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-    kill "$(cat "$PIDFILE")"; say "stopped dockerd $(cat "$PIDFILE")"
+    pid=$(cat "$PIDFILE")
+    kill "$pid"
+    # Wait for it to exit, so that a start right after does not find the old one still answering.
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && die "dockerd $pid did not exit within 30 s"
+    say "stopped dockerd $pid"
   fi
   exit 0
 fi
 
 need_root() {
-  [ "$(id -u)" = 0 ] || die "$1 needs root. Start an engine yourself, or set DOCKER_HOST to one (e.g. DOCKER_HOST=tcp://host:2375)."
+  [ "$(id -u)" = 0 ] || die "$1 needs root. Start an engine yourself, or set DOCKER_HOST to one (e.g. DOCKER_HOST=unix:///run/user/1000/docker.sock or ssh://me@host)."
 }
 
 install_packages() {
@@ -61,8 +68,7 @@ start_dockerd() {
   fi
   say "starting dockerd (log: $LOG)"
   # setsid: the daemon must outlive the shell that started it (tests, CI steps).
-  setsid dockerd -H "unix://$SOCK" -H tcp://127.0.0.1:2375 --api-cors-header='*' \
-    >"$LOG" 2>&1 < /dev/null &
+  setsid dockerd -H "unix://$SOCK" >"$LOG" 2>&1 < /dev/null &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 120); do
     ping_engine && return 0
@@ -71,6 +77,20 @@ start_dockerd() {
   done
   tail -n 20 "$LOG" >&2
   die "dockerd did not answer /_ping within 60 s (log: $LOG)"
+}
+
+# An engine started by an older version of this script also listens on tcp://127.0.0.1:2375 with
+# CORS for every origin: every page the user visits can drive it. Say so; restarting is the user's call.
+warn_open_engine() {
+  local pid; pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
+  local cmdline; cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  case "$cmdline" in
+    *tcp://*|*api-cors-header*)
+      OPEN=1
+      echo "engine: warning: the running dockerd ($pid) listens beyond its unix socket ($cmdline): any web page you open may drive it." >&2
+      echo "engine: restart it on the socket only: bash scripts/engine.sh --stop && bash scripts/engine.sh (or stop it your own way)" >&2 ;;
+  esac
 }
 
 build_test_image() {
@@ -98,5 +118,7 @@ else
   command -v docker >/dev/null 2>&1 || install_packages
   [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || install_packages
 fi
+OPEN=0
+warn_open_engine
 build_test_image
-say "ready: $(curl -s --unix-socket "$SOCK" http://localhost/version | sed -n 's/.*"ApiVersion":"\([^"]*\)".*/API \1/p') on $DOCKER_HOST and tcp://127.0.0.1:2375"
+say "ready: $(curl -s --unix-socket "$SOCK" http://localhost/version | sed -n 's/.*"ApiVersion":"\([^"]*\)".*/API \1/p') on $DOCKER_HOST$([ "$OPEN" = 1 ] || echo " (no TCP port)")"

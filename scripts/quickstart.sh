@@ -8,7 +8,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 if [ -z "${DOCKER_HOST:-}" ]; then
   bash scripts/engine.sh --quiet || {
-    echo "quickstart: no local engine could be started; set DOCKER_HOST to a running engine (e.g. DOCKER_HOST=tcp://host:2375)" >&2
+    echo "quickstart: no local engine could be started; set DOCKER_HOST to a running engine (e.g. DOCKER_HOST=unix:///run/user/1000/docker.sock or ssh://me@host)" >&2
     exit 1
   }
 fi

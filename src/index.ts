@@ -18,7 +18,7 @@ export {
 export { Exec, ExecSession, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./resources/exec.ts";
 export { decodePathStat, type PathStat } from "./resources/archive.ts";
 export { Session } from "./session.ts";
-export { OutputStream, parseTimestamp, type OutputLine } from "./streams/output.ts";
+export { OutputStream, parseTimestamp, type LinesOptions, type OutputLine } from "./streams/output.ts";
 export { JsonStream } from "./streams/json-stream.ts";
 export { demuxStream, rawStream, isMultiplexed, FrameDecoder, type Frame, type StreamName } from "./streams/demux.ts";
 export { jsonLines, JsonLineDecoder, type JsonLinesOptions } from "./streams/json-lines.ts";

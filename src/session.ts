@@ -4,7 +4,7 @@
 import { DockerConnectionError, DockerError } from "./errors.ts";
 import { encodeUtf8 } from "./streams/bytes.ts";
 import { demuxStream, rawStream, type Frame } from "./streams/demux.ts";
-import { OutputStream, iterate } from "./streams/output.ts";
+import { OutputStream } from "./streams/output.ts";
 import type { WebSocketLike } from "./transport.ts";
 
 export interface SessionParts {
@@ -37,7 +37,8 @@ export class Session implements AsyncIterable<Frame> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return iterate(this.output.readable);
+    // Through the OutputStream, so that output.cancel() reaches a loop over the session too.
+    return this.output[Symbol.asyncIterator]();
   }
 
   /** Writes to the process's stdin (strings as UTF-8). */

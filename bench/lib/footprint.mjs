@@ -18,8 +18,8 @@ export async function browserBundle(root) {
     ? 'export * from "./adapters/browser.ts";'
     : 'export * from "./src/index.ts"; export { FetchTransport } from "./src/fetch-transport.ts";';
   const app = hasEntry
-    ? 'import { Docker } from "./adapters/browser.ts"; globalThis.docker = new Docker({ url: "http://127.0.0.1:2375" });'
-    : 'import { Docker } from "./src/index.ts"; import { FetchTransport } from "./src/fetch-transport.ts"; globalThis.docker = new Docker({ transport: new FetchTransport({ url: "http://127.0.0.1:2375" }) });';
+    ? 'import { Docker } from "./adapters/browser.ts"; globalThis.docker = new Docker({ url: location.origin + "/engine" });'
+    : 'import { Docker } from "./src/index.ts"; import { FetchTransport } from "./src/fetch-transport.ts"; globalThis.docker = new Docker({ transport: new FetchTransport({ url: location.origin + "/engine" }) });';
   const measure = async (contents) => {
     const { min, gzip } = await eagerBundle(root, contents);
     return { minBytes: min, gzipBytes: gzip };

@@ -1,10 +1,15 @@
 // A small dashboard for a Docker engine, in the browser, on berth's browser entry: containers with
 // their live state (the events stream), start/stop/restart, live logs, and an attach terminal
-// (the engine's WebSocket). Bundled and served by scripts/dashboard.mjs (`npm run dashboard`).
+// (the engine's WebSocket). Bundled and served by scripts/dashboard.mjs (`npm run dashboard`),
+// which serves the engine's API beside the page, under /engine on the same origin: no CORS, and
+// no engine port open to other pages.
 
 import { Docker, type Container, type ContainerSummary, type Session } from "../../adapters/browser.ts";
 
-const DEFAULT_ENGINE = "http://127.0.0.1:2375";
+/** The engine on the page's own origin (scripts/dashboard.mjs proxies it to the engine's socket). */
+const DEFAULT_ENGINE = `${location.origin}/engine`;
+/** Where the last engine picked is kept (a new key: the old one held a TCP engine that is gone). */
+const STORED_ENGINE = "berth.dashboard.engine";
 /** Lines kept in each console; older ones are dropped so a chatty container cannot exhaust the page. */
 const MAX_LINES = 2000;
 
@@ -50,7 +55,7 @@ async function connect(url: string): Promise<void> {
   try {
     docker = new Docker({ url });
     const version = await docker.version({ signal, timeout: 10_000 });
-    localStorage.setItem("berth.engine", url);
+    localStorage.setItem(STORED_ENGINE, url);
     setStatus("live", `Docker ${version.Version} · API ${await docker.apiVersion()} · live`);
     await refresh();
     void watchEvents(docker, signal);
@@ -298,7 +303,7 @@ ui.logsClear.addEventListener("click", () => ui.logs.replaceChildren());
 ui.toast.addEventListener("click", () => (ui.toast.hidden = true));
 
 const fromQuery = new URLSearchParams(location.search).get("engine");
-ui.url.value = fromQuery ?? localStorage.getItem("berth.engine") ?? DEFAULT_ENGINE;
+ui.url.value = fromQuery ?? localStorage.getItem(STORED_ENGINE) ?? DEFAULT_ENGINE;
 ui.filter.value = new URLSearchParams(location.search).get("filter") ?? "";
 render();
 void connect(ui.url.value);

@@ -1,7 +1,7 @@
 // What users iterate for events, stats and progress: decoded JSON values, cancellable.
 
 import { jsonLines, type JsonLinesOptions } from "./json-lines.ts";
-import { iterate } from "./output.ts";
+import { cancelHeld, iterate, type HeldReader } from "./output.ts";
 
 /**
  * An async iterable of JSON values from a newline-delimited stream. Breaking out of the loop,
@@ -9,18 +9,19 @@ import { iterate } from "./output.ts";
  */
 export class JsonStream<T> implements AsyncIterable<T> {
   readonly readable: ReadableStream<T>;
+  readonly #held: HeldReader<T> = { reader: null };
 
   constructor(body: ReadableStream<Uint8Array>, options?: JsonLinesOptions) {
     this.readable = body.pipeThrough(jsonLines<T>(options));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return iterate(this.readable);
+    return iterate(this.readable, this.#held);
   }
 
-  /** Stops reading and releases the connection. */
+  /** Stops reading and releases the connection; a `for await` reading it ends (no error). */
   async cancel(reason?: unknown): Promise<void> {
-    await this.readable.cancel(reason).catch(() => {});
+    await cancelHeld(this.readable, this.#held, reason);
   }
 
   /** Reads to the end and returns every value (rejects on an in-band error). */

@@ -1,8 +1,10 @@
 // What users iterate for logs, attach and exec output: demuxed frames with helpers to collect
 // text, split stdout from stderr, or read lines with their timestamps.
 
+import { DockerStreamError } from "../errors.ts";
 import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
 import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
+import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -15,6 +17,11 @@ export interface OutputLine {
   timestampText?: string;
 }
 
+export interface LinesOptions {
+  /** Longest line accepted, in bytes (newline excluded); a longer one is a DockerStreamError. Default 16 MiB. */
+  maxLineLength?: number;
+}
+
 /**
  * An async iterable of `{ stream, data }` frames. Breaking out of a `for await`, calling
  * `cancel()`, or aborting the signal the stream was opened with releases the connection.
@@ -24,6 +31,7 @@ export class OutputStream implements AsyncIterable<Frame> {
   /** The frames as a WHATWG stream, for piping. */
   readonly readable: ReadableStream<Frame>;
   readonly #timestamps: boolean;
+  readonly #held: HeldReader<Frame> = { reader: null };
 
   constructor(readable: ReadableStream<Frame>, options: { timestamps?: boolean } = {}) {
     this.readable = readable;
@@ -31,12 +39,15 @@ export class OutputStream implements AsyncIterable<Frame> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return iterate(this.readable);
+    return iterate(this.readable, this.#held);
   }
 
-  /** Stops reading and releases the connection. */
+  /**
+   * Stops reading and releases the connection. A `for await` reading this stream (or `lines()`,
+   * `text()`, ...) ends as if it had reached the end: no error, the rest is not read.
+   */
   async cancel(reason?: unknown): Promise<void> {
-    await this.readable.cancel(reason).catch(() => {});
+    await cancelHeld(this.readable, this.#held, reason);
   }
 
   /** Everything, stdout and stderr interleaved in arrival order, as bytes per stream. */
@@ -63,18 +74,40 @@ export class OutputStream implements AsyncIterable<Frame> {
   /**
    * Lines of each stream (a line split across frames is joined; stdout and stderr are split
    * independently). With `timestamps: true` logs, each line's timestamp is parsed off its front.
+   * A line longer than `maxLineLength` bytes (default 16 MiB) fails the iteration with a
+   * DockerStreamError and releases the connection; read the frames themselves for unbounded lines.
    */
-  async *lines(): AsyncGenerator<OutputLine, void, undefined> {
+  async *lines(options: LinesOptions = {}): AsyncGenerator<OutputLine, void, undefined> {
+    const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    if (!(max > 0)) throw new RangeError(`maxLineLength must be a positive number, got ${max}`);
     const pending: Record<StreamName, Uint8Array[]> = { stdout: [], stderr: [] };
+    const pendingLength: Record<StreamName, number> = { stdout: 0, stderr: 0 };
+    const tooLong = (stream: StreamName, length: number, atLeast: boolean) =>
+      new DockerStreamError(`${stream} line of ${atLeast ? "at least " : ""}${length} bytes exceeds the ${max}-byte limit (maxLineLength)`);
     for await (const { stream, data } of this) {
       // One decode per frame, up to its last newline, rather than one per line: a followed log
       // arrives as frames of many lines, and decoding is the costly part. Splitting the text at
       // "\n" is safe because in UTF-8 that byte never occurs inside a character.
       const last = data.lastIndexOf(10);
       if (last === -1) {
-        // Copied: the source may reuse its buffer.
-        if (data.length) pending[stream].push(data.slice());
+        if (data.length) {
+          const total = pendingLength[stream] + data.length;
+          if (total > max) throw tooLong(stream, total, true);
+          // Copied: the source may reuse its buffer.
+          pending[stream].push(data.slice());
+          pendingLength[stream] = total;
+        }
         continue;
+      }
+      const first = pendingLength[stream] === 0 ? -1 : data.indexOf(10);
+      if (first !== -1 && pendingLength[stream] + first > max) throw tooLong(stream, pendingLength[stream] + first, false);
+      if (last - (first + 1) > max) {
+        // Only worth walking the lines one by one when the frame could hide an oversize line.
+        for (let from = first + 1; from <= last; ) {
+          const nl = data.indexOf(10, from);
+          if (nl - from > max) throw tooLong(stream, nl - from, false);
+          from = nl + 1;
+        }
       }
       const parts = pending[stream];
       let text: string;
@@ -82,6 +115,7 @@ export class OutputStream implements AsyncIterable<Frame> {
         parts.push(data.subarray(0, last));
         text = decodeUtf8(concatBytes(parts));
         pending[stream] = [];
+        pendingLength[stream] = 0;
       } else {
         text = decodeUtf8(data.subarray(0, last));
       }
@@ -91,7 +125,12 @@ export class OutputStream implements AsyncIterable<Frame> {
         start = nl + 1;
       }
       yield this.#line(stream, start === 0 ? text : text.slice(start));
-      if (last + 1 < data.length) pending[stream].push(data.slice(last + 1));
+      if (last + 1 < data.length) {
+        const rest = data.length - last - 1;
+        if (rest > max) throw tooLong(stream, rest, true);
+        pending[stream].push(data.slice(last + 1));
+        pendingLength[stream] = rest;
+      }
     }
     for (const stream of ["stdout", "stderr"] as const) {
       if (pending[stream].length) yield this.#line(stream, decodeUtf8(concatBytes(pending[stream])));
@@ -132,12 +171,19 @@ function join(pieces: Uint8Array[]): Uint8Array {
   return pieces.length === 0 ? new Uint8Array(0) : concatBytes(pieces);
 }
 
+/** The reader an iterator of a stream object holds, so that the object's cancel() can reach it. */
+export interface HeldReader<T> {
+  reader: ReadableStreamDefaultReader<T> | null;
+}
+
 /**
  * Async iteration over a ReadableStream that cancels it when the loop ends early. (Not every
- * runtime implements ReadableStream's own async iterator, and Safari lacks it.)
+ * runtime implements ReadableStream's own async iterator, and Safari lacks it.) With `held`, the
+ * reader is published there while the loop runs: see cancelHeld.
  */
-export async function* iterate<T>(readable: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader<T>): AsyncGenerator<T, void, undefined> {
   const reader = readable.getReader();
+  if (held) held.reader = reader;
   let finished = false;
   try {
     for (;;) {
@@ -152,7 +198,21 @@ export async function* iterate<T>(readable: ReadableStream<T>): AsyncGenerator<T
     finished = true;
     throw err;
   } finally {
+    if (held?.reader === reader) held.reader = null;
     if (!finished) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
+}
+
+/**
+ * Cancels a stream that one of its object's own iterators may be reading. `readable.cancel()`
+ * rejects on a locked stream, so while a loop holds the reader the cancel goes through that
+ * reader: its pending read resolves as done at once (the loop ends), and the cancel travels up to
+ * the response body, which closes the connection. A stream locked by a reader of your own, or by
+ * `pipeTo`, is stopped through that reader or the pipe's signal instead.
+ */
+export async function cancelHeld<T>(readable: ReadableStream<T>, held: HeldReader<T>, reason?: unknown): Promise<void> {
+  const reader = held.reader;
+  if (reader) await reader.cancel(reason).catch(() => {});
+  else await readable.cancel(reason).catch(() => {});
 }

@@ -2,7 +2,6 @@
 // a progress bar can render (bytes done and total, per layer and overall).
 
 import { JsonStream } from "./json-stream.ts";
-import { iterate } from "./output.ts";
 
 /** One event of a pull/push/build/load stream, as the engine sends it. */
 export interface ProgressEvent {
@@ -98,16 +97,19 @@ export class ProgressStream implements AsyncIterable<ProgressEvent> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<ProgressEvent, void, undefined> {
-    for await (const event of iterate(this.#events.readable)) {
+    for await (const event of this.#events) {
       this.#tracker.update(event);
       this.#onProgress?.(this.#tracker.progress, event);
       yield event;
     }
   }
 
-  /** Stops reading and releases the connection (the engine may go on with the operation). */
-  cancel(): Promise<void> {
-    return this.#events.cancel();
+  /**
+   * Stops reading and releases the connection (the engine may go on with the operation). A
+   * `for await` reading it ends, and `done()` resolves with the events read so far.
+   */
+  cancel(reason?: unknown): Promise<void> {
+    return this.#events.cancel(reason);
   }
 
   /** Reads to the end; resolves with every event, rejects on an in-band error. */

@@ -64,8 +64,11 @@ const BLOCK = 512;
 const END_OF_ARCHIVE = 2 * BLOCK;
 /** Entries up to this size are written header+data+padding in one chunk. */
 const INLINE_DATA_BELOW = 256 * 1024;
-/** Largest PAX or GNU long-name record accepted while reading. */
-const MAX_META_SIZE = 1024 * 1024;
+/**
+ * Most metadata (PAX `x` records and GNU long names, summed) accepted for one entry while reading,
+ * and most the global PAX records (`g`) may hold at once. Real archives use a few KiB at most.
+ */
+const MAX_TAR_METADATA = 1024 * 1024;
 
 // Field offsets and widths of the ustar header.
 const NAME = [0, 100] as const;
@@ -492,7 +495,18 @@ function parseNumber(block: Uint8Array, [offset, width]: readonly [number, numbe
 
 /** Parses PAX extended header records into key/value pairs. */
 export function parsePax(data: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
+  const records = new Map<string, string>();
+  parsePaxInto(data, records);
+  return Object.fromEntries(records);
+}
+
+/**
+ * Parses PAX records into `into`, later keys replacing earlier ones, and returns how much the map's
+ * keys and values grew, in UTF-16 code units (never more than their UTF-8 bytes; negative when
+ * values were replaced by shorter ones).
+ */
+function parsePaxInto(data: Uint8Array, into: Map<string, string>): number {
+  let grown = 0;
   let pos = 0;
   while (pos < data.length) {
     if (data[pos] === 0) break; // some writers pad the record area with NULs
@@ -506,14 +520,21 @@ export function parsePax(data: Uint8Array): Record<string, string> {
     const record = decodeUtf8(data.subarray(space + 1, end - 1));
     const eq = record.indexOf("=");
     if (eq <= 0) throw new DockerStreamError("invalid tar archive: malformed PAX extended header record");
-    out[record.slice(0, eq)] = record.slice(eq + 1);
+    const key = record.slice(0, eq);
+    const value = record.slice(eq + 1);
+    const old = into.get(key);
+    grown += old === undefined ? key.length + value.length : value.length - old.length;
+    into.set(key, value);
     pos = end;
   }
-  return out;
+  return grown;
 }
 
-function paxNumber(records: Record<string, string>, key: string, fallback: number, fractional = false): number {
-  const text = records[key];
+/** An entry's PAX records over the global ones: a lookup, never a merged copy. */
+type PaxLookup = (key: string) => string | undefined;
+
+function paxNumber(records: PaxLookup, key: string, fallback: number, fractional = false): number {
+  const text = records(key);
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
   const valid = fractional ? Number.isFinite(value) : Number.isSafeInteger(value) && value >= 0 && /^\d+$/.test(text);
@@ -615,10 +636,13 @@ const ENTRY_TYPES: Record<string, TarEntryType> = { "0": "file", "7": "file", "1
 export async function* readTar(stream: ReadableStream<Uint8Array>): AsyncGenerator<TarReadEntry, void, undefined> {
   const source = new ByteSource(stream.getReader());
   let complete = false;
-  let globalPax: Record<string, string> = {};
+  // Merged in place: copying the records at every header made many small headers quadratic.
+  const globalPax = new Map<string, string>();
+  let globalSize = 0;
   try {
     for (;;) {
-      let pax: Record<string, string> | null = null;
+      const pax = new Map<string, string>();
+      let metaSize = 0;
       let longName: string | null = null;
       let longLink: string | null = null;
       let header: TarHeader | null;
@@ -630,14 +654,23 @@ export async function* readTar(stream: ReadableStream<Uint8Array>): AsyncGenerat
         if (header === null) break;
         const flag = header.typeflag;
         if (flag !== "x" && flag !== "g" && flag !== "L" && flag !== "K") break;
-        if (header.size > MAX_META_SIZE) {
-          throw new DockerStreamError(`invalid tar archive: ${header.size}-byte extended header exceeds the ${MAX_META_SIZE}-byte limit`);
+        if (flag !== "g") {
+          metaSize += header.size;
+          if (metaSize > MAX_TAR_METADATA) {
+            throw new DockerStreamError(`invalid tar archive: more than ${MAX_TAR_METADATA} bytes of extended headers for one entry`);
+          }
+        } else if (header.size > MAX_TAR_METADATA) {
+          throw new DockerStreamError(`invalid tar archive: ${header.size}-byte global extended header exceeds the ${MAX_TAR_METADATA}-byte limit`);
         }
         const data = (await source.exact(header.size, "an extended header")) ?? new Uint8Array(0);
         if (data.length < header.size) throw truncated("an extended header");
-        if (flag === "x") pax = { ...(pax ?? {}), ...parsePax(data) };
-        else if (flag === "g") globalPax = { ...globalPax, ...parsePax(data) };
-        else if (flag === "L") longName = cString(data);
+        if (flag === "x") parsePaxInto(data, pax);
+        else if (flag === "g") {
+          globalSize += parsePaxInto(data, globalPax);
+          if (globalSize > MAX_TAR_METADATA) {
+            throw new DockerStreamError(`invalid tar archive: global extended headers hold more than ${MAX_TAR_METADATA} bytes`);
+          }
+        } else if (flag === "L") longName = cString(data);
         else longLink = cString(data);
         await source.skip(padded(header.size) - header.size, "an extended header");
       }
@@ -647,8 +680,8 @@ export async function* readTar(stream: ReadableStream<Uint8Array>): AsyncGenerat
         return;
       }
 
-      const records = pax ? { ...globalPax, ...pax } : globalPax;
-      const name = records.path ?? longName ?? header.name;
+      const records: PaxLookup = (key) => (pax.has(key) ? pax.get(key) : globalPax.get(key));
+      const name = records("path") ?? longName ?? header.name;
       const size = paxNumber(records, "size", header.size);
       let type: TarEntryType | "other" = ENTRY_TYPES[header.typeflag] ?? "other";
       // Pre-POSIX archives mark directories only by the trailing slash.
@@ -690,11 +723,11 @@ export async function* readTar(stream: ReadableStream<Uint8Array>): AsyncGenerat
         size,
         mode: header.mode,
         mtime: new Date(paxNumber(records, "mtime", header.mtime, true) * 1000),
-        linkname: records.linkpath ?? longLink ?? header.linkname,
+        linkname: records("linkpath") ?? longLink ?? header.linkname,
         uid: paxNumber(records, "uid", header.uid),
         gid: paxNumber(records, "gid", header.gid),
-        uname: records.uname ?? header.uname,
-        gname: records.gname ?? header.gname,
+        uname: records("uname") ?? header.uname,
+        gname: records("gname") ?? header.gname,
         typeflag: header.typeflag,
         body,
       };

@@ -1,5 +1,8 @@
 // Shared by the browser tests: Debian's Chromium driven by playwright-core, a page served on
-// 127.0.0.1 (a data: or file: page cannot reach the engine), and bundles made with esbuild.
+// 127.0.0.1 (a data: or file: page cannot reach the engine), bundles made with esbuild, and the
+// engine's TCP endpoint for them: the engine listens on its unix socket only (scripts/engine.sh),
+// so each suite starts a loopback proxy of its own (adapters/node-proxy.ts) that answers CORS for
+// that suite's page origin only, and closes it when the suite ends.
 import { build } from "esbuild";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -8,18 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { startEngineProxy, type EngineProxy } from "../../adapters/node-proxy.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const ARTIFACTS = join(ROOT, "test-artifacts");
-/** The engine as the browser reaches it (scripts/engine.sh starts it with CORS on). */
-export const ENGINE_URL = "http://127.0.0.1:2375";
 export const CHROMIUM = "/usr/bin/chromium";
 
 /**
  * A fresh headless Chromium with its own profile (a new --user-data-dir, removed on close).
  * playwright-core passes --headless and --user-data-dir itself (it refuses them in `args`).
  */
-export async function launchChromium(): Promise<{ context: BrowserContext; newPage(): Promise<Page>; close(): Promise<void> }> {
+export async function launchChromium(extraArgs: string[] = []): Promise<{ context: BrowserContext; newPage(): Promise<Page>; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "berth-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -33,6 +35,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; newPa
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
   return {
@@ -77,6 +80,14 @@ export async function serveFiles(files: Record<string, { type: string; body: str
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The engine (DOCKER_HOST's unix socket, else /var/run/docker.sock) on a random loopback port, for
+ * pages of `origins` (CORS for them, 403 for every other origin) and clients without an Origin.
+ */
+export function engineProxy(...origins: string[]): Promise<EngineProxy> {
+  return startEngineProxy({ origins });
 }
 
 /** Saves a screenshot under test-artifacts/ and returns its path. */

@@ -2,12 +2,13 @@
 // output, attach over the WebSocket (attached before start, so no output is missed), logs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE, useEngine } from "../engine/helpers.ts";
-import { ENGINE_URL, ROOT, bundle, launchChromium, serveFiles } from "./harness.ts";
+import { ROOT, bundle, engineProxy, launchChromium, serveFiles } from "./harness.ts";
 
 const { docker, labels } = useEngine();
 
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let server: Awaited<ReturnType<typeof serveFiles>>;
+let engine: Awaited<ReturnType<typeof engineProxy>>;
 let results: Record<string, any>;
 
 beforeAll(async () => {
@@ -15,10 +16,12 @@ beforeAll(async () => {
     "/": { type: "text/html", body: '<!doctype html><meta charset="utf-8"><title>berth in a service worker</title>' },
     "/sw.js": { type: "text/javascript", body: await bundle(`${ROOT}/test/browser/service-worker.ts`) },
   });
+  // The worker's requests carry the page's origin: the proxy answers CORS for it alone.
+  engine = await engineProxy(server.url);
   chromium = await launchChromium();
   const page = await chromium.newPage();
   await page.goto(server.url);
-  const query = new URLSearchParams({ engine: ENGINE_URL, image: IMAGE, labels: JSON.stringify(labels) }).toString();
+  const query = new URLSearchParams({ engine: engine.url, image: IMAGE, labels: JSON.stringify(labels) }).toString();
   results = await page.evaluate(async (query) => {
     await navigator.serviceWorker.register("/sw.js", { type: "module" });
     await navigator.serviceWorker.ready;
@@ -31,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await chromium?.close();
+  await engine?.close();
   await server?.close();
 });
 

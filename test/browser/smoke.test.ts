@@ -1,16 +1,17 @@
 // The core's smoke scenarios run inside real Chromium through the browser entry, against the real
-// engine over TCP: ping, version negotiation without Api-Version, list, create/start/logs/remove,
+// engine over TCP (a loopback proxy to its unix socket, CORS for this page's origin): ping, version negotiation without Api-Version, list, create/start/logs/remove,
 // exec output, uploads (Blob and stream), build, events, and attach over the engine's WebSocket.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { IMAGE, useEngine } from "../engine/helpers.ts";
-import { ENGINE_URL, ROOT, bundle, launchChromium, pageErrors, screenshot, serveFiles } from "./harness.ts";
+import { ROOT, bundle, engineProxy, launchChromium, pageErrors, screenshot, serveFiles } from "./harness.ts";
 import type { SmokeResult } from "./smoke-page.ts";
 
 const { docker, labels, uniqueName } = useEngine();
 
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 let server: Awaited<ReturnType<typeof serveFiles>>;
+let engine: Awaited<ReturnType<typeof engineProxy>>;
 let page: Page;
 let errors: string[];
 let results: Map<string, SmokeResult>;
@@ -22,6 +23,7 @@ beforeAll(async () => {
     "/": { type: "text/html", body: '<!doctype html><meta charset="utf-8"><title>berth smoke</title><pre id="out">running</pre><script type="module" src="/smoke.js"></script>' },
     "/smoke.js": { type: "text/javascript", body: script },
   });
+  engine = await engineProxy(server.url);
   chromium = await launchChromium();
   page = await chromium.newPage();
   errors = pageErrors(page);
@@ -33,7 +35,7 @@ beforeAll(async () => {
       document.getElementById("out")!.textContent = results.map((r) => `${r.ok ? "ok  " : "FAIL"} ${r.name}: ${JSON.stringify(r.ok ? r.value : r.error)}`).join("\n");
       return results;
     },
-    { url: ENGINE_URL, image: IMAGE, labels, prefix },
+    { url: engine.url, image: IMAGE, labels, prefix },
   );
   results = new Map(list.map((r) => [r.name, r]));
   await screenshot(page, "browser-smoke");
@@ -43,6 +45,7 @@ afterAll(async () => {
   // The page removes the image it built; this covers a scenario that failed half-way.
   await docker.images.ref(`${prefix}-built:latest`).remove({ force: true }).catch(() => {});
   await chromium?.close();
+  await engine?.close();
   await server?.close();
 });
 

@@ -1,5 +1,6 @@
 // The browser entry unchanged in an edge runtime: Cloudflare's workerd (npm
-// @cloudflare/workerd-linux-64) runs a worker bundling it, which reaches the engine over TCP.
+// @cloudflare/workerd-linux-64) runs a worker bundling it, which reaches the engine over TCP (a
+// loopback proxy to the engine's unix socket; the worker's fetch sends no Origin).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -7,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE, useEngine } from "../engine/helpers.ts";
-import { ENGINE_URL, ROOT, bundle } from "./harness.ts";
+import { ROOT, bundle, engineProxy } from "./harness.ts";
 
 const WORKERD = join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
 const { labels, uniqueName } = useEngine();
@@ -15,6 +16,7 @@ const prefix = uniqueName("berth-edge");
 
 let dir: string;
 let workerd: ChildProcess;
+let engine: Awaited<ReturnType<typeof engineProxy>>;
 let url: string;
 let log = "";
 let results: Record<string, { ok: boolean; value?: unknown; error?: string }>;
@@ -31,6 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "berth-workerd-"));
   // workerd's source maps would need a module of their own; a plain bundle is enough here.
   writeFileSync(join(dir, "worker.js"), (await bundle(join(ROOT, "test/browser/edge-worker.ts"))).replace(/\n\/\/# sourceMappingURL=.*$/s, "\n"));
+  engine = await engineProxy();
   const port = await freePort();
   writeFileSync(
     join(dir, "config.capnp"),
@@ -38,7 +41,7 @@ beforeAll(async () => {
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    # The worker's outbound fetch: the engine listens on loopback, which workerd blocks by default.
+    # The worker's outbound fetch: the engine proxy listens on loopback, which workerd blocks by default.
     (name = "internet", network = (allow = ["public", "private", "local"])),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
@@ -46,7 +49,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = "2025-09-01",
-  bindings = [ (name = "ENGINE_URL", text = "${ENGINE_URL}") ],
+  bindings = [ (name = "ENGINE_URL", text = "${engine.url}") ],
 );
 `,
   );
@@ -70,8 +73,9 @@ const worker :Workerd.Worker = (
   results = JSON.parse(text);
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   workerd?.kill();
+  await engine?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

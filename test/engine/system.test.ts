@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Docker, DockerConnectionError, DockerUnsupportedError, DockerVersionError } from "berth-docker";
+import { startEngineProxy } from "../../adapters/node-proxy.ts";
 import { useEngine } from "./helpers.ts";
 
 describe("system", () => {
@@ -52,9 +53,16 @@ describe("system", () => {
   });
 
   it("reaches the engine over TCP too", async () => {
-    const tcp = new Docker({ host: "tcp://127.0.0.1:2375" });
-    expect(await tcp.ping()).toBe("OK");
-    await tcp.close();
+    // The engine listens on its unix socket only: TCP through a loopback proxy to it.
+    const proxy = await startEngineProxy();
+    const tcp = new Docker({ host: `tcp://127.0.0.1:${proxy.port}` });
+    try {
+      expect(await tcp.ping()).toBe("OK");
+      expect((await tcp.version()).ApiVersion).toBe((await docker.version()).ApiVersion);
+    } finally {
+      await tcp.close();
+      await proxy.close();
+    }
   });
 
   it("calls any operation through the typed raw request", async () => {

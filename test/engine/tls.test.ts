@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Docker, DockerConnectionError } from "berth-docker";
+import { startEngineProxy } from "../../adapters/node-proxy.ts";
 
 const STATE = process.env.BERTH_TLS_ENGINE_STATE ?? "/var/lib/berth-tls-engine";
 const CLIENT = join(STATE, "client");
@@ -142,8 +143,14 @@ describe("TLS engine", () => {
   });
 
   it("TLS to a plain-HTTP port fails clearly instead of falling back", async () => {
-    const err = await connectionError(track(Docker.fromEnv({ env: { DOCKER_HOST: "tcp://127.0.0.1:2375", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: CLIENT } })));
-    expect(err.message).toContain("TLS verification failed: the engine does not speak TLS on this port");
+    // A plain-HTTP engine port: the main engine through a loopback proxy (it has no TCP port itself).
+    const plain = await startEngineProxy();
+    try {
+      const err = await connectionError(track(Docker.fromEnv({ env: { DOCKER_HOST: `tcp://127.0.0.1:${plain.port}`, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: CLIENT } })));
+      expect(err.message).toContain("TLS verification failed: the engine does not speak TLS on this port");
+    } finally {
+      await plain.close();
+    }
   });
 
   it("the raw connection (attach/exec) maps TLS failures the same way", async () => {

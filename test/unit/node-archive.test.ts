@@ -66,6 +66,64 @@ describe("extractTar", () => {
   });
 });
 
+describe("extractTar modes", () => {
+  // The test process's umask, read the way the extractor reads it.
+  const umask = process.umask();
+
+  it("drops setuid, setgid and sticky bits and applies the umask by default", async () => {
+    const dir = temp();
+    await extractTar(
+      tarStream([
+        { name: "suid", data: "#!/bin/sh\n", mode: 0o4755 },
+        { name: "sgid", data: "x", mode: 0o2775 },
+        { name: "open", data: "x", mode: 0o777 },
+        { name: "sticky", type: "directory", mode: 0o1777 },
+      ]),
+      dir,
+    );
+    expect(lstatSync(join(dir, "suid")).mode & 0o7777).toBe(0o755 & ~umask);
+    expect(lstatSync(join(dir, "sgid")).mode & 0o7777).toBe(0o775 & ~umask);
+    expect(lstatSync(join(dir, "open")).mode & 0o7777).toBe(0o777 & ~umask);
+    expect(lstatSync(join(dir, "sticky")).mode & 0o7777).toBe(0o777 & ~umask);
+  });
+
+  it("keeps the special bits with keepSpecialBits", async () => {
+    const dir = temp();
+    await extractTar(
+      tarStream([
+        { name: "suid", data: "x", mode: 0o4755 },
+        { name: "sticky", type: "directory", mode: 0o1777 },
+      ]),
+      dir,
+      { keepSpecialBits: true },
+    );
+    expect(lstatSync(join(dir, "suid")).mode & 0o7777).toBe(0o4755 & ~umask);
+    expect(lstatSync(join(dir, "sticky")).mode & 0o7777).toBe(0o1777 & ~umask);
+  });
+});
+
+describe("extractTar hard links", () => {
+  it("a hard link to a path the archive never wrote is a DockerStreamError, not ENOENT", async () => {
+    const dir = temp();
+    const err = await extractTar(tarStream([{ name: "h", type: "hardlink", linkname: "missing" }]), dir).catch((e) => e);
+    expect(err).toBeInstanceOf(DockerStreamError);
+    expect(err.message).toContain('"missing"');
+    expect(existsSync(join(dir, "h"))).toBe(false);
+  });
+
+  it("a hard link to a directory is a DockerStreamError", async () => {
+    const dir = temp();
+    const err = await extractTar(
+      tarStream([
+        { name: "d", type: "directory" },
+        { name: "h", type: "hardlink", linkname: "d" },
+      ]),
+      dir,
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(DockerStreamError);
+  });
+});
+
 describe("packDirectory", () => {
   it("packs a tree relative to the directory, honouring .dockerignore", async () => {
     const dir = temp();

@@ -272,6 +272,83 @@ describe("tar write → read", () => {
   });
 });
 
+/** One metadata entry (`x`, `g`, `L`) with its data, padded to blocks. */
+function metaEntry(typeflag: string, data: Uint8Array): Uint8Array {
+  const header = encodeHeader({ name: "PaxHeader/meta", size: data.length, mtime: 0 });
+  header[156] = typeflag.charCodeAt(0);
+  header.fill(0x20, 148, 156);
+  const sum = header.reduce((a, b) => a + b, 0);
+  header.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  const out = new Uint8Array(512 + Math.ceil(data.length / 512) * 512);
+  out.set(header, 0);
+  out.set(data, 512);
+  return out;
+}
+
+function paxRecord(key: string, value: string): Uint8Array {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length = String(length).length + body.length;
+  return new TextEncoder().encode(`${length}${body}`);
+}
+
+function joinBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+describe("tar extended header limits", () => {
+  const value = "v".repeat(400); // a ~420-byte record: one 512-byte block of data per header
+
+  it("refuses 10 MiB of small x headers for one entry with a DockerStreamError (merged in place, not copied per header)", async () => {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 10_240; i++) parts.push(metaEntry("x", paxRecord(`BERTH.k${i}`, value)));
+    parts.push(await tarBytes([{ name: "file", data: "hi" }]));
+    const archive = joinBytes(parts);
+    expect(archive.length).toBeGreaterThan(10 * 1024 * 1024);
+    const err = await readTarEntries(streamOf(archive, 65536)).catch((e) => e);
+    expect(err).toBeInstanceOf(DockerStreamError);
+    expect(err.message).toMatch(/more than 1048576 bytes of extended headers for one entry/);
+  });
+
+  it("merges many x headers for one entry under the limit, later records winning, and forgets them after it", async () => {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      parts.push(metaEntry("x", joinBytes([paxRecord(`BERTH.k${i}`, value), paxRecord("path", `renamed-${i}`)])));
+    }
+    parts.push(metaEntry("L", new TextEncoder().encode("gnu-name\0")));
+    parts.push(await tarBytes([{ name: "first", data: "1" }, { name: "second", data: "2" }]));
+    const entries = await readTarEntries(streamOf(joinBytes(parts), 65536));
+    expect(entries.map((e) => [e.name, dec.decode(e.data)])).toEqual([["renamed-1999", "1"], ["second", "2"]]);
+  });
+
+  it("caps what global headers hold, not how often they repeat a key", async () => {
+    const tail = await tarBytes([{ name: "a", data: "1" }]);
+    // 3,000 global headers (3 MiB) replacing the same two keys hold a few hundred bytes.
+    const replacing: Uint8Array[] = [];
+    for (let i = 0; i < 3_000; i++) replacing.push(metaEntry("g", joinBytes([paxRecord("comment", value), paxRecord("uname", `user${i}`)])));
+    const entries: string[] = [];
+    for await (const entry of readTar(streamOf(joinBytes([...replacing, tail]), 65536))) entries.push(`${entry.name}:${entry.uname}`);
+    expect(entries).toEqual(["a:user2999"]);
+
+    // 3,000 distinct keys (1.2 MiB held) are refused.
+    const growing: Uint8Array[] = [];
+    for (let i = 0; i < 3_000; i++) growing.push(metaEntry("g", paxRecord(`BERTH.g${i}`, value)));
+    const err = await readTarEntries(streamOf(joinBytes([...growing, tail]), 65536)).catch((e) => e);
+    expect(err).toBeInstanceOf(DockerStreamError);
+    expect(err.message).toMatch(/global extended headers hold more than 1048576 bytes/);
+  });
+
+  it("keeps a __proto__ record as data", () => {
+    expect(parsePax(paxRecord("__proto__", "x"))).toEqual(Object.fromEntries([["__proto__", "x"]]));
+  });
+});
+
 describe("gunzipIfNeeded", () => {
   it("decompresses gzip and passes anything else through", async () => {
     const archive = await tarBytes([{ name: "z.txt", data: "zipped".repeat(100) }]);
