@@ -123,7 +123,11 @@ export class BuildStream implements AsyncIterable<BuildEvent> {
         }
       }
     } catch (err) {
-      if (err instanceof DockerStreamError && !(err instanceof DockerBuildError)) throw this.#failure(err);
+      if (err instanceof DockerStreamError && !(err instanceof DockerBuildError)) {
+        // The in-band error line is part of the build log, as the engine sent it.
+        if (err.detail) this.#events.push({ error: err.detail.message ?? err.message, errorDetail: err.detail });
+        throw this.#failure(err);
+      }
       throw err;
     }
     // The classic builder's last step ends with the stream.

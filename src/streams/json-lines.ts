@@ -176,22 +176,58 @@ export class JsonLineDecoder<T = unknown> {
 /**
  * Decodes newline-delimited JSON into one value per line. See JsonLinesOptions for in-band errors
  * and the line-length limit. Blank lines are skipped, CRLF is accepted, and a last line without a
- * newline is still parsed.
+ * newline is still parsed. Use it with `pipeThrough`.
  */
-export function jsonLines<T = unknown>(options?: JsonLinesOptions): TransformStream<Uint8Array, T> {
+export function jsonLines<T = unknown>(options?: JsonLinesOptions): ReadableWritablePair<T, Uint8Array> {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  return { writable, readable: jsonLineStream<T>(readable, options) };
+}
+
+/**
+ * The values of a newline-delimited JSON byte stream. An error (in-band, malformed, too long) is
+ * raised only after every value that came before it was read: a TransformStream that errors drops
+ * what it has queued, and an engine writes its last progress lines and the error in one chunk.
+ * Pulled on demand (nothing is read ahead of the consumer); cancelling it cancels the source.
+ */
+export function jsonLineStream<T = unknown>(source: ReadableStream<Uint8Array>, options?: JsonLinesOptions): ReadableStream<T> {
   const decoder = new JsonLineDecoder<T>(options);
-  let emit: (value: T) => void;
-  return new TransformStream<Uint8Array, T>({
-    start(controller) {
-      emit = (value) => controller.enqueue(value);
+  const reader = source.getReader();
+  let pending: { error: unknown } | undefined;
+  const fail = (controller: ReadableStreamDefaultController<T>, error: unknown) => {
+    controller.error(error);
+    reader.cancel(error).catch(() => {});
+  };
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        if (pending) return fail(controller, pending.error);
+        let emitted = 0;
+        const emit = (value: T) => {
+          controller.enqueue(value);
+          emitted++;
+        };
+        while (emitted === 0) {
+          const { done, value } = await reader.read();
+          try {
+            if (done) {
+              decoder.end(emit);
+              controller.close();
+              return;
+            }
+            decoder.push(value, emit);
+          } catch (error) {
+            if (emitted === 0) return fail(controller, error);
+            pending = { error }; // raised by the next pull, once what came before is read
+            return;
+          }
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    transform(chunk) {
-      decoder.push(chunk, emit);
-    },
-    flush() {
-      decoder.end(emit);
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 /** The DockerStreamError an in-band `{"error": ...}` object stands for, or null for any other value. */

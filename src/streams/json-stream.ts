@@ -1,6 +1,6 @@
 // What users iterate for events, stats and progress: decoded JSON values, cancellable.
 
-import { jsonLines, type JsonLinesOptions } from "./json-lines.ts";
+import { jsonLineStream, type JsonLinesOptions } from "./json-lines.ts";
 import { cancelHeld, iterate, type HeldReader } from "./output.ts";
 
 /**
@@ -12,7 +12,7 @@ export class JsonStream<T> implements AsyncIterable<T> {
   readonly #held: HeldReader<T> = { reader: null };
 
   constructor(body: ReadableStream<Uint8Array>, options?: JsonLinesOptions) {
-    this.readable = body.pipeThrough(jsonLines<T>(options));
+    this.readable = jsonLineStream<T>(body, options);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

@@ -105,8 +105,23 @@ describe("packing a context", () => {
     const { entries, dockerfile } = await packContext(fs, "/ctx", { dockerfile: "/elsewhere/Dockerfile.dev" });
     expect(dockerfile).toMatch(/^\.dockerfile\.[0-9a-f]{20}$/);
     const names: string[] = [];
-    for await (const e of entries) names.push(e.name);
-    expect(names).toEqual(["a.txt", dockerfile]);
+    let ignore = "";
+    for await (const e of entries) {
+      names.push(e.name);
+      if (e.name === ".dockerignore") ignore = e.data as string;
+    }
+    // As the CLI does: a .dockerignore naming it, so the engine drops it after reading it.
+    expect(names).toEqual(["a.txt", dockerfile, ".dockerignore"]);
+    expect(ignore).toBe(`${dockerfile}\n`);
+  });
+
+  it("adds the generated Dockerfile name to an existing .dockerignore", async () => {
+    const fs = memoryFs({ "/ctx/a.txt": "a", "/ctx/.dockerignore": "*.log", "/elsewhere/Dockerfile.dev": "FROM scratch" });
+    const { entries, dockerfile } = await packContext(fs, "/ctx", { dockerfile: "/elsewhere/Dockerfile.dev" });
+    const texts = new Map<string, unknown>();
+    for await (const e of entries) texts.set(e.name, e.data);
+    expect([...texts.keys()]).toEqual([".dockerignore", "a.txt", dockerfile]);
+    expect(texts.get(".dockerignore")).toBe(`*.log\n${dockerfile}\n`);
   });
 
   it("refuses a context that is not a directory", async () => {

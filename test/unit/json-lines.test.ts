@@ -136,4 +136,20 @@ describe("jsonLines", () => {
     expect(values).toHaveLength(n);
     expect(values[n - 1]).toEqual({ i: n - 1 });
   });
+
+  it("delivers every value that came before an error in the same chunk, then the error", async () => {
+    // An engine writes a build's last lines and its in-band error together.
+    const chunk = enc.encode('{"stream":"Step 2/2 : RUN false"}\n{"stream":"output"}\n{"error":"failed","errorDetail":{"message":"failed"}}\n');
+    const reader = sourceOf([chunk]).pipeThrough(jsonLines()).getReader();
+    expect((await reader.read()).value).toEqual({ stream: "Step 2/2 : RUN false" });
+    expect((await reader.read()).value).toEqual({ stream: "output" });
+    await expect(reader.read()).rejects.toMatchObject({ name: "DockerStreamError", message: expect.stringMatching(/failed/) });
+    // Malformed JSON after good lines: the good lines first, too.
+    const values: unknown[] = [];
+    const err = await (async () => {
+      for await (const v of sourceOf([enc.encode('{"a":1}\n{"b":2}\nnot json\n')]).pipeThrough(jsonLines())) values.push(v);
+    })().catch((e) => e);
+    expect(values).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(err).toBeInstanceOf(DockerStreamError);
+  });
 });
