@@ -45,10 +45,29 @@ export interface BrowserDockerOptions extends Partial<CoreOptions> {
 export class Docker extends CoreDocker {
   /** Connects to the engine at `url` (or `host`). */
   constructor(options: BrowserDockerOptions) {
-    const { url, host, fetch, init, streamUploads, transport, ...core } = options;
+    // Plain JavaScript may call `new Docker()`: that is the missing-address error below, not a TypeError.
+    const { url, host, fetch, init, streamUploads, transport, ...core } = options ?? {};
     super({ ...core, transport: transport ?? browserTransport(url, host, { fetch, init, streamUploads }) });
   }
+
+  /**
+   * Always throws DockerUnsupportedError: a browser or edge runtime has no environment, Docker
+   * config or socket to read the engine's address from. Pass it: `new Docker({ url })`. (Present
+   * so code written for Node fails with that message rather than "fromEnv is not a function".)
+   */
+  static fromEnv(_options?: unknown): never {
+    throw new DockerUnsupportedError(NO_ENVIRONMENT("Docker.fromEnv()"));
+  }
+
+  /** Always throws DockerUnsupportedError, as `fromEnv` does: there is no context store here. */
+  static fromContext(_name?: string, _options?: unknown): never {
+    throw new DockerUnsupportedError(NO_ENVIRONMENT("Docker.fromContext()"));
+  }
 }
+
+const NO_ENVIRONMENT = (call: string) =>
+  `${call} reads DOCKER_HOST and the Docker CLI's config, which a browser or edge runtime does not have: ` +
+  'pass the engine\'s URL instead, new Docker({ url: "http://127.0.0.1:2375" })';
 
 function browserTransport(url: string | undefined, host: string | undefined, options: Pick<BrowserDockerOptions, "fetch" | "init" | "streamUploads">): Transport {
   let base: string;
@@ -67,7 +86,7 @@ function browserTransport(url: string | undefined, host: string | undefined, opt
     }
     base = formatDockerHost(parsed);
   } else {
-    throw new DockerConfigError('The browser entry needs the engine\'s address: new Docker({ url: "http://127.0.0.1:2375" })');
+    throw new DockerConfigError('The browser entry needs the engine\'s address: new Docker({ url: "http://127.0.0.1:2375" }) (or { host: "tcp://127.0.0.1:2375" }, or { transport })');
   }
   const transport = new FetchTransport(base, { fetch: options.fetch, init: options.init as Record<string, unknown> | undefined });
   const browser = isBrowser();

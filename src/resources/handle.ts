@@ -4,6 +4,7 @@
 // between families is data: the routes each handle class declares, read here.
 
 import type { CallOptions, Client } from "../client.ts";
+import { DockerConfigError } from "../errors.ts";
 
 /** Where a family lives in the API; each handle class declares its own. */
 export interface Routes {
@@ -111,8 +112,19 @@ export abstract class Collection<
 
   /** A handle for a known id or name, without a request. */
   ref(idOrName: string): H {
-    return new this.#Handle(this.#client, idOrName);
+    return new this.#Handle(this.#client, checkId(idOrName, this.routes().inspect));
   }
+}
+
+/**
+ * An id or name as given by a caller: a non-empty string. Anything else (undefined, an object, a
+ * number) is a DockerConfigError here, before any request, rather than a TypeError or a request
+ * to the wrong path.
+ */
+export function checkId(value: unknown, route: string): string {
+  if (typeof value === "string" && value !== "") return value;
+  const what = value === "" ? "an empty string" : value === null ? "null" : typeof value === "object" ? "an object" : typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
+  throw new DockerConfigError(`Expected an id or name (a non-empty string) for ${route}, got ${what}`);
 }
 
 function routesOf(handleClass: Function): Routes {
