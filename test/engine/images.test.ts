@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DockerNotFoundError, readTarEntries } from "berth-docker";
 import { IMAGE, useEngine } from "./helpers.ts";
@@ -69,6 +72,27 @@ describe("images", () => {
     } finally {
       if (digest) await fetch(`http://${registry}/v2/${repo}/manifests/${digest}`, { method: "DELETE" });
       for (const name of [other, ref]) await docker.images.ref(name).remove({ force: true }).catch(() => {});
+    }
+  });
+
+  it("build(\"./dir\") builds that directory, as docker-py's path=, honouring .dockerignore", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-build-dir-"));
+    const tag = `berth-test-dir:${run}`;
+    try {
+      writeFileSync(join(dir, "Dockerfile"), `FROM ${IMAGE}\nCOPY . /ctx/\nCMD ["ls", "-a", "/ctx"]\n`);
+      writeFileSync(join(dir, "app.txt"), "app");
+      writeFileSync(join(dir, "local.env"), "TOKEN=x");
+      mkdirSync(join(dir, "cache"));
+      writeFileSync(join(dir, "cache", "big.bin"), "x");
+      writeFileSync(join(dir, ".dockerignore"), "*.env\ncache\n");
+      // A relative path, as a user types it.
+      const built = await docker.images.build(relative(process.cwd(), dir) || ".", { tag, labels: { "berth.test": "1", "berth.test.run": run } });
+      expect(built.id).toMatch(/^sha256:|^[0-9a-f]{12}/);
+      const out = await docker.containers.run(tag, undefined, { config: { Labels: { "berth.test": "1", "berth.test.run": run } } });
+      expect(out.stdout.split("\n").filter((n) => n && n !== "." && n !== "..").sort()).toEqual([".dockerignore", "Dockerfile", "app.txt"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await docker.images.ref(tag).remove({ force: true }).catch(() => {});
     }
   });
 });
