@@ -10,7 +10,7 @@ import { splitTopColumns } from "../podman.ts";
 import { JsonStream } from "../streams/json-stream.ts";
 import { outputOf, type OutputStream } from "../streams/output.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
-import { decodePathStat, type PathStat } from "./archive.ts";
+import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { Exec, ExecSession, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./exec.ts";
 import type {
@@ -136,6 +136,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
    * the running container instead.
    */
   async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult> {
+    checkId(image, "containers.run()", 'an image reference such as "busybox"');
     const { config, name, platform, detach, remove = !detach, pull = true, ...call } = options;
     const body: ContainerCreateBody = { ...config, Image: image, Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd };
     let container: Container;
@@ -403,6 +404,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     archive: ArchiveInput,
     options: CallOptions & { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {},
   ): Promise<void> {
+    checkArchiveInput(archive, "putArchive()", true);
     const { noOverwriteDirNonDir, copyUIDGID, ...call } = options;
     const body = await archiveBody(archive);
     return this.client.void({

@@ -121,10 +121,10 @@ export abstract class Collection<
  * number) is a DockerConfigError here, before any request, rather than a TypeError or a request
  * to the wrong path.
  */
-export function checkId(value: unknown, route: string): string {
+export function checkId(value: unknown, where: string, expected = "an id or name"): string {
   if (typeof value === "string" && value !== "") return value;
   const what = value === "" ? "an empty string" : value === null ? "null" : typeof value === "object" ? "an object" : typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
-  throw new DockerConfigError(`Expected an id or name (a non-empty string) for ${route}, got ${what}`);
+  throw new DockerConfigError(`Expected ${expected} (a non-empty string) for ${where}, got ${what}`);
 }
 
 function routesOf(handleClass: Function): Routes {

@@ -8,7 +8,8 @@ import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "..
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
-import { Collection, Handle, type Routes } from "./handle.ts";
+import { checkArchiveInput } from "./archive.ts";
+import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -147,6 +148,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /** Pulls an image, as a stream of progress events with running totals (`progress`). */
   async pullStream(ref: string, options: PullOptions = {}): Promise<ProgressStream> {
+    checkId(ref, "images.pull()", 'an image reference such as "busybox" or "registry.example.com/app:1"');
     const { platform, allTags, auth, onProgress, ...call } = options;
     const { name, tag, digest } = parseImageRef(ref);
     const headers = await withImageAuth(this.client, ref, auth, call.headers);
@@ -162,6 +164,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /** Imports a root filesystem tarball as an image (`docker import`). */
   async import(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string } = {}): Promise<ProgressEvent[]> {
+    checkArchiveInput(source, "images.import()", false);
     const { repo, tag, message, changes, platform, onProgress, ...call } = options;
     // The tag travels inside `repo` (`name:tag`), as the Docker CLI sends it: Podman ignores a
     // separate `tag` parameter and would name the image `name:latest`.
@@ -253,6 +256,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /** Loads images from a `docker save` tarball (`docker load`). */
   async load(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { quiet?: boolean } = {}): Promise<ProgressEvent[]> {
+    checkArchiveInput(source, "images.load()", false);
     const { quiet, onProgress, ...call } = options;
     const response = await this.client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body: source, contentType: "application/x-tar" });
     return new ProgressStream(bodyOf(response), onProgress).done();
@@ -319,6 +323,7 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
 
   /** Tags the image as `repo[:tag]` (`docker tag`). */
   tag(repo: string, tag?: string, options: CallOptions = {}): Promise<void> {
+    checkId(repo, "image.tag()", 'a repository such as "app" or "registry.example.com/app:1"');
     if (tag === undefined) {
       // Accept "repo:tag" in one string, like the CLI.
       ({ name: repo, tag } = parseImageRef(repo));
@@ -400,26 +405,17 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
 /** An image id, full length, with or without its algorithm. */
 const IMAGE_ID = /^(sha256:)?[0-9a-f]{64}$/;
 
-const BUILD_CONTEXT_FORMS =
-  'a directory path ("./app" or { directory: "./app" }), a tar as ReadableStream, Uint8Array or Blob, or tar entries (an iterable or async iterable of { name, ... })';
-
 /**
  * The directory a build context names, or undefined for a tar or entries. Anything else (`{ path }`,
- * a number, null, an empty string) is a DockerConfigError naming the accepted forms, before any
- * request: sent as it is, it reached the engine as a broken body.
+ * a number, null, an empty string, a Node stream) is a DockerConfigError naming the accepted
+ * forms, before any request: sent as it was, it reached the engine as a broken body.
  */
 function directoryOf(context: BuildContext): string | undefined {
-  const fail = (got: string): never => {
-    throw new DockerConfigError(`images.build() cannot use ${got} as the build context: expected ${BUILD_CONTEXT_FORMS}`);
-  };
-  if (typeof context === "string") return context !== "" ? context : fail("an empty string");
-  if (typeof context !== "object" || context === null) return fail(context === null ? "null" : typeof context);
-  if (context instanceof Uint8Array || context instanceof ReadableStream || (typeof Blob !== "undefined" && context instanceof Blob)) return undefined;
-  const directory = (context as { directory?: unknown }).directory;
+  if (typeof context === "string" && context !== "") return context;
+  const directory = (context as { directory?: unknown } | null)?.directory;
   if (typeof directory === "string" && directory !== "") return directory;
-  if (Symbol.iterator in context || Symbol.asyncIterator in context) return undefined;
-  const keys = Object.keys(context);
-  return fail(keys.length > 0 ? `an object with ${keys.slice(0, 5).map((k) => `"${k}"`).join(", ")}` : "an empty object");
+  checkArchiveInput(context, "images.build()", true, 'a directory path ("./app" or { directory: "./app" })');
+  return undefined;
 }
 
 

@@ -2,7 +2,7 @@
 // names the accepted forms, raised before any request reaches the (mocked) engine. And the
 // handles and calls whose inputs used to be misread: an image got by reference pushes, tags and
 // saves that reference; getArchive without the stat header (a browser) returns the tar.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { http, HttpResponse } from "msw";
@@ -88,6 +88,33 @@ describe("missing or empty ids and bodies", () => {
     const err = await rejection(core().containers.create(body as never));
     expect(err).toBeInstanceOf(DockerConfigError);
     expect(err.message).toMatch(/needs the container's configuration as an object, e\.g\. create\(\{ Image: "busybox"/);
+    expect(log).toEqual([]);
+  });
+});
+
+describe("uploads and other string arguments", () => {
+  it("a Node stream, an array of strings or { path } as a tar is a DockerConfigError naming the forms", async () => {
+    const log = record();
+    const docker = core();
+    const nodeStream = createReadStream("/dev/null");
+    const cases: Array<[() => Promise<unknown>, RegExp]> = [
+      [() => docker.images.build(nodeStream as never), /images\.build\(\) cannot use a Node\.js stream \(convert it with Readable\.toWeb\(stream\)\)/],
+      [() => docker.images.build(["Dockerfile"] as never), /item 0 is a string, not an entry with a string name/],
+      [() => docker.containers.ref("c1").putArchive("/tmp", { path: "./x" } as never), /putArchive\(\) cannot use an object with "path": expected a tar as ReadableStream, Uint8Array or Blob, or tar entries/],
+      [() => docker.images.load(undefined as never), /images\.load\(\) cannot use undefined: expected a tar as ReadableStream, Uint8Array or Blob$/],
+      [() => docker.images.import("./rootfs.tar" as never), /images\.import\(\) cannot use a string/],
+      [() => docker.images.pull(undefined as never), /Expected an image reference such as "busybox" .* for images\.pull\(\), got undefined/],
+      [() => docker.images.ref("busybox").tag(undefined as never), /for image\.tag\(\), got undefined/],
+      [() => docker.containers.run(undefined as never, ["true"]), /for containers\.run\(\), got undefined/],
+      [() => docker.containers.ref("c1").exec(undefined as never), /exec needs a command/],
+      [() => docker.containers.ref("c1").exec([]), /exec needs a command/],
+    ];
+    for (const [call, why] of cases) {
+      const err = await rejection(call);
+      expect(err, String(why)).toBeInstanceOf(DockerConfigError);
+      expect(err.message).toMatch(why);
+    }
+    nodeStream.destroy();
     expect(log).toEqual([]);
   });
 });
