@@ -106,7 +106,8 @@ export abstract class Collection<
   }
 
   /** Inspects an object by id or name (see the family's notes); rejects with DockerNotFoundError when none. */
-  get(idOrName: string, options: GetOptions = {} as GetOptions): Promise<H> {
+  async get(idOrName: string, options: GetOptions = {} as GetOptions): Promise<H> {
+    // async: a bad id rejects (as every call's errors do) rather than throwing synchronously.
     return this.ref(idOrName).reload(options);
   }
 

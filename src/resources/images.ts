@@ -322,7 +322,7 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   }
 
   /** Tags the image as `repo[:tag]` (`docker tag`). */
-  tag(repo: string, tag?: string, options: CallOptions = {}): Promise<void> {
+  async tag(repo: string, tag?: string, options: CallOptions = {}): Promise<void> {
     checkId(repo, "image.tag()", 'a repository such as "app" or "registry.example.com/app:1"');
     if (tag === undefined) {
       // Accept "repo:tag" in one string, like the CLI.

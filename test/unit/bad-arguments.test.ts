@@ -75,7 +75,8 @@ describe("missing or empty ids and bodies", () => {
     const log = record();
     const docker = core();
     for (const collection of [docker.containers, docker.images, docker.networks, docker.volumes, docker.secrets]) {
-      const err = await rejection(() => collection.get(id as never));
+      // A rejection, not a synchronous throw: `.catch()` on the call sees it.
+      const err = await collection.get(id as never).then(() => new Error("resolved"), (e: unknown) => e as Error);
       expect(err).toBeInstanceOf(DockerConfigError);
       expect(err.message).toMatch(/Expected an id or name \(a non-empty string\)/);
     }
@@ -104,7 +105,7 @@ describe("uploads and other string arguments", () => {
       [() => docker.images.load(undefined as never), /images\.load\(\) cannot use undefined: expected a tar as ReadableStream, Uint8Array or Blob$/],
       [() => docker.images.import("./rootfs.tar" as never), /images\.import\(\) cannot use a string/],
       [() => docker.images.pull(undefined as never), /Expected an image reference such as "busybox" .* for images\.pull\(\), got undefined/],
-      [() => docker.images.ref("busybox").tag(undefined as never), /for image\.tag\(\), got undefined/],
+      [() => docker.images.ref("busybox").tag(undefined as never).catch((e: unknown) => Promise.reject(e)), /for image\.tag\(\), got undefined/],
       [() => docker.containers.run(undefined as never, ["true"]), /for containers\.run\(\), got undefined/],
       [() => docker.containers.ref("c1").exec(undefined as never), /exec needs a command/],
       [() => docker.containers.ref("c1").exec([]), /exec needs a command/],
