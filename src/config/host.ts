@@ -64,7 +64,7 @@ export function parseDockerHost(value: string, options: { tls?: boolean; source?
       const { userinfo, hostText } = splitUserinfo(rest);
       let user: string | undefined;
       if (userinfo !== undefined) {
-        if (userinfo.includes(":")) fail("a plain-text password is not supported (ssh never receives it here); use a key: ssh-agent or { ssh: { identityFile } }");
+        if (userinfo.includes(":")) fail("a plain-text password is not supported, as in the Docker CLI (ssh runs in batch mode and never prompts); use a key: ssh-agent or { ssh: { identityFile } }");
         user = decodeUserinfo(userinfo, fail);
         checkSshUser(user, fail);
       }
