@@ -9,6 +9,7 @@
 // Attach goes over the engine's WebSocket endpoint instead, stdin included.
 
 import { formatDockerHost, parseDockerHost } from "../src/config/host.ts";
+import { redactAddress } from "../src/config/redact.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerConfigError, DockerConnectionError, DockerUnsupportedError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
@@ -44,16 +45,37 @@ export interface BrowserDockerOptions extends Partial<CoreOptions> {
 export class Docker extends CoreDocker {
   /** Connects to the engine at `url` (or `host`). */
   constructor(options: BrowserDockerOptions) {
-    const { url, host, fetch, init, streamUploads, transport, ...core } = options;
+    // Plain JavaScript may call `new Docker()`: that is the missing-address error below, not a TypeError.
+    const { url, host, fetch, init, streamUploads, transport, ...core } = options ?? {};
     super({ ...core, transport: transport ?? browserTransport(url, host, { fetch, init, streamUploads }) });
   }
+
+  /**
+   * Always throws DockerUnsupportedError: a browser or edge runtime has no environment, Docker
+   * config or socket to read the engine's address from. Pass it: `new Docker({ url })`. (Present
+   * so code written for Node fails with that message rather than "fromEnv is not a function".)
+   */
+  static fromEnv(_options?: unknown): never {
+    throw new DockerUnsupportedError(NO_ENVIRONMENT("Docker.fromEnv()"));
+  }
+
+  /** Always throws DockerUnsupportedError, as `fromEnv` does: there is no context store here. */
+  static fromContext(_name?: string, _options?: unknown): never {
+    throw new DockerUnsupportedError(NO_ENVIRONMENT("Docker.fromContext()"));
+  }
 }
+
+const NO_ENVIRONMENT = (call: string) =>
+  `${call} reads DOCKER_HOST and the Docker CLI's config, which a browser or edge runtime does not have: ` +
+  'pass the engine\'s URL instead, new Docker({ url: "http://127.0.0.1:2375" })';
 
 function browserTransport(url: string | undefined, host: string | undefined, options: Pick<BrowserDockerOptions, "fetch" | "init" | "streamUploads">): Transport {
   let base: string;
   if (url !== undefined) {
-    if (!/^https?:\/\/[^/]/i.test(url)) throw new DockerConfigError(`url="${url}" is not an engine URL: expected http:// or https://, e.g. http://127.0.0.1:2375`);
-    base = url;
+    if (typeof url !== "string" || !/^https?:\/\/[^/]/i.test(url)) {
+      throw new DockerConfigError(`url=${typeof url === "string" ? `"${redactAddress(url)}"` : String(url)} is not an engine URL: expected http:// or https://, e.g. http://127.0.0.1:2375`);
+    }
+    base = withoutUserinfo(url);
   } else if (host !== undefined) {
     const parsed = parseDockerHost(host, { source: "host" });
     if (parsed.kind !== "tcp") {
@@ -64,7 +86,7 @@ function browserTransport(url: string | undefined, host: string | undefined, opt
     }
     base = formatDockerHost(parsed);
   } else {
-    throw new DockerConfigError('The browser entry needs the engine\'s address: new Docker({ url: "http://127.0.0.1:2375" })');
+    throw new DockerConfigError('The browser entry needs the engine\'s address: new Docker({ url: "http://127.0.0.1:2375" }) (or { host: "tcp://127.0.0.1:2375" }, or { transport })');
   }
   const transport = new FetchTransport(base, { fetch: options.fetch, init: options.init as Record<string, unknown> | undefined });
   const browser = isBrowser();
@@ -79,6 +101,25 @@ function browserTransport(url: string | undefined, host: string | undefined, opt
     }
   };
   return transport;
+}
+
+/**
+ * The URL without `user[:password]@`. A password is refused (it would sit in the address, in
+ * messages and in the page's memory); a bare user is dropped, since fetch refuses URLs with
+ * credentials and the engine has no login. A proxy's credentials go in `init` or `headers`.
+ */
+function withoutUserinfo(url: string): string {
+  const start = url.indexOf("://") + 3;
+  const end = url.slice(start).search(/[/?#]/);
+  const authority = end < 0 ? url.slice(start) : url.slice(start, start + end);
+  const at = authority.lastIndexOf("@");
+  if (at < 0) return url;
+  if (authority.slice(0, at).includes(":")) {
+    throw new DockerConfigError(
+      `url="${redactAddress(url)}" holds a password; an engine address carries no credentials. Send a proxy's credentials as a header ({ headers: { authorization: ... } }) or a cookie ({ init: { credentials: "include" } })`,
+    );
+  }
+  return url.slice(0, start) + url.slice(start + at + 1);
 }
 
 /**

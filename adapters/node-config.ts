@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
 import { CredentialResolver, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
+import { DockerConfigError } from "../src/errors.ts";
 
 /** Files through node:fs; a missing file (or a missing directory on the way) reads as undefined. */
 export function nodeConfigFs(): ConfigFs {
@@ -25,19 +26,44 @@ export function nodeConfigFs(): ConfigFs {
 
 /** Most a helper may take before it is stopped: a helper waiting on a GUI prompt must not hang a pull. */
 const HELPER_TIMEOUT_MS = 60_000;
+/** Most a helper may print: a credential is a few KiB; more is a broken or hostile helper. */
+export const HELPER_OUTPUT_LIMIT = 1024 * 1024;
+/** What is kept of a helper's stderr (shown only when it fails). */
+const HELPER_STDERR_LIMIT = 4096;
 
 /**
  * Runs `docker-credential-<helper> get` (found on PATH) with the server address on stdin, as the
- * Docker CLI does. Output is kept in memory only long enough to parse it.
+ * Docker CLI does. Output is kept in memory only long enough to parse it, and at most
+ * HELPER_OUTPUT_LIMIT of it: past that the helper is killed and the call rejects with a
+ * DockerConfigError that quotes nothing it printed.
  */
 export const runCredentialHelper: RunHelper = (helper, serverAddress) =>
   new Promise<HelperOutput>((resolve, reject) => {
-    const child = spawn(`docker-credential-${helper}`, ["get"], { stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
+    const program = `docker-credential-${helper}`;
+    const child = spawn(program, ["get"], { stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderrBytes = 0;
+    let tooLong = false;
     const timer = setTimeout(() => child.kill(), HELPER_TIMEOUT_MS);
-    child.stdout.on("data", (c: Buffer) => stdout.push(c));
-    child.stderr.on("data", (c: Buffer) => stderr.push(c));
+    child.stdout.on("data", (c: Buffer) => {
+      if (tooLong) return;
+      stdoutBytes += c.length;
+      if (stdoutBytes > HELPER_OUTPUT_LIMIT) {
+        // Drop what was read and stop the helper; the rejection waits for it to be gone.
+        tooLong = true;
+        stdout.length = 0;
+        child.kill("SIGKILL");
+        return;
+      }
+      stdout.push(c);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      if (stderrBytes >= HELPER_STDERR_LIMIT) return;
+      stderrBytes += c.length;
+      stderr.push(c.subarray(0, Math.max(0, HELPER_STDERR_LIMIT - (stderrBytes - c.length))));
+    });
     child.stdin.on("error", () => {}); // a helper that exits without reading stdin must not crash us
     child.once("error", (err) => {
       clearTimeout(timer);
@@ -45,6 +71,10 @@ export const runCredentialHelper: RunHelper = (helper, serverAddress) =>
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
+      if (tooLong) {
+        reject(new DockerConfigError(`The credential helper ${program} printed more than ${HELPER_OUTPUT_LIMIT / 1024 / 1024} MiB for ${serverAddress}; it was stopped and its output discarded`));
+        return;
+      }
       resolve({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(stdout).toString("utf8"),

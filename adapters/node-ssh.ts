@@ -6,6 +6,8 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { Duplex } from "node:stream";
+import { checkHostname, checkSshUser } from "../src/config/host.ts";
+import { DockerConfigError } from "../src/errors.ts";
 
 export interface SshOptions {
   /** The ssh program. Default `ssh` from PATH. */
@@ -26,8 +28,16 @@ export interface SshTarget {
   port: number | undefined;
 }
 
-/** The ssh command line for a target: never prompts (BatchMode), no TTY, host after `--`. */
+/**
+ * The ssh command line for a target: never prompts (BatchMode), no TTY, host after `--`. The user
+ * and host are checked first (as parseDockerHost does), since a target may be made by hand.
+ */
 export function sshArgs(target: SshTarget, options: SshOptions = {}): string[] {
+  const fail = (why: string): never => {
+    throw new DockerConfigError(`The ssh target is not valid: ${why}`);
+  };
+  if (target.user !== undefined) checkSshUser(target.user, fail);
+  checkHostname(target.hostname, fail);
   const args: string[] = [];
   if (options.configFile) args.push("-F", options.configFile);
   if (options.identityFile) args.push("-i", options.identityFile, "-o", "IdentitiesOnly=yes");

@@ -6,7 +6,7 @@
 
 import { type Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
-import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
+import { apiVersionFromEnv, checkTlsPair, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import type { Transport } from "../src/transport.ts";
 import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
@@ -122,6 +122,7 @@ export function nodeTransport(host: DockerHost, { tls, ssh, maxSockets }: Transp
     case "npipe":
       return new NodeTransport({ socketPath: host.path.replace(/\//g, "\\") }, { maxSockets, address: formatDockerHost(host) });
     case "tcp":
+      checkTlsPair(tls);
       return new NodeTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets });
     case "ssh":
       // HTTP over the ssh process's pipes; the hostname and port only name the pool.

@@ -1,6 +1,7 @@
 // The public entry: `new Docker({ transport })` in the core; adapters add `fromEnv()` and friends.
 
 import { bodyOf } from "./streams/bytes.ts";
+import { redactAddress } from "./config/redact.ts";
 import { Client, type CallOptions, type ClientOptions } from "./client.ts";
 import type {
   Operations,
@@ -91,9 +92,14 @@ export class Docker {
     this.plugins = new PluginCollection(this.client);
   }
 
-  /** Where this client connects, e.g. `unix:///var/run/docker.sock`. */
+  /** Where this client connects, e.g. `unix:///var/run/docker.sock` (a password shows as `***`). */
   get address(): string {
-    return this.client.transport.address;
+    return redactAddress(this.client.transport.address);
+  }
+
+  /** `JSON.stringify(docker)` shows where it connects, and nothing of its transport or credentials. */
+  toJSON(): { address: string } {
+    return { address: this.address };
   }
 
   /**

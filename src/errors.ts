@@ -1,6 +1,9 @@
 // The DockerError family. Every error berth throws is one of these, so callers can branch on
 // `instanceof` or on the boolean getters without parsing messages. Messages never contain
-// credentials: nothing here ever formats request headers or bodies.
+// credentials: nothing here ever formats request headers or bodies, and an address's password is
+// shown as `***`.
+
+import { redactAddress } from "./config/redact.ts";
 
 /** Base class of every error berth throws. */
 export class DockerError extends Error {
@@ -79,9 +82,10 @@ export class DockerConnectionError extends DockerError {
   readonly address: string;
 
   constructor(address: string, code: string | undefined, detail: string, options?: { cause?: unknown }) {
-    super(`${describeConnectionFailure(address, code, detail)}`, options);
+    const shown = redactAddress(address);
+    super(`${describeConnectionFailure(shown, code, detail)}`, options);
     this.code = code;
-    this.address = address;
+    this.address = shown;
   }
 }
 

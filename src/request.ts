@@ -1,16 +1,28 @@
 // Turning a call's path template, parameters and query into the exact bytes of a request line.
 // Everything the caller supplies is encoded here, once, so no value can reach another endpoint.
 
-import { DockerError, httpError } from "./errors.ts";
+import { DockerConfigError, httpError } from "./errors.ts";
+
+/**
+ * encodeURIComponent, with a typed error for text that is not valid Unicode (a lone surrogate,
+ * which has no UTF-8 form): it raises URIError otherwise. `what` names the value; it is not quoted.
+ */
+function encode(text: string, what: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    throw new DockerConfigError(`${what} is not valid Unicode text (it holds a lone UTF-16 surrogate): expected a well-formed string`);
+  }
+}
 
 /**
  * Encodes one path parameter so it stays exactly one path segment. Returns undefined for `.` and
  * `..`: URL parsers resolve such segments away even when percent-encoded (`%2E%2E` is a dot
  * segment to WHATWG URL), so no encoding can carry them; no engine object has such a name.
  */
-export function encodePathParam(value: string): string | undefined {
+export function encodePathParam(value: string, name = "A path parameter"): string | undefined {
   if (value === "." || value === "..") return undefined;
-  return encodeURIComponent(value);
+  return encode(value, name);
 }
 
 /**
@@ -22,9 +34,9 @@ export function fillPath(template: string, params: Record<string, unknown> | und
   return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined || value === null || value === "") {
-      throw new DockerError(`Missing path parameter "${name}" for ${template}`);
+      throw new DockerConfigError(`Missing path parameter "${name}" for ${template}: expected a non-empty id or name`);
     }
-    const encoded = encodePathParam(String(value));
+    const encoded = encodePathParam(String(value), `The path parameter "${name}" of ${template}`);
     if (encoded === undefined) throw httpError(404, `no such object: ${JSON.stringify(value)}`, method, template);
     return encoded;
   });
@@ -45,15 +57,15 @@ export function serializeQuery(query: Record<string, unknown> | undefined): stri
     if (value === undefined || value === null) continue;
     if (key === "filters" && typeof value === "object") {
       const json = serializeFilters(value as Record<string, unknown>);
-      if (json !== undefined) out += `&filters=${encodeURIComponent(json)}`;
+      if (json !== undefined) out += `&filters=${encode(json, 'The query parameter "filters"')}`;
       continue;
     }
     if (Array.isArray(value)) {
-      for (const item of value) out += `&${encodeURIComponent(key)}=${encodeURIComponent(scalar(item))}`;
+      for (const item of value) out += `&${encode(key, "A query parameter name")}=${encode(scalar(item), `The query parameter "${key}"`)}`;
       continue;
     }
     const text = typeof value === "object" && !(value instanceof Date) ? JSON.stringify(value) : scalar(value);
-    out += `&${encodeURIComponent(key)}=${encodeURIComponent(text)}`;
+    out += `&${encode(key, "A query parameter name")}=${encode(text, `The query parameter "${key}"`)}`;
   }
   return out === "" ? "" : `?${out.slice(1)}`;
 }

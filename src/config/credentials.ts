@@ -23,7 +23,8 @@ export interface HelperOutput {
 
 /**
  * Runs `docker-credential-<helper> get` with `serverAddress` on stdin. Supplied by the adapter
- * (Node: child_process). Rejects only when the program cannot be run at all.
+ * (Node: child_process). Rejects when the program cannot be run at all, or with a
+ * DockerConfigError when its output is past the runner's limit (Node's: 1 MiB).
  */
 export type RunHelper = (helper: string, serverAddress: string) => Promise<HelperOutput>;
 
@@ -118,6 +119,7 @@ export class CredentialResolver {
     try {
       out = await this.#runHelper(helper, key);
     } catch (err) {
+      if (err instanceof DockerConfigError) throw err; // the runner's own verdict (output too long)
       throw new DockerConfigError(`Cannot run the credential helper ${program} for ${key}: ${(err as Error)?.message ?? err}`, { cause: err });
     }
     if (out.exitCode !== 0) {

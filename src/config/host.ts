@@ -2,6 +2,7 @@
 // what they can connect to.
 
 import { DockerConfigError } from "../errors.ts";
+import { redactAddress } from "./redact.ts";
 
 export type DockerHost =
   | { kind: "unix"; path: string }
@@ -16,11 +17,16 @@ export const DEFAULT_UNIX_SOCKET = "/var/run/docker.sock";
  * `npipe:////./pipe/docker_engine`. `tcp://` means https when `tls` is set (DOCKER_TLS_VERIFY),
  * and its port defaults to 2376 with TLS and 2375 without, as in the CLI.
  * `source` names where the value came from, for the error message.
+ *
+ * An address carries no credentials: a password (`ssh://me:pw@host`, `tcp://me:pw@host`) is
+ * refused, as the Docker CLI refuses it for ssh, and so is a user in a tcp/http/https address
+ * (the engine API has no login, so it would go nowhere). Messages show such an address as
+ * `me:***@host`. ssh users and host names are checked before ssh ever sees them.
  */
 export function parseDockerHost(value: string, options: { tls?: boolean; source?: string } = {}): DockerHost {
   const source = options.source ?? "DOCKER_HOST";
   const fail = (why: string): never => {
-    throw new DockerConfigError(`${source}="${value}" is not a valid engine address: ${why}`);
+    throw new DockerConfigError(`${source}="${redactAddress(value)}" is not a valid engine address: ${why}`);
   };
   const text = value.trim();
   if (text === "") fail("it is empty");
@@ -42,17 +48,74 @@ export function parseDockerHost(value: string, options: { tls?: boolean; source?
     case "http":
     case "https": {
       const protocol = scheme === "https" || (scheme === "tcp" && options.tls) ? "https" : "http";
-      const { hostname, port } = hostPort(rest, fail);
+      const { userinfo, hostText } = splitUserinfo(rest);
+      if (userinfo !== undefined) {
+        fail(
+          userinfo.includes(":")
+            ? "a password in the address is not supported (it would show in messages and logs); the engine API has no login. For a proxy that wants one, send it as a header: { headers: { authorization: ... } }"
+            : `a user name ("${userinfo}@") means nothing to the engine API; remove it`,
+        );
+      }
+      const { hostname, port } = hostPort(hostText, fail);
+      checkHostname(hostname, fail);
       return { kind: "tcp", protocol, hostname, port: port ?? (protocol === "https" ? 2376 : 2375) };
     }
     case "ssh": {
-      const at = rest.lastIndexOf("@", rest.indexOf("/") < 0 ? rest.length : rest.indexOf("/"));
-      const user = at >= 0 ? decodeURIComponent(rest.slice(0, at)) : undefined;
-      const { hostname, port } = hostPort(rest.slice(at + 1), fail);
+      const { userinfo, hostText } = splitUserinfo(rest);
+      let user: string | undefined;
+      if (userinfo !== undefined) {
+        if (userinfo.includes(":")) fail("a plain-text password is not supported, as in the Docker CLI (ssh runs in batch mode and never prompts); use a key: ssh-agent or { ssh: { identityFile } }");
+        user = decodeUserinfo(userinfo, fail);
+        checkSshUser(user, fail);
+      }
+      const { hostname, port } = hostPort(hostText, fail);
+      checkHostname(hostname, fail);
       return { kind: "ssh", user, hostname, port };
     }
     default:
       return fail(`unsupported scheme "${scheme}://"`);
+  }
+}
+
+/** `user:pw@host:port/` → the userinfo (undefined when there is no `@` before the path) and the rest. */
+function splitUserinfo(rest: string): { userinfo: string | undefined; hostText: string } {
+  const slash = rest.indexOf("/");
+  const at = rest.lastIndexOf("@", slash < 0 ? rest.length : slash - 1);
+  if (at < 0) return { userinfo: undefined, hostText: rest };
+  return { userinfo: rest.slice(0, at), hostText: rest.slice(at + 1) };
+}
+
+/** Percent-decoding that reports a malformed escape instead of throwing URIError. */
+function decodeUserinfo(text: string, fail: (why: string) => never): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return fail(`the user name is not valid percent-encoding`);
+  }
+}
+
+// A user name as ssh and the remote system take it: letters, digits and `._-`, plus `@` and `\`
+// for domain accounts. Never a leading `-` (ssh would read an option), never a shell
+// metacharacter or `%` (ssh_config expands %r/%h tokens into ProxyCommand and friends).
+const SSH_USER = /^[A-Za-z0-9_.@\\-]+$/;
+
+/** Throws (through `fail`) unless `user` is safe to hand to ssh. */
+export function checkSshUser(user: string, fail: (why: string) => never): void {
+  if (user === "") fail("the user name before @ is empty");
+  if (user.startsWith("-")) fail("the user name must not start with '-'");
+  if (!SSH_USER.test(user)) fail("the user name may hold only letters, digits and . _ - @ \\");
+}
+
+// Host names and IP addresses: DNS labels (letters, digits, `-`, `_`, `.`), IPv4, or IPv6 between
+// brackets. No leading `-`, no `%` (zone ids are refused too: ssh_config expands `%` tokens).
+const HOSTNAME = /^[A-Za-z0-9_.-]+$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+
+/** Throws (through `fail`) unless `hostname` is a plain host name or IP address. */
+export function checkHostname(hostname: string, fail: (why: string) => never): void {
+  if (hostname.startsWith("-")) fail("the host name must not start with '-'");
+  if (hostname.includes(":") ? !IPV6.test(hostname) : !HOSTNAME.test(hostname)) {
+    fail("the host name may hold only letters, digits and . _ - (or an IP address, IPv6 in [brackets])");
   }
 }
 
@@ -96,6 +159,6 @@ export function formatDockerHost(host: DockerHost): string {
     case "tcp":
       return `${host.protocol}://${host.hostname.includes(":") ? `[${host.hostname}]` : host.hostname}:${host.port}`;
     case "ssh":
-      return `ssh://${host.user ? `${host.user}@` : ""}${host.hostname}${host.port ? `:${host.port}` : ""}`;
+      return `ssh://${host.user ? `${host.user}@` : ""}${host.hostname.includes(":") ? `[${host.hostname}]` : host.hostname}${host.port ? `:${host.port}` : ""}`;
   }
 }

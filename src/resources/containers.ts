@@ -2,7 +2,7 @@
 
 import { bodyOf } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
-import { ContainerExitError, DockerError, isNotFound } from "../errors.ts";
+import { ContainerExitError, DockerConfigError, DockerError, isNotFound } from "../errors.ts";
 import { Session, webSocketParts } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
@@ -10,8 +10,8 @@ import { splitTopColumns } from "../podman.ts";
 import { JsonStream } from "../streams/json-stream.ts";
 import { outputOf, type OutputStream } from "../streams/output.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
-import { decodePathStat, type PathStat } from "./archive.ts";
-import { Collection, Handle, type Routes } from "./handle.ts";
+import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
+import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { Exec, ExecSession, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./exec.ts";
 import type {
   ContainerChangesResponse,
@@ -105,11 +105,17 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
    * `Names`) is dropped: the engine stores names with it but looks them up without.
    */
   override ref(idOrName: string): Container {
-    return super.ref(idOrName.startsWith("/") ? idOrName.slice(1) : idOrName);
+    const id = checkId(idOrName, this.routes().inspect);
+    return super.ref(id.startsWith("/") && id.length > 1 ? id.slice(1) : id);
   }
 
   /** Creates a container (not started). The handle has the id and the engine's warnings. */
   async create(config: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<Container> {
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
+      throw new DockerConfigError(
+        `containers.create() needs the container's configuration as an object, e.g. create({ Image: "busybox", Cmd: ["echo", "hi"] }); got ${config === null ? "null" : Array.isArray(config) ? "an array" : typeof config}`,
+      );
+    }
     const { name, platform, ...call } = options;
     const created = await this.client.json<{ Id: string; Warnings?: string[] }>({
       ...call,
@@ -130,6 +136,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
    * the running container instead.
    */
   async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult> {
+    checkId(image, "containers.run()", 'an image reference such as "busybox"');
     const { config, name, platform, detach, remove = !detach, pull = true, ...call } = options;
     const body: ContainerCreateBody = { ...config, Image: image, Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd };
     let container: Container;
@@ -376,10 +383,16 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     return decodePathStat(response.headers.get("x-docker-container-path-stat"));
   }
 
-  /** A tar stream of a path in the container (`docker cp` out), with the path's stat. */
-  async getArchive(path: string, options: CallOptions = {}): Promise<{ stat: PathStat; body: ReadableStream<Uint8Array> }> {
+  /**
+   * A tar stream of a path in the container (`docker cp` out), with the path's stat. `stat` is
+   * absent when the reply hides the `X-Docker-Container-Path-Stat` header: a browser sees it only
+   * if the engine's CORS reply exposes it, which dockerd's does not. The tar is the same.
+   */
+  async getArchive(path: string, options: CallOptions = {}): Promise<{ stat?: PathStat; body: ReadableStream<Uint8Array> }> {
     const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/archive", params: { id: this.id }, query: { path } });
-    return { stat: decodePathStat(response.headers.get("x-docker-container-path-stat")), body: bodyOf(response) };
+    const header = response.headers.get("x-docker-container-path-stat");
+    const body = bodyOf(response);
+    return header === null ? { body } : { stat: decodePathStat(header), body };
   }
 
   /**
@@ -391,6 +404,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     archive: ArchiveInput,
     options: CallOptions & { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {},
   ): Promise<void> {
+    checkArchiveInput(archive, "putArchive()", true);
     const { noOverwriteDirNonDir, copyUIDGID, ...call } = options;
     const body = await archiveBody(archive);
     return this.client.void({

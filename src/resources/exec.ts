@@ -1,7 +1,7 @@
 // Exec: running a command in a running container, collected, streamed, or interactive.
 
 import type { CallOptions, Client } from "../client.ts";
-import { DockerError } from "../errors.ts";
+import { DockerConfigError, DockerError } from "../errors.ts";
 import type { ExecInspectResponse } from "../generated/types.ts";
 import { Session } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
@@ -68,6 +68,10 @@ export class Exec {
 
   /** Creates an exec in a container. */
   static async create(client: Client, containerId: string, cmd: string[] | string, options: ExecOptions & { stdin?: boolean } = {}): Promise<Exec> {
+    const commandOk = (typeof cmd === "string" && cmd !== "") || (Array.isArray(cmd) && cmd.length > 0 && cmd.every((a) => typeof a === "string"));
+    if (!commandOk) {
+      throw new DockerConfigError('exec needs a command: an array of arguments (["ls", "-l"]) or a shell line ("ls -l | wc -l"), non-empty');
+    }
     const { env, workdir, user, tty, privileged, detachKeys, consoleSize, stdin, ...call } = options;
     const created = await client.json<{ Id: string }>({
       ...call,

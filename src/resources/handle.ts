@@ -4,6 +4,7 @@
 // between families is data: the routes each handle class declares, read here.
 
 import type { CallOptions, Client } from "../client.ts";
+import { DockerConfigError } from "../errors.ts";
 
 /** Where a family lives in the API; each handle class declares its own. */
 export interface Routes {
@@ -105,14 +106,26 @@ export abstract class Collection<
   }
 
   /** Inspects an object by id or name (see the family's notes); rejects with DockerNotFoundError when none. */
-  get(idOrName: string, options: GetOptions = {} as GetOptions): Promise<H> {
+  async get(idOrName: string, options: GetOptions = {} as GetOptions): Promise<H> {
+    // async: a bad id rejects (as every call's errors do) rather than throwing synchronously.
     return this.ref(idOrName).reload(options);
   }
 
   /** A handle for a known id or name, without a request. */
   ref(idOrName: string): H {
-    return new this.#Handle(this.#client, idOrName);
+    return new this.#Handle(this.#client, checkId(idOrName, this.routes().inspect));
   }
+}
+
+/**
+ * An id or name as given by a caller: a non-empty string. Anything else (undefined, an object, a
+ * number) is a DockerConfigError here, before any request, rather than a TypeError or a request
+ * to the wrong path.
+ */
+export function checkId(value: unknown, where: string, expected = "an id or name"): string {
+  if (typeof value === "string" && value !== "") return value;
+  const what = value === "" ? "an empty string" : value === null ? "null" : typeof value === "object" ? "an object" : typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
+  throw new DockerConfigError(`Expected ${expected} (a non-empty string) for ${where}, got ${what}`);
 }
 
 function routesOf(handleClass: Function): Routes {

@@ -4,11 +4,12 @@ import { bodyOf } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
 import { encodeRegistryConfig, type RegistryAuth } from "../config/registry-auth.ts";
 import { withImageAuth } from "./registry-auth-header.ts";
-import { DockerStreamError, DockerUnsupportedError } from "../errors.ts";
+import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "../errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
-import { Collection, Handle, type Routes } from "./handle.ts";
+import { checkArchiveInput } from "./archive.ts";
+import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
 import type {
@@ -24,8 +25,13 @@ import type {
   ImageAttestationsResponse,
 } from "../generated/types.ts";
 
-/** A build context: a tar (stream, bytes, Blob), tar entries, or a directory on disk. */
+/**
+ * A build context: a tar (stream, bytes, Blob), tar entries, or a directory on disk, given as its
+ * path (`"./app"`, as docker-py's `path=`) or as `{ directory }`. A directory needs file access
+ * (Node, Bun, Deno); elsewhere it is a DockerUnsupportedError.
+ */
 export type BuildContext =
+  | string
   | ReadableStream<Uint8Array>
   | Uint8Array
   | Blob
@@ -147,6 +153,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /** Pulls an image, as a stream of progress events with running totals (`progress`). */
   async pullStream(ref: string, options: PullOptions = {}): Promise<ProgressStream> {
+    checkId(ref, "images.pull()", 'an image reference such as "busybox" or "registry.example.com/app:1"');
     const { platform, allTags, auth, onProgress, ...call } = options;
     const { name, tag, digest } = parseImageRef(ref);
     const headers = await withImageAuth(this.client, ref, auth, call.headers);
@@ -162,6 +169,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /** Imports a root filesystem tarball as an image (`docker import`). */
   async import(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string } = {}): Promise<ProgressEvent[]> {
+    checkArchiveInput(source, "images.import()", false);
     const { repo, tag, message, changes, platform, onProgress, ...call } = options;
     // The tag travels inside `repo` (`name:tag`), as the Docker CLI sends it: Podman ignores a
     // separate `tag` parameter and would name the image `name:latest`.
@@ -191,20 +199,22 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
     const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, ...call } = options;
-    const builder = await chooseBuilder(this.client, choice, call.signal);
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
-    if (isDirectory(context)) {
+    const directory = directoryOf(context);
+    if (directory !== undefined) {
       const fs = this.client.fileSystem;
-      if (!fs) throw new DockerUnsupportedError("Building from a directory needs file access, which this runtime's adapter does not provide: pass a tar stream or entries");
+      if (!fs) throw new DockerUnsupportedError(`Building from a directory ("${directory}") needs file access, which this runtime's adapter does not provide: pass a tar (ReadableStream, Uint8Array, Blob) or tar entries`);
       // Loaded on demand: browsers (no file system) never need the directory walker.
       const { packContext } = await import("../build/context.ts");
-      const packed = await packContext(fs, context.directory, { dockerfile });
+      const packed = await packContext(fs, directory, { dockerfile });
       body = (await archiveBody(packed.entries)) as ReadableStream<Uint8Array>;
       dockerfileParam = packed.dockerfile;
     } else {
-      body = (await archiveBody(context)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
+      body = (await archiveBody(context as Exclude<BuildContext, string | { directory: string }>)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
     }
+    // After the context is checked: a wrong argument is refused before anything is sent.
+    const builder = await chooseBuilder(this.client, choice, call.signal);
     const headers: Record<string, string> = { ...call.headers };
     // Private base images: the given credentials, else every registry the credential source knows.
     const auths = registryConfig ?? (await this.client.credentials?.all?.());
@@ -244,6 +254,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /** Loads images from a `docker save` tarball (`docker load`). */
   async load(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { quiet?: boolean } = {}): Promise<ProgressEvent[]> {
+    checkArchiveInput(source, "images.load()", false);
     const { quiet, onProgress, ...call } = options;
     const response = await this.client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body: source, contentType: "application/x-tar" });
     return new ProgressStream(bodyOf(response), onProgress).done();
@@ -286,18 +297,36 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   /** @internal */
   protected static readonly routes: Routes = { list: "/images/json", inspect: "/images/{name}/json", id: ["Id"] };
 
+  /**
+   * The reference the handle was made from (`127.0.0.1:5000/app:1`, `busybox`), kept when
+   * `reload()` replaces `id` with the image id: push, tag and save act on it, as the CLI does
+   * with the name it was given. Undefined for a handle made from an image id (list items).
+   */
+  readonly reference: string | undefined;
+
+  constructor(client: Client, id: string, attrs?: ImageSummary | ImageInspect) {
+    super(client, id, attrs);
+    this.reference = IMAGE_ID.test(id) ? undefined : id;
+  }
+
+  /** The name to act on: the reference, else the image id. */
+  #name(): string {
+    return this.reference ?? this.id;
+  }
+
   /** Repository tags, if known. */
   get tags(): string[] {
     return (this.attrs as { RepoTags?: string[] } | undefined)?.RepoTags ?? [];
   }
 
   /** Tags the image as `repo[:tag]` (`docker tag`). */
-  tag(repo: string, tag?: string, options: CallOptions = {}): Promise<void> {
+  async tag(repo: string, tag?: string, options: CallOptions = {}): Promise<void> {
+    checkId(repo, "image.tag()", 'a repository such as "app" or "registry.example.com/app:1"');
     if (tag === undefined) {
       // Accept "repo:tag" in one string, like the CLI.
       ({ name: repo, tag } = parseImageRef(repo));
     }
-    return this.client.void({ ...options, method: "POST", path: "/images/{name}/tag", params: { name: this.id }, query: { repo, tag } });
+    return this.client.void({ ...options, method: "POST", path: "/images/{name}/tag", params: { name: this.#name() }, query: { repo, tag } });
   }
 
   /** Removes the image (`docker rmi`). Returns the untagged and deleted references. */
@@ -321,11 +350,26 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
     return { digest: digest ?? fromStatus, events };
   }
 
+  /**
+   * What push names: the reference, else the one repository tag a list item carries. A handle
+   * known only by id has no repository to push to (it used to push one named `sha256`).
+   */
+  #pushReference(): string {
+    if (this.reference !== undefined) return this.reference;
+    const tags = this.tags.filter((t) => t !== "<none>:<none>");
+    if (tags.length === 1) return tags[0]!;
+    throw new DockerConfigError(
+      `Image ${this.id.slice(0, 19)} is known here by its id, which names no repository to push to${tags.length > 1 ? ` (it has ${tags.length} tags)` : ""}: ` +
+        'push a handle got by name, e.g. docker.images.get("registry.example.com/app:1").push()',
+    );
+  }
+
   /** Pushes the image, as a stream of progress events. */
   async pushStream(options: PushOptions & { tag?: string } = {}): Promise<ProgressStream> {
     const { auth, platform, tag: explicitTag, onProgress, ...call } = options;
-    const { name, tag } = parseImageRef(this.id);
-    const headers = await withImageAuth(this.client, this.id, auth, call.headers, true);
+    const ref = this.#pushReference();
+    const { name, tag } = parseImageRef(ref);
+    const headers = await withImageAuth(this.client, ref, auth, call.headers, true);
     const response = await this.client.send({
       ...call,
       headers,
@@ -339,7 +383,8 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
 
   /** The image as a `docker save` tarball, streamed. */
   async save(options: CallOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.client.send({ ...options, method: "GET", path: "/images/{name}/get", params: { name: this.id } });
+    // By name, so the tarball's manifest carries the repository and tag (by id it carries none).
+    const response = await this.client.send({ ...options, method: "GET", path: "/images/{name}/get", params: { name: this.#name() } });
     return bodyOf(response);
   }
 
@@ -355,8 +400,20 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   }
 }
 
-function isDirectory(context: BuildContext): context is { directory: string } {
-  return typeof (context as { directory?: unknown }).directory === "string";
+/** An image id, full length, with or without its algorithm. */
+const IMAGE_ID = /^(sha256:)?[0-9a-f]{64}$/;
+
+/**
+ * The directory a build context names, or undefined for a tar or entries. Anything else (`{ path }`,
+ * a number, null, an empty string, a Node stream) is a DockerConfigError naming the accepted
+ * forms, before any request: sent as it was, it reached the engine as a broken body.
+ */
+function directoryOf(context: BuildContext): string | undefined {
+  if (typeof context === "string" && context !== "") return context;
+  const directory = (context as { directory?: unknown } | null)?.directory;
+  if (typeof directory === "string" && directory !== "") return directory;
+  checkArchiveInput(context, "images.build()", true, 'a directory path ("./app" or { directory: "./app" })');
+  return undefined;
 }
 
 

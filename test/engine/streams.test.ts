@@ -313,7 +313,7 @@ describe("archives", () => {
     expect(info.isDirectory).toBe(true);
     expect(info.name).toBe("tree");
     const { stat, body } = await c.getArchive("/tmp/tree/sub");
-    expect(stat.isDirectory).toBe(true);
+    expect(stat?.isDirectory).toBe(true);
     const entries = await readTarEntries(body);
     const file = entries.find((e) => e.name === "sub/big.bin")!;
     expect(file.data).toEqual(big);

@@ -119,7 +119,7 @@ export const containerScenarios: Scenario[] = [
       const info = await c.archiveInfo("/tree");
       assert.ok(info.isDirectory, "tree is a directory");
       const { stat, body } = await c.getArchive("/tree/sub");
-      assert.equal(stat.name, "sub");
+      assert.equal(stat?.name, "sub");
       const entries = await readTarEntries(body);
       const file = entries.find((e) => e.name === "sub/big.bin");
       assert.ok(file, `big.bin in ${entries.map((e) => e.name).join(",")}`);

@@ -146,8 +146,13 @@ describe("jsonLines", () => {
     await expect(reader.read()).rejects.toMatchObject({ name: "DockerStreamError", message: expect.stringMatching(/failed/) });
     // Malformed JSON after good lines: the good lines first, too.
     const values: unknown[] = [];
+    const second = sourceOf([enc.encode('{"a":1}\n{"b":2}\nnot json\n')]).pipeThrough(jsonLines()).getReader();
     const err = await (async () => {
-      for await (const v of sourceOf([enc.encode('{"a":1}\n{"b":2}\nnot json\n')]).pipeThrough(jsonLines())) values.push(v);
+      for (;;) {
+        const { done, value } = await second.read();
+        if (done) return;
+        values.push(value);
+      }
     })().catch((e) => e);
     expect(values).toEqual([{ a: 1 }, { b: 2 }]);
     expect(err).toBeInstanceOf(DockerStreamError);
