@@ -49,6 +49,13 @@ async function frames(body: ReadableStream<Uint8Array> | null): Promise<Frame[]>
 
 const text = (fs: Frame[], stream = "stdout") => fs.filter((f) => f.stream === stream).map((f) => new TextDecoder().decode(f.data)).join("");
 
+// Another engine on the same host (a disposable one, see scripts/spare-engine.sh) needs ports of
+// its own for a swarm of its own: BERTH_TEST_SWARM_PORT (default 2377) and the VXLAN data path
+// port one above it when set.
+const SWARM_PORT = Number(process.env.BERTH_TEST_SWARM_PORT || 2377);
+const SWARM_ADDR = `127.0.0.1:${SWARM_PORT}`;
+const DATA_PATH_PORT = process.env.BERTH_TEST_SWARM_PORT ? SWARM_PORT + 1 : undefined;
+
 describe("swarm", { timeout: 120_000 }, () => {
   const { docker, labels, run, uniqueName } = useEngine();
   const mine = `berth.test.run=${run}`;
@@ -67,7 +74,7 @@ describe("swarm", { timeout: 120_000 }, () => {
     gwbridgeBefore = (await docker.networks.list({ filters: { name: ["docker_gwbridge"] } })).some((n) => n.name === "docker_gwbridge");
     // Set before init: an init that fails after the engine acted (a timeout) still gets undone.
     initialised = true;
-    nodeId = await docker.swarm.init({ ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1", Spec: { Labels: labels } });
+    nodeId = await docker.swarm.init({ ListenAddr: SWARM_ADDR, AdvertiseAddr: "127.0.0.1", DataPathPort: DATA_PATH_PORT, Spec: { Labels: labels } });
   }, 60_000);
 
   afterAll(async () => {
@@ -128,7 +135,7 @@ describe("swarm", { timeout: 120_000 }, () => {
     expect(await docker.swarm.unlockKey()).toBe("");
 
     const { JoinTokens } = await docker.swarm.inspect();
-    const join = docker.swarm.join({ ListenAddr: "127.0.0.1:2377", RemoteAddrs: ["127.0.0.1:2377"], JoinToken: JoinTokens!.Worker! });
+    const join = docker.swarm.join({ ListenAddr: SWARM_ADDR, RemoteAddrs: [SWARM_ADDR], JoinToken: JoinTokens!.Worker! });
     await expect(join).rejects.toThrow(/already part of a swarm/);
   });
 
