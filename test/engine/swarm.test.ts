@@ -140,6 +140,13 @@ describe("swarm", { timeout: 120_000 }, () => {
   });
 
   it("nodes: list, get by id and hostname, update with the version from inspect", async () => {
+    // Until the node's agent has reported in (ready, with its engine's description), the manager
+    // keeps writing the node, each write a new version: an update with a version read before
+    // that is "out of sequence".
+    await eventually("the node to report ready", async () => {
+      const info = await docker.nodes.ref(nodeId).inspect();
+      return info.Status?.State === "ready" && info.Description?.Engine?.EngineVersion ? info : undefined;
+    });
     const nodes = await docker.nodes.list();
     expect(nodes.map((n) => n.id)).toEqual([nodeId]);
     const node = nodes[0]!;
@@ -239,6 +246,13 @@ describe("swarm", { timeout: 120_000 }, () => {
 
     // rollback restores the spec before the last update
     await service.rollback();
+    // The orchestrator records the rollback's progress on the service, each step a new version:
+    // an update sent meanwhile is "out of sequence". Wait until it is done.
+    await eventually("the rollback to finish", async () => {
+      // The engine also reports rollback_started/_paused/_completed, which the spec does not list.
+      const state: string | undefined = (await service.inspect()).UpdateStatus?.State;
+      return state === "rollback_started" || state === "updating" ? undefined : state ?? "none";
+    });
     await service.reload();
     expect(service.attrs?.Spec?.Labels?.tier).toBeUndefined();
     expect(service.attrs?.Spec?.Mode?.Replicated?.Replicas).toBe(2);
