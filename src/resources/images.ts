@@ -74,6 +74,10 @@ export interface BuildOptions extends ProgressOptions {
   noCache?: boolean;
   /** Remove intermediate containers (default true, as in the engine). */
   rm?: boolean;
+  /**
+   * Remove intermediate containers even when a step fails (default true, unlike the engine and
+   * the Docker CLI's `--force-rm`): see docs/api.md, "Builds".
+   */
   forceRm?: boolean;
   /** Suppress verbose build output. */
   quiet?: boolean;
@@ -244,7 +248,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         pull,
         nocache: noCache,
         rm,
-        forcerm: forceRm,
+        forcerm: forceRm ?? true,
         q: quiet,
         ...query,
       },
