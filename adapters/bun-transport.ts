@@ -85,7 +85,7 @@ export class BunTransport extends FetchTransport {
     signal?.throwIfAborted();
     const endpoint = this.#endpoint;
     const tls = "protocol" in endpoint && endpoint.protocol === "https";
-    const bridge = new SocketBridge(this.#address, tls, tls && Boolean((endpoint as { tls?: BunTlsOptions }).tls?.cert));
+    const bridge = new SocketBridge(this.#address, tls, tls && Boolean((endpoint as { tls?: BunTlsOptions }).tls?.cert), () => this.confirmEnd());
     const options: BunConnectOptions = { socket: bridge.handlers, allowHalfOpen: true };
     if ("socketPath" in endpoint) {
       options.unix = endpoint.socketPath;
@@ -190,11 +190,14 @@ class SocketBridge {
 
   readonly #tls: boolean;
   readonly #clientCert: boolean;
+  /** Asks whether the engine is still there once the stream reached EOF: the error to raise, if not. */
+  readonly #confirmEnd: () => Promise<Error | undefined>;
 
-  constructor(address: string, tls: boolean, clientCert: boolean) {
+  constructor(address: string, tls: boolean, clientCert: boolean, confirmEnd: () => Promise<Error | undefined>) {
     this.#address = address;
     this.#tls = tls;
     this.#clientCert = clientCert;
+    this.#confirmEnd = confirmEnd;
     this.ready = tls
       ? new Promise<void>((resolve, reject) => {
           this.#handshaken = { resolve, reject };
@@ -264,10 +267,21 @@ class SocketBridge {
     else waiting.resolve();
   }
 
+  /**
+   * The engine closed its side. A killed engine does exactly that too, so the end counts only once
+   * the engine answers a ping on a fresh connection; otherwise the stream errors.
+   */
   #endReading(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#controller.close();
+    void this.#confirmEnd().then((failure) => {
+      try {
+        if (failure) this.#controller.error(failure);
+        else this.#controller.close();
+      } catch {
+        // cancelled meanwhile: nothing is reading any more
+      }
+    });
   }
 
   #fail(error: Error & { code?: string }): void {

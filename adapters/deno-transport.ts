@@ -106,7 +106,7 @@ export class DenoTransport extends FetchTransport {
         ]);
       }
       conn.setNoDelay?.(true);
-      return connDuplex(conn, this.#address, this.#clientCert);
+      return connDuplex(conn, this.#address, this.#clientCert, () => this.confirmEnd());
     } catch (err) {
       connecting.then((conn) => conn.close(), () => {});
       throw err;
@@ -232,9 +232,9 @@ const READ_SIZE = 64 * 1024;
 /**
  * A Deno.Conn as a Duplex. Reads are pulled (one read per pull, so a slow consumer bounds
  * memory); the writable's close is `closeWrite()`, a half-close, where Deno's own `conn.writable`
- * would close the whole connection.
+ * would close the whole connection. EOF is confirmed by `confirmEnd` before the stream ends.
  */
-function connDuplex(conn: DenoConn, address: string, clientCert: boolean): Duplex {
+function connDuplex(conn: DenoConn, address: string, clientCert: boolean, confirmEnd: () => Promise<Error | undefined>): Duplex {
   let closed = false;
   const failure = (err: unknown, fallback: string) =>
     err instanceof DockerConnectionError ? err : new DockerConnectionError(address, failureCode(err, clientCert) ?? fallback, explain(err, clientCert), { cause: err });
@@ -258,7 +258,12 @@ function connDuplex(conn: DenoConn, address: string, clientCert: boolean): Duple
           // Closed by us (close()) while a read was pending, or reset by the engine.
           throw closed ? new DockerConnectionError(address, "ECONNRESET", "the connection was closed before the stream ended", { cause: err }) : failure(err, "ECONNRESET");
         }
-        if (n === null) return controller.close();
+        if (n === null) {
+          // EOF is also all a killed engine leaves: the end counts once the engine answers a ping.
+          const failure = await confirmEnd();
+          if (failure) throw failure;
+          return controller.close();
+        }
         // Keep small reads small: a 64 KiB buffer behind a few bytes would be held by the consumer.
         controller.enqueue(n < READ_SIZE / 4 ? buffer.slice(0, n) : buffer.subarray(0, n));
       },

@@ -2,6 +2,7 @@
 //   deno test --allow-net --allow-read --allow-write --allow-env test/runtimes/deno.test.ts
 import { Docker } from "../../adapters/deno.ts";
 import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
+import { nodeListen } from "./node-listen.ts";
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {
@@ -34,6 +35,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => Deno.env.get(name),
   tempDir: denoTempDir,
+  listen: nodeListen, // Deno implements node:net
 });
 Deno.test.afterAll(() => ctx.cleanup());
 

@@ -1,0 +1,121 @@
+// An engine that dies mid-answer, played by a fake engine on a unix socket and on TCP: a sized or
+// chunked body cut short is an error on every runtime, and a stream that ends at EOF (attach, exec)
+// is confirmed with a /_ping on a fresh connection: it ends normally while the engine answers, and
+// errors once the engine is gone.
+
+import { DockerConnectionError, DockerError, DockerStreamError } from "../../src/errors.ts";
+import type { RawConnection, RawServer, Scenario, ScenarioContext } from "./context.ts";
+
+/** What the attach of the fake engine does once it has sent its output. */
+type AttachEnd = "alive" | "dead";
+
+/** A fake engine speaking just enough HTTP/1.1 for the calls below, each answer cut as a crash would. */
+function fakeEngine(attachEnd: { mode: AttachEnd }, server: { current?: RawServer }) {
+  const open = new Set<RawConnection>();
+  return (conn: RawConnection) => {
+    open.add(conn);
+    let head = "";
+    let upgraded = false;
+    conn.onData((chunk) => {
+      if (upgraded) return; // stdin of the attach: ignored
+      head += new TextDecoder("latin1").decode(chunk);
+      for (let end = head.indexOf("\r\n\r\n"); end >= 0; end = head.indexOf("\r\n\r\n")) {
+        const line = head.slice(0, head.indexOf("\r\n"));
+        head = head.slice(end + 4);
+        // Deno's fetch over a unix socket sends the absolute form (GET http://docker/... HTTP/1.1).
+        const path = (line.split(" ")[1] ?? "").replace(/^https?:\/\/[^/]+/, "");
+        if (path === "/_ping" || path.endsWith("/_ping")) {
+          conn.write("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK");
+        } else if (path.startsWith("/v1.41/info")) {
+          // 1000 bytes announced, 12 sent, then the engine is gone (its FIN).
+          conn.write('HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"ID":"fake"');
+          conn.end();
+        } else if (path.startsWith("/v1.41/containers/fake/logs")) {
+          // A followed log: one chunk, then the connection ends without the last (zero) chunk. (Bun's
+          // fetch over a unix socket drops a chunk that arrives with the FIN: see docs/runtimes.md.)
+          conn.write("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/vnd.docker.raw-stream\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nline 1\n\r\n");
+          conn.end();
+        } else if (path.startsWith("/v1.41/containers/fake/attach")) {
+          upgraded = true;
+          conn.write("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello\n");
+          // Dead: as a killed engine, nothing listens any more and every other connection (kept-alive
+          // ones a probe could reuse) is gone by the time the stream's EOF arrives.
+          const stop = attachEnd.mode === "dead" ? server.current!.stopListening() : Promise.resolve();
+          void stop.then(() => {
+            if (attachEnd.mode === "dead") for (const other of open) if (other !== conn) other.destroy();
+            setTimeout(() => conn.end(), 20);
+          });
+          return;
+        } else {
+          conn.write("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"message\":\"not in a fake\"}");
+        }
+      }
+    });
+  };
+}
+
+async function outcome(run: () => Promise<unknown>): Promise<{ value?: unknown; error?: unknown }> {
+  try {
+    return { value: await run() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** A typed error of the kind Node gives a body cut short (DockerConnectionError or DockerStreamError). */
+function cutShort(ctx: ScenarioContext, what: string, result: { value?: unknown; error?: unknown }): void {
+  const { assert } = ctx;
+  assert.ok("error" in result, `${what} on a cut body rejects (it resolved with ${JSON.stringify(result.value)})`);
+  const err = result.error as Error;
+  assert.ok(err instanceof DockerConnectionError || err instanceof DockerStreamError, `${what}: a DockerConnectionError or DockerStreamError, got ${err?.name}: ${err?.message}`);
+}
+
+export const deadEngineScenarios: Scenario[] = [
+  {
+    name: "a dead engine: cut sized and chunked bodies error; an attach's EOF is confirmed with a ping",
+    async run(ctx) {
+      const { assert } = ctx;
+      for (const via of ["unix", "tcp"] as const) {
+        const attachEnd = { mode: "alive" as AttachEnd };
+        const holder: { current?: RawServer } = {};
+        const server = await ctx.listen(fakeEngine(attachEnd, holder));
+        holder.current = server;
+        const docker = ctx.connect(via === "unix" ? { socketPath: server.socketPath, version: "1.41" } : { host: `tcp://127.0.0.1:${server.port}`, version: "1.41" });
+        try {
+          // A JSON answer shorter than its Content-Length.
+          cutShort(ctx, `${via}: info()`, await outcome(() => docker.info()));
+
+          // A followed log whose chunked body stops before its last chunk: the line that came is
+          // read, then the loop rejects.
+          const lines: string[] = [];
+          const logs = await outcome(async () => {
+            const stream = await docker.containers.ref("fake").logs({ follow: true, tty: true });
+            for await (const line of stream.lines()) lines.push(line.line);
+          });
+          cutShort(ctx, `${via}: logs({ follow })`, logs);
+          // Node and Deno hand out the line that came before the cut; Bun's fetch over a unix socket
+          // loses what arrived together with the FIN.
+          const dropsLast = ctx.runtime === "bun" && via === "unix";
+          if (!(dropsLast && lines.length === 0)) assert.equal(lines, ["line 1"], `${via}: the log line before the cut`);
+
+          // The engine closes an attach at EOF while it still answers: the stream simply ends.
+          const alive = await docker.containers.ref("fake").attach({ tty: true });
+          assert.equal(await alive.output.text(), "hello\n", `${via}: attach output (engine alive)`);
+
+          // The same EOF from an engine that no longer answers: an error, not a quiet end.
+          attachEnd.mode = "dead";
+          const dead = await docker.containers.ref("fake").attach({ tty: true });
+          const gone = await outcome(() => dead.output.text());
+          assert.ok("error" in gone, `${via}: an attach ended by a dead engine rejects (it resolved with ${JSON.stringify(gone.value)})`);
+          const err = gone.error as Error;
+          assert.ok(err instanceof DockerConnectionError, `${via}: a DockerConnectionError, got ${err?.name}: ${err?.message}`);
+          assert.match(err.message, /no longer answers/, `${via}: the message says why`);
+          assert.ok(err instanceof DockerError);
+        } finally {
+          await docker.close();
+          await server.close();
+        }
+      }
+    },
+  },
+];
