@@ -2,12 +2,13 @@
 //   deno test --allow-net --allow-read --allow-write --allow-env test/runtimes/deno.test.ts
 import { Docker } from "../../adapters/deno.ts";
 import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
+import { permissionCases } from "./deno-permissions.ts";
 import { nodeListen } from "./node-listen.ts";
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {
   test: {
-    (definition: { name: string; fn: () => Promise<void>; sanitizeOps?: boolean; sanitizeResources?: boolean }): void;
+    (definition: { name: string; fn: () => Promise<void>; sanitizeOps?: boolean; sanitizeResources?: boolean; permissions?: Record<string, boolean> }): void;
     afterAll(fn: () => Promise<void>): void;
   };
   env: { get(name: string): string | undefined };
@@ -50,4 +51,8 @@ for (const scenario of scenarios) {
       if (skipped !== undefined) console.warn(`SKIPPED on Deno ${Deno.version.deno}: ${scenario.name}: ${skipped}`);
     },
   });
+}
+
+for (const { name, permissions, fn } of permissionCases) {
+  Deno.test({ name, permissions: { run: false, ffi: false, sys: false, ...permissions }, fn });
 }
