@@ -4,7 +4,7 @@
 // Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
 // below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
 
-import { DockerConnectionError } from "../src/errors.ts";
+import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
 // Bun reports TLS failures with Node's codes, so Node's explanation of them applies as it is.
@@ -72,6 +72,7 @@ export class BunTransport extends FetchTransport {
     const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
     // Over a socket the URL's host only fills the Host header, which the engine ignores.
     const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    if (!unix) checkKeyPair(endpoint.tls);
     let init: Record<string, unknown> | undefined;
     if (unix) init = { unix: endpoint.socketPath };
     else if (endpoint.protocol === "https") init = { tls: fetchTls(endpoint.tls ?? {}) };
@@ -140,6 +141,16 @@ function explainingTls(clientCert: boolean): typeof fetch {
       throw Object.assign(new Error(`TLS verification failed: ${why} (${e.message})`, { cause: err }), { code: e.code });
     }
   };
+}
+
+/**
+ * A client certificate needs its key and a key its certificate: said before any connection (Bun
+ * would otherwise send the certificate alone, and the engine's refusal would read as a bad cert).
+ */
+function checkKeyPair(tls: BunTlsOptions | undefined): void {
+  if (!tls) return;
+  if (tls.cert && !tls.key) throw new DockerConfigError("A TLS client certificate was given without its key: pass tls.key too (key.pem beside cert.pem in DOCKER_CERT_PATH)");
+  if (tls.key && !tls.cert) throw new DockerConfigError("A TLS client key was given without its certificate: pass tls.cert too (cert.pem beside key.pem in DOCKER_CERT_PATH)");
 }
 
 function hostForUrl(hostname: string): string {

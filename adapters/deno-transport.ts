@@ -210,7 +210,8 @@ function tlsFailure(text: string, clientCert: boolean): string | undefined {
   }
   if (/invalid peer certificate: Expired/i.test(text)) return "the engine's certificate has expired";
   if (/invalid peer certificate: NotValidYet/i.test(text)) return "the engine's certificate is not valid yet (check the clocks)";
-  if (/invalid peer certificate: NotValidForName/i.test(text)) return "the engine's certificate does not name the host connected to";
+  // rustls's wording: "NotValidForName" before 0.23, "certificate not valid for name ..." since.
+  if (/invalid peer certificate: (NotValidForName|certificate not valid for name)/i.test(text)) return "the engine's certificate does not name the host connected to";
   if (/received fatal alert: (BadCertificate|CertificateRequired|UnknownCA|CertificateUnknown)/i.test(text)) return refused;
   if (/InvalidContentType|corrupt message|invalid message/i.test(text)) return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
   if (/invalid peer certificate|received fatal alert|handshake/i.test(text)) return "the TLS handshake with the engine failed";

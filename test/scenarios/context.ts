@@ -31,7 +31,7 @@ export interface ScenarioContext {
   /** True under CI: a scenario that cannot run then fails instead of skipping. */
   ci: boolean;
   /** The runtime's own Docker class, for connections the scenario chooses (a missing socket...). */
-  connect(options: { host?: string; socketPath?: string; version?: string }): Docker;
+  connect(options: { host?: string; socketPath?: string; version?: string; tls?: { ca?: string; cert?: string; key?: string } }): Docker;
   /** The runtime's `Docker.fromEnv` given these variables instead of the process environment. */
   fromEnv(env: Record<string, string | undefined>): Docker;
   /** Reads an environment variable of the process. */
