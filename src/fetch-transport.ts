@@ -139,8 +139,9 @@ function invalidHeader(err: unknown, headers: Record<string, string>): string | 
   if (!(err instanceof TypeError)) return undefined;
   const message = String(err.message);
   // Bun: "Header 'x' has invalid value", "Invalid header name: 'x y'"; Deno: "Invalid header
-  // value: ...", or "... 'headers' of 'RequestInit' ... is not a valid ByteString".
-  if (!/header/i.test(message) || !/invalid|not a valid/i.test(message)) return undefined;
+  // value: ...", or "... 'headers' of 'RequestInit' ... is not a valid ByteString"; Node's fetch:
+  // "... is an invalid header value", "Cannot convert argument to a ByteString ...".
+  if (!(/header/i.test(message) && /invalid|not a valid/i.test(message)) && !/ByteString/.test(message)) return undefined;
   const names = Object.keys(headers);
   return names.find((name) => !validHeader(name, headers[name]!)) ?? names.find((name) => message.includes(`'${name}'`) || message.includes(`"${name}"`)) ?? "";
 }
