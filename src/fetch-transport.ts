@@ -59,18 +59,29 @@ export class FetchTransport implements Transport {
       }
       throw new DockerConnectionError(this.address, (err as { code?: string })?.code, String((err as Error)?.message ?? err), { cause: err });
     }
-    return this.#guarded(response, req.signal);
+    return this.#guarded(response, req.method, req.signal);
   }
 
   /**
    * The response, with a body that fails as a DockerConnectionError when the connection ends before
-   * its Content-Length or last chunk (fetch says TypeError, each runtime in its own words).
+   * its Content-Length or last chunk (fetch says TypeError, each runtime in its own words). A body
+   * delimited by the connection's end (exec output without stdin: neither a length nor chunks) is
+   * confirmed as an upgraded stream is: its end counts once the engine answers a ping.
    */
-  #guarded(response: Response, signal: AbortSignal | undefined): TransportResponse {
+  #guarded(response: Response, method: string, signal: AbortSignal | undefined): TransportResponse {
     const mapError = (err: unknown): unknown => {
       if (err instanceof DockerError || (err as Error)?.name === "AbortError" || signal?.aborted) return err;
       const e = err as { code?: string; message?: string };
       return new DockerConnectionError(this.address, e?.code ?? "ECONNRESET", `the connection closed before the response ended (${String(e?.message ?? err)})`, { cause: err });
+    };
+    const headers = response.headers;
+    const untilEof = method !== "HEAD" && response.status >= 200 && response.status !== 204 && response.status !== 304 &&
+      !headers.has("content-length") && !/chunked/i.test(headers.get("transfer-encoding") ?? "");
+    /** At the end of an EOF-delimited body: the error to raise when the engine is gone. */
+    const confirm = async (): Promise<void> => {
+      if (!untilEof || signal?.aborted) return;
+      const failure = await this.confirmEnd();
+      if (failure) throw failure;
     };
     let body: ReadableStream<Uint8Array> | null | undefined;
     return {
@@ -90,8 +101,9 @@ export class FetchTransport implements Transport {
               } catch (err) {
                 throw mapError(err);
               }
-              if (result.done) controller.close();
-              else controller.enqueue(result.value);
+              if (!result.done) return controller.enqueue(result.value);
+              await confirm();
+              controller.close();
             },
             cancel(reason) {
               return reader.cancel(reason);
@@ -101,7 +113,16 @@ export class FetchTransport implements Transport {
         );
         return body;
       },
-      text: () => response.text().catch((err: unknown) => { throw mapError(err); }),
+      text: async () => {
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (err) {
+          throw mapError(err);
+        }
+        await confirm();
+        return text;
+      },
     };
   }
 

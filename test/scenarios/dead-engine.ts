@@ -14,14 +14,29 @@ function fakeEngine(attachEnd: { mode: AttachEnd }, server: { current?: RawServe
   const open = new Set<RawConnection>();
   return (conn: RawConnection) => {
     open.add(conn);
-    let head = "";
+    let buffer = "";
     let upgraded = false;
+    /** How a stream that ends at EOF ends: the engine still answering pings, or gone first. */
+    const endAtEof = () => {
+      // Dead: as a killed engine, nothing listens any more and every other connection (kept-alive
+      // ones a probe could reuse) is gone by the time the stream's EOF arrives.
+      const stop = attachEnd.mode === "dead" ? server.current!.stopListening() : Promise.resolve();
+      void stop.then(() => {
+        if (attachEnd.mode === "dead") for (const other of open) if (other !== conn) other.destroy();
+        setTimeout(() => conn.end(), 20);
+      });
+    };
     conn.onData((chunk) => {
       if (upgraded) return; // stdin of the attach: ignored
-      head += new TextDecoder("latin1").decode(chunk);
-      for (let end = head.indexOf("\r\n\r\n"); end >= 0; end = head.indexOf("\r\n\r\n")) {
+      buffer += new TextDecoder("latin1").decode(chunk);
+      for (;;) {
+        const end = buffer.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buffer.slice(0, end);
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffer.length < end + 4 + length) return; // the request body is still coming
+        buffer = buffer.slice(end + 4 + length);
         const line = head.slice(0, head.indexOf("\r\n"));
-        head = head.slice(end + 4);
         // Deno's fetch over a unix socket sends the absolute form (GET http://docker/... HTTP/1.1).
         const path = (line.split(" ")[1] ?? "").replace(/^https?:\/\/[^/]+/, "");
         if (path === "/_ping" || path.endsWith("/_ping")) {
@@ -38,16 +53,17 @@ function fakeEngine(attachEnd: { mode: AttachEnd }, server: { current?: RawServe
         } else if (path.startsWith("/v1.41/containers/fake/attach")) {
           upgraded = true;
           conn.write("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello\n");
-          // Dead: as a killed engine, nothing listens any more and every other connection (kept-alive
-          // ones a probe could reuse) is gone by the time the stream's EOF arrives.
-          const stop = attachEnd.mode === "dead" ? server.current!.stopListening() : Promise.resolve();
-          void stop.then(() => {
-            if (attachEnd.mode === "dead") for (const other of open) if (other !== conn) other.destroy();
-            setTimeout(() => conn.end(), 20);
-          });
-          return;
+          return endAtEof();
+        } else if (path.startsWith("/v1.41/containers/fake/exec")) {
+          conn.write('HTTP/1.1 201 Created\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"Id":"fakeex"}');
+        } else if (path.startsWith("/v1.41/exec/fakeex/start")) {
+          // Exec without stdin is a plain response whose body runs to the connection's end, as the
+          // engine sends it: neither a length nor chunks.
+          upgraded = true;
+          conn.write("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\nhello\n");
+          return endAtEof();
         } else {
-          conn.write("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"message\":\"not in a fake\"}");
+          conn.write('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{"message":"not in a fake"}');
         }
       }
     });
@@ -72,7 +88,7 @@ function cutShort(ctx: ScenarioContext, what: string, result: { value?: unknown;
 
 export const deadEngineScenarios: Scenario[] = [
   {
-    name: "a dead engine: cut sized and chunked bodies error; an attach's EOF is confirmed with a ping",
+    name: "a dead engine: cut sized and chunked bodies error; the EOF of attach and exec is confirmed with a ping",
     async run(ctx) {
       const { assert } = ctx;
       for (const via of ["unix", "tcp"] as const) {
@@ -98,19 +114,38 @@ export const deadEngineScenarios: Scenario[] = [
           const dropsLast = ctx.runtime === "bun";
           if (!(dropsLast && lines.length === 0)) assert.equal(lines, ["line 1"], `${via}: the log line before the cut`);
 
-          // The engine closes an attach at EOF while it still answers: the stream simply ends.
-          const alive = await docker.containers.ref("fake").attach({ tty: true });
-          assert.equal(await alive.output.text(), "hello\n", `${via}: attach output (engine alive)`);
-
-          // The same EOF from an engine that no longer answers: an error, not a quiet end.
-          attachEnd.mode = "dead";
-          const dead = await docker.containers.ref("fake").attach({ tty: true });
-          const gone = await outcome(() => dead.output.text());
-          assert.ok("error" in gone, `${via}: an attach ended by a dead engine rejects (it resolved with ${JSON.stringify(gone.value)})`);
-          const err = gone.error as Error;
-          assert.ok(err instanceof DockerConnectionError, `${via}: a DockerConnectionError, got ${err?.name}: ${err?.message}`);
-          assert.match(err.message, /no longer answers/, `${via}: the message says why`);
-          assert.ok(err instanceof DockerError);
+          // Streams that end at EOF: attach (the upgraded connection) and exec without stdin (a
+          // response running to the connection's end). While the engine still answers, they simply
+          // end; the same EOF from an engine that no longer answers is an error, not a quiet end.
+          const streams = {
+            attach: async () => (await docker.containers.ref("fake").attach({ tty: true })).output.text(),
+            exec: async () => (await docker.containers.ref("fake").execStream(["echo", "hello"], { tty: true })).output.text(),
+          };
+          for (const [what, read] of Object.entries(streams)) {
+            attachEnd.mode = "alive";
+            assert.equal(await read(), "hello\n", `${via}: ${what} output (engine alive)`);
+          }
+          for (const what of Object.keys(streams)) {
+            // Each dead run kills the listener: a fresh fake engine for each.
+            const fresh = await ctx.listen(fakeEngine(attachEnd, holder));
+            holder.current = fresh;
+            const again = ctx.connect(via === "unix" ? { socketPath: fresh.socketPath, version: "1.41" } : { host: `tcp://127.0.0.1:${fresh.port}`, version: "1.41" });
+            attachEnd.mode = "dead";
+            try {
+              const stream = what === "attach"
+                ? await again.containers.ref("fake").attach({ tty: true })
+                : await again.containers.ref("fake").execStream(["echo", "hello"], { tty: true });
+              const gone = await outcome(() => stream.output.text());
+              assert.ok("error" in gone, `${via}: ${what} ended by a dead engine rejects (it resolved with ${JSON.stringify(gone.value)})`);
+              const err = gone.error as Error;
+              assert.ok(err instanceof DockerConnectionError, `${via}: ${what}: a DockerConnectionError, got ${err?.name}: ${err?.message}`);
+              assert.match(err.message, /no longer answers/, `${via}: ${what}: the message says why`);
+              assert.ok(err instanceof DockerError);
+            } finally {
+              await again.close();
+              await fresh.close();
+            }
+          }
         } finally {
           await docker.close();
           await server.close();

@@ -98,4 +98,23 @@ describe("FetchTransport", () => {
     expect(gone).toBeInstanceOf(DockerConnectionError);
     expect(gone!.message).toMatch(/no longer answers/);
   });
+
+  it("a body that runs to the connection's end (exec without stdin) ends only once the engine answers a ping", async () => {
+    const { base, requests } = await fakeEngine((path) =>
+      path === "/_ping"
+        ? { bytes: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK" }
+        : { bytes: "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\nhello\n", end: true },
+    );
+    const t = new FetchTransport(base);
+    expect(await (await t.request({ method: "POST", path: "/exec/x/start", headers: {} })).text()).toBe("hello\n");
+    expect(requests).toEqual(["/exec/x/start", "/_ping"]);
+
+    const dying = await t.request({ method: "POST", path: "/exec/x/start", headers: {} });
+    // The engine goes away before the EOF is confirmed.
+    for (const socket of sockets) socket.destroy();
+    for (const server of servers.splice(0)) server.close();
+    const err = await dying.text().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerConnectionError);
+    expect((err as Error).message).toMatch(/no longer answers/);
+  });
 });
