@@ -74,9 +74,13 @@ export class FetchTransport implements Transport {
       const e = err as { code?: string; message?: string };
       return new DockerConnectionError(this.address, e?.code ?? "ECONNRESET", `the connection closed before the response ended (${String(e?.message ?? err)})`, { cause: err });
     };
+    // The engine sends such bodies only for its raw streams. (A browser's cross-origin fetch hides
+    // Transfer-Encoding: the content type keeps chunked JSON there from costing a ping each.)
     const headers = response.headers;
+    const type = headers.get("content-type");
     const untilEof = method !== "HEAD" && response.status >= 200 && response.status !== 204 && response.status !== 304 &&
-      !headers.has("content-length") && !/chunked/i.test(headers.get("transfer-encoding") ?? "");
+      !headers.has("content-length") && !/chunked/i.test(headers.get("transfer-encoding") ?? "") &&
+      (type === null || /^application\/vnd\.docker\.(raw|multiplexed)-stream/i.test(type));
     /** At the end of an EOF-delimited body: the error to raise when the engine is gone. */
     const confirm = async (): Promise<void> => {
       if (!untilEof || signal?.aborted) return;
