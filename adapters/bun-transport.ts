@@ -4,7 +4,7 @@
 // Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
 // below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
 
-import { DockerConnectionError } from "../src/errors.ts";
+import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
 // Bun reports TLS failures with Node's codes, so Node's explanation of them applies as it is.
@@ -72,6 +72,7 @@ export class BunTransport extends FetchTransport {
     const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
     // Over a socket the URL's host only fills the Host header, which the engine ignores.
     const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    if (!unix) checkKeyPair(endpoint.tls);
     let init: Record<string, unknown> | undefined;
     if (unix) init = { unix: endpoint.socketPath };
     else if (endpoint.protocol === "https") init = { tls: fetchTls(endpoint.tls ?? {}) };
@@ -85,7 +86,7 @@ export class BunTransport extends FetchTransport {
     signal?.throwIfAborted();
     const endpoint = this.#endpoint;
     const tls = "protocol" in endpoint && endpoint.protocol === "https";
-    const bridge = new SocketBridge(this.#address, tls, tls && Boolean((endpoint as { tls?: BunTlsOptions }).tls?.cert));
+    const bridge = new SocketBridge(this.#address, tls, tls && Boolean((endpoint as { tls?: BunTlsOptions }).tls?.cert), () => this.confirmEnd());
     const options: BunConnectOptions = { socket: bridge.handlers, allowHalfOpen: true };
     if ("socketPath" in endpoint) {
       options.unix = endpoint.socketPath;
@@ -142,6 +143,16 @@ function explainingTls(clientCert: boolean): typeof fetch {
   };
 }
 
+/**
+ * A client certificate needs its key and a key its certificate: said before any connection (Bun
+ * would otherwise send the certificate alone, and the engine's refusal would read as a bad cert).
+ */
+function checkKeyPair(tls: BunTlsOptions | undefined): void {
+  if (!tls) return;
+  if (tls.cert && !tls.key) throw new DockerConfigError("A TLS client certificate was given without its key: pass tls.key too (key.pem beside cert.pem in DOCKER_CERT_PATH)");
+  if (tls.key && !tls.cert) throw new DockerConfigError("A TLS client key was given without its certificate: pass tls.cert too (cert.pem beside key.pem in DOCKER_CERT_PATH)");
+}
+
 function hostForUrl(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
 }
@@ -190,11 +201,14 @@ class SocketBridge {
 
   readonly #tls: boolean;
   readonly #clientCert: boolean;
+  /** Asks whether the engine is still there once the stream reached EOF: the error to raise, if not. */
+  readonly #confirmEnd: () => Promise<Error | undefined>;
 
-  constructor(address: string, tls: boolean, clientCert: boolean) {
+  constructor(address: string, tls: boolean, clientCert: boolean, confirmEnd: () => Promise<Error | undefined>) {
     this.#address = address;
     this.#tls = tls;
     this.#clientCert = clientCert;
+    this.#confirmEnd = confirmEnd;
     this.ready = tls
       ? new Promise<void>((resolve, reject) => {
           this.#handshaken = { resolve, reject };
@@ -264,10 +278,21 @@ class SocketBridge {
     else waiting.resolve();
   }
 
+  /**
+   * The engine closed its side. A killed engine does exactly that too, so the end counts only once
+   * the engine answers a ping on a fresh connection; otherwise the stream errors.
+   */
   #endReading(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#controller.close();
+    void this.#confirmEnd().then((failure) => {
+      try {
+        if (failure) this.#controller.error(failure);
+        else this.#controller.close();
+      } catch {
+        // cancelled meanwhile: nothing is reading any more
+      }
+    });
   }
 
   #fail(error: Error & { code?: string }): void {

@@ -3,6 +3,7 @@
 // Deno.Command. Deno's own APIs throughout (no node: compatibility layer), declared locally.
 
 import type { ContextFileSystem } from "../src/build/context.ts";
+import { DockerConfigError } from "../src/errors.ts";
 import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
 import { CredentialResolver, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
 
@@ -36,13 +37,46 @@ declare const Deno: {
   ) => { spawn(): DenoChild };
 };
 
+/** The variables `Docker.fromEnv()` may read, for `--allow-env=...`. */
+export const DOCKER_ENV_VARIABLES = "DOCKER_HOST,DOCKER_CONTEXT,DOCKER_CONFIG,DOCKER_TLS_VERIFY,DOCKER_CERT_PATH,DOCKER_API_VERSION,HOME";
+
+/**
+ * The permission a Deno refusal names, when the failure is one: `NotCapable` (Deno 2) or
+ * `PermissionDenied` (Deno 1) saying `Requires write access to "/path", run again with the
+ * --allow-write flag`, looked for along the causes. Undefined for every other failure (an OS-level
+ * EACCES is a PermissionDenied without that wording).
+ */
+export function missingPermission(err: unknown): { flag: string; target: string } | undefined {
+  for (let e = err as { name?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const text = String(e.message ?? "");
+    const m = /Requires (\w+) access to "([^"]*)"/.exec(text);
+    if (m && (e.name === "NotCapable" || e.name === "PermissionDenied" || /run again with the --allow-/.test(text))) {
+      const flag = /run again with the (--allow-[a-z-]+)/.exec(text)?.[1] ?? `--allow-${m[1]}`;
+      return { flag, target: m[2]! };
+    }
+  }
+  return undefined;
+}
+
 /**
  * The environment, read one variable at a time: `--allow-env` can then be narrowed to the
- * variables berth consults (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, HOME, ...).
+ * variables berth consults (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, HOME, ...). Without the
+ * permission a read throws a DockerConfigError that names the flag.
  */
 export function denoEnv(): Env {
   return new Proxy({} as Env, {
-    get: (_target, name) => (typeof name === "string" ? Deno.env.get(name) : undefined),
+    get: (_target, name) => {
+      if (typeof name !== "string") return undefined;
+      try {
+        return Deno.env.get(name);
+      } catch (err) {
+        if (!missingPermission(err)) throw err;
+        throw new DockerConfigError(
+          `Deno refused to read the environment variable ${name}: run deno with --allow-env (or --allow-env=${DOCKER_ENV_VARIABLES}), or pass { env } or { host } to Docker.fromEnv`,
+          { cause: err },
+        );
+      }
+    },
   });
 }
 
@@ -56,6 +90,19 @@ function isMissing(err: unknown): boolean {
   return e?.name === "NotFound" || e?.name === "NotADirectory" || e?.code === "ENOENT" || e?.code === "ENOTDIR";
 }
 
+/** What to allow reading for `path`: the whole Docker config directory when it lies inside. */
+function readScope(env: Env, path: string): string {
+  try {
+    const home = env.HOME || env.USERPROFILE || "";
+    for (const dir of [env.DOCKER_CONFIG, home && `${home}/.docker`]) {
+      if (dir && (path.startsWith(`${dir}/`) || path.startsWith(`${dir}\\`))) return dir;
+    }
+  } catch {
+    // the environment is not readable either: the file alone
+  }
+  return path;
+}
+
 /** Deno.readTextFileSync: synchronous, which `fromEnv()` needs to return a Docker. */
 export function denoConfigFs(env: Env): ConfigFs {
   return {
@@ -64,6 +111,9 @@ export function denoConfigFs(env: Env): ConfigFs {
         return Deno.readTextFileSync(path);
       } catch (err) {
         if (isMissing(err)) return undefined;
+        if (missingPermission(err)) {
+          throw new DockerConfigError(`Deno refused the read: run deno with --allow-read=${readScope(env, path)} (the Docker CLI's configuration)`, { cause: err });
+        }
         throw err;
       }
     },

@@ -4,7 +4,8 @@
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
 
-import { DockerConnectionError } from "../src/errors.ts";
+import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
+import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
 
@@ -56,7 +57,7 @@ declare const Deno: {
 export class DenoTransport extends FetchTransport {
   readonly #endpoint: DenoEndpoint;
   readonly #address: string;
-  readonly #client: DenoHttpClient | undefined;
+  readonly #lazy: { client?: DenoHttpClient };
   readonly #clientCert: boolean;
 
   constructor(endpoint: DenoEndpoint, options: DenoTransportOptions = {}) {
@@ -64,14 +65,26 @@ export class DenoTransport extends FetchTransport {
     const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
     // Over a socket the URL's host only fills the Host header, which the engine ignores.
     const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
-    let client: DenoHttpClient | undefined;
-    if (unix) client = Deno.createHttpClient({ proxy: { transport: "unix", path: endpoint.socketPath } });
-    else if (endpoint.protocol === "https" && endpoint.tls) client = Deno.createHttpClient(tlsFields(endpoint.tls));
     const clientCert = !unix && Boolean(endpoint.tls?.cert);
-    super(base, { init: client ? { client } : undefined, address, fetch: explainingFetch(clientCert) });
+    if (!unix) checkKeyPair(endpoint.tls);
+    // The HttpClient is made at the first request, not here: Deno checks the socket's permissions
+    // when it is made, and making a Docker must ask for none (a refusal is then the request's
+    // DockerConnectionError, naming the flag).
+    const lazy: { client?: DenoHttpClient } = {};
+    const makeClient = (): DenoHttpClient | undefined => {
+      if (lazy.client) return lazy.client;
+      try {
+        if (unix) lazy.client = Deno.createHttpClient({ proxy: { transport: "unix", path: endpoint.socketPath } });
+        else if (endpoint.protocol === "https" && endpoint.tls) lazy.client = Deno.createHttpClient(tlsFields(endpoint.tls));
+      } catch (err) {
+        throw permissionError(err, endpoint, address) ?? err;
+      }
+      return lazy.client;
+    };
+    super(base, { address, fetch: explainingFetch(clientCert, makeClient, (err) => permissionError(err, endpoint, address)) });
     this.#endpoint = endpoint;
     this.#address = address;
-    this.#client = client;
+    this.#lazy = lazy;
     this.#clientCert = clientCert;
   }
 
@@ -85,7 +98,7 @@ export class DenoTransport extends FetchTransport {
           ? Deno.connectTls({ hostname: endpoint.hostname, port: endpoint.port, ...tlsFields(endpoint.tls ?? {}) })
           : Deno.connect({ hostname: endpoint.hostname, port: endpoint.port })
     ).catch((err: unknown) => {
-      throw new DockerConnectionError(this.#address, failureCode(err, this.#clientCert), explain(err, this.#clientCert), { cause: err });
+      throw permissionError(err, endpoint, this.#address) ?? new DockerConnectionError(this.#address, failureCode(err, this.#clientCert), explain(err, this.#clientCert), { cause: err });
     });
     // An abort answers the caller at once; a connection that still arrives is closed.
     let onAbort: (() => void) | undefined;
@@ -106,7 +119,7 @@ export class DenoTransport extends FetchTransport {
         ]);
       }
       conn.setNoDelay?.(true);
-      return connDuplex(conn, this.#address, this.#clientCert);
+      return connDuplex(conn, this.#address, this.#clientCert, () => this.confirmEnd());
     } catch (err) {
       connecting.then((conn) => conn.close(), () => {});
       throw err;
@@ -117,7 +130,8 @@ export class DenoTransport extends FetchTransport {
 
   /** Closes the HTTP client's pooled connections (Deno's test sanitizer counts them as leaks). */
   async close(): Promise<void> {
-    this.#client?.close();
+    this.#lazy.client?.close();
+    this.#lazy.client = undefined;
   }
 }
 
@@ -196,7 +210,8 @@ function tlsFailure(text: string, clientCert: boolean): string | undefined {
   }
   if (/invalid peer certificate: Expired/i.test(text)) return "the engine's certificate has expired";
   if (/invalid peer certificate: NotValidYet/i.test(text)) return "the engine's certificate is not valid yet (check the clocks)";
-  if (/invalid peer certificate: NotValidForName/i.test(text)) return "the engine's certificate does not name the host connected to";
+  // rustls's wording: "NotValidForName" before 0.23, "certificate not valid for name ..." since.
+  if (/invalid peer certificate: (NotValidForName|certificate not valid for name)/i.test(text)) return "the engine's certificate does not name the host connected to";
   if (/received fatal alert: (BadCertificate|CertificateRequired|UnknownCA|CertificateUnknown)/i.test(text)) return refused;
   if (/InvalidContentType|corrupt message|invalid message/i.test(text)) return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
   if (/invalid peer certificate|received fatal alert|handshake/i.test(text)) return "the TLS handshake with the engine failed";
@@ -215,16 +230,44 @@ function failureCode(err: unknown, clientCert: boolean): string | undefined {
   return errorCode(err) ?? (tlsFailure(messages(err).join(": "), clientCert) ? "EPROTO" : undefined);
 }
 
-/** fetch, with the failure's code and full message where FetchTransport looks for them. */
-function explainingFetch(clientCert: boolean): typeof fetch {
+/**
+ * fetch through the transport's HttpClient, with the failure's code and full message where
+ * FetchTransport looks for them, and a missing permission as the DockerConnectionError naming it.
+ */
+function explainingFetch(clientCert: boolean, client: () => DenoHttpClient | undefined, permission: (err: unknown) => DockerConnectionError | undefined): typeof fetch {
   return async (input, init) => {
+    const http = client();
     try {
-      return await fetch(input, init);
+      return await fetch(input, http ? { ...init, client: http } as RequestInit : init);
     } catch (err) {
       if ((err as Error)?.name === "AbortError") throw err;
+      const denied = permission(err);
+      if (denied) throw denied;
+      if (err instanceof TypeError && !(err as { cause?: unknown }).cause && /header/i.test(err.message)) throw err; // bad input: FetchTransport names it
       throw Object.assign(new Error(explain(err, clientCert), { cause: err }), { code: failureCode(err, clientCert) });
     }
   };
+}
+
+/**
+ * A refusal for want of a permission flag, as a DockerConnectionError giving the flags that reach
+ * this endpoint; undefined for any other failure.
+ */
+function permissionError(err: unknown, endpoint: DenoEndpoint, address: string): DockerConnectionError | undefined {
+  const missing = missingPermission(err);
+  if (!missing) return undefined;
+  const flags = "socketPath" in endpoint
+    ? // net for the socket and for "docker", the placeholder host of the request URLs
+      `--allow-net=docker,unix:${endpoint.socketPath} --allow-read=${endpoint.socketPath} --allow-write=${endpoint.socketPath} (a unix socket needs read and write permission)`
+    : `--allow-net=${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+  return new DockerConnectionError(address, "NotCapable", `Deno refused ${missing.flag.replace("--allow-", "")} access to ${missing.target}: run deno with ${flags}`, { cause: err });
+}
+
+/** A client certificate needs its key and a key its certificate: said before any connection. */
+function checkKeyPair(tls: DenoTlsOptions | undefined): void {
+  if (!tls) return;
+  if (tls.cert && !tls.key) throw new DockerConfigError("A TLS client certificate was given without its key: pass tls.key too (key.pem beside cert.pem in DOCKER_CERT_PATH)");
+  if (tls.key && !tls.cert) throw new DockerConfigError("A TLS client key was given without its certificate: pass tls.cert too (cert.pem beside key.pem in DOCKER_CERT_PATH)");
 }
 
 const READ_SIZE = 64 * 1024;
@@ -232,9 +275,9 @@ const READ_SIZE = 64 * 1024;
 /**
  * A Deno.Conn as a Duplex. Reads are pulled (one read per pull, so a slow consumer bounds
  * memory); the writable's close is `closeWrite()`, a half-close, where Deno's own `conn.writable`
- * would close the whole connection.
+ * would close the whole connection. EOF is confirmed by `confirmEnd` before the stream ends.
  */
-function connDuplex(conn: DenoConn, address: string, clientCert: boolean): Duplex {
+function connDuplex(conn: DenoConn, address: string, clientCert: boolean, confirmEnd: () => Promise<Error | undefined>): Duplex {
   let closed = false;
   const failure = (err: unknown, fallback: string) =>
     err instanceof DockerConnectionError ? err : new DockerConnectionError(address, failureCode(err, clientCert) ?? fallback, explain(err, clientCert), { cause: err });
@@ -258,7 +301,12 @@ function connDuplex(conn: DenoConn, address: string, clientCert: boolean): Duple
           // Closed by us (close()) while a read was pending, or reset by the engine.
           throw closed ? new DockerConnectionError(address, "ECONNRESET", "the connection was closed before the stream ended", { cause: err }) : failure(err, "ECONNRESET");
         }
-        if (n === null) return controller.close();
+        if (n === null) {
+          // EOF is also all a killed engine leaves: the end counts once the engine answers a ping.
+          const failure = await confirmEnd();
+          if (failure) throw failure;
+          return controller.close();
+        }
         // Keep small reads small: a 64 KiB buffer behind a few bytes would be held by the consumer.
         controller.enqueue(n < READ_SIZE / 4 ? buffer.slice(0, n) : buffer.subarray(0, n));
       },

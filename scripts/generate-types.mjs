@@ -308,11 +308,39 @@ const compareVersions = (a, b) => {
   return a1 - b1 || a2 - b2;
 };
 
-/** The first version that has something absent from `oldVersion`: a stated "Added in", or the next one. */
-function minVersion(description, oldVersion) {
+/**
+ * First versions the spec's descriptions do not state, from the Engine API version history
+ * (moby's api/docs/CHANGELOG.md), keyed `"METHOD /path"` or `"METHOD /path?param"`. Without
+ * them every such addition would read "oldest + 1" (1.42), and an API 1.42 engine (Docker 23)
+ * would be sent operations and parameters it does not have: it answers "page not found" for an
+ * operation and silently ignores a parameter.
+ */
+const FIRST_VERSIONS = {
+  "GET /images/{name}/attestations": "1.55",
+  "GET /images/json?manifests": "1.47",
+  "GET /images/json?identity": "1.54",
+  "POST /build/prune?reserved-space": "1.48",
+  "POST /build/prune?max-used-space": "1.48",
+  "POST /build/prune?min-free-space": "1.48",
+  "GET /images/{name}/json?manifests": "1.48",
+  "GET /images/{name}/json?platform": "1.49",
+  "GET /images/{name}/history?platform": "1.48",
+  "POST /images/{name}/push?platform": "1.46",
+  "DELETE /images/{name}?platforms": "1.50",
+  "GET /system/df?verbose": "1.52",
+  "GET /images/{name}/get?platform": "1.48",
+  "GET /images/get?platform": "1.48",
+  "POST /images/load?platform": "1.48",
+};
+
+/**
+ * The first version that has something absent from `oldVersion`: a stated "Added in", else the
+ * version history's (FIRST_VERSIONS), else the next one.
+ */
+function minVersion(description, oldVersion, key) {
   const [major, minor] = oldVersion.split(".").map(Number);
   const next = `${major}.${minor + 1}`;
-  const stated = VERSION_NOTE.exec(description ?? "")?.[1];
+  const stated = VERSION_NOTE.exec(description ?? "")?.[1] ?? FIRST_VERSIONS[key];
   return stated && compareVersions(stated, next) > 0 ? stated : next;
 }
 
@@ -499,20 +527,20 @@ function generateVersions(spec, oldSpec) {
   for (const entry of listOperations(spec)) {
     const old = oldOperations.get(entry.key);
     if (!old) {
-      operationMin.push([entry.key, minVersion(entry.op.description, oldVersion)]);
+      operationMin.push([entry.key, minVersion(entry.op.description, oldVersion, entry.key)]);
       continue;
     }
     const oldQuery = new Set(old.params.filter((p) => p.in === "query").map((p) => p.name));
     const added = entry.params
       .filter((p) => p.in === "query" && !oldQuery.has(p.name))
-      .map((p) => [p.name, minVersion(p.description, oldVersion)]);
+      .map((p) => [p.name, minVersion(p.description, oldVersion, `${entry.key}?${p.name}`)]);
     if (added.length > 0) queryMin.push([entry.key, added]);
   }
 
   let out = header(spec);
   out += `// What v${spec.info.version} has that v${oldVersion} lacks, so the client can refuse or drop it when the engine is
-// older. Versions come from "Added in v1.xx" notes in the spec, else v${oldVersion} + 1. Ships in the
-// browser bundle: keep it data only.
+// older. Versions come from "Added in v1.xx" notes in the spec, else the Engine API version history,
+// else v${oldVersion} + 1. Ships in the browser bundle: keep it data only.
 
 /** Operations absent from API v${oldVersion}, keyed by \`"METHOD /path"\`, with the first API version that has them. */
 export const operationMinVersion: Record<string, string> = {\n`;

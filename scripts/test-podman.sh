@@ -28,6 +28,10 @@ FILES=(
   test/engine/volumes.test.ts
 )
 
+snapshot=$(mktemp -t berth-podman-before.XXXXXX)
+trap 'rm -f "$snapshot"' EXIT
+node scripts/leftovers.mjs snapshot "$snapshot" "$DOCKER_HOST" || exit 1
+
 failed=()
 echo "test-podman: engine tests against $DOCKER_HOST"
 npx vitest run --project engine "${FILES[@]}" || failed+=(vitest)
@@ -41,6 +45,7 @@ fi
 # those, so the store does not grow run after run. The service and its store are this script's own.
 podman ps -a --external --format '{{.ID}} {{.Status}}' 2>/dev/null | awk '$2 == "Storage" { print $1 }' |
   xargs -r podman rm -f --storage >/dev/null 2>&1 || true
+node scripts/leftovers.mjs check "$snapshot" "$DOCKER_HOST" || failed+=(leftovers)
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test-podman: failed: ${failed[*]}" >&2

@@ -22,6 +22,23 @@ fi
 bash scripts/chromium.sh
 
 npx tsc --noEmit -p .
+
+# What the engines hold before the suites: the run ends by failing on anything it added (a test
+# creates what it asserts on and removes all it made, unlabelled build containers included).
+# The main engine, the TLS engine and the spare engine of the reliability tests; Podman and
+# Docker Engine 23 are checked by their own scripts, around their own runs.
+ENGINES=(main tls spare)
+snapshot=$(mktemp -t berth-engines-before.XXXXXX)
+node scripts/leftovers.mjs snapshot "$snapshot" "${ENGINES[@]}"
+finish() {
+  local status=$?
+  node scripts/leftovers.mjs check "$snapshot" "${ENGINES[@]}" || status=1
+  rm -f "$snapshot"
+  exit "$status"
+}
+trap finish EXIT
+
 npx vitest run "$@"
 bash scripts/test-runtimes.sh   # the same engine scenarios under Bun and Deno
 bash scripts/test-podman.sh     # scenarios and engine tests again, against Podman's Docker API
+bash scripts/test-dockerd23.sh  # the scenarios again, against Docker Engine 23.0.6 (API 1.42)

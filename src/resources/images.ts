@@ -86,6 +86,10 @@ export interface BuildOptions extends ProgressOptions {
   noCache?: boolean;
   /** Remove intermediate containers (default true, as in the engine). */
   rm?: boolean;
+  /**
+   * Remove intermediate containers even when a step fails (default true, unlike the engine and
+   * the Docker CLI's `--force-rm`): see docs/api.md, "Builds".
+   */
   forceRm?: boolean;
   /** Suppress verbose build output. */
   quiet?: boolean;
@@ -240,7 +244,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         pull,
         nocache: noCache,
         rm,
-        forcerm: forceRm,
+        forcerm: forceRm ?? true,
         q: quiet,
         outputs: outputs ? JSON.stringify(outputs) : undefined,
         version: builder === "buildkit" ? "2" : undefined,

@@ -8,7 +8,11 @@ interface Env {
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const params = new URL(request.url).searchParams;
+    const url = new URL(request.url);
+    // The test's readiness probe (HEAD /health) must not run the scenarios: without a query they
+    // created an unlabelled "null-worker" from no image, which failed to start and stayed behind.
+    if (url.pathname !== "/") return new Response(null, { status: 204 });
+    const params = url.searchParams;
     const image = params.get("image")!;
     const prefix = params.get("prefix")!;
     const labels = JSON.parse(params.get("labels")!) as Record<string, string>;

@@ -56,11 +56,6 @@ window.berthSmoke = async ({ url, image, labels, prefix }) => {
 
   await scenario("version", async () => (await docker.version()).ApiVersion);
 
-  await scenario("list", async () => {
-    const all = await docker.containers.list({ all: true });
-    return { count: all.length, ids: all.every((c) => /^[0-9a-f]{64}$/.test(c.id)) };
-  });
-
   await scenario("create-start-logs-remove", async () => {
     const c = await create({ Cmd: ["sh", "-c", "echo hello from the browser; echo oops >&2"] }, "logs");
     await c.start();
@@ -74,6 +69,12 @@ window.berthSmoke = async ({ url, image, labels, prefix }) => {
   // A long-running container for the exec, attach-less and upload scenarios.
   const sleeper = await create({ Cmd: ["sleep", "600"] }, "sleeper");
   await sleeper.start();
+
+  await scenario("list", async () => {
+    // What it lists is this run's own (the sleeper): a fresh engine has nothing else.
+    const mine = await docker.containers.list({ filters: { label: [`berth.test.run=${labels["berth.test.run"]}`] } });
+    return { ids: mine.map((c) => c.id), sleeper: sleeper.id, valid: mine.every((c) => /^[0-9a-f]{64}$/.test(c.id)) };
+  });
 
   await scenario("exec-output", () => sleeper.exec(["sh", "-c", "echo out; echo err >&2; exit 3"]));
 

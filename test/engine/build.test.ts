@@ -42,10 +42,27 @@ describe("build", () => {
     expect(out.stdout).toContain("no-final");
   });
 
-  it("a failing step rejects with the daemon's message", async () => {
-    const err = await docker.images.build([{ name: "Dockerfile", data: `FROM ${IMAGE}\nRUN exit 1\n` }], { labels }).catch((e) => e);
+  // The classic builder keeps a failed step's container unless forcerm. It carries none of the
+  // build's labels: only its command, which holds a marker, finds it.
+  const failedStepContainers = async (marker: string) =>
+    (await docker.containers.list({ all: true })).filter((c) => ((c.attrs as { Command?: string } | undefined)?.Command ?? "").includes(marker));
+
+  it("a failing step rejects with the daemon's message and, by default, leaves no container behind", async () => {
+    const marker = `berth-failed-step-${run}`;
+    const err = await docker.images.build([{ name: "Dockerfile", data: `FROM ${IMAGE}\nRUN exit 1 # ${marker}\n` }], { labels }).catch((e) => e);
     expect(err).toBeInstanceOf(DockerStreamError);
     expect(err.message).toMatch((await docker.isPodman()) ? /exit status 1/ : /returned a non-zero code: 1/);
+    expect(await failedStepContainers(marker)).toEqual([]);
+  });
+
+  it("forceRm: false keeps the failed step's container, as the engine and the Docker CLI do", async () => {
+    const marker = `berth-kept-step-${run}`;
+    const err = await docker.images.build([{ name: "Dockerfile", data: `FROM ${IMAGE}\nRUN exit 1 # ${marker}\n` }], { labels, forceRm: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(DockerStreamError);
+    const kept = await failedStepContainers(marker);
+    for (const c of kept) await c.remove({ force: true });
+    // Podman's buildah keeps its working container either way, outside the Docker API's list.
+    expect(kept).toHaveLength((await docker.isPodman()) ? 0 : 1);
   });
 
   it("builds from a directory honouring .dockerignore, with a Dockerfile outside the context", async () => {

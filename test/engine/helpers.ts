@@ -27,6 +27,15 @@ export async function cleanup(docker: Docker, run: string): Promise<void> {
   for (const c of await docker.containers.list({ all: true, filters })) {
     await c.remove({ force: true, v: true }).catch(() => {});
   }
-  await docker.request("POST /networks/prune", { query: { filters: filters as never } }).catch(() => {});
-  await docker.request("POST /volumes/prune", { query: { filters: filters as never } }).catch(() => {});
+  // Listed and removed one by one, not pruned: from API 1.42 on, a volume prune spares named
+  // volumes (unless `all`), and what a test built is an image no prune of containers reaches.
+  for (const image of await docker.images.list({ filters }).catch(() => [])) {
+    await image.remove({ force: true }).catch(() => {});
+  }
+  for (const network of await docker.networks.list({ filters }).catch(() => [])) {
+    await network.remove().catch(() => {});
+  }
+  for (const volume of await docker.volumes.list({ filters }).catch(() => [])) {
+    await volume.remove({ force: true }).catch(() => {});
+  }
 }

@@ -50,7 +50,7 @@ fi
   const config = join(scratch, "docker-config");
   mkdirSync(config);
   writeFileSync(join(config, "config.json"), JSON.stringify({ auths: {}, credHelpers: { [REGISTRY]: "berthtest" } }));
-  client = Docker.fromEnv({ env: { DOCKER_CONFIG: config } });
+  client = Docker.fromEnv({ env: { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: config } });
 
   await docker.request("POST /images/{name}/tag", { path: { name: IMAGE }, query: { repo: REPO, tag: "v1" } });
   tagged.push(`${REPO}:v1`);
@@ -121,7 +121,7 @@ describe("registry credentials with the htpasswd registry", () => {
     const config = join(scratch, "auths-config");
     mkdirSync(config);
     writeFileSync(join(config, "config.json"), JSON.stringify({ auths: { [`http://${REGISTRY}`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }));
-    const other = Docker.fromEnv({ env: { DOCKER_CONFIG: config } });
+    const other = Docker.fromEnv({ env: { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONFIG: config } });
     try {
       const auth = await other.credentials!.forImage(REPO);
       expect(auth).toMatchObject({ username: USER, password: PASSWORD });

@@ -4,6 +4,7 @@ import { Docker } from "berth-docker";
 import { afterAll, describe, it } from "vitest";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "../runtimes/node-temp-dir.ts";
+import { nodeListen } from "../runtimes/node-listen.ts";
 
 const ctx = createContext({
   docker: Docker.fromEnv(),
@@ -12,6 +13,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => process.env[name],
   tempDir: nodeTempDir,
+  listen: nodeListen,
 });
 afterAll(() => ctx.cleanup());
 

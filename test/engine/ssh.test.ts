@@ -32,7 +32,8 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(async () => {
-  const docker = Docker.fromEnv();
+  // The engine behind sshd, where the containers went (not DOCKER_HOST's, which may be another).
+  const docker = Docker.fromEnv({ env: { DOCKER_HOST: HOST }, ssh: { configFile: CONFIG } });
   for (const c of await docker.containers.list({ all: true, filters: { label: [`berth.test.run=${run}`] } })) {
     await c.remove({ force: true }).catch(() => {});
   }

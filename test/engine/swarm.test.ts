@@ -49,6 +49,13 @@ async function frames(body: ReadableStream<Uint8Array> | null): Promise<Frame[]>
 
 const text = (fs: Frame[], stream = "stdout") => fs.filter((f) => f.stream === stream).map((f) => new TextDecoder().decode(f.data)).join("");
 
+// Another engine on the same host (a disposable one, see scripts/spare-engine.sh) needs ports of
+// its own for a swarm of its own: BERTH_TEST_SWARM_PORT (default 2377) and the VXLAN data path
+// port one above it when set.
+const SWARM_PORT = Number(process.env.BERTH_TEST_SWARM_PORT || 2377);
+const SWARM_ADDR = `127.0.0.1:${SWARM_PORT}`;
+const DATA_PATH_PORT = process.env.BERTH_TEST_SWARM_PORT ? SWARM_PORT + 1 : undefined;
+
 describe("swarm", { timeout: 120_000 }, () => {
   const { docker, labels, run, uniqueName } = useEngine();
   const mine = `berth.test.run=${run}`;
@@ -67,7 +74,7 @@ describe("swarm", { timeout: 120_000 }, () => {
     gwbridgeBefore = (await docker.networks.list({ filters: { name: ["docker_gwbridge"] } })).some((n) => n.name === "docker_gwbridge");
     // Set before init: an init that fails after the engine acted (a timeout) still gets undone.
     initialised = true;
-    nodeId = await docker.swarm.init({ ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1", Spec: { Labels: labels } });
+    nodeId = await docker.swarm.init({ ListenAddr: SWARM_ADDR, AdvertiseAddr: "127.0.0.1", DataPathPort: DATA_PATH_PORT, Spec: { Labels: labels } });
   }, 60_000);
 
   afterAll(async () => {
@@ -128,11 +135,18 @@ describe("swarm", { timeout: 120_000 }, () => {
     expect(await docker.swarm.unlockKey()).toBe("");
 
     const { JoinTokens } = await docker.swarm.inspect();
-    const join = docker.swarm.join({ ListenAddr: "127.0.0.1:2377", RemoteAddrs: ["127.0.0.1:2377"], JoinToken: JoinTokens!.Worker! });
+    const join = docker.swarm.join({ ListenAddr: SWARM_ADDR, RemoteAddrs: [SWARM_ADDR], JoinToken: JoinTokens!.Worker! });
     await expect(join).rejects.toThrow(/already part of a swarm/);
   });
 
   it("nodes: list, get by id and hostname, update with the version from inspect", async () => {
+    // Until the node's agent has reported in (ready, with its engine's description), the manager
+    // keeps writing the node, each write a new version: an update with a version read before
+    // that is "out of sequence".
+    await eventually("the node to report ready", async () => {
+      const info = await docker.nodes.ref(nodeId).inspect();
+      return info.Status?.State === "ready" && info.Description?.Engine?.EngineVersion ? info : undefined;
+    });
     const nodes = await docker.nodes.list();
     expect(nodes.map((n) => n.id)).toEqual([nodeId]);
     const node = nodes[0]!;
@@ -232,6 +246,13 @@ describe("swarm", { timeout: 120_000 }, () => {
 
     // rollback restores the spec before the last update
     await service.rollback();
+    // The orchestrator records the rollback's progress on the service, each step a new version:
+    // an update sent meanwhile is "out of sequence". Wait until it is done.
+    await eventually("the rollback to finish", async () => {
+      // The engine also reports rollback_started/_paused/_completed, which the spec does not list.
+      const state: string | undefined = (await service.inspect()).UpdateStatus?.State;
+      return state === "rollback_started" || state === "updating" ? undefined : state ?? "none";
+    });
     await service.reload();
     expect(service.attrs?.Spec?.Labels?.tier).toBeUndefined();
     expect(service.attrs?.Spec?.Mode?.Replicated?.Replicas).toBe(2);

@@ -98,6 +98,6 @@ describe("system", () => {
   it("an operation newer than the engine is refused, naming the version it needs", async () => {
     const err = await docker.images.ref("berth-test:busybox").attestations().catch((e) => e);
     expect(err).toBeInstanceOf(DockerVersionError);
-    expect(err.required).toBe("1.42");
+    expect(err.required).toBe("1.55");
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, test } from "bun:test";
 import { Docker } from "../../adapters/bun.ts";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "./node-temp-dir.ts";
+import { nodeListen } from "./node-listen.ts";
 
 declare const Bun: { env: Record<string, string | undefined>; version: string };
 
@@ -14,6 +15,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => Bun.env[name],
   tempDir: nodeTempDir, // Bun implements node:fs
+  listen: nodeListen,
 });
 afterAll(() => ctx.cleanup(), 60_000);
 

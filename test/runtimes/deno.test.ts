@@ -2,11 +2,13 @@
 //   deno test --allow-net --allow-read --allow-write --allow-env test/runtimes/deno.test.ts
 import { Docker } from "../../adapters/deno.ts";
 import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
+import { permissionCases } from "./deno-permissions.ts";
+import { nodeListen } from "./node-listen.ts";
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {
   test: {
-    (definition: { name: string; fn: () => Promise<void>; sanitizeOps?: boolean; sanitizeResources?: boolean }): void;
+    (definition: { name: string; fn: () => Promise<void>; sanitizeOps?: boolean; sanitizeResources?: boolean; permissions?: Record<string, boolean> }): void;
     afterAll(fn: () => Promise<void>): void;
   };
   env: { get(name: string): string | undefined };
@@ -34,6 +36,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   env: (name) => Deno.env.get(name),
   tempDir: denoTempDir,
+  listen: nodeListen, // Deno implements node:net
 });
 Deno.test.afterAll(() => ctx.cleanup());
 
@@ -48,4 +51,8 @@ for (const scenario of scenarios) {
       if (skipped !== undefined) console.warn(`SKIPPED on Deno ${Deno.version.deno}: ${scenario.name}: ${skipped}`);
     },
   });
+}
+
+for (const { name, permissions, fn } of permissionCases) {
+  Deno.test({ name, permissions: { run: false, ffi: false, sys: false, ...permissions }, fn });
 }

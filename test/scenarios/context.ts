@@ -31,7 +31,7 @@ export interface ScenarioContext {
   /** True under CI: a scenario that cannot run then fails instead of skipping. */
   ci: boolean;
   /** The runtime's own Docker class, for connections the scenario chooses (a missing socket...). */
-  connect(options: { host?: string; socketPath?: string }): Docker;
+  connect(options: { host?: string; socketPath?: string; version?: string; tls?: { ca?: string; cert?: string; key?: string } }): Docker;
   /** The runtime's `Docker.fromEnv` given these variables instead of the process environment. */
   fromEnv(env: Record<string, string | undefined>): Docker;
   /** Reads an environment variable of the process. */
@@ -46,6 +46,29 @@ export interface ScenarioContext {
   defer(fn: () => Promise<unknown>): void;
   /** Skips (or, under CI, fails) the scenario. */
   skip(reason: string): never;
+  /**
+   * Starts a fake engine on a fresh unix socket and a loopback TCP port, each connection handed to
+   * `onConnection` as raw bytes; closed after the suite. Skips where the runner gives no listener.
+   */
+  listen(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+}
+
+/** One connection to a scenario's fake engine. */
+export interface RawConnection {
+  onData(fn: (chunk: Uint8Array) => void): void;
+  write(data: string | Uint8Array): void;
+  /** Sends FIN once the written bytes are out. */
+  end(): void;
+  destroy(): void;
+}
+
+export interface RawServer {
+  socketPath: string;
+  port: number;
+  /** Stops accepting (the socket file goes away): the engine is now "dead" to new connections. */
+  stopListening(): Promise<void>;
+  /** Stops accepting and drops every open connection. */
+  close(): Promise<void>;
 }
 
 export interface Scenario {
@@ -64,6 +87,8 @@ export interface ContextInit {
   env(name: string): string | undefined;
   /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
   tempDir(files: Record<string, string>): Promise<{ path: string; remove(): Promise<void> }>;
+  /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
+  listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
@@ -72,6 +97,10 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
   const deferred: Array<() => Promise<unknown>> = [];
   const ci = Boolean(init.env("CI")) && init.env("CI") !== "false" && init.env("CI") !== "0";
   const docker = init.docker;
+  function skip(reason: string): never {
+    if (ci) throw new Error(`Cannot run under CI: ${reason}`);
+    throw new ScenarioSkip(reason);
+  }
   return {
     docker,
     assert,
@@ -93,9 +122,12 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
     container: (config = {}, name) =>
       docker.containers.create({ Image: TEST_IMAGE, ...config, Labels: { ...labels, ...config.Labels } }, { name }),
     defer: (fn) => void deferred.push(fn),
-    skip(reason: string): never {
-      if (ci) throw new Error(`Cannot run under CI: ${reason}`);
-      throw new ScenarioSkip(reason);
+    skip,
+    async listen(onConnection) {
+      if (!init.listen) skip("this runner gives the scenarios no listener for fake engines");
+      const server = await init.listen(onConnection);
+      deferred.push(() => server.close());
+      return server;
     },
     async cleanup() {
       for (const fn of deferred.reverse()) await fn().catch(() => {});

@@ -1,16 +1,27 @@
 // The engine scenarios, written once and run by vitest (Node), bun test and deno test.
 
+import { badInputScenarios } from "./bad-input.ts";
 import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
+import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
-export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type Scenario, type ScenarioContext } from "./context.ts";
+export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext } from "./context.ts";
 
-export const scenarios: Scenario[] = [...systemScenarios, ...containerScenarios, ...imageScenarios, ...buildkitScenarios, ...builderScenarios, ...tlsScenarios];
+export const scenarios: Scenario[] = [
+  ...systemScenarios,
+  ...containerScenarios,
+  ...imageScenarios,
+  ...buildkitScenarios,
+  ...builderScenarios,
+  ...tlsScenarios,
+  ...deadEngineScenarios,
+  ...badInputScenarios,
+];
 
 /** Default time a scenario may take. */
 export const SCENARIO_TIMEOUT = 60_000;

@@ -91,6 +91,19 @@ describe("version negotiation", () => {
     expect(err.message).toContain("needs API 1.42");
   });
 
+  it("refuses on an API 1.42 engine what came after 1.42, before sending it", async () => {
+    // Docker 23 answers "page not found" for attestations and ignores a history platform.
+    server.use(pingHandler("1.42"));
+    const image = docker().images.ref("busybox");
+    const err = await image.attestations().catch((e) => e);
+    expect(err).toBeInstanceOf(DockerVersionError);
+    expect(err.required).toBe("1.55");
+    expect(err.actual).toBe("1.42");
+    const param = await docker().request("GET /images/{name}/history", { path: { name: "busybox" }, query: { platform: '{"os":"linux"}' } }).catch((e) => e);
+    expect(param).toBeInstanceOf(DockerVersionError);
+    expect(param.message).toContain('"platform" parameter of GET /images/{name}/history needs API 1.48');
+  });
+
   it("refuses a query parameter newer than the engine", async () => {
     server.use(pingHandler("1.41"));
     const c = docker().containers.ref("abc");

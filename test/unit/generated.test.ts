@@ -84,7 +84,8 @@ describe.skipIf(!haveSpec && process.env.CI !== "true")("generated files against
     const old = new Map(specOperations("v1.41").map((op) => [op.key, op]));
     const expectedOps = operations.filter((op) => !old.has(key(op))).map(key);
     expect(Object.keys(operationMinVersion).sort()).toEqual(expectedOps.sort());
-    expect(operationMinVersion["GET /images/{name}/attestations"]).toBe("1.42");
+    // Not "1.41 + 1": the version history's first version (a 1.42 engine has no such route).
+    expect(operationMinVersion["GET /images/{name}/attestations"]).toBe("1.55");
 
     for (const op of operations) {
       const before = old.get(key(op));
@@ -93,6 +94,8 @@ describe.skipIf(!haveSpec && process.env.CI !== "true")("generated files against
       expect(Object.keys(queryParamMinVersion[key(op)] ?? {}), key(op)).toEqual(added);
     }
     expect(queryParamMinVersion["POST /containers/{id}/stop"]).toEqual({ signal: "1.42" });
+    expect(queryParamMinVersion["GET /images/json"]).toEqual({ "shared-size": "1.42", manifests: "1.47", identity: "1.54" });
+    expect(queryParamMinVersion["GET /images/{name}/history"]).toEqual({ platform: "1.48" });
   });
 });
 
