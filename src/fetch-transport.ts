@@ -78,7 +78,7 @@ export class FetchTransport implements Transport {
     // Transfer-Encoding: the content type keeps chunked JSON there from costing a ping each.)
     const headers = response.headers;
     const type = headers.get("content-type");
-    const untilEof = method !== "HEAD" && response.status >= 200 && response.status !== 204 && response.status !== 304 &&
+    const untilEof = method !== "HEAD" && response.body !== null && response.status >= 200 && response.status !== 204 && response.status !== 304 &&
       !headers.has("content-length") && !/chunked/i.test(headers.get("transfer-encoding") ?? "") &&
       (type === null || /^application\/vnd\.docker\.(raw|multiplexed)-stream/i.test(type));
     /** At the end of an EOF-delimited body: the error to raise when the engine is gone. */

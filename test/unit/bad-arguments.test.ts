@@ -194,8 +194,8 @@ describe("an image handle keeps the reference it was got by", () => {
   it("push, tag and save act on 127.0.0.1:5000/app:1, not on the image id", async () => {
     const log = record(({ path }) =>
       path.endsWith("/json") ? HttpResponse.json({ Id: ID, RepoTags: ["127.0.0.1:5000/app:1", "other:2"] })
-      : path.endsWith("/push") ? new HttpResponse('{"status":"1: digest: sha256:' + "cd".repeat(32) + ' size: 1"}\n')
-      : path.endsWith("/get") ? new HttpResponse(new Uint8Array(1024))
+      : path.endsWith("/push") ? new HttpResponse('{"status":"1: digest: sha256:' + "cd".repeat(32) + ' size: 1"}\n', { headers: { "content-type": "application/json" } })
+      : path.endsWith("/get") ? new HttpResponse(new Uint8Array(1024), { headers: { "content-type": "application/x-tar" } })
       : new HttpResponse(null, { status: 201 }),
     );
     const image = await core().images.get("127.0.0.1:5000/app:1");
