@@ -9,6 +9,7 @@ import { platform } from "node:os";
 import type { Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
+import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
@@ -62,7 +63,7 @@ export class Docker extends CoreDocker {
   static fromEnv(options: BunEnvOptions = {}): Docker {
     const { env = Bun.env, ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), credentials: nodeCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: platform() }), env, rest);
   }
@@ -85,6 +86,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: BunDockerOp
   return new Docker({
     ...options,
     version: options.version ?? endpoint.version,
+    builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
     transport: bunTransport(endpoint.host, tls),
   });

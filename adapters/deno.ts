@@ -13,6 +13,7 @@
 import type { Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
+import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
@@ -63,7 +64,7 @@ export class Docker extends CoreDocker {
   static fromEnv(options: DenoEnvOptions = {}): Docker {
     const { env = denoEnv(), ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), credentials: denoCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: denoCredentials(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, denoConfigFs(env), { platform: denoPlatform() }), env, rest);
   }
@@ -86,6 +87,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: DenoDockerO
   return new Docker({
     ...options,
     version: options.version ?? endpoint.version,
+    builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? denoCredentials(env),
     transport: denoTransport(endpoint.host, tls),
   });

@@ -7,6 +7,7 @@
 import { type Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, checkTlsPair, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
+import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import type { Transport } from "../src/transport.ts";
 import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
@@ -71,7 +72,7 @@ export class Docker extends CoreDocker {
   static fromEnv(options: NodeEnvOptions = {}): Docker {
     const { env = process.env, ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), credentials: nodeCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: process.platform }), env, rest);
   }
@@ -94,6 +95,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: NodeDockerO
   return new Docker({
     ...options,
     version: options.version ?? endpoint.version,
+    builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
     transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets }),
   });

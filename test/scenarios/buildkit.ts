@@ -93,7 +93,7 @@ export const buildkitScenarios: Scenario[] = [
   {
     name: "builder auto follows the engine: BuildKit where /_ping says Builder-Version 2, classic elsewhere",
     timeout: 120_000,
-    async run({ docker, assert, run, labels, image }) {
+    async run({ docker, assert, run, labels, image, fromEnv, env }) {
       const ping = await docker.client.send({ method: "GET", path: "/_ping", unversioned: true });
       const header = ping.headers.get("builder-version");
       await ping.text();
@@ -104,6 +104,18 @@ export const buildkitScenarios: Scenario[] = [
       assert.equal(result.builder, expected);
       assert.ok(result.steps.some((s) => /RUN echo auto-/.test(s.name) && (s.state === "done" || s.state === "cached")), JSON.stringify(result.steps.map((s) => s.name)));
       await docker.images.ref(result.id).remove({ force: true });
+
+      // DOCKER_BUILDKIT=0|1 sets the default of a client made by fromEnv(), as it does for the CLI.
+      for (const [flag, builder] of [["0", "classic"], ["1", (await docker.isPodman()) ? "classic" : "buildkit"]] as const) {
+        const viaEnv = fromEnv({ DOCKER_HOST: env("DOCKER_HOST"), DOCKER_BUILDKIT: flag });
+        try {
+          const built = await viaEnv.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN echo env-${flag}-${run}\n` }], { labels, forceRm: true });
+          assert.equal(built.builder, builder, `DOCKER_BUILDKIT=${flag}`);
+          await docker.images.ref(built.id).remove({ force: true });
+        } finally {
+          await viaEnv.close();
+        }
+      }
     },
   },
 ];
