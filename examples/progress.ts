@@ -1,8 +1,9 @@
-// A terminal progress bar for a pull and for a build.
+// Progress, as a terminal shows it: a pull with a byte bar, and a BuildKit build printed the way
+// `docker buildx build --progress=plain` prints it (steps, their output, cached and done).
 //   npx tsx --tsconfig tsconfig.json examples/progress.ts [image-to-pull]
 // The pull needs a reachable registry (e.g. `bash scripts/registry.sh` then
 // `127.0.0.1:5000/berth-test:busybox` after pushing it there); the build runs offline.
-import { Docker, type Progress } from "berth-docker";
+import { Docker, DockerBuildError, PlainProgress, type Progress } from "berth-docker";
 
 const docker = Docker.fromEnv();
 
@@ -23,15 +24,27 @@ if (image) {
   process.stdout.write("\n");
 }
 
-const { id } = await docker.images.build(
-  [{ name: "Dockerfile", data: "FROM berth-test:busybox\nRUN echo step one\nRUN echo step two\n" }],
-  {
+// A cache mount: BuildKit syntax. `builder: "auto"` (the default) would pick BuildKit on Docker 23+.
+const dockerfile = [
+  "FROM berth-test:busybox",
+  "RUN --mount=type=cache,target=/cache echo step one; date >> /cache/runs; wc -l < /cache/runs",
+  "RUN echo step two",
+].join("\n");
+const plain = new PlainProgress();
+try {
+  const { id, steps } = await docker.images.build([{ name: "Dockerfile", data: dockerfile }], {
+    builder: "buildkit",
     tag: "berth-example:progress",
-    onProgress: (_, event) => {
-      if (event.stream) process.stdout.write(`build | ${event.stream}`);
+    onEvent: (event) => {
+      for (const line of plain.render(event)) console.log(line);
     },
-  },
-);
-console.log(`built ${id}`);
-await docker.images.ref("berth-example:progress").remove();
-await docker.close();
+  });
+  console.log(`\nbuilt ${id} in ${steps.length} steps (${steps.filter((s) => s.state === "cached").length} cached)`);
+} catch (err) {
+  // The failing step, its exit code and its last lines of output.
+  if (err instanceof DockerBuildError) console.error(`${err.step?.name} exited ${err.exitCode}:\n${err.stepOutput.join("\n")}`);
+  throw err;
+} finally {
+  await docker.images.ref("berth-example:progress").remove().catch(() => {});
+  await docker.close();
+}

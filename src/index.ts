@@ -47,6 +47,7 @@ export {
 export { BuildStream, DockerBuildError, type Builder, type BuildEvent, type BuildResult } from "./buildkit/build-stream.ts";
 export { builderFromEnv, type BuilderChoice } from "./buildkit/builder.ts";
 export { BuildModel, type BuildStep, type BuildStepState } from "./buildkit/model.ts";
+export { PlainProgress } from "./buildkit/render.ts";
 export {
   decodeBuildkitTrace,
   decodeStatusResponse,

@@ -10,6 +10,7 @@ import { DockerConfigError } from "../../src/errors.ts";
 import { FetchTransport } from "../../src/fetch-transport.ts";
 import { DockerBuildError, type BuildEvent } from "../../src/buildkit/build-stream.ts";
 import { builderFromEnv } from "../../src/buildkit/builder.ts";
+import { PlainProgress } from "../../src/buildkit/render.ts";
 
 const BASE = "http://engine.test";
 const server = setupServer();
@@ -150,3 +151,22 @@ describe("the classic builder's text as steps", () => {
     expect(stream.outputLines(result.steps[1]!)).toEqual(["hi"]);
   });
 });
+
+describe("plain progress text", () => {
+  it("renders a recorded BuildKit build as `--progress=plain` does", async () => {
+    engine({ "Api-Version": "1.42", "Builder-Version": "2" }, buildkitOk);
+    const stream = await new Docker({ transport: new FetchTransport(BASE) }).images.buildStream(context);
+    const plain = new PlainProgress();
+    const lines: string[] = [];
+    for await (const event of stream) lines.push(...plain.render(event));
+    expect(lines[0]).toBe("#1 [internal] load remote build context");
+    expect(lines).toContain("#5 CACHED");
+    expect(lines).toContain("#6 [stage-1 1/1] RUN echo step-two");
+    expect(lines.some((l) => /^#6 \d+\.\d{3} step-two$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^#6 DONE \d+\.\ds$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^#7 writing image sha256:[0-9a-f]{64}( done)?$/.test(l))).toBe(true);
+    // A blank line between one step's lines and the next step's.
+    expect(lines[lines.indexOf("#6 [stage-1 1/1] RUN echo step-two") - 1]).toBe("");
+  });
+});
+
