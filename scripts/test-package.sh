@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The package as users get it. Packs a clean copy of the checkout (no dist/: `prepare` must build
+# it), checks the tarball (size, contents, publint, @arethetypeswrong/cli), installs it offline
+# into throwaway apps and runs the README's quick start in each against the engine:
+#
+#   node-esm     Node, import                       node-cjs    Node, require()
+#   ts-node16    strict tsc, module node16 (ESM)    ts-cjs      strict tsc, node16, CommonJS
+#   ts-nodenext  strict tsc, module nodenext (ESM)  ts-bundler  strict tsc as `bun init` writes it
+#                                                               (bundler resolution), run by Bun
+#   deno         `npm:berth-docker`, deno check + deno run
+#
+# and type-checks test/package/server-api.ts in every tsc setup (the server API from
+# "berth-docker", the narrow browser API from "berth-docker/browser"). Then the JSR side: the
+# files `deno publish` would send, alone in a directory, pass `deno check` and the dry run.
+#
+# Nothing is downloaded: the apps share one node_modules (the tarball, installed --offline, plus
+# @types/node linked from the checkout) and the checkout's tsc, Bun and Deno. The engine is
+# DOCKER_HOST, else unix:///var/run/docker.sock; the quick start's container carries the labels
+# berth.test=1 and berth.test.run, and whatever a failed run leaves is removed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TSC=$ROOT/node_modules/typescript/bin/tsc
+BUN=$ROOT/node_modules/@oven/bun-linux-x64/bin/bun
+DENO=$ROOT/node_modules/@deno/linux-x64-glibc/deno
+MAX_UNPACKED=$((1536 * 1024))   # 1.5 MiB
+export DO_NOT_TRACK=1 DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/berth-package.XXXXXX")
+RUN="package-$$-$(date +%s)"
+SOCKET=/var/run/docker.sock
+case "${DOCKER_HOST:-}" in unix://*) SOCKET=${DOCKER_HOST#unix://} ;; esac
+engine() { # method path: the engine's API, for the leftovers check (curl speaks unix sockets)
+  if [ -n "${DOCKER_HOST:-}" ] && [[ $DOCKER_HOST == tcp://* ]]; then
+    curl -fsS -X "$1" "http://${DOCKER_HOST#tcp://}$2"
+  else
+    curl -fsS -X "$1" --unix-socket "$SOCKET" "http://engine$2"
+  fi
+}
+leftovers() { # ids of containers this run made
+  engine GET "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22berth.test.run%3D$RUN%22%5D%7D" |
+    node -e 'for (const c of JSON.parse(require("fs").readFileSync(0, "utf8"))) console.log(c.Id)'
+}
+cleanup() {
+  for id in $(leftovers 2>/dev/null); do engine DELETE "/containers/$id?force=1" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+START=$(date +%s%N)
+step() { echo "test-package: [$(( ($(date +%s%N) - START) / 1000000 )) ms] $*"; }
+fail() { echo "test-package: FAILED: $*" >&2; exit 1; }
+quiet() { # run a command, showing its output only when it fails
+  local log=$WORK/step.log
+  if ! "$@" >"$log" 2>&1; then cat "$log" >&2; fail "$*"; fi
+}
+
+# --- pack a clean copy ----------------------------------------------------------------------
+step "pack a clean copy of the checkout (prepare builds dist/)"
+mkdir "$WORK/clone"
+git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+  tar --null -T - -cf - | tar -xf - -C "$WORK/clone"
+[ ! -e "$WORK/clone/dist" ] || fail "the clean copy has a dist/"
+ln -s "$ROOT/node_modules" "$WORK/clone/node_modules"
+(cd "$WORK/clone" && quiet npm pack --pack-destination "$WORK")
+TARBALL=$(ls "$WORK"/berth-docker-*.tgz)
+
+# --- what the tarball holds -----------------------------------------------------------------
+mkdir "$WORK/unpacked"
+tar -xzf "$TARBALL" -C "$WORK/unpacked"
+node - "$WORK/unpacked/package" "$MAX_UNPACKED" "$(stat -c %s "$TARBALL")" <<'EOF'
+const { readdirSync, readFileSync, statSync } = require("node:fs");
+const { join, relative } = require("node:path");
+const [dir, max, packed] = process.argv.slice(2);
+const files = [];
+const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)); };
+walk(dir);
+const size = files.reduce((n, f) => n + statSync(f).size, 0);
+const problems = [];
+const mib = (n) => `${(n / 1048576).toFixed(2)} MiB`;
+console.log(`test-package: ${files.length} files, ${mib(size)} unpacked (${size} bytes), ${mib(+packed)} packed`);
+if (size > +max) problems.push(`unpacked ${mib(size)} is over ${mib(+max)}`);
+const rel = files.map((f) => relative(dir, f));
+// Source maps of bundled code point at sources the package does not ship.
+for (const f of rel.filter((f) => f.endsWith(".map"))) problems.push(`${f}: a source map`);
+for (const f of rel.filter((f) => /^(src|adapters|test)\//.test(f))) problems.push(`${f}: sources or tests shipped`);
+// The generated API types: declared once, whatever the number of entries and formats.
+const declaring = rel.filter((f) => /\.d\.c?ts$/.test(f) && readFileSync(join(dir, f), "utf8").includes("interface ContainerInspectResponse {"));
+if (declaring.length !== 1) problems.push(`the generated API types are declared in ${declaring.length} files: ${declaring.join(", ")}`);
+// The relative links of the shipped Markdown lead to files of the package.
+for (const doc of rel.filter((f) => f.endsWith(".md"))) {
+  const text = readFileSync(join(dir, doc), "utf8");
+  for (const [, target] of text.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)) {
+    const path = relative(dir, join(dir, doc, "..", target));
+    if (!rel.includes(path)) problems.push(`${doc} links to ${target}, which the package lacks`);
+  }
+}
+const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+for (const field of ["repository", "homepage", "bugs", "keywords", "license"]) if (!pkg[field]) problems.push(`package.json has no ${field}`);
+if (Object.keys(pkg.dependencies ?? {}).length) problems.push("package.json has dependencies");
+if (problems.length) { for (const p of problems) console.error(`test-package: ${p}`); process.exit(1); }
+EOF
+
+step "publint"
+quiet "$ROOT/node_modules/.bin/publint" --strict "$WORK/unpacked/package"
+step "attw (every entry under node10, node16 CJS and ESM, bundler)"
+# ./bun and ./deno are ESM only (Bun and Deno load ESM; Node's require() of them is no use case):
+# for them, that require() reaches ESM is expected, and everything else must still hold.
+quiet "$ROOT/node_modules/.bin/attw" "$TARBALL" --exclude-entrypoints ./bun ./deno
+quiet "$ROOT/node_modules/.bin/attw" "$TARBALL" --entrypoints ./bun ./deno --ignore-rules cjs-resolves-to-esm
+
+# --- the apps -------------------------------------------------------------------------------
+step "install the tarball offline into the apps' node_modules"
+APPS=$WORK/apps
+mkdir -p "$APPS"
+echo '{ "name": "apps", "private": true }' >"$APPS/package.json"
+(cd "$APPS" && quiet npm install --offline --no-audit --no-fund --no-package-lock "$TARBALL")
+diff <(cd "$WORK/unpacked/package" && find . | sort) <(cd "$APPS/node_modules/berth-docker" && find . | sort) >&2 ||
+  fail "npm installed other files than the tarball's"
+mkdir -p "$APPS/node_modules/@types"
+ln -s "$ROOT/node_modules/@types/node" "$APPS/node_modules/@types/node"
+node test/package/quickstart.mjs README.md "$APPS" "$RUN"
+
+tsconfig() { # dir module moduleResolution [extra JSON members]
+  cat >"$APPS/$1/tsconfig.json" <<EOF
+{
+  "compilerOptions": {
+    "target": "es2022", "module": "$2", "moduleResolution": "$3",
+    "strict": true, "skipLibCheck": false, "types": ["node"], "outDir": "out"${4:-}
+  },
+  "files": ["app.ts", "server-api.ts"]
+}
+EOF
+  cp test/package/server-api.ts "$APPS/$1/"
+}
+tsconfig ts-node16 node16 node16
+tsconfig ts-nodenext nodenext nodenext
+tsconfig ts-cjs node16 node16
+# What `bun init` writes (and Vite's templates resemble): bundler resolution, no custom
+# conditions, no emit; Bun runs the TypeScript itself.
+tsconfig ts-bundler preserve bundler ', "lib": ["ESNext"], "moduleDetection": "force", "allowImportingTsExtensions": true, "verbatimModuleSyntax": true, "noEmit": true, "noUncheckedIndexedAccess": true, "noImplicitOverride": true'
+for app in ts-node16 ts-nodenext ts-bundler; do echo '{ "type": "module" }' >"$APPS/$app/package.json"; done
+echo '{ "type": "commonjs" }' >"$APPS/ts-cjs/package.json"
+echo '{ "nodeModulesDir": "manual" }' >"$APPS/deno/deno.json"
+
+step "type-check: tsc in ts-node16, ts-nodenext, ts-cjs, ts-bundler; deno check"
+pids=()
+for app in ts-node16 ts-nodenext ts-cjs ts-bundler; do
+  (cd "$APPS/$app" && node "$TSC" -p . >tsc.log 2>&1 || { echo "--- $app"; cat tsc.log; exit 1; }) & pids+=($!)
+done
+(cd "$APPS/deno" && "$DENO" check app.ts >check.log 2>&1 || { echo "--- deno"; cat check.log; exit 1; }) & pids+=($!)
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+[ $status = 0 ] || fail "type-check"
+
+expected='{"stdout":"hi\n","stderr":"oops\n"}'
+run_app() { # name command...: runs the quick start, which must print what the container wrote
+  local name=$1; shift
+  local out
+  out=$(cd "$APPS/${name%%:*}" && timeout 60 "$@" 2>&1) || { echo "$out" >&2; fail "$name: exit status $?"; }
+  [ "$(tail -n 1 <<<"$out")" = "$expected" ] || { echo "$out" >&2; fail "$name printed no $expected"; }
+}
+step "run the quick start: node-esm, node-cjs, ts-node16, ts-nodenext, ts-cjs (compiled), Bun, Deno"
+run_app node-esm node app.mjs
+run_app node-cjs node app.cjs
+run_app ts-node16 node out/app.js
+run_app ts-nodenext node out/app.js
+run_app ts-cjs node out/app.js
+run_app ts-bundler:bun "$BUN" app.ts
+# A unix socket needs --allow-read and --allow-write in Deno; the rest is DOCKER_HOST and ~/.docker.
+run_app deno "$DENO" run --no-prompt --allow-net --allow-read --allow-write --allow-env app.ts
+
+left=$(leftovers)
+[ -z "$left" ] || fail "the quick start left containers behind: $left"
+
+# --- JSR ------------------------------------------------------------------------------------
+step "JSR: the files deno publish sends, alone: deno check and deno publish --dry-run"
+mkdir "$WORK/jsr"
+"$DENO" publish --dry-run --allow-dirty --no-check 2>&1 | sed -n "s|^ *file://$ROOT/\(.*\) ([0-9.]*[KMG]\?B)\$|\1|p" >"$WORK/jsr-files"
+[ -s "$WORK/jsr-files" ] || fail "deno publish --dry-run listed no files"
+grep -qx deno.json "$WORK/jsr-files" || fail "JSR would not receive deno.json"
+tar -cf - -T "$WORK/jsr-files" | tar -xf - -C "$WORK/jsr"
+(cd "$WORK/jsr" && quiet "$DENO" check $(grep '\.ts$' "$WORK/jsr-files") && quiet "$DENO" publish --dry-run --allow-dirty)
+
+step "passed ($(wc -l <"$WORK/jsr-files") files for JSR; the npm tarball in 7 apps)"
