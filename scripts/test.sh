@@ -25,3 +25,4 @@ npx tsc --noEmit -p .
 npx vitest run "$@"
 bash scripts/test-runtimes.sh   # the same engine scenarios under Bun and Deno
 bash scripts/test-podman.sh     # scenarios and engine tests again, against Podman's Docker API
+bash scripts/test-package.sh    # the packed package installed offline into Node, TypeScript, Bun and Deno apps; the JSR files
