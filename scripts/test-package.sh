@@ -147,12 +147,37 @@ echo '{ "nodeModulesDir": "manual" }' >"$APPS/deno/deno.json"
 step "type-check: tsc in ts-node16, ts-nodenext, ts-cjs, ts-bundler; deno check"
 pids=()
 for app in ts-node16 ts-nodenext ts-cjs ts-bundler; do
-  (cd "$APPS/$app" && node "$TSC" -p . >tsc.log 2>&1 || { echo "--- $app"; cat tsc.log; exit 1; }) & pids+=($!)
+  (cd "$APPS/$app" && node "$TSC" -p . --listFiles >tsc.log 2>&1 || { echo "--- $app"; grep -v "^/" tsc.log; exit 1; }) & pids+=($!)
 done
 (cd "$APPS/deno" && "$DENO" check app.ts >check.log 2>&1 || { echo "--- deno"; cat check.log; exit 1; }) & pids+=($!)
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 [ $status = 0 ] || fail "type-check"
+
+step "resolution: which build each runtime and bundler loads, which types each tsc setup read"
+resolved() { # label app-dir expected-file command...
+  local label=$1 app=$2 want=$3; shift 3
+  local got
+  got=$(cd "$APPS/$app" && "$@" 2>&1) || { echo "$got" >&2; fail "$label: cannot resolve berth-docker"; }
+  [[ $got == */node_modules/berth-docker/$want ]] || fail "$label: berth-docker resolved to $got, not $want"
+  printf '  %-40s %s\n' "$label" "$want"
+}
+resolved "Node import" node-esm dist/node.js node --input-type=module -e 'console.log(import.meta.resolve("berth-docker"))'
+resolved "Node require()" node-cjs dist/node.cjs node -e 'console.log(require.resolve("berth-docker"))'
+resolved "Bun" ts-bundler dist/bun.js "$BUN" -e 'console.log(import.meta.resolve("berth-docker"))'
+resolved "Deno npm:" deno dist/deno.js "$DENO" eval 'console.log(import.meta.resolve("npm:berth-docker"))'
+for app in ts-node16:dist/node.d.ts ts-nodenext:dist/node.d.ts ts-cjs:dist/node.d.cts ts-bundler:dist/node.d.ts; do
+  resolved "tsc ${app%%:*}: types" "${app%%:*}" "${app#*:}" grep -m1 -E '/node_modules/berth-docker/dist/[a-z]+\.d\.c?ts$' "$APPS/${app%%:*}/tsc.log"
+done
+# Bundlers building for browsers and for workerd take the browser build: nothing of node:* in it.
+echo 'import { Docker } from "berth-docker"; console.log(new Docker({ url: "http://127.0.0.1:2375" }));' >"$APPS/web.js"
+for conditions in browser workerd,worker,browser; do
+  (cd "$APPS" && quiet "$ROOT/node_modules/.bin/esbuild" web.js --bundle --format=esm --platform=browser --conditions="$conditions" --metafile=meta.json --outfile=out.js)
+  inputs=$(node -e 'console.log(Object.keys(require(process.argv[1]).inputs).filter((f) => f.includes("berth-docker/dist/")).join(" "))' "$APPS/meta.json")
+  [[ " $inputs " == *" node_modules/berth-docker/dist/browser.js "* ]] || fail "esbuild --conditions=$conditions bundled $inputs"
+  ! grep -q '"node:' "$APPS/out.js" || fail "esbuild --conditions=$conditions: the bundle imports node:*"
+  printf '  %-40s %s\n' "esbuild --conditions=$conditions" dist/browser.js
+done
 
 expected='{"stdout":"hi\n","stderr":"oops\n"}'
 run_app() { # name command...: runs the quick start, which must print what the container wrote
