@@ -122,24 +122,27 @@ mkdir -p "$APPS/node_modules/@types"
 ln -s "$ROOT/node_modules/@types/node" "$APPS/node_modules/@types/node"
 node test/package/quickstart.mjs README.md "$APPS" "$RUN"
 
-tsconfig() { # dir module moduleResolution [extra JSON members]
+# skipLibCheck is off in the two Node setups (ESM and CommonJS), so that an error inside the
+# package's declarations fails there; the others, as most projects do, skip checking them (checking
+# @types/node costs seconds per program) and still see every type they use.
+tsconfig() { # dir module moduleResolution skipLibCheck [extra JSON members]
   cat >"$APPS/$1/tsconfig.json" <<EOF
 {
   "compilerOptions": {
     "target": "es2022", "module": "$2", "moduleResolution": "$3",
-    "strict": true, "skipLibCheck": false, "types": ["node"], "outDir": "out"${4:-}
+    "strict": true, "skipLibCheck": $4, "types": ["node"], "outDir": "out"${5:-}
   },
   "files": ["app.ts", "server-api.ts"]
 }
 EOF
   cp test/package/server-api.ts "$APPS/$1/"
 }
-tsconfig ts-node16 node16 node16
-tsconfig ts-nodenext nodenext nodenext
-tsconfig ts-cjs node16 node16
+tsconfig ts-node16 node16 node16 false
+tsconfig ts-nodenext nodenext nodenext true
+tsconfig ts-cjs node16 node16 false
 # What `bun init` writes (and Vite's templates resemble): bundler resolution, no custom
 # conditions, no emit; Bun runs the TypeScript itself.
-tsconfig ts-bundler preserve bundler ', "lib": ["ESNext"], "moduleDetection": "force", "allowImportingTsExtensions": true, "verbatimModuleSyntax": true, "noEmit": true, "noUncheckedIndexedAccess": true, "noImplicitOverride": true'
+tsconfig ts-bundler preserve bundler true ', "lib": ["ESNext"], "moduleDetection": "force", "allowImportingTsExtensions": true, "verbatimModuleSyntax": true, "noEmit": true, "noUncheckedIndexedAccess": true, "noImplicitOverride": true'
 for app in ts-node16 ts-nodenext ts-bundler; do echo '{ "type": "module" }' >"$APPS/$app/package.json"; done
 echo '{ "type": "commonjs" }' >"$APPS/ts-cjs/package.json"
 echo '{ "nodeModulesDir": "manual" }' >"$APPS/deno/deno.json"
@@ -165,6 +168,10 @@ resolved() { # label app-dir expected-file command...
 resolved "Node import" node-esm dist/node.js node --input-type=module -e 'console.log(import.meta.resolve("berth-docker"))'
 resolved "Node require()" node-cjs dist/node.cjs node -e 'console.log(require.resolve("berth-docker"))'
 resolved "Bun" ts-bundler dist/bun.js "$BUN" -e 'console.log(import.meta.resolve("berth-docker"))'
+resolved "Bun require()" node-cjs dist/bun.js "$BUN" -e 'require("berth-docker"); console.log(require.resolve("berth-docker"))'
+# Tools that set `browser` for Node (test runners with a DOM): the browser build, loadable in both formats.
+resolved "Node import, --conditions=browser" node-esm dist/browser.js node --conditions=browser --input-type=module -e 'const { Docker } = await import("berth-docker"); new Docker({ url: "http://127.0.0.1:2375" }); console.log(import.meta.resolve("berth-docker"))'
+resolved "Node require(), --conditions=browser" node-cjs dist/browser.cjs node --conditions=browser -e 'const { Docker } = require("berth-docker"); new Docker({ url: "http://127.0.0.1:2375" }); console.log(require.resolve("berth-docker"))'
 resolved "Deno npm:" deno dist/deno.js "$DENO" eval 'console.log(import.meta.resolve("npm:berth-docker"))'
 for app in ts-node16:dist/node.d.ts ts-nodenext:dist/node.d.ts ts-cjs:dist/node.d.cts ts-bundler:dist/node.d.ts; do
   resolved "tsc ${app%%:*}: types" "${app%%:*}" "${app#*:}" grep -m1 -E '/node_modules/berth-docker/dist/[a-z]+\.d\.c?ts$' "$APPS/${app%%:*}/tsc.log"
