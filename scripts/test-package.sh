@@ -9,9 +9,13 @@
 #                                                               (bundler resolution), run by Bun
 #   deno         `npm:berth-docker`, deno check + deno run
 #
-# and type-checks test/package/server-api.ts in every tsc setup (the server API from
-# "berth-docker", the narrow browser API from "berth-docker/browser"). Then the JSR side: the
-# files `deno publish` would send, alone in a directory, pass `deno check` and the dry run.
+# type-checks test/package/server-api.ts in every Node-side tsc setup (the server API from
+# "berth-docker", the narrow browser API from "berth-docker/browser") and a browser-only app
+# (test/package/browser-app.ts: DOM types, no @types/node), and asserts which build each runtime
+# and bundler loads and which declarations each tsc setup reads. Then the JSR side: the files
+# `deno publish` would send, alone in a directory, pass `deno check` and the dry run.
+#
+#   KEEP_WORK=1 scripts/test-package.sh    keeps the temporary directory, to look into
 #
 # Nothing is downloaded: the apps share one node_modules (the tarball, installed --offline, plus
 # @types/node linked from the checkout) and the checkout's tsc, Bun and Deno. The engine is
@@ -143,13 +147,25 @@ tsconfig ts-cjs node16 node16 false
 # What `bun init` writes (and Vite's templates resemble): bundler resolution, no custom
 # conditions, no emit; Bun runs the TypeScript itself.
 tsconfig ts-bundler preserve bundler true ', "lib": ["ESNext"], "moduleDetection": "force", "allowImportingTsExtensions": true, "verbatimModuleSyntax": true, "noEmit": true, "noUncheckedIndexedAccess": true, "noImplicitOverride": true'
-for app in ts-node16 ts-nodenext ts-bundler; do echo '{ "type": "module" }' >"$APPS/$app/package.json"; done
+# A browser-only app: DOM types, no @types/node, the narrow entry.
+mkdir "$APPS/ts-browser"
+cp test/package/browser-app.ts "$APPS/ts-browser/app.ts"
+cat >"$APPS/ts-browser/tsconfig.json" <<'EOF'
+{
+  "compilerOptions": {
+    "target": "es2022", "module": "esnext", "moduleResolution": "bundler", "lib": ["ES2022", "DOM", "DOM.Iterable"],
+    "strict": true, "skipLibCheck": false, "types": [], "noEmit": true
+  },
+  "files": ["app.ts"]
+}
+EOF
+for app in ts-node16 ts-nodenext ts-bundler ts-browser; do echo '{ "type": "module" }' >"$APPS/$app/package.json"; done
 echo '{ "type": "commonjs" }' >"$APPS/ts-cjs/package.json"
 echo '{ "nodeModulesDir": "manual" }' >"$APPS/deno/deno.json"
 
-step "type-check: tsc in ts-node16, ts-nodenext, ts-cjs, ts-bundler; deno check"
+step "type-check: tsc in ts-node16, ts-nodenext, ts-cjs, ts-bundler, ts-browser; deno check"
 pids=()
-for app in ts-node16 ts-nodenext ts-cjs ts-bundler; do
+for app in ts-node16 ts-nodenext ts-cjs ts-bundler ts-browser; do
   (cd "$APPS/$app" && node "$TSC" -p . --listFiles >tsc.log 2>&1 || { echo "--- $app"; grep -v "^/" tsc.log; exit 1; }) & pids+=($!)
 done
 (cd "$APPS/deno" && "$DENO" check app.ts >check.log 2>&1 || { echo "--- deno"; cat check.log; exit 1; }) & pids+=($!)
@@ -173,7 +189,7 @@ resolved "Bun require()" node-cjs dist/bun.js "$BUN" -e 'require("berth-docker")
 resolved "Node import, --conditions=browser" node-esm dist/browser.js node --conditions=browser --input-type=module -e 'const { Docker } = await import("berth-docker"); new Docker({ url: "http://127.0.0.1:2375" }); console.log(import.meta.resolve("berth-docker"))'
 resolved "Node require(), --conditions=browser" node-cjs dist/browser.cjs node --conditions=browser -e 'const { Docker } = require("berth-docker"); new Docker({ url: "http://127.0.0.1:2375" }); console.log(require.resolve("berth-docker"))'
 resolved "Deno npm:" deno dist/deno.js "$DENO" eval 'console.log(import.meta.resolve("npm:berth-docker"))'
-for app in ts-node16:dist/node.d.ts ts-nodenext:dist/node.d.ts ts-cjs:dist/node.d.cts ts-bundler:dist/node.d.ts; do
+for app in ts-node16:dist/node.d.ts ts-nodenext:dist/node.d.ts ts-cjs:dist/node.d.cts ts-bundler:dist/node.d.ts ts-browser:dist/browser.d.ts; do
   resolved "tsc ${app%%:*}: types" "${app%%:*}" "${app#*:}" grep -m1 -E '/node_modules/berth-docker/dist/[a-z]+\.d\.c?ts$' "$APPS/${app%%:*}/tsc.log"
 done
 # Bundlers building for browsers and for workerd take the browser build: nothing of node:* in it.
