@@ -229,6 +229,14 @@ mkdir "$WORK/jsr"
 [ -s "$WORK/jsr-files" ] || fail "deno publish --dry-run listed no files"
 grep -qx deno.json "$WORK/jsr-files" || fail "JSR would not receive deno.json"
 tar -cf - -T "$WORK/jsr-files" | tar -xf - -C "$WORK/jsr"
+# JSR renders the README too: its relative links must lead to files JSR receives.
+node - "$WORK/jsr" <<'EOF'
+const { existsSync, readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const dir = process.argv[2];
+const missing = [...readFileSync(join(dir, "README.md"), "utf8").matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)].map((m) => m[1]).filter((t) => !existsSync(join(dir, t)));
+if (missing.length) { console.error(`test-package: README.md links to ${missing.join(", ")}, which JSR would not receive`); process.exit(1); }
+EOF
 # deno check with Deno's defaults (no tsconfig.json there), then the dry run's own checks (slow
 # types, the files) without checking the same program twice.
 (cd "$WORK/jsr" && quiet "$DENO" check $(grep '\.ts$' "$WORK/jsr-files") && quiet "$DENO" publish --dry-run --allow-dirty --no-check)
