@@ -205,8 +205,9 @@ done
 expected='{"stdout":"hi\n","stderr":"oops\n"}'
 run_app() { # name command...: runs the quick start, which must print what the container wrote
   local name=$1; shift
-  local out
-  out=$(cd "$APPS/${name%%:*}" && timeout 60 "$@" 2>&1) || { echo "$out" >&2; fail "$name: exit status $?"; }
+  local out status=0
+  out=$(cd "$APPS/${name%%:*}" && timeout 60 "$@" 2>&1) || status=$?
+  [ $status = 0 ] || { echo "$out" >&2; fail "$name: exit status $status"; }
   [ "$(tail -n 1 <<<"$out")" = "$expected" ] || { echo "$out" >&2; fail "$name printed no $expected"; }
 }
 step "run the quick start: node-esm, node-cjs, ts-node16, ts-nodenext, ts-cjs (compiled), Bun, Deno"
