@@ -1,29 +1,32 @@
 import { defineConfig } from "tsup";
 
-// One entry per runtime; each bundles the core with its adapter. ESM + CJS + .d.ts, except Deno
-// (ESM only: Deno loads ESM, and JSR users get the .ts sources through deno.json).
+// The JavaScript of the npm package: one entry per runtime, each the core plus its adapter. All
+// entries of a format are built together with code splitting, so the core is written once per
+// format (a shared chunk) rather than once per runtime, and what browsers cannot use (the HTTP
+// upgrade, directory builds, the tar writer) stays in chunks loaded on demand. Node 20 and Bun
+// load ESM; CommonJS is built for Node's require() and for tools that require() browser code
+// (test runners with a DOM). Deno and Bun get ESM only. No source maps: the package does not
+// ship the sources they would point at.
+//
+// Declarations are not bundled here: tsc writes them once for all entries (scripts/build-types.mjs),
+// so the generated API types are declared one time, not once per entry and format.
 const common = {
-  format: ["esm", "cjs"] as ("esm" | "cjs")[],
-  dts: true,
-  sourcemap: true,
-  clean: false,
   target: "es2022",
   platform: "neutral" as const,
+  external: [/^node:/, "bun"],
   treeshake: true,
-  splitting: false,
+  splitting: true,
+  sourcemap: false,
+  dts: false,
   outDir: "dist",
 };
 
-// The Node and Bun entries use node:* modules (Bun implements them): their declarations need Node's
-// types, which tsconfig.json leaves out so that src/ cannot lean on them.
-const nodeTypes = { compilerOptions: { types: ["node"] } };
-
 export default defineConfig([
-  { ...common, clean: true, entry: { node: "adapters/node.ts" }, platform: "node", dts: nodeTypes },
-  { ...common, entry: { bun: "adapters/bun.ts" }, platform: "node", external: ["bun"], dts: nodeTypes },
-  { ...common, entry: { deno: "adapters/deno.ts" }, format: ["esm"] },
-  // ESM chunks for the browser: what browsers cannot use (the HTTP upgrade, directory builds) is
-  // loaded on demand and stays out of the entry.
-  { ...common, entry: { browser: "adapters/browser.ts" }, platform: "browser", format: ["esm"], splitting: true },
-  { ...common, entry: { browser: "adapters/browser.ts" }, platform: "browser", format: ["cjs"], dts: false },
+  {
+    ...common,
+    clean: true,
+    format: ["esm"],
+    entry: { node: "adapters/node.ts", bun: "adapters/bun.ts", deno: "adapters/deno.ts", browser: "adapters/browser.ts" },
+  },
+  { ...common, format: ["cjs"], entry: { node: "adapters/node.ts", browser: "adapters/browser.ts" } },
 ]);

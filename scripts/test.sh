@@ -42,3 +42,4 @@ npx vitest run "$@"
 bash scripts/test-runtimes.sh   # the same engine scenarios under Bun and Deno
 bash scripts/test-podman.sh     # scenarios and engine tests again, against Podman's Docker API
 bash scripts/test-dockerd23.sh  # the scenarios again, against Docker Engine 23.0.6 (API 1.42)
+bash scripts/test-package.sh    # the packed package installed offline into Node, TypeScript, Bun and Deno apps; the JSR files

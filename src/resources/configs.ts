@@ -30,7 +30,7 @@ export class ConfigCollection extends DataCollection<Config, ConfigSpec, ConfigL
  */
 export class Config extends DataHandle<ConfigInfo, ConfigSpec> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/configs", inspect: "/configs/{id}", id: ["ID"] };
+  protected static override readonly routes: Routes = { list: "/configs", inspect: "/configs/{id}", id: ["ID"] };
 
   /** The config's content as last seen (decoded from `attrs.Spec.Data`); undefined before a read. */
   data(): Uint8Array | undefined {

@@ -173,7 +173,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
 /** A container. `attrs` holds what the engine last said about it (summary or inspect). */
 export class Container extends Handle<ContainerSummary | ContainerInspectResponse, ContainerInspectResponse, CallOptions & { size?: boolean }> {
   /** @internal */
-  protected static readonly routes: Routes = {
+  protected static override readonly routes: Routes = {
     list: "/containers/json",
     inspect: "/containers/{id}/json",
     id: ["Id"],

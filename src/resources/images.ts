@@ -132,7 +132,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
   }
 
   /** One request for the whole list. (Not the shared list: the engine spells `sharedSize` `shared-size`.) */
-  async list(options: ImageListOptions = {}): Promise<Image[]> {
+  override async list(options: ImageListOptions = {}): Promise<Image[]> {
     const { all, filters, digests, sharedSize, ...call } = options;
     const items = await this.client.json<ImageSummary[]>({
       ...call,
@@ -299,7 +299,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 /** An image. `attrs` holds what the engine last said about it; `id` is its id or the name the handle was made from. */
 export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/images/json", inspect: "/images/{name}/json", id: ["Id"] };
+  protected static override readonly routes: Routes = { list: "/images/json", inspect: "/images/{name}/json", id: ["Id"] };
 
   /**
    * The reference the handle was made from (`127.0.0.1:5000/app:1`, `busybox`), kept when

@@ -81,7 +81,7 @@ export class NetworkCollection extends Collection<Network, NetworkListOptions, N
 /** A network. `attrs` holds what the engine last said about it (list summary or inspect). */
 export class Network extends Handle<NetworkSummary | NetworkInspect, NetworkInspect, NetworkInspectOptions, NetworkInspectOptions> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/networks", inspect: "/networks/{id}", id: ["Id"], inspectQuery: ["verbose", "scope"] };
+  protected static override readonly routes: Routes = { list: "/networks", inspect: "/networks/{id}", id: ["Id"], inspectQuery: ["verbose", "scope"] };
 
   /** The engine's warning when creating the network, if any. */
   warning: string | undefined;

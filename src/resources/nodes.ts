@@ -24,7 +24,7 @@ export class NodeCollection extends Collection<Node, NodeListOptions> {
  */
 export class Node extends VersionedHandle<NodeInfo, NodeSpec> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/nodes", inspect: "/nodes/{id}", id: ["ID"] };
+  protected static override readonly routes: Routes = { list: "/nodes", inspect: "/nodes/{id}", id: ["ID"] };
 
   get hostname(): string | undefined {
     return this.attrs?.Description?.Hostname;

@@ -85,7 +85,7 @@ export class PluginCollection extends Collection<Plugin, PluginListOptions> {
 /** A plugin. `attrs` holds what the engine last said about it; `id` is its id or the name it was made from. */
 export class Plugin extends Handle<PluginInfo> {
   /** @internal The spec makes `Id` optional: without it, the name identifies the plugin. */
-  protected static readonly routes: Routes = { list: "/plugins", inspect: "/plugins/{name}/json", id: ["Id", "Name"] };
+  protected static override readonly routes: Routes = { list: "/plugins", inspect: "/plugins/{name}/json", id: ["Id", "Name"] };
 
   /** The plugin's name, e.g. `vieux/sshfs:latest`, if known. */
   get name(): string | undefined {

@@ -27,5 +27,5 @@ export class SecretCollection extends DataCollection<Secret, SecretSpec, SecretL
  */
 export class Secret extends DataHandle<SecretInfo, SecretSpec> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/secrets", inspect: "/secrets/{id}", id: ["ID"] };
+  protected static override readonly routes: Routes = { list: "/secrets", inspect: "/secrets/{id}", id: ["ID"] };
 }

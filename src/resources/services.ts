@@ -68,7 +68,7 @@ export class ServiceCollection extends Collection<Service, ServiceListOptions, C
 /** A service. `attrs` holds what the engine last said about it. */
 export class Service extends Handle<ServiceInfo, ServiceInfo, CallOptions & { insertDefaults?: boolean }> {
   /** @internal */
-  protected static readonly routes: Routes = {
+  protected static override readonly routes: Routes = {
     list: "/services",
     inspect: "/services/{id}",
     id: ["ID"],

@@ -39,7 +39,7 @@ export class TaskCollection extends Collection<Task, TaskListOptions> {
 /** A task. `attrs` holds what the engine last said about it. */
 export class Task extends Handle<TaskInfo> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/tasks", inspect: "/tasks/{id}", id: ["ID"] };
+  protected static override readonly routes: Routes = { list: "/tasks", inspect: "/tasks/{id}", id: ["ID"] };
 
   /** The task's state as last seen: `running`, `complete`, `failed`, ... */
   get state(): string | undefined {

@@ -55,7 +55,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
    * One request for the whole list: handles holding each volume, plus the engine's `warnings`.
    * (Not the shared list: the engine wraps the volumes in an object.)
    */
-  async list(options: VolumeListOptions = {}): Promise<VolumeList> {
+  override async list(options: VolumeListOptions = {}): Promise<VolumeList> {
     const { filters, ...call } = options;
     const answer = await this.client.json<VolumeListResponse | null>({ ...call, method: "GET", path: "/volumes", query: { filters } });
     let infos = answer?.Volumes ?? [];
@@ -115,7 +115,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
 /** A volume. `id` is its name: volumes have no other id. `attrs` holds what the engine last said about it. */
 export class Volume extends Handle<VolumeInfo> {
   /** @internal */
-  protected static readonly routes: Routes = { list: "/volumes", inspect: "/volumes/{name}", id: ["Name"] };
+  protected static override readonly routes: Routes = { list: "/volumes", inspect: "/volumes/{name}", id: ["Name"] };
 
   get name(): string {
     return this.id;

@@ -15,10 +15,11 @@ const deno = readJson("deno.json");
 const RUNTIMES = ["node", "bun", "deno", "browser"] as const;
 type Runtime = (typeof RUNTIMES)[number];
 
-/** The dist files tsup writes for a runtime's entry. */
-function distFiles(name: Runtime, format: "import" | "require" | "types"): string {
-  return { import: `./dist/${name}.js`, require: `./dist/${name}.cjs`, types: `./dist/${name}.d.ts` }[format];
-}
+/** The dist files of a runtime's entry: tsup writes the JavaScript, scripts/build-types.mjs the types. */
+const esm = (name: Runtime) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
+const cjs = (name: Runtime) => ({ types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` });
+/** Node's and the browser's entries have both formats, each with declarations of its own format. */
+const dual = (name: Runtime) => ({ import: esm(name), require: cjs(name) });
 
 describe("package exports", () => {
   it("package.json and deno.json have the same subpaths", () => {
@@ -36,40 +37,43 @@ describe("package exports", () => {
   });
 
   it("each package.json subpath leads to its runtime's build", () => {
-    for (const runtime of RUNTIMES) {
-      const entry = pkg.exports[`./${runtime}`];
-      expect(entry.import).toBe(distFiles(runtime, "import"));
-      expect(entry.types).toBe(distFiles(runtime, "types"));
-      // Deno loads ESM only: its build has no CommonJS file.
-      if (runtime === "deno") expect(entry.require).toBeUndefined();
-      else expect(entry.require).toBe(distFiles(runtime, "require"));
-    }
+    expect(pkg.exports["./node"]).toEqual(dual("node"));
+    expect(pkg.exports["./browser"]).toEqual(dual("browser"));
+    // Bun and Deno load ESM (Bun's require() included): no CommonJS build.
+    expect(pkg.exports["./bun"]).toEqual(esm("bun"));
+    expect(pkg.exports["./deno"]).toEqual(esm("deno"));
   });
 
-  it("the root picks the adapter by runtime condition, browsers' by default", () => {
+  it("the root picks the adapter by runtime condition; without one, the server build", () => {
     const conditions = pkg.exports["."];
-    for (const runtime of RUNTIMES) expect(conditions[runtime]).toEqual(pkg.exports[`./${runtime}`]);
-    expect(conditions.workerd).toEqual({ types: distFiles("browser", "types"), import: distFiles("browser", "import") });
-    expect(conditions.default).toEqual(pkg.exports["./browser"]);
-    // Resolvers take the first matching condition: the runtimes that also match `node` (Bun, and
-    // Deno for npm packages) must come before it, and `default` last.
+    expect(conditions.bun).toEqual(esm("bun"));
+    expect(conditions.deno).toEqual(esm("deno"));
+    expect(conditions.workerd).toEqual(esm("browser"));
+    expect(conditions.browser).toEqual(dual("browser"));
+    // TypeScript under moduleResolution "bundler" (no custom conditions) matches only `types`,
+    // `import` and `default`: it must land on the server build, which has Docker.fromEnv.
+    expect(conditions.import).toEqual(esm("node"));
+    expect(conditions.require).toEqual(cjs("node"));
+    expect(conditions.default).toEqual(esm("node"));
+    // Resolvers take the first matching condition: the runtime and browser conditions come before
+    // the format conditions every resolver matches, and `default` last.
     const order = Object.keys(conditions);
-    expect(order.indexOf("bun")).toBeLessThan(order.indexOf("node"));
-    expect(order.indexOf("deno")).toBeLessThan(order.indexOf("node"));
+    for (const runtime of ["bun", "deno", "workerd", "browser"]) {
+      expect(order.indexOf(runtime), runtime).toBeLessThan(order.indexOf("import"));
+      expect(order.indexOf(runtime), runtime).toBeLessThan(order.indexOf("require"));
+    }
     expect(order.at(-1)).toBe("default");
-    expect(pkg.main).toBe(distFiles("node", "require"));
-    expect(pkg.module).toBe(distFiles("node", "import"));
+    expect(pkg.main).toBe(cjs("node").default);
+    expect(pkg.types).toBe(cjs("node").types);
   });
 
   it("tsup builds one entry per runtime from its adapter", () => {
     const entries = (tsupConfig as Array<{ entry: Record<string, string>; format?: string[] }>).flatMap((c) => Object.entries(c.entry).map(([name, file]) => ({ name, file, format: c.format })));
     expect([...new Set(entries.map((e) => e.name))].sort()).toEqual([...RUNTIMES].sort());
     for (const e of entries) expect(e.file).toBe(`adapters/${e.name}.ts`);
-    // Each runtime's formats, over all configs of its entry (the browser's ESM build is split on
-    // its own so what browsers cannot use stays in lazy chunks).
     for (const runtime of RUNTIMES) {
       const formats = entries.filter((e) => e.name === runtime).flatMap((e) => e.format ?? []).sort();
-      expect(formats, runtime).toEqual(runtime === "deno" ? ["esm"] : ["cjs", "esm"]);
+      expect(formats, runtime).toEqual(runtime === "node" || runtime === "browser" ? ["cjs", "esm"] : ["esm"]);
     }
   });
 
