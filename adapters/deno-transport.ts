@@ -238,7 +238,9 @@ function explainingFetch(clientCert: boolean, client: () => DenoHttpClient | und
   return async (input, init) => {
     const http = client();
     try {
-      return await fetch(input, http ? { ...init, client: http } as RequestInit : init);
+      // Deno's fetch takes `client`; the DOM's RequestInit, which this file is also checked with, does not.
+      const withClient: RequestInit | undefined = http ? ({ ...init, client: http } as unknown as RequestInit) : init;
+      return await fetch(input, withClient);
     } catch (err) {
       if ((err as Error)?.name === "AbortError") throw err;
       const denied = permission(err);
