@@ -10,7 +10,7 @@
 // removed at the end, also after a failure or Ctrl-C.
 
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -172,11 +172,13 @@ function buildBerth() {
     log(`tsup failed; using what it built if fresh`);
   }
   const built = { how: `${how}, dist/*.js` };
+  // The entries import shared chunks: the ESM files are copied together.
+  const esm = existsSync(join(ROOT, "dist")) ? readdirSync(join(ROOT, "dist")).filter((f) => f.endsWith(".js")) : [];
+  for (const f of esm) copyFileSync(join(ROOT, "dist", f), join(out, f));
   for (const name of ["node", "bun", "deno"]) {
     const file = join(ROOT, "dist", `${name}.js`);
     try {
       if (statSync(file).mtimeMs < since) continue;
-      copyFileSync(file, join(out, `${name}.js`));
       built[name] = join(out, `${name}.js`);
     } catch {
       // not built
@@ -366,6 +368,68 @@ async function workloadFootprint() {
     dockerode: peerInstall(ROOT, "dockerode"),
     "node-sdk": peerInstall(ROOT, "@docker/node-sdk"),
   };
+}
+
+// The Docker CLI with BuildKit: the engine's buildx plugin from ../shared/engines (buildx 0.10.5), in a
+// private DOCKER_CONFIG so nothing of the user's is touched.
+function cliWithBuildx() {
+  const plugin = join(ROOT, "..", "shared", "engines", "docker-23.0.6", "docker-buildx");
+  if (!existsSync(plugin)) return { missing: `${plugin} not found` };
+  try {
+    execFileSync("docker", ["--version"], { stdio: "ignore" });
+  } catch {
+    return { missing: "no docker CLI" };
+  }
+  const config = mkdtempSync(join(os.tmpdir(), "berth-bench-cli-"));
+  execFileSync("mkdir", ["-p", join(config, "cli-plugins")]);
+  copyFileSync(plugin, join(config, "cli-plugins", "docker-buildx"));
+  execFileSync("chmod", ["0755", join(config, "cli-plugins", "docker-buildx")]);
+  return { env: { ...process.env, DOCKER_BUILDKIT: "1", DOCKER_CONFIG: config }, cleanup: () => rmSync(config, { recursive: true, force: true }) };
+}
+
+const BUILD_DOCKERFILE = [
+  "FROM berth-test:busybox",
+  "RUN --mount=type=cache,target=/cache dd if=/dev/zero of=/cache/blob bs=1M count=8 2>/dev/null; ls -l /cache | wc -l",
+  "COPY payload /payload",
+  "RUN wc -c /payload && sha256sum /payload > /sum",
+  "",
+].join("\n");
+
+async function workloadBuild(ctx) {
+  log("workload 10: BuildKit build, berth against the Docker CLI (time to image)");
+  const cli = cliWithBuildx();
+  if (cli.cleanup) cleanups.push(cli.cleanup);
+  const dir = mkdtempSync(join(os.tmpdir(), "berth-bench-build-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "Dockerfile"), BUILD_DOCKERFILE);
+  writeFileSync(join(dir, "payload"), Buffer.alloc(4 * MiB, 7));
+  const { Docker } = await import(ctx.berth.node);
+  const docker = Docker.fromEnv();
+  cleanups.push(() => docker.close());
+  const samples = new Samples();
+  const clients = cli.missing ? ["berth"] : ["berth", "docker CLI"];
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const client of rotate(clients, rep)) {
+      const tag = `berth-bench-build:${RUN}-${rep}`;
+      const t0 = performance.now();
+      try {
+        if (client === "berth") {
+          await docker.images.build({ directory: dir }, { builder: "buildkit", tag, noCache: true, labels: { "berth.bench": LABEL } });
+        } else {
+          execFileSync("docker", ["build", "--no-cache", "-q", "--label", `berth.bench=${LABEL}`, "-t", tag, dir], { env: cli.env, stdio: ["ignore", "ignore", "pipe"] });
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        log(`  ${client} run ${rep + 1}: ${seconds.toFixed(2)} s`);
+        samples.add(client, { seconds }, ["seconds"]);
+      } catch (err) {
+        log(`  ${client} run ${rep + 1}: error: ${String(err.stderr ?? err.message).trim().split("\n").pop()}`);
+        samples.add(client, { error: String(err.message).split("\n")[0] }, []);
+      } finally {
+        await removeImage(tag);
+      }
+    }
+  }
+  return { samples, clients, note: cli.missing ? `Docker CLI not measured: ${cli.missing}.` : "" };
 }
 
 async function workloadPing(ctx, runtime) {
@@ -569,6 +633,19 @@ function report(ctx, results) {
     target("9. zero runtime packages", String(f.berth.dependencies), f.berth.dependencies === 0);
   }
 
+  if (results.build) {
+    const b = results.build;
+    parts.push("", "## 10. BuildKit build", "");
+    parts.push("Time to image for a directory context (a Dockerfile with a `RUN --mount=type=cache` step, a 4 MiB `COPY` and a `RUN` over it), `--no-cache` each time: berth's `images.build(dir, { builder: \"buildkit\" })` against `DOCKER_BUILDKIT=1 docker build -q` (the Docker CLI with buildx 0.10.5, which opens a session and streams the context through it). Seconds, lower is better; the engine's own work is most of it.", "");
+    if (b.note) parts.push(b.note, "");
+    parts.push(table(["client", "time to image"], b.clients.map((c) => [c, fmt.sec(b.samples.median(c, "seconds"))])));
+    const e = errorsOf(b.samples);
+    if (e) parts.push("", e);
+    const mine = b.samples.median("berth", "seconds");
+    const theirs = b.samples.median("docker CLI", "seconds");
+    target("10. BuildKit build: time to image ≤ 1.0x the Docker CLI", fmt.ratio(mine, theirs), mine != null && theirs != null && mine <= theirs);
+  }
+
   if (results.runtimes) {
     parts.push("", "## Bun and Deno (berth only)", "");
     const r = results.runtimes;
@@ -632,6 +709,7 @@ async function main() {
   if (want("pull")) results.pull = await workloadPull(ctx);
   if (want("cold")) results.cold = await workloadCold(ctx);
   if (want("footprint")) results.footprint = await workloadFootprint();
+  if (want("build")) results.build = await workloadBuild(ctx);
   if (want("runtimes")) {
     const list = [];
     const missing = [];
