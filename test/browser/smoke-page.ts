@@ -146,6 +146,21 @@ window.berthSmoke = async ({ url, image, labels, prefix }) => {
     return { id: built.id.length > 0, stdout: out.stdout };
   });
 
+  await scenario("buildkit-in-a-browser", async () => {
+    // BuildKit syntax and typed steps from a page: the context is collected into a Blob (Chromium
+    // cannot stream an upload over HTTP/1.1), the progress is BuildKit's protobuf trace.
+    const tag = `${prefix}-bk:latest`.toLowerCase();
+    const stream = await docker.images.buildStream(
+      [{ name: "Dockerfile", data: `FROM ${image}\nRUN --mount=type=cache,target=/cache echo said-in-a-page; echo from a page > /cache/x && cp /cache/x /page.txt\n` }],
+      { tag, labels, builder: "buildkit" },
+    );
+    const logs: string[] = [];
+    for await (const event of stream) if (event.type === "log") logs.push(event.text);
+    const out = await docker.containers.run(tag, ["cat", "/page.txt"], { config: { Labels: labels } });
+    await docker.images.ref(tag).remove({ force: true }).catch(() => {});
+    return { builder: stream.builder, states: [...new Set(stream.steps.map((s) => s.state))].sort(), logs: logs.join(""), stdout: out.stdout };
+  });
+
   await scenario("events", async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const c = await create({ Cmd: ["true"] }, "events");

@@ -115,6 +115,14 @@ describe("the browser entry in Chromium", () => {
     expect(value("build-from-entries")).toEqual({ id: true, stdout: "built in a browser\n" });
   });
 
+  it("builds with BuildKit from a page: a cache mount, typed steps, the step's output", () => {
+    const r = value("buildkit-in-a-browser");
+    expect(r.builder).toBe("buildkit");
+    expect(r.states.every((s: string) => s === "done" || s === "cached")).toBe(true);
+    expect(r.stdout).toBe("from a page\n");
+    expect(r.logs).toContain("said-in-a-page");
+  });
+
   it("streams engine events", () => {
     const seen: string[] = value("events");
     expect(seen).toContain("start");
