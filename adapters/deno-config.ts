@@ -5,7 +5,16 @@
 import type { ContextFileSystem } from "../src/build/context.ts";
 import { DockerConfigError } from "../src/errors.ts";
 import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
-import { CredentialResolver, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
+import {
+  CredentialResolver,
+  HELPER_OUTPUT_LIMIT,
+  HELPER_STDERR_LIMIT,
+  HELPER_TIMEOUT_MS,
+  helperOutputTooLong,
+  type HelperOutput,
+  type RunHelper,
+} from "../src/config/credentials.ts";
+import { concatBytes } from "../src/streams/bytes.ts";
 
 interface DenoFileInfo {
   isFile: boolean;
@@ -18,7 +27,9 @@ interface DenoFileInfo {
 
 interface DenoChild {
   stdin: WritableStream<Uint8Array>;
-  output(): Promise<{ code: number; signal: string | null; stdout: Uint8Array; stderr: Uint8Array }>;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  status: Promise<{ code: number; signal: string | null }>;
   kill(signal?: string): void;
 }
 
@@ -162,33 +173,61 @@ export const denoFileSystem: ContextFileSystem = {
   },
 };
 
-/** Most a helper may take before it is stopped: a helper waiting on a GUI prompt must not hang a pull. */
-const HELPER_TIMEOUT_MS = 60_000;
-
 /**
  * Runs `docker-credential-<helper> get` with the server address on stdin, as the Docker CLI does
- * (needs `--allow-run=docker-credential-<helper>`).
+ * (needs `--allow-run=docker-credential-<helper>`). At most HELPER_OUTPUT_LIMIT of its output is
+ * read: past that it is killed and the call rejects without quoting what it printed.
  */
 export const runDenoCredentialHelper: RunHelper = async (helper, serverAddress) => {
-  const child = new Deno.Command(`docker-credential-${helper}`, { args: ["get"], stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+  const program = `docker-credential-${helper}`;
+  const child = new Deno.Command(program, { args: ["get"], stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
   const timer = setTimeout(() => child.kill("SIGTERM"), HELPER_TIMEOUT_MS);
   try {
     const writer = child.stdin.getWriter();
     // A helper that exits without reading its input must not fail the lookup.
     await writer.write(new TextEncoder().encode(serverAddress)).catch(() => {});
     await writer.close().catch(() => {});
-    const out = await child.output();
+    const [stdout, stderr] = await Promise.all([
+      readAtMost(child.stdout, HELPER_OUTPUT_LIMIT, () => child.kill("SIGKILL")),
+      readAtMost(child.stderr, HELPER_STDERR_LIMIT),
+    ]);
+    const status = await child.status;
+    if (stdout === undefined) throw helperOutputTooLong(program, serverAddress);
     const decoder = new TextDecoder();
     const result: HelperOutput = {
-      exitCode: out.signal ? 128 : out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr) + (out.signal ? `\n(stopped by ${out.signal})` : ""),
+      exitCode: status.signal ? 128 : status.code,
+      stdout: decoder.decode(stdout),
+      stderr: decoder.decode(stderr ?? new Uint8Array(0)) + (status.signal ? `\n(stopped by ${status.signal})` : ""),
     };
     return result;
   } finally {
     clearTimeout(timer);
   }
 };
+
+/**
+ * Reads a stream, keeping at most `limit` bytes. With `onExceeded`, more than that is an error:
+ * it is called (the helper is stopped) and the result is undefined; without it, the rest is dropped.
+ */
+async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number, onExceeded?: () => void): Promise<Uint8Array | undefined> {
+  const pieces: Uint8Array[] = [];
+  let kept = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concatBytes(pieces, kept);
+    if (onExceeded && kept + value.length > limit) {
+      onExceeded();
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    const take = value.subarray(0, Math.max(0, limit - kept));
+    if (take.length > 0) {
+      pieces.push(take);
+      kept += take.length;
+    }
+  }
+}
 
 /** Deno refused the access for want of a permission flag. */
 function notPermitted(err: unknown): boolean {

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
-import { CredentialResolver, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
+import { CredentialResolver, HELPER_OUTPUT_LIMIT, HELPER_STDERR_LIMIT, HELPER_TIMEOUT_MS, helperOutputTooLong, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
 import { DockerConfigError } from "../src/errors.ts";
 
 /** Files through node:fs; a missing file (or a missing directory on the way) reads as undefined. */
@@ -24,12 +24,7 @@ export function nodeConfigFs(): ConfigFs {
   };
 }
 
-/** Most a helper may take before it is stopped: a helper waiting on a GUI prompt must not hang a pull. */
-const HELPER_TIMEOUT_MS = 60_000;
-/** Most a helper may print: a credential is a few KiB; more is a broken or hostile helper. */
-export const HELPER_OUTPUT_LIMIT = 1024 * 1024;
-/** What is kept of a helper's stderr (shown only when it fails). */
-const HELPER_STDERR_LIMIT = 4096;
+export { HELPER_OUTPUT_LIMIT } from "../src/config/credentials.ts";
 
 /**
  * Runs `docker-credential-<helper> get` (found on PATH) with the server address on stdin, as the
@@ -72,7 +67,7 @@ export const runCredentialHelper: RunHelper = (helper, serverAddress) =>
     child.once("close", (code, signal) => {
       clearTimeout(timer);
       if (tooLong) {
-        reject(new DockerConfigError(`The credential helper ${program} printed more than ${HELPER_OUTPUT_LIMIT / 1024 / 1024} MiB for ${serverAddress}; it was stopped and its output discarded`));
+        reject(helperOutputTooLong(program, serverAddress));
         return;
       }
       resolve({

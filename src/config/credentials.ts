@@ -15,6 +15,18 @@ import type { ConfigAuthEntry, LoadedConfig } from "./config-file.ts";
 import { hostOfServerAddress, registryAuthKey, registryOfImage, type RegistryAuth } from "./registry-auth.ts";
 
 /** What a credential helper printed and how it exited. */
+/** Most a helper may take before it is stopped: a helper waiting on a GUI prompt must not hang a pull. */
+export const HELPER_TIMEOUT_MS = 60_000;
+/** Most a helper may print: a credential is a few KiB; more is a broken or hostile helper. */
+export const HELPER_OUTPUT_LIMIT = 1024 * 1024;
+/** What is kept of a helper's stderr (shown only when it fails). */
+export const HELPER_STDERR_LIMIT = 4096;
+
+/** A helper printed more than HELPER_OUTPUT_LIMIT: nothing it printed is quoted. */
+export function helperOutputTooLong(program: string, serverAddress: string): DockerConfigError {
+  return new DockerConfigError(`The credential helper ${program} printed more than ${HELPER_OUTPUT_LIMIT / 1024 / 1024} MiB for ${serverAddress}; it was stopped and its output discarded`);
+}
+
 export interface HelperOutput {
   exitCode: number;
   stdout: string;

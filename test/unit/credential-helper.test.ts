@@ -1,6 +1,7 @@
 // Credential helpers run as real processes (fake helpers on PATH): a normal answer is read, and
 // an endless or oversized one is cut at 1 MiB: the helper is killed, the lookup rejects with a
 // DockerConfigError that quotes nothing it printed, and memory stays flat.
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,4 +67,36 @@ describe("credential helper output", () => {
     expect(err).toBeInstanceOf(DockerConfigError);
     expect((err as Error).message).not.toMatch(/TOPSECRET|xxxx/);
   });
+});
+
+describe("credential helper output on Deno", () => {
+  it("the same limit: an answer is read, an endless helper is killed, nothing it printed is quoted", () => {
+    const deno = join(process.cwd(), "node_modules/@deno/linux-x64-glibc/deno");
+    const script = join(dir, "deno-helpers.ts");
+    writeFileSync(
+      script,
+      `import { runDenoCredentialHelper } from ${JSON.stringify(join(process.cwd(), "adapters/deno-config.ts"))};
+const out: Record<string, unknown> = {};
+for (const name of ["good", "at-limit", "endless", "padded"]) {
+  try {
+    const r = await runDenoCredentialHelper(name, "reg.test");
+    out[name] = { exitCode: r.exitCode, tail: r.stdout.slice(-40) };
+  } catch (err) {
+    out[name] = { error: (err as Error).name, message: (err as Error).message };
+  }
+}
+console.log(JSON.stringify(out));`,
+    );
+    const result = execFileSync(deno, ["run", "--quiet", "--no-lock", "--allow-run", "--allow-read", "--allow-env", script], {
+      env: { ...process.env, PATH: `${dir}:${savedPath}`, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const out = JSON.parse(result.trim().split("\n").pop()!);
+    expect(out.good).toEqual({ exitCode: 0, tail: '{"ServerURL":"reg.test","Username":"ci","Secret":"pw-1"}'.slice(-40) });
+    expect(out["at-limit"]).toEqual({ exitCode: 0, tail: '{"Username":"ci","Secret":"pw-2"}'.padStart(40, " ") });
+    expect(out.endless).toEqual({ error: "DockerConfigError", message: "The credential helper docker-credential-endless printed more than 1 MiB for reg.test; it was stopped and its output discarded" });
+    expect(out.padded.error).toBe("DockerConfigError");
+    expect(out.padded.message).not.toMatch(/TOPSECRET|xxxx/);
+  }, 60_000);
 });
