@@ -19,6 +19,7 @@
 import type { Duplex as NodeDuplex } from "node:stream";
 import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
+import { requestHead } from "../src/http/wire.ts";
 import type { RequestBody, TransportRequest, TransportResponse } from "../src/transport.ts";
 
 export interface Http1PoolOptions {
@@ -44,12 +45,6 @@ const MAX_HEAD = 64 * 1024;
 const MAX_UNREAD = 1024 * 1024;
 /** Chunks a body stream queues before the connection is paused. */
 const BODY_QUEUE = 16;
-const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_NAME = METHOD;
-// Anything that could end a line or the head early, in a path or a header value.
-const UNSAFE_VALUE = /[\r\n\0]/;
-const UNSAFE_PATH = /[\x00-\x20\x7f]/;
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 export class Http1Pool {
   readonly #options: Http1PoolOptions;
@@ -67,7 +62,12 @@ export class Http1Pool {
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
-    const head = requestHead(req, this.#options.host);
+    let head: string;
+    try {
+      head = headOf(req, this.#options.host);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<TransportResponse>((resolve, reject) => {
       const exchange = new Exchange(this, req, head, resolve, reject);
       if (req.signal?.aborted) return exchange.abort();
@@ -253,7 +253,8 @@ class Exchange {
     } else {
       socket.write(this.#head, "latin1");
       const stream = typeof Blob !== "undefined" && body instanceof Blob ? (body.stream() as ReadableStream<Uint8Array>) : (body as ReadableStream<Uint8Array>);
-      const chunked = !/\r\ncontent-length:/i.test(this.#head);
+      // A Blob's size went out as Content-Length; a stream's length is unknown, so it goes chunked.
+      const chunked = !(typeof Blob !== "undefined" && body instanceof Blob);
       this.#writeStream(conn, stream, chunked).then(
         () => (this.#requestSent = true),
         (err) => {
@@ -612,40 +613,16 @@ class Http1Response implements TransportResponse {
   }
 }
 
-/** The request line and headers, validated so that nothing given can inject a line. */
-function requestHead(req: TransportRequest, defaultHost: string): string {
-  const { method, path, headers, body } = req;
-  if (!METHOD.test(method)) throw new DockerError(`Invalid HTTP method ${JSON.stringify(method)}`);
-  if (UNSAFE_PATH.test(path) || path[0] !== "/") throw new DockerError(`Invalid request path ${JSON.stringify(path)}: it must start with / and be percent-encoded`);
-  let host = defaultHost;
-  let lines = "";
-  let hasLength = false;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || value === null) continue;
-    const v = String(value);
-    if (!HEADER_NAME.test(name) || UNSAFE_VALUE.test(v)) throw new DockerError(`Invalid HTTP header ${JSON.stringify(name)}: names are tokens and values cannot hold CR, LF or NUL`);
-    const lower = name.toLowerCase();
-    if (lower === "host") {
-      host = v;
-      continue;
-    }
-    if (lower === "connection" || lower === "transfer-encoding") continue; // framing is ours
-    if (lower === "content-length") hasLength = true;
-    lines += `${name}: ${v}\r\n`;
-  }
-  if (body === undefined || body === null) {
-    if (!hasLength && BODY_METHODS.has(method)) lines += "content-length: 0\r\n";
-  } else if (typeof body === "string") {
-    if (!hasLength) lines += `content-length: ${Buffer.byteLength(body)}\r\n`;
-  } else if (body instanceof Uint8Array) {
-    if (!hasLength) lines += `content-length: ${body.byteLength}\r\n`;
-  } else if (typeof Blob !== "undefined" && body instanceof Blob) {
-    if (!hasLength) lines += `content-length: ${body.size}\r\n`;
-  } else if (!hasLength) {
-    lines += "transfer-encoding: chunked\r\n";
-  }
-  return `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n${lines}\r\n`;
+/** The request line and headers, written by the core's wire module, with the framing of the real body. */
+function headOf(req: TransportRequest, host: string): string {
+  const body = req.body;
+  const framing =
+    body === undefined || body === null ? undefined
+    : typeof body === "string" ? Buffer.byteLength(body)
+    : body instanceof Uint8Array ? body.byteLength
+    : typeof Blob !== "undefined" && body instanceof Blob ? body.size
+    : "chunked";
+  return requestHead({ method: req.method, path: req.path, host, headers: req.headers, body: framing });
 }
 
 // The whole head in one linear pass: status line, then `name: value` lines whose names are tokens and

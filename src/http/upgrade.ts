@@ -17,14 +17,15 @@ import type { Duplex } from "../transport.ts";
 import { DockerAbortError, DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
+import { latin1Bytes, requestHead } from "./wire.ts";
 
 export interface UpgradeRequest {
   method: string;
   /** Path with version prefix and query, already encoded: `/v1.47/containers/abc/attach?stream=1`. */
   path: string;
   /**
-   * Extra request headers. Host, Connection, Upgrade, Content-Length and Transfer-Encoding are set by
-   * upgrade() itself; values given for them here are ignored.
+   * Extra request headers. Connection, Upgrade, Content-Length and Transfer-Encoding are set by
+   * upgrade() itself; values given for them here are ignored. A Host given here replaces `host`.
    */
   headers: Record<string, string>;
   body?: Uint8Array | string;
@@ -66,17 +67,14 @@ export interface UpgradedConnection {
 
 const DEFAULT_MAX_HEAD = 64 * 1024;
 const MAX_ERROR_BODY = 1024 * 1024;
-// Header fields the handshake owns: letting a caller set them would break the framing of the request.
-const RESERVED = new Set(["host", "connection", "upgrade", "content-length", "transfer-encoding"]);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const encoder = new TextEncoder();
 
 /**
  * Sends `request` on `duplex` asking to take the connection over, and resolves once the engine has
  * answered. On an error status the duplex is closed and the matching DockerHttpError is thrown; on any
  * other failure the duplex is closed as well. Errors:
- * - DockerError: a header name or value, the method, the path or the host could inject lines into the
- *   request (nothing is sent);
+ * - DockerConfigError: a header name or value, the method, the path or the host breaks the wire
+ *   module's rule (src/http/wire.ts; nothing is sent);
  * - DockerHttpError and subclasses: the engine answered 3xx or above;
  * - DockerStreamError: the reply is not HTTP/1.x, or its head exceeds maxHeadBytes, or is malformed;
  * - DockerConnectionError: the connection failed or ended before the response head was complete
@@ -156,46 +154,26 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
   }
 }
 
-/** Builds the request bytes, refusing anything that could smuggle extra lines into the head. */
+/** Builds the request bytes; the head is written by the wire module, which refuses anything that could smuggle lines. */
 function encodeRequest(request: UpgradeRequest): Uint8Array {
-  const { method, path } = request;
-  const host = request.host ?? "docker";
-  if (!TOKEN.test(method)) throw new DockerError(`Invalid HTTP method ${JSON.stringify(method)}`);
-  // The path is sent as-is, so anything outside visible ASCII could break or extend the request line.
-  if (!/^\/[\x21-\x7e]*$/.test(path)) throw new DockerError(`Invalid request path ${JSON.stringify(path)}: it must start with / and be percent-encoded`);
-  if (!isSafeValue(host)) throw new DockerError("Refusing a Host header containing CR, LF or NUL (header injection)");
-
-  const protocol = request.protocol ?? "tcp";
-  if (!TOKEN.test(protocol)) throw new DockerError(`Invalid upgrade protocol ${JSON.stringify(protocol)}`);
-  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n`;
-  let hasContentType = false;
-  for (const [name, value] of Object.entries(request.headers)) {
-    // Names and values are never echoed into the message: a header may hold credentials.
-    if (!TOKEN.test(name)) throw new DockerError("Refusing a request header whose name is not an HTTP token (header injection)");
-    if (!isSafeValue(String(value))) throw new DockerError(`Refusing a value for request header ${name} containing CR, LF or NUL (header injection)`);
-    const key = name.toLowerCase();
-    if (RESERVED.has(key)) continue;
-    if (key === "content-type") hasContentType = true;
-    head += `${name}: ${value}\r\n`;
-  }
-
   const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
-  if (body !== undefined) {
-    if (!hasContentType && typeof request.body === "string") head += "Content-Type: application/json\r\n";
-    head += `Content-Length: ${body.byteLength}\r\n`;
+  let headers = request.headers;
+  if (typeof request.body === "string" && !Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
+    headers = { ...headers, "Content-Type": "application/json" };
   }
-  head += "\r\n";
-
-  const headBytes = encoder.encode(head);
-  if (body === undefined || body.byteLength === 0) return headBytes;
-  const out = new Uint8Array(headBytes.byteLength + body.byteLength);
-  out.set(headBytes, 0);
-  out.set(body, headBytes.byteLength);
+  const head = latin1Bytes(requestHead({
+    method: request.method,
+    path: request.path,
+    host: request.host ?? "docker",
+    headers,
+    body: body?.byteLength,
+    upgrade: request.protocol ?? "tcp",
+  }));
+  if (body === undefined || body.byteLength === 0) return head;
+  const out = new Uint8Array(head.byteLength + body.byteLength);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
   return out;
-}
-
-function isSafeValue(value: string): boolean {
-  return !/[\r\n\0]/.test(value);
 }
 
 type Race = <T>(p: Promise<T>) => Promise<T>;
