@@ -20,6 +20,7 @@ import type { Duplex as NodeDuplex } from "node:stream";
 import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
 import { requestHead } from "../src/http/wire.ts";
+import { onAbort } from "../src/deadline.ts";
 import type { RequestBody, TransportRequest, TransportResponse } from "../src/transport.ts";
 
 export interface Http1PoolOptions {
@@ -38,7 +39,15 @@ export interface Http1PoolOptions {
    * also all a killed engine does; resolves with the error to raise instead, if the engine is gone.
    */
   confirmEnd?(): Promise<Error | undefined>;
+  /**
+   * Milliseconds an idle connection is kept for reuse before it is closed; 0 keeps it until the
+   * engine closes it. Default 90 s (as Go's HTTP client): a proxy or load balancer on the way may
+   * drop a quiet connection without a word, and a request written onto it would be lost.
+   */
+  idleTimeout?: number;
 }
+
+export const DEFAULT_IDLE_TIMEOUT = 90_000;
 
 const MAX_HEAD = 64 * 1024;
 /** Bytes of an answer held before anyone reads it, past which the connection is paused. */
@@ -52,9 +61,12 @@ export class Http1Pool {
   readonly #waiting: Exchange[] = [];
   #open = 0;
   #closed = false;
+  readonly #idleTimeout: number;
+  #sweep: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: Http1PoolOptions) {
     this.#options = options;
+    this.#idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
   }
 
   get options(): Http1PoolOptions {
@@ -85,6 +97,10 @@ export class Http1Pool {
     if (fresh) return this.#connect().run(exchange);
     let conn: Connection | undefined;
     while ((conn = this.#idle.pop()) !== undefined) {
+      if (this.#expired(conn)) {
+        conn.destroy();
+        continue;
+      }
       if (!conn.dead) {
         conn.reused = true;
         return conn.run(exchange);
@@ -117,6 +133,31 @@ export class Http1Pool {
     if (this.#closed) return conn.destroy();
     this.#idle.push(conn);
     conn.idle();
+    if (this.#idleTimeout > 0 && this.#sweep === undefined) this.#armSweep(this.#idleTimeout);
+  }
+
+  #expired(conn: Connection): boolean {
+    return this.#idleTimeout > 0 && Date.now() - conn.idleSince >= this.#idleTimeout;
+  }
+
+  /**
+   * One timer for all idle connections: releasing a connection only notes the time; the timer closes
+   * those idle for long enough and waits for the next. It never keeps the process alive.
+   */
+  #armSweep(ms: number): void {
+    const timer = setTimeout(() => {
+      this.#sweep = undefined;
+      const now = Date.now();
+      let next = Infinity;
+      for (const conn of this.#idle.slice()) {
+        const left = conn.idleSince + this.#idleTimeout - now;
+        if (left <= 0) conn.destroy(); // its close event takes it off the idle list
+        else next = Math.min(next, left);
+      }
+      if (next !== Infinity && !this.#closed) this.#armSweep(next);
+    }, ms);
+    (timer as { unref?(): unknown }).unref?.();
+    this.#sweep = timer;
   }
 
   /** A connection that closed or was destroyed: forget it and let a waiter open another. */
@@ -138,6 +179,8 @@ export class Http1Pool {
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     for (const conn of this.#idle.splice(0)) conn.destroy();
     for (const exchange of this.#waiting.splice(0)) exchange.fail(new DockerConnectionError(this.#options.address, "ECONNRESET", "the client was closed"));
   }
@@ -150,6 +193,8 @@ class Connection {
   exchange: Exchange | null = null;
   reused = false;
   dead = false;
+  /** When the connection last went idle (Date.now()). */
+  idleSince = 0;
   #forgotten = false;
 
   constructor(pool: Http1Pool, socket: NodeDuplex) {
@@ -157,8 +202,15 @@ class Connection {
     this.socket = socket;
     this.socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => {
-      if (this.exchange) this.exchange.onData(chunk, this);
-      else this.destroy(); // the engine does not speak unasked: whatever this is, the connection is unusable
+      const exchange = this.exchange;
+      if (!exchange) return this.destroy(); // the engine does not speak unasked: whatever this is, the connection is unusable
+      try {
+        exchange.onData(chunk, this);
+      } catch (err) {
+        // Nothing thrown here may reach the socket's emitter: it would crash the process.
+        this.destroy();
+        exchange.fail(err instanceof DockerError ? err : new DockerStreamError(`Reading the engine's answer failed: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }));
+      }
     });
     socket.on("end", () => {
       this.dead = true;
@@ -189,6 +241,7 @@ class Connection {
 
   idle(): void {
     this.exchange = null;
+    this.idleSince = Date.now();
     // An idle connection must not keep the process alive (node:http's Agent does the same).
     this.socket.unref?.();
   }
@@ -220,7 +273,7 @@ class Exchange {
   #received = false;
   #attempts = 0;
   #response: Http1Response | null = null;
-  #onAbort: (() => void) | null = null;
+  #unlisten: (() => void) | null = null;
   queued = false;
 
   constructor(pool: Http1Pool, req: TransportRequest, head: string, resolve: (r: TransportResponse) => void, reject: (e: Error) => void) {
@@ -229,11 +282,7 @@ class Exchange {
     this.#head = head;
     this.#resolve = resolve;
     this.#reject = reject;
-    const signal = req.signal;
-    if (signal) {
-      this.#onAbort = () => this.abort();
-      signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
+    if (req.signal) this.#unlisten = onAbort(req.signal, () => this.abort());
   }
 
   start(conn: Connection): void {
@@ -397,7 +446,7 @@ class Exchange {
   #finish(): void {
     if (this.#state === DONE) return;
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     const confirm = this.#framing.kind === "eof" ? this.#pool.options.confirmEnd : undefined;
     if (confirm) {
       const response = this.#response;
@@ -456,7 +505,7 @@ class Exchange {
     if (this.#state === DONE) return;
     if (this.#state === BODY) return this.#failBody(err);
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     if (this.queued) this.#pool.unqueue(this);
     this.#reject(err);
   }
@@ -464,7 +513,7 @@ class Exchange {
   #failBody(err: Error): void {
     if (this.#state === DONE) return;
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     this.#response?.error(err);
   }
 
@@ -482,7 +531,7 @@ class Exchange {
   cancel(): void {
     if (this.#state === DONE) return;
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     const conn = this.#conn;
     this.#conn = null;
     conn?.destroy();
@@ -496,10 +545,10 @@ class Exchange {
     this.#conn?.socket.resume();
   }
 
-  #unlisten(): void {
-    if (this.#onAbort) {
-      this.#req.signal?.removeEventListener("abort", this.#onAbort);
-      this.#onAbort = null;
+  #stopListening(): void {
+    if (this.#unlisten) {
+      this.#unlisten();
+      this.#unlisten = null;
     }
   }
 }
@@ -551,7 +600,16 @@ class Http1Response implements TransportResponse {
       } catch {
         // cancelled by the reader meanwhile
       }
-    } else if (this.#mode === TEXT) this.#textDone!(this.#joined());
+    } else if (this.#mode === TEXT) {
+      let text: string;
+      try {
+        text = this.#joined();
+      } catch (err) {
+        // A body too large for one string (ERR_STRING_TOO_LONG): this runs in the socket's callback.
+        return this.#textFailed!(new DockerStreamError(`The engine's answer cannot be read as text: ${(err as Error).message}`, undefined, { cause: err }));
+      }
+      this.#textDone!(text);
+    }
   }
 
   error(err: Error): void {
@@ -604,7 +662,13 @@ class Http1Response implements TransportResponse {
     if (this.#mode === TEXT) return Promise.reject(new TypeError("The body has already been read"));
     this.#mode = TEXT;
     if (this.#error) return Promise.reject(this.#error);
-    if (this.#ended) return Promise.resolve(this.#joined());
+    if (this.#ended) {
+      try {
+        return Promise.resolve(this.#joined());
+      } catch (err) {
+        return Promise.reject(new DockerStreamError(`The engine's answer cannot be read as text: ${(err as Error).message}`, undefined, { cause: err }));
+      }
+    }
     this.#exchange.resume();
     return new Promise<string>((resolve, reject) => {
       this.#textDone = resolve;

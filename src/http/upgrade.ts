@@ -14,10 +14,11 @@
 // - 3xx and up: an error. Its body (JSON `{"message"}` or text) becomes the DockerHttpError.
 
 import type { Duplex } from "../transport.ts";
-import { DockerAbortError, DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
+import { DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
 import { latin1Bytes, requestHead } from "./wire.ts";
+import { abortReason, onAbort } from "../deadline.ts";
 
 export interface UpgradeRequest {
   method: string;
@@ -97,15 +98,14 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
   }
 
   let aborted: Promise<never> | undefined;
-  let onAbort: (() => void) | undefined;
+  let unlisten = (): void => {};
   if (signal) {
     if (signal.aborted) {
       duplex.close();
-      throw abortError(signal, request.method, errorPath);
+      throw abortReason(signal, `${request.method} ${errorPath}`);
     }
     aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(abortError(signal, request.method, errorPath));
-      signal.addEventListener("abort", onAbort, { once: true });
+      unlisten = onAbort(signal, () => reject(abortReason(signal, `${request.method} ${errorPath}`)));
     });
     aborted.catch(() => {}); // observed through race(); this only keeps the rejection from being reported as unhandled
   }
@@ -146,7 +146,7 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
   } catch (err) {
     throw toDockerError(err, address);
   } finally {
-    if (onAbort) signal!.removeEventListener("abort", onAbort);
+    unlisten();
     if (!succeeded) {
       reader.cancel().catch(() => {});
       duplex.close();
@@ -396,12 +396,6 @@ function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, du
     },
     { highWaterMark: 0 },
   );
-}
-
-function abortError(signal: AbortSignal, method: string, path: string): DockerError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DockerError) return reason;
-  return new DockerAbortError(`${method} ${path}`, { cause: reason });
 }
 
 function toDockerError(err: unknown, address: string): DockerError {
