@@ -12,6 +12,13 @@
 import { DockerAbortError, DockerError, DockerTimeoutError } from "./errors.ts";
 
 /**
+ * The callers waiting on each signal. A signal gets one listener of ours however many calls share
+ * it at once (a server's shutdown signal given to every call), so Node's MaxListenersExceededWarning
+ * never fires for berth's own listeners, and that one listener goes away with the last caller.
+ */
+const waiting = new WeakMap<AbortSignal, { listeners: Set<() => void>; fire: () => void }>();
+
+/**
  * Runs `listener` once when `signal` aborts (at once if it already has) and returns the function
  * that removes it. Call that function when the work the signal governs is over.
  */
@@ -21,8 +28,35 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
     listener();
     return noop;
   }
-  signal.addEventListener("abort", listener, { once: true });
-  return () => signal.removeEventListener("abort", listener);
+  let entry = waiting.get(signal);
+  if (!entry) {
+    const listeners = new Set<() => void>();
+    const fire = (): void => {
+      waiting.delete(signal);
+      for (const fn of listeners) {
+        try {
+          fn();
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+      listeners.clear();
+    };
+    entry = { listeners, fire };
+    waiting.set(signal, entry);
+    signal.addEventListener("abort", fire, { once: true });
+  }
+  const { listeners, fire } = entry;
+  // A wrapper of its own: the same function registered twice is two registrations.
+  const registration = (): void => listener();
+  listeners.add(registration);
+  return () => {
+    if (!listeners.delete(registration) || listeners.size !== 0) return;
+    signal.removeEventListener("abort", fire);
+    if (waiting.get(signal)?.fire === fire) waiting.delete(signal);
+  };
 }
 
 function noop(): void {}
@@ -63,9 +97,7 @@ export class Deadline {
         this.#controller.abort(user.reason);
       } else {
         const controller = this.#controller;
-        const listener = () => controller.abort(user.reason);
-        user.addEventListener("abort", listener, { once: true });
-        this.#unlisten = () => user.removeEventListener("abort", listener);
+        this.#unlisten = onAbort(user, () => controller.abort(user.reason));
       }
     }
     const { timeout, deadline } = options;
