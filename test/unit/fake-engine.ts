@@ -27,9 +27,10 @@ export interface FakeEngine {
   requests: SeenRequest[];
   /** The raw bytes each connection sent. */
   raw: Buffer[];
-  /** Connections accepted so far, and the ones the client closed (its side ended). */
+  /** Connections accepted so far; those the client ended (FIN); those closed for any reason. */
   connections: number;
   closedByClient: number;
+  closed: number;
   sockets: net.Socket[];
   answer: Answer;
   close(): Promise<void>;
@@ -51,6 +52,7 @@ export async function startFakeEngine(answer: Answer = (req, s) => json(s, { pat
     raw: [],
     connections: 0,
     closedByClient: 0,
+    closed: 0,
     sockets: [],
     answer,
     close: async () => {
@@ -80,6 +82,7 @@ export async function startFakeEngine(answer: Answer = (req, s) => json(s, { pat
       socket.end();
     });
     socket.on("error", () => {});
+    socket.on("close", () => void engine.closed++);
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return engine;
