@@ -570,7 +570,9 @@ class Http1Response implements TransportResponse {
   #error: Error | null = null;
   #body: ReadableStream<Uint8Array> | undefined;
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  #textDone: ((text: string) => void) | null = null;
+  #textDone: ((text: string | undefined) => void) | null = null;
+  #limit = Infinity;
+  #progress: (() => void) | null = null;
   #textFailed: ((err: Error) => void) | null = null;
 
   constructor(exchange: Exchange, status: number, fields: Head["fields"]) {
@@ -588,7 +590,35 @@ class Http1Response implements TransportResponse {
     }
     this.#chunks.push(piece);
     this.#bytes += piece.length;
-    if (this.#mode === PENDING && this.#bytes > MAX_UNREAD) this.#exchange.pause();
+    if (this.#mode === PENDING) {
+      if (this.#bytes > MAX_UNREAD) this.#exchange.pause();
+    } else if (this.#mode === TEXT) {
+      this.#progress?.();
+      if (this.#bytes > this.#limit) {
+        this.#overflow();
+        this.#textDone!(undefined);
+      }
+    }
+  }
+
+  /** More than the collector's limit came: nothing more is read and the connection goes. */
+  #overflow(): void {
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#ended = true;
+    this.#exchange.cancel();
+  }
+
+  collect(maxBytes: number, progress: () => void): Promise<string | undefined> {
+    if (this.#mode !== PENDING) return Promise.reject(new TypeError("The body has already been read"));
+    if (this.#bytes > maxBytes) {
+      this.#mode = TEXT;
+      this.#overflow();
+      return Promise.resolve(undefined);
+    }
+    this.#limit = maxBytes;
+    this.#progress = progress;
+    return this.text();
   }
 
   end(): void {
@@ -671,7 +701,7 @@ class Http1Response implements TransportResponse {
     }
     this.#exchange.resume();
     return new Promise<string>((resolve, reject) => {
-      this.#textDone = resolve;
+      this.#textDone = resolve as (text: string | undefined) => void;
       this.#textFailed = reject;
     });
   }

@@ -469,24 +469,31 @@ const utf8 = new TextDecoder();
  */
 async function collectText(response: TransportResponse, deadline: Deadline, maxBytes: number, idle: number, call: Call, path: string, truncate: boolean): Promise<string> {
   const tooLarge = () => new DockerStreamError(`${call.method} ${path}: the engine's answer is larger than ${maxBytes} bytes (maxBodyBytes)`);
-  const body = response.body;
   try {
-    if (!body) return "";
     const declared = response.headers.get("content-length");
     if (!truncate && declared !== null && Number(declared) > maxBytes) {
-      body.cancel().catch(() => {});
+      response.body?.cancel().catch(() => {});
       throw tooLarge();
     }
-    const reader = body.getReader();
     deadline.watchIdle(idle);
-    // Transports end the body when the signal fires; cancelling as well frees a read on one that does not.
-    const stop = onAbort(deadline.signal, () => void reader.cancel().catch(() => {}));
+    if (!truncate && response.collect) {
+      let text: string | undefined;
+      try {
+        text = await response.collect(maxBytes, () => deadline.progress());
+      } catch (err) {
+        throw deadline.error(err);
+      }
+      if (text === undefined) throw tooLarge();
+      return text;
+    }
+    const body = response.body;
+    if (!body) return "";
+    const reader = body.getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
     try {
       for (;;) {
         const { done, value } = await reader.read();
-        if (deadline.signal.aborted) throw deadline.signal.reason;
         if (done) break;
         deadline.progress();
         if (total + value.byteLength > maxBytes) {
@@ -502,8 +509,6 @@ async function collectText(response: TransportResponse, deadline: Deadline, maxB
     } catch (err) {
       reader.cancel().catch(() => {});
       throw deadline.error(err);
-    } finally {
-      stop();
     }
     if (chunks.length === 1) return utf8.decode(chunks[0]);
     const all = new Uint8Array(total);

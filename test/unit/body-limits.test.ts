@@ -134,3 +134,39 @@ describe("error bodies", () => {
     expect(grown).toBeLessThan(64 * MiB);
   });
 });
+
+describe("the core's own reading, for transports without collect() (fetch, Bun, Deno)", () => {
+  function endlessResponse(status: number, counter: { pulled: number; cancelled: boolean }): Response {
+    const piece = new Uint8Array(64 * 1024).fill(0x61);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        counter.pulled += piece.length;
+        controller.enqueue(piece);
+      },
+      cancel() {
+        counter.cancelled = true;
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, { status, headers: { "content-type": "application/json" } });
+  }
+
+  it("an endless body over the cap fails with DockerStreamError and is cancelled", async () => {
+    const counter = { pulled: 0, cancelled: false };
+    const transport = { address: "fake://", request: async () => endlessResponse(200, counter) };
+    const client = new Client({ transport, version: "1.41", maxBodyBytes: 2 * MiB });
+    const err = await client.json({ method: "GET", path: "/info" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerStreamError);
+    expect(counter.cancelled).toBe(true);
+    expect(counter.pulled).toBeLessThanOrEqual(2 * MiB + 128 * 1024);
+  });
+
+  it("an endless error body is read up to 1 MiB and cancelled; the status is reported", async () => {
+    const counter = { pulled: 0, cancelled: false };
+    const transport = { address: "fake://", request: async () => endlessResponse(500, counter) };
+    const client = new Client({ transport, version: "1.41" });
+    const err = await client.json({ method: "GET", path: "/info" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerServerError);
+    expect(counter.cancelled).toBe(true);
+    expect(counter.pulled).toBeLessThanOrEqual(MiB + 128 * 1024);
+  });
+});
