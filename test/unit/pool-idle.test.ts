@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_IDLE_TIMEOUT } from "../../adapters/node-http1.ts";
 import { NodeTransport } from "../../adapters/node-transport.ts";
+import { Docker } from "../../adapters/node.ts";
 import { json, startFakeEngine, type FakeEngine } from "./fake-engine.ts";
 
 const engines: FakeEngine[] = [];
@@ -83,5 +84,17 @@ describe("idle pooled connections", () => {
     expect(engine.closedByClient).toBe(0);
     await get(transport, "/b");
     expect(engine.connections).toBe(1);
+  });
+
+  it("is set on the Node Docker as idleTimeout", async () => {
+    const engine = await startFakeEngine((req, socket) => json(socket, {}));
+    engines.push(engine);
+    const docker = new Docker({ socketPath: engine.path, version: "1.41", idleTimeout: 100 });
+    try {
+      await docker.client.json({ method: "GET", path: "/info" });
+      await waitFor(() => engine.closedByClient === 1);
+    } finally {
+      await docker.close();
+    }
   });
 });
