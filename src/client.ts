@@ -298,10 +298,11 @@ export class Client {
     const { upgrade } = await import("./http/upgrade.ts");
     const deadline = this.#deadline(call, path);
     let conn: UpgradedConnection;
+    let finish = (): void => {};
     try {
       if (call.signal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: call.signal.reason });
       const duplex = await connect.call(this.transport, deadline.signal);
-      conn = await upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address });
+      conn = await upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address, onEnd: () => finish() });
     } catch (err) {
       deadline.end();
       const failure = this.#failure(err, deadline);
@@ -315,12 +316,16 @@ export class Client {
       deadline.end();
       return conn;
     }
-    // The caller's signal (or the deadline) closes the connection later; closing it ends the watch.
+    // The caller's signal (or the deadline) closes the connection later; closing it, or the end of
+    // its output, ends the watch.
     const stop = onAbort(deadline.signal, () => conn.close());
-    const close = conn.close;
-    conn.close = () => {
+    finish = () => {
       stop();
       deadline.end();
+    };
+    const close = conn.close;
+    conn.close = () => {
+      finish();
       close();
     };
     return conn;

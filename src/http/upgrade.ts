@@ -45,6 +45,8 @@ export interface UpgradeOptions {
   errorPath?: string;
   /** Where the duplex leads, for DockerConnectionError (pass `transport.address`). Default `the engine`. */
   address?: string;
+  /** Called once when `readable` has ended, errored or been cancelled (the caller stops watching then). */
+  onEnd?: () => void;
 }
 
 export interface UpgradedConnection {
@@ -131,7 +133,8 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
     }
 
     const framing = status === 101 ? ({ kind: "eof" } as BodyFraming) : bodyFraming(headers, status !== 204 && status !== 304);
-    const readable = framing.kind === "eof" ? rawStream(reader, rest, duplex, address) : framedStream(reader, rest, framing, duplex, address);
+    const ended = once(options.onEnd);
+    const readable = framing.kind === "eof" ? rawStream(reader, rest, duplex, address, ended) : framedStream(reader, rest, framing, duplex, address, ended);
 
     let closed = false;
     const close = (): void => {
@@ -336,7 +339,7 @@ function errorMessage(body: string, head: ResponseHead): string {
  * The hijacked connection's incoming side. highWaterMark 0 keeps backpressure end to end: nothing is
  * read from the socket until the consumer asks for it. Chunks pass through as the adapter made them.
  */
-function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: string): ReadableStream<Uint8Array> {
+function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
   let pending: Uint8Array | null = rest.byteLength > 0 ? rest : null;
   return new ReadableStream<Uint8Array>(
     {
@@ -351,10 +354,12 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
           try {
             result = await reader.read();
           } catch (err) {
+            ended();
             controller.error(toDockerError(err, address));
             return;
           }
           if (result.done) {
+            ended();
             controller.close();
             return;
           }
@@ -365,6 +370,7 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
         }
       },
       cancel(reason) {
+        ended();
         pending = null;
         reader.cancel(reason).catch(() => {});
         duplex.close();
@@ -375,27 +381,41 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
 }
 
 /** The body of a non-takeover 2xx answer, decoded, ending where the body ends. */
-function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string): ReadableStream<Uint8Array> {
+function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
   const source = new BodySource(reader, rest, framing);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           const piece = await source.next();
-          if (piece) controller.enqueue(piece);
-          else if (source.truncated) controller.error(new DockerStreamError("The connection closed before the end of the response body"));
+          if (piece) return controller.enqueue(piece);
+          ended();
+          if (source.truncated) controller.error(new DockerStreamError("The connection closed before the end of the response body"));
           else controller.close();
         } catch (err) {
+          ended();
           controller.error(toDockerError(err, address));
         }
       },
       cancel(reason) {
+        ended();
         reader.cancel(reason).catch(() => {});
         duplex.close();
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+/** `fn`, to be called at most once (or a no-op). */
+function once(fn: (() => void) | undefined): () => void {
+  if (!fn) return () => {};
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
+  };
 }
 
 function toDockerError(err: unknown, address: string): DockerError {

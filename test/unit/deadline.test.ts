@@ -205,6 +205,22 @@ describe("one long-lived signal shared by many calls", () => {
     }
   });
 
+  it("hijacked calls (attach) whose output ends stop listening to the signal, even unclosed", async () => {
+    const { docker } = await setup((req, socket) => {
+      if (req.path.includes("/attach")) {
+        socket.write("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello");
+        return void socket.end();
+      }
+      json(socket, {});
+    });
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 20; i++) {
+      const conn = await docker.client.hijack({ method: "POST", path: "/containers/{id}/attach", params: { id: "c1" }, query: { stream: true, stdout: true }, signal });
+      expect(await new Response(conn.readable).text()).toBe("hello");
+    }
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
+  });
+
   it("an aborted call still reports DockerAbortError and leaves nothing behind", async () => {
     const { docker } = await setup(() => {}); // never answers
     const controller = new AbortController();
