@@ -21,7 +21,7 @@ import { DockerConnectionError, DockerError, DockerStreamError } from "../src/er
 import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
 import { requestHead } from "../src/http/wire.ts";
 import { onAbort } from "../src/deadline.ts";
-import type { RequestBody, TransportRequest, TransportResponse } from "../src/transport.ts";
+import type { TransportRequest, TransportResponse } from "../src/transport.ts";
 
 export interface Http1PoolOptions {
   /** Opens a connection. Writes may be issued at once: sockets queue them until connected. */

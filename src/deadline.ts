@@ -159,11 +159,6 @@ export class Deadline {
     return err;
   }
 
-  /** True when the call failed because of a limit or the caller's signal (not the engine). */
-  get aborted(): boolean {
-    return this.#timedOut !== undefined || this.#user?.aborted === true;
-  }
-
   /** The call is over: timers cleared, the caller's signal no longer listened to. Idempotent. */
   end(): void {
     if (this.#ended) return;
