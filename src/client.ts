@@ -476,7 +476,8 @@ async function collectText(response: TransportResponse, deadline: Deadline, maxB
   const tooLarge = () => new DockerStreamError(`${call.method} ${path}: the engine's answer is larger than ${maxBytes} bytes (maxBodyBytes)`);
   try {
     const declared = response.headers.get("content-length");
-    if (!truncate && declared !== null && Number(declared) > maxBytes) {
+    // (A HEAD answer's Content-Length describes the body a GET would get: there is none here.)
+    if (!truncate && declared !== null && call.method !== "HEAD" && Number(declared) > maxBytes) {
       response.body?.cancel().catch(() => {});
       throw tooLarge();
     }

@@ -170,3 +170,13 @@ describe("the core's own reading, for transports without collect() (fetch, Bun, 
     expect(counter.pulled).toBeLessThanOrEqual(MiB + 128 * 1024);
   });
 });
+
+describe("answers without a body", () => {
+  it("a HEAD answer declaring a Content-Length over the cap is fine: it has no body", async () => {
+    const { docker } = await setup((req, socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${100 * MiB}\r\nX-Docker-Container-Path-Stat: ${Buffer.from(JSON.stringify({ name: "f", size: 100 * MiB, mode: 420, mtime: "2026-01-01T00:00:00Z", linkTarget: "" })).toString("base64")}\r\n\r\n`);
+    }, { maxBodyBytes: MiB });
+    const stat = await docker.containers.ref("c1").archiveInfo("/f");
+    expect(stat.size).toBe(100 * MiB);
+  });
+});
