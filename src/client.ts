@@ -17,6 +17,7 @@ import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorSta
 import type { ContextFileSystem } from "./build/context.ts";
 import type { RegistryAuth } from "./config/registry-auth.ts";
 import type { UpgradedConnection } from "./http/upgrade.ts";
+import { checkHeaders } from "./http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
@@ -206,6 +207,7 @@ export class Client {
         headers["content-type"] = "application/json";
       }
     }
+    checkHeaders(headers);
     return { path, target: prefix + path + serializeQuery(call.query), headers, body };
   }
 

@@ -94,6 +94,20 @@ export function requestHead(init: RequestHeadInit): string {
   return head + "\r\n";
 }
 
+/**
+ * Checks header names and values by the rule above without writing anything: the core calls it for
+ * every request, so transports that hand headers to a platform HTTP client (fetch) refuse exactly
+ * what this module refuses, with the same DockerConfigError, before anything is sent.
+ */
+export function checkHeaders(headers: Record<string, string | undefined | null>): void {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || value === null) continue;
+    if (!TOKEN.test(name)) throw new DockerConfigError("Invalid HTTP header name: header names are HTTP tokens (letters, digits and !#$%&'*+-.^_`|~)");
+    if (!FIELD_VALUE.test(typeof value === "string" ? value : String(value))) throw invalidValue(name);
+  }
+}
+
 function invalidValue(name: string): DockerConfigError {
   return new DockerConfigError(
     `Invalid value for HTTP header ${name}: a header value holds tabs, visible ASCII and bytes 0x80-0xff only ` +

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Docker } from "../../adapters/node.ts";
 import { NodeTransport } from "../../adapters/node-transport.ts";
+import { Client } from "../../src/client.ts";
 import { DockerConfigError } from "../../src/errors.ts";
 import { upgrade } from "../../src/http/upgrade.ts";
 import { latin1Bytes, requestHead } from "../../src/http/wire.ts";
@@ -191,5 +192,23 @@ describe("wire: the Node pool against a fake engine", () => {
     } finally {
       await transport.close();
     }
+  });
+});
+
+describe("wire: every transport refuses the same headers", () => {
+  it.each(SMUGGLING)("the core refuses %s before any transport sees the request (fetch, Bun, Deno alike)", async (_label, value) => {
+    const seen: unknown[] = [];
+    const transport = {
+      address: "fake://",
+      request: async (req: unknown) => (seen.push(req), new Response("{}")),
+      connect: async (): Promise<Duplex> => {
+        seen.push("connect");
+        throw new Error("unused");
+      },
+    };
+    const client = new Client({ transport, version: "1.41" });
+    await expect(client.json({ method: "GET", path: "/info", headers: { "X-Registry-Auth": value } })).rejects.toBeInstanceOf(DockerConfigError);
+    await expect(client.hijack({ method: "POST", path: "/containers/{id}/attach", params: { id: "c" }, headers: { "X-Registry-Auth": value } })).rejects.toBeInstanceOf(DockerConfigError);
+    expect(seen).toEqual([]);
   });
 });
