@@ -20,7 +20,7 @@ import type { Duplex as NodeDuplex } from "node:stream";
 import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
 import { requestHead } from "../src/http/wire.ts";
-import { onAbort } from "../src/deadline.ts";
+import { onOwnAbort } from "../src/deadline.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport.ts";
 
 export interface Http1PoolOptions {
@@ -282,7 +282,8 @@ class Exchange {
     this.#head = head;
     this.#resolve = resolve;
     this.#reject = reject;
-    if (req.signal) this.#unlisten = onAbort(req.signal, () => this.abort());
+    // The core gives every call a signal of its own (src/deadline.ts), shared with nothing else.
+    if (req.signal) this.#unlisten = onOwnAbort(req.signal, () => this.abort());
   }
 
   start(conn: Connection): void {

@@ -245,6 +245,33 @@ describe("Deadline and onAbort on their own", () => {
     expect(n).toBe(1);
   });
 
+  it("onAbort shares one listener among many registrations; each removal is its own", () => {
+    const c = new AbortController();
+    const fired: number[] = [];
+    const f = (n: number) => () => fired.push(n);
+    const stops = [1, 2, 3, 4].map((n) => onAbort(c.signal, f(n)));
+    const same = () => {};
+    const twice = [onAbort(c.signal, same), onAbort(c.signal, same)];
+    expect(getEventListeners(c.signal, "abort")).toHaveLength(1);
+    stops[1]!();
+    stops[1]!(); // a second call removes nothing else
+    twice[0]!();
+    c.abort();
+    expect(fired).toEqual([1, 3, 4]);
+    expect(getEventListeners(c.signal, "abort")).toHaveLength(0);
+
+    const d = new AbortController();
+    const all = Array.from({ length: 50 }, () => onAbort(d.signal, () => {}));
+    expect(getEventListeners(d.signal, "abort")).toHaveLength(1);
+    for (const stop of all) stop();
+    expect(getEventListeners(d.signal, "abort")).toHaveLength(0);
+    // and the next registration starts afresh
+    let later = 0;
+    onAbort(d.signal, () => later++);
+    d.abort();
+    expect(later).toBe(1);
+  });
+
   it("end() clears its timers: an ended deadline never fires", async () => {
     const user = new AbortController();
     const d = new Deadline("GET", "/x", { signal: user.signal, timeout: 30, deadline: 40 });
