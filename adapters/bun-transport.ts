@@ -4,6 +4,7 @@
 // Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
 // below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
 
+import { onAbort } from "../src/deadline.ts";
 import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
@@ -101,10 +102,9 @@ export class BunTransport extends FetchTransport {
       const e = err as { code?: string; message?: string };
       throw new DockerConnectionError(this.#address, e?.code, String(e?.message ?? err), { cause: err });
     });
-    let onAbort: (() => void) | undefined;
+    let unlisten = (): void => {};
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal!.reason ?? new DOMException("aborted", "AbortError"));
-      signal?.addEventListener("abort", onAbort, { once: true });
+      unlisten = onAbort(signal, () => reject(signal!.reason ?? new DOMException("aborted", "AbortError")));
     });
     try {
       const socket = await Promise.race([connecting, aborted]);
@@ -117,7 +117,7 @@ export class BunTransport extends FetchTransport {
       connecting.then((socket) => socket.terminate(), () => {});
       throw err;
     } finally {
-      signal?.removeEventListener("abort", onAbort!);
+      unlisten();
     }
   }
 }

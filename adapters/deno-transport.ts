@@ -4,6 +4,7 @@
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
 
+import { onAbort } from "../src/deadline.ts";
 import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
 import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
@@ -101,10 +102,9 @@ export class DenoTransport extends FetchTransport {
       throw permissionError(err, endpoint, this.#address) ?? new DockerConnectionError(this.#address, failureCode(err, this.#clientCert), explain(err, this.#clientCert), { cause: err });
     });
     // An abort answers the caller at once; a connection that still arrives is closed.
-    let onAbort: (() => void) | undefined;
+    let unlisten = (): void => {};
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal!.reason ?? new DOMException("aborted", "AbortError"));
-      signal?.addEventListener("abort", onAbort, { once: true });
+      unlisten = onAbort(signal, () => reject(signal!.reason ?? new DOMException("aborted", "AbortError")));
     });
     try {
       const conn = await Promise.race([connecting, aborted]);
@@ -124,7 +124,7 @@ export class DenoTransport extends FetchTransport {
       connecting.then((conn) => conn.close(), () => {});
       throw err;
     } finally {
-      signal?.removeEventListener("abort", onAbort!);
+      unlisten();
     }
   }
 

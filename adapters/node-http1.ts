@@ -19,7 +19,9 @@
 import type { Duplex as NodeDuplex } from "node:stream";
 import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
-import type { RequestBody, TransportRequest, TransportResponse } from "../src/transport.ts";
+import { requestHead } from "../src/http/wire.ts";
+import { onOwnAbort } from "../src/deadline.ts";
+import type { TransportRequest, TransportResponse } from "../src/transport.ts";
 
 export interface Http1PoolOptions {
   /** Opens a connection. Writes may be issued at once: sockets queue them until connected. */
@@ -37,19 +39,21 @@ export interface Http1PoolOptions {
    * also all a killed engine does; resolves with the error to raise instead, if the engine is gone.
    */
   confirmEnd?(): Promise<Error | undefined>;
+  /**
+   * Milliseconds an idle connection is kept for reuse before it is closed; 0 keeps it until the
+   * engine closes it. Default 90 s (as Go's HTTP client): a proxy or load balancer on the way may
+   * drop a quiet connection without a word, and a request written onto it would be lost.
+   */
+  idleTimeout?: number;
 }
+
+export const DEFAULT_IDLE_TIMEOUT = 90_000;
 
 const MAX_HEAD = 64 * 1024;
 /** Bytes of an answer held before anyone reads it, past which the connection is paused. */
 const MAX_UNREAD = 1024 * 1024;
 /** Chunks a body stream queues before the connection is paused. */
 const BODY_QUEUE = 16;
-const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_NAME = METHOD;
-// Anything that could end a line or the head early, in a path or a header value.
-const UNSAFE_VALUE = /[\r\n\0]/;
-const UNSAFE_PATH = /[\x00-\x20\x7f]/;
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 export class Http1Pool {
   readonly #options: Http1PoolOptions;
@@ -57,9 +61,12 @@ export class Http1Pool {
   readonly #waiting: Exchange[] = [];
   #open = 0;
   #closed = false;
+  readonly #idleTimeout: number;
+  #sweep: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: Http1PoolOptions) {
     this.#options = options;
+    this.#idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
   }
 
   get options(): Http1PoolOptions {
@@ -67,7 +74,12 @@ export class Http1Pool {
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
-    const head = requestHead(req, this.#options.host);
+    let head: string;
+    try {
+      head = headOf(req, this.#options.host);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<TransportResponse>((resolve, reject) => {
       const exchange = new Exchange(this, req, head, resolve, reject);
       if (req.signal?.aborted) return exchange.abort();
@@ -85,6 +97,10 @@ export class Http1Pool {
     if (fresh) return this.#connect().run(exchange);
     let conn: Connection | undefined;
     while ((conn = this.#idle.pop()) !== undefined) {
+      if (this.#expired(conn)) {
+        conn.destroy();
+        continue;
+      }
       if (!conn.dead) {
         conn.reused = true;
         return conn.run(exchange);
@@ -117,6 +133,31 @@ export class Http1Pool {
     if (this.#closed) return conn.destroy();
     this.#idle.push(conn);
     conn.idle();
+    if (this.#idleTimeout > 0 && this.#sweep === undefined) this.#armSweep(this.#idleTimeout);
+  }
+
+  #expired(conn: Connection): boolean {
+    return this.#idleTimeout > 0 && Date.now() - conn.idleSince >= this.#idleTimeout;
+  }
+
+  /**
+   * One timer for all idle connections: releasing a connection only notes the time; the timer closes
+   * those idle for long enough and waits for the next. It never keeps the process alive.
+   */
+  #armSweep(ms: number): void {
+    const timer = setTimeout(() => {
+      this.#sweep = undefined;
+      const now = Date.now();
+      let next = Infinity;
+      for (const conn of this.#idle.slice()) {
+        const left = conn.idleSince + this.#idleTimeout - now;
+        if (left <= 0) conn.destroy(); // its close event takes it off the idle list
+        else next = Math.min(next, left);
+      }
+      if (next !== Infinity && !this.#closed) this.#armSweep(next);
+    }, ms);
+    (timer as { unref?(): unknown }).unref?.();
+    this.#sweep = timer;
   }
 
   /** A connection that closed or was destroyed: forget it and let a waiter open another. */
@@ -138,6 +179,8 @@ export class Http1Pool {
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     for (const conn of this.#idle.splice(0)) conn.destroy();
     for (const exchange of this.#waiting.splice(0)) exchange.fail(new DockerConnectionError(this.#options.address, "ECONNRESET", "the client was closed"));
   }
@@ -150,6 +193,8 @@ class Connection {
   exchange: Exchange | null = null;
   reused = false;
   dead = false;
+  /** When the connection last went idle (Date.now()). */
+  idleSince = 0;
   #forgotten = false;
 
   constructor(pool: Http1Pool, socket: NodeDuplex) {
@@ -157,8 +202,15 @@ class Connection {
     this.socket = socket;
     this.socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => {
-      if (this.exchange) this.exchange.onData(chunk, this);
-      else this.destroy(); // the engine does not speak unasked: whatever this is, the connection is unusable
+      const exchange = this.exchange;
+      if (!exchange) return this.destroy(); // the engine does not speak unasked: whatever this is, the connection is unusable
+      try {
+        exchange.onData(chunk, this);
+      } catch (err) {
+        // Nothing thrown here may reach the socket's emitter: it would crash the process.
+        this.destroy();
+        exchange.fail(err instanceof DockerError ? err : new DockerStreamError(`Reading the engine's answer failed: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }));
+      }
     });
     socket.on("end", () => {
       this.dead = true;
@@ -189,6 +241,7 @@ class Connection {
 
   idle(): void {
     this.exchange = null;
+    this.idleSince = Date.now();
     // An idle connection must not keep the process alive (node:http's Agent does the same).
     this.socket.unref?.();
   }
@@ -220,7 +273,7 @@ class Exchange {
   #received = false;
   #attempts = 0;
   #response: Http1Response | null = null;
-  #onAbort: (() => void) | null = null;
+  #unlisten: (() => void) | null = null;
   queued = false;
 
   constructor(pool: Http1Pool, req: TransportRequest, head: string, resolve: (r: TransportResponse) => void, reject: (e: Error) => void) {
@@ -229,11 +282,8 @@ class Exchange {
     this.#head = head;
     this.#resolve = resolve;
     this.#reject = reject;
-    const signal = req.signal;
-    if (signal) {
-      this.#onAbort = () => this.abort();
-      signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
+    // The core gives every call a signal of its own (src/deadline.ts), shared with nothing else.
+    if (req.signal) this.#unlisten = onOwnAbort(req.signal, () => this.abort());
   }
 
   start(conn: Connection): void {
@@ -253,7 +303,8 @@ class Exchange {
     } else {
       socket.write(this.#head, "latin1");
       const stream = typeof Blob !== "undefined" && body instanceof Blob ? (body.stream() as ReadableStream<Uint8Array>) : (body as ReadableStream<Uint8Array>);
-      const chunked = !/\r\ncontent-length:/i.test(this.#head);
+      // A Blob's size went out as Content-Length; a stream's length is unknown, so it goes chunked.
+      const chunked = !(typeof Blob !== "undefined" && body instanceof Blob);
       this.#writeStream(conn, stream, chunked).then(
         () => (this.#requestSent = true),
         (err) => {
@@ -396,7 +447,7 @@ class Exchange {
   #finish(): void {
     if (this.#state === DONE) return;
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     const confirm = this.#framing.kind === "eof" ? this.#pool.options.confirmEnd : undefined;
     if (confirm) {
       const response = this.#response;
@@ -455,7 +506,7 @@ class Exchange {
     if (this.#state === DONE) return;
     if (this.#state === BODY) return this.#failBody(err);
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     if (this.queued) this.#pool.unqueue(this);
     this.#reject(err);
   }
@@ -463,7 +514,7 @@ class Exchange {
   #failBody(err: Error): void {
     if (this.#state === DONE) return;
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     this.#response?.error(err);
   }
 
@@ -481,7 +532,7 @@ class Exchange {
   cancel(): void {
     if (this.#state === DONE) return;
     this.#state = DONE;
-    this.#unlisten();
+    this.#stopListening();
     const conn = this.#conn;
     this.#conn = null;
     conn?.destroy();
@@ -495,10 +546,10 @@ class Exchange {
     this.#conn?.socket.resume();
   }
 
-  #unlisten(): void {
-    if (this.#onAbort) {
-      this.#req.signal?.removeEventListener("abort", this.#onAbort);
-      this.#onAbort = null;
+  #stopListening(): void {
+    if (this.#unlisten) {
+      this.#unlisten();
+      this.#unlisten = null;
     }
   }
 }
@@ -520,7 +571,9 @@ class Http1Response implements TransportResponse {
   #error: Error | null = null;
   #body: ReadableStream<Uint8Array> | undefined;
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  #textDone: ((text: string) => void) | null = null;
+  #textDone: ((text: string | undefined) => void) | null = null;
+  #limit = Infinity;
+  #progress: (() => void) | null = null;
   #textFailed: ((err: Error) => void) | null = null;
 
   constructor(exchange: Exchange, status: number, fields: Head["fields"]) {
@@ -538,7 +591,35 @@ class Http1Response implements TransportResponse {
     }
     this.#chunks.push(piece);
     this.#bytes += piece.length;
-    if (this.#mode === PENDING && this.#bytes > MAX_UNREAD) this.#exchange.pause();
+    if (this.#mode === PENDING) {
+      if (this.#bytes > MAX_UNREAD) this.#exchange.pause();
+    } else if (this.#mode === TEXT) {
+      this.#progress?.();
+      if (this.#bytes > this.#limit) {
+        this.#overflow();
+        this.#textDone!(undefined);
+      }
+    }
+  }
+
+  /** More than the collector's limit came: nothing more is read and the connection goes. */
+  #overflow(): void {
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.#ended = true;
+    this.#exchange.cancel();
+  }
+
+  collect(maxBytes: number, progress: () => void): Promise<string | undefined> {
+    if (this.#mode !== PENDING) return Promise.reject(new TypeError("The body has already been read"));
+    if (this.#bytes > maxBytes) {
+      this.#mode = TEXT;
+      this.#overflow();
+      return Promise.resolve(undefined);
+    }
+    this.#limit = maxBytes;
+    this.#progress = progress;
+    return this.text();
   }
 
   end(): void {
@@ -550,7 +631,16 @@ class Http1Response implements TransportResponse {
       } catch {
         // cancelled by the reader meanwhile
       }
-    } else if (this.#mode === TEXT) this.#textDone!(this.#joined());
+    } else if (this.#mode === TEXT) {
+      let text: string;
+      try {
+        text = this.#joined();
+      } catch (err) {
+        // A body too large for one string (ERR_STRING_TOO_LONG): this runs in the socket's callback.
+        return this.#textFailed!(new DockerStreamError(`The engine's answer cannot be read as text: ${(err as Error).message}`, undefined, { cause: err }));
+      }
+      this.#textDone!(text);
+    }
   }
 
   error(err: Error): void {
@@ -603,49 +693,31 @@ class Http1Response implements TransportResponse {
     if (this.#mode === TEXT) return Promise.reject(new TypeError("The body has already been read"));
     this.#mode = TEXT;
     if (this.#error) return Promise.reject(this.#error);
-    if (this.#ended) return Promise.resolve(this.#joined());
+    if (this.#ended) {
+      try {
+        return Promise.resolve(this.#joined());
+      } catch (err) {
+        return Promise.reject(new DockerStreamError(`The engine's answer cannot be read as text: ${(err as Error).message}`, undefined, { cause: err }));
+      }
+    }
     this.#exchange.resume();
     return new Promise<string>((resolve, reject) => {
-      this.#textDone = resolve;
+      this.#textDone = resolve as (text: string | undefined) => void;
       this.#textFailed = reject;
     });
   }
 }
 
-/** The request line and headers, validated so that nothing given can inject a line. */
-function requestHead(req: TransportRequest, defaultHost: string): string {
-  const { method, path, headers, body } = req;
-  if (!METHOD.test(method)) throw new DockerError(`Invalid HTTP method ${JSON.stringify(method)}`);
-  if (UNSAFE_PATH.test(path) || path[0] !== "/") throw new DockerError(`Invalid request path ${JSON.stringify(path)}: it must start with / and be percent-encoded`);
-  let host = defaultHost;
-  let lines = "";
-  let hasLength = false;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || value === null) continue;
-    const v = String(value);
-    if (!HEADER_NAME.test(name) || UNSAFE_VALUE.test(v)) throw new DockerError(`Invalid HTTP header ${JSON.stringify(name)}: names are tokens and values cannot hold CR, LF or NUL`);
-    const lower = name.toLowerCase();
-    if (lower === "host") {
-      host = v;
-      continue;
-    }
-    if (lower === "connection" || lower === "transfer-encoding") continue; // framing is ours
-    if (lower === "content-length") hasLength = true;
-    lines += `${name}: ${v}\r\n`;
-  }
-  if (body === undefined || body === null) {
-    if (!hasLength && BODY_METHODS.has(method)) lines += "content-length: 0\r\n";
-  } else if (typeof body === "string") {
-    if (!hasLength) lines += `content-length: ${Buffer.byteLength(body)}\r\n`;
-  } else if (body instanceof Uint8Array) {
-    if (!hasLength) lines += `content-length: ${body.byteLength}\r\n`;
-  } else if (typeof Blob !== "undefined" && body instanceof Blob) {
-    if (!hasLength) lines += `content-length: ${body.size}\r\n`;
-  } else if (!hasLength) {
-    lines += "transfer-encoding: chunked\r\n";
-  }
-  return `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n${lines}\r\n`;
+/** The request line and headers, written by the core's wire module, with the framing of the real body. */
+function headOf(req: TransportRequest, host: string): string {
+  const body = req.body;
+  const framing =
+    body === undefined || body === null ? undefined
+    : typeof body === "string" ? Buffer.byteLength(body)
+    : body instanceof Uint8Array ? body.byteLength
+    : typeof Blob !== "undefined" && body instanceof Blob ? body.size
+    : "chunked";
+  return requestHead({ method: req.method, path: req.path, host, headers: req.headers, body: framing });
 }
 
 // The whole head in one linear pass: status line, then `name: value` lines whose names are tokens and

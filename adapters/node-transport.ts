@@ -7,6 +7,7 @@ import https from "node:https";
 import net from "node:net";
 import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
+import { onAbort } from "../src/deadline.ts";
 import { DockerConnectionError } from "../src/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
 import { Http1Pool, drained } from "./node-http1.ts";
@@ -35,6 +36,11 @@ export interface NodeTransportOptions {
   createConnection?: () => NodeDuplex;
   /** Address shown in messages. */
   address?: string;
+  /**
+   * Milliseconds an idle pooled connection is kept before it is closed; 0 keeps it until the engine
+   * closes it. Default 90 s. Idle connections never keep the process alive.
+   */
+  idleTimeout?: number;
 }
 
 export class NodeTransport implements Transport {
@@ -66,6 +72,7 @@ export class NodeTransport implements Transport {
       address: this.address,
       mapError: (err, socket) => this.#connectionError(err, socket),
       confirmEnd: () => this.#confirmEnd(),
+      idleTimeout: options.idleTimeout,
     });
   }
 
@@ -129,18 +136,17 @@ export class NodeTransport implements Transport {
       } else {
         socket = net.connect({ host: endpoint.hostname, port: endpoint.port, allowHalfOpen: true });
       }
-      const onAbort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const unlisten = onAbort(signal, () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted")));
       const ready = socket instanceof tls.TLSSocket ? "secureConnect" : "connect";
       const alreadyConnected = this.#createConnection !== undefined;
       const done = () => {
-        signal?.removeEventListener("abort", onAbort);
+        unlisten();
         socket.off("error", failed);
         (socket as Partial<net.Socket>).setNoDelay?.(true);
         resolve(socketDuplex(socket, this.address, () => this.#confirmEnd()));
       };
       const failed = (err: Error) => {
-        signal?.removeEventListener("abort", onAbort);
+        unlisten();
         reject(this.#connectionError(err, socket));
       };
       socket.once("error", failed);

@@ -39,6 +39,8 @@ export interface NodeDockerOptions extends Partial<CoreOptions> {
    * connection is an ssh process; sequential requests reuse one).
    */
   maxSockets?: number;
+  /** Milliseconds an idle pooled connection is kept for reuse; 0 keeps it. Default 90 s. */
+  idleTimeout?: number;
 }
 
 export interface NodeEnvOptions extends NodeDockerOptions {
@@ -54,10 +56,10 @@ export class Docker extends CoreDocker {
    * `credentials` is given.
    */
   constructor(options: NodeDockerOptions = {}) {
-    const { host, socketPath, tls, ssh, maxSockets, transport, credentials, ...core } = options;
+    const { host, socketPath, tls, ssh, maxSockets, idleTimeout, transport, credentials, ...core } = options;
     super({
       ...core,
-      transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets }),
+      transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets, idleTimeout }),
       credentials: credentials ?? nodeCredentials(),
       fileSystem: core.fileSystem ?? nodeFileSystem,
     });
@@ -97,7 +99,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: NodeDockerO
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
-    transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets }),
+    transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets, idleTimeout: options.idleTimeout }),
   });
 }
 
@@ -114,23 +116,24 @@ interface TransportChoices {
   tls?: NodeTlsOptions;
   ssh?: SshOptions;
   maxSockets?: number;
+  idleTimeout?: number;
 }
 
 /** The transport for a resolved address. */
-export function nodeTransport(host: DockerHost, { tls, ssh, maxSockets }: TransportChoices = {}): Transport {
+export function nodeTransport(host: DockerHost, { tls, ssh, maxSockets, idleTimeout }: TransportChoices = {}): Transport {
   switch (host.kind) {
     case "unix":
-      return new NodeTransport({ socketPath: host.path }, { maxSockets });
+      return new NodeTransport({ socketPath: host.path }, { maxSockets, idleTimeout });
     case "npipe":
-      return new NodeTransport({ socketPath: host.path.replace(/\//g, "\\") }, { maxSockets, address: formatDockerHost(host) });
+      return new NodeTransport({ socketPath: host.path.replace(/\//g, "\\") }, { maxSockets, idleTimeout, address: formatDockerHost(host) });
     case "tcp":
       checkTlsPair(tls);
-      return new NodeTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets });
+      return new NodeTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets, idleTimeout });
     case "ssh":
       // HTTP over the ssh process's pipes; the hostname and port only name the pool.
       return new NodeTransport(
         { protocol: "http", hostname: host.hostname, port: host.port ?? 22 },
-        { maxSockets: maxSockets ?? 4, address: formatDockerHost(host), createConnection: () => new SshSocket(host, ssh) },
+        { maxSockets: maxSockets ?? 4, idleTimeout, address: formatDockerHost(host), createConnection: () => new SshSocket(host, ssh) },
       );
   }
 }

@@ -3,10 +3,11 @@
 
 import {
   DockerAbortError,
+  DockerConfigError,
   DockerConnectionError,
   DockerError,
   DockerNotFoundError,
-  DockerTimeoutError,
+  DockerStreamError,
   DockerUnsupportedError,
   DockerVersionError,
   httpError,
@@ -16,6 +17,8 @@ import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorSta
 import type { ContextFileSystem } from "./build/context.ts";
 import type { RegistryAuth } from "./config/registry-auth.ts";
 import type { UpgradedConnection } from "./http/upgrade.ts";
+import { checkHeaders } from "./http/wire.ts";
+import { Deadline, onAbort } from "./deadline.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
 import type { BuilderChoice } from "./buildkit/builder.ts";
@@ -25,8 +28,17 @@ import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } fro
 export interface CallOptions {
   /** Aborts the call, and the stream it returns. */
   signal?: AbortSignal;
-  /** Milliseconds for connecting and receiving response headers; never limits a stream's life. */
+  /**
+   * Milliseconds allowed for connecting and receiving the response head, and then, for a call that
+   * resolves a value (JSON, text, nothing), the longest silence while its body is read. It never
+   * limits a stream returned to you (logs, events, attach, progress). Default: the client's `timeout`.
+   */
   timeout?: number;
+  /**
+   * Milliseconds for the whole call, body and returned stream included; off unless given. Use it to
+   * bound a call whose answer may take long to finish (a `load`, a collected pull, a followed log).
+   */
+  deadline?: number;
   /** Extra request headers. */
   headers?: Record<string, string>;
 }
@@ -65,8 +77,17 @@ export interface ClientOptions {
   fileSystem?: ContextFileSystem;
   /** Pins the API version (e.g. "1.41") and skips negotiation. */
   version?: string;
-  /** Default timeout in ms for connecting and response headers. Default 60 s; 0 disables. */
+  /**
+   * Default `timeout` of every call in ms: connecting and the response head, then the longest
+   * silence while a body that resolves a value is read. Default 60 s; 0 disables.
+   */
   timeout?: number;
+  /**
+   * Largest body, in bytes, of a call that resolves a value (JSON results, text), past which the
+   * call fails with DockerStreamError and the connection is dropped. Default 64 MiB. Streams are not
+   * limited by it; error answers are read up to 1 MiB.
+   */
+  maxBodyBytes?: number;
   /** Headers sent with every request. */
   headers?: Record<string, string>;
   /** The builder `images.build()` uses when a build does not say: `auto` (default) follows the engine. */
@@ -74,10 +95,14 @@ export interface ClientOptions {
 }
 
 const DEFAULT_TIMEOUT = 60_000;
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+/** Bytes of an error answer kept for its message; the rest is not read (the connection is dropped). */
+const MAX_ERROR_BODY = 1024 * 1024;
 
 export class Client {
   readonly transport: Transport;
   readonly timeout: number;
+  readonly maxBodyBytes: number;
   credentials: CredentialSource | undefined;
   fileSystem: ContextFileSystem | undefined;
   readonly builder: BuilderChoice | undefined;
@@ -90,6 +115,8 @@ export class Client {
   constructor(options: ClientOptions) {
     this.transport = options.transport;
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    if (!(this.maxBodyBytes > 0)) throw new DockerConfigError(`Invalid maxBodyBytes ${String(options.maxBodyBytes)}: expected a positive number of bytes`);
     this.#headers = { ...options.headers };
     this.credentials = options.credentials;
     this.fileSystem = options.fileSystem;
@@ -185,82 +212,75 @@ export class Client {
         headers["content-type"] = "application/json";
       }
     }
+    checkHeaders(headers);
     return { path, target: prefix + path + serializeQuery(call.query), headers, body };
   }
 
-  /**
-   * Runs `start` under the call's deadline (connect + response headers) and abort signal, and
-   * maps failures: the timer firing → DockerTimeoutError, the user's signal → DockerAbortError,
-   * anything else not already a DockerError → DockerConnectionError. The returned signal stays
-   * tied to the user's signal after `start` resolves, so aborting later ends the stream too.
-   */
-  async #underDeadline<T>(call: Call, path: string, start: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; release: () => void }> {
-    const timeout = call.timeout ?? this.timeout;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = timeout > 0 ? setTimeout(() => { timedOut = true; controller.abort(); }, timeout) : undefined;
-    const userSignal = call.signal;
-    const onAbort = () => controller.abort(userSignal!.reason);
-    const release = () => userSignal?.removeEventListener("abort", onAbort);
-    if (userSignal) {
-      if (userSignal.aborted) {
-        clearTimeout(timer);
-        throw new DockerAbortError(`${call.method} ${path}`, { cause: userSignal.reason });
-      }
-      userSignal.addEventListener("abort", onAbort, { once: true });
-    }
-    try {
-      return { value: await start(controller.signal), release };
-    } catch (err) {
-      release();
-      if (timedOut) throw new DockerTimeoutError(call.method, path, timeout);
-      if (userSignal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: userSignal.reason });
-      if (err instanceof DockerError) throw err;
-      throw new DockerConnectionError(this.transport.address, (err as { code?: string })?.code, String((err as Error)?.message ?? err), { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+  /** The limits of one call: its own timeout and deadline, else the client's. */
+  #deadline(call: Call, path: string): Deadline {
+    return new Deadline(call.method, path, { signal: call.signal, timeout: call.timeout ?? this.timeout, deadline: call.deadline });
   }
 
-  /** Sends a call; resolves with the response once headers arrive, throws DockerHttpError on >= 400. */
+  /** What a failure before the response head means, as a DockerError. */
+  #failure(err: unknown, deadline: Deadline): unknown {
+    const mapped = deadline.error(err);
+    if (mapped instanceof DockerError) return mapped;
+    return new DockerConnectionError(this.transport.address, (err as { code?: string })?.code, String((err as Error)?.message ?? err), { cause: err });
+  }
+
+  /**
+   * Sends a call; resolves with the response once its head arrives, throws DockerHttpError on >= 400.
+   * The response's `text()` reads the body under the call's idle timeout and `maxBodyBytes`; its
+   * `body` stream only under the caller's signal and the call's deadline. Either way the call's
+   * timers and its listener on the caller's signal go away when the body is done.
+   */
   async send(call: Call): Promise<TransportResponse> {
     let path: string;
     let response: TransportResponse;
-    let release: () => void;
+    let deadline: Deadline | undefined;
     try {
       const prepared = await this.#prepare(call);
       path = prepared.path;
       const { target, headers, body } = prepared;
-      ({ value: response, release } = await this.#underDeadline(call, path, (signal) =>
-        this.transport.request({ method: call.method, path: target, headers, body, signal }),
-      ));
+      deadline = this.#deadline(call, path);
+      if (call.signal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: call.signal.reason });
+      try {
+        response = await this.transport.request({ method: call.method, path: target, headers, body, signal: deadline.signal });
+      } catch (err) {
+        throw this.#failure(err, deadline);
+      }
     } catch (err) {
+      deadline?.end();
       // A stream body the transport never took (the call failed or was aborted first) is
       // cancelled, so that its source (a file, a generator) is released.
       const unsent = call.body;
       if (unsent instanceof ReadableStream && !unsent.locked) unsent.cancel(err).catch(() => {});
       throw err;
     }
-    // The user's signal keeps governing the body; it is released once the body is done. For
-    // simplicity the listener stays until then (AbortSignal listeners are cheap and once-only).
+    deadline.headersArrived();
     this.#engine ??= engineFromHeaders(response.headers);
 
     if (response.status >= 300 && response.status !== 304 || response.status === 0) {
-      release();
-      if (response.status < 400) {
-        // (status 0 is how a browser's fetch reports a redirect it was told not to follow)
-        // The engine redirects only paths it normalised (a name containing `..` or `//`): the
-        // name does not denote an object, and following would reach another endpoint.
-        await discard(response);
-        throw httpError(404, `no such object: the engine redirected ${path} to ${response.headers.get("location") ?? "another path"}`, call.method, path);
+      let text = "";
+      try {
+        if (response.status < 400) {
+          // (status 0 is how a browser's fetch reports a redirect it was told not to follow)
+          // The engine redirects only paths it normalised (a name containing `..` or `//`): the
+          // name does not denote an object, and following would reach another endpoint.
+          await collectText(response, deadline, MAX_ERROR_BODY, call.timeout ?? this.timeout, call, path, true).catch(() => {});
+          throw httpError(404, `no such object: the engine redirected ${path} to ${response.headers.get("location") ?? "another path"}`, call.method, path);
+        }
+        // The status alone is worth reporting: a body that fails or is cut off must not hide it.
+        text = await collectText(response, deadline, MAX_ERROR_BODY, call.timeout ?? this.timeout, call, path, true).catch(() => "");
+      } finally {
+        deadline.end();
       }
-      const text = await readErrorBody(response);
       if (isPodmanRouteMiss(response.status, response.headers, text)) {
         throw this.#unsupported(call.method, path, httpError(404, errorMessage(text, 404), call.method, path));
       }
       throw httpError(podmanErrorStatus(response.status, text), errorMessage(text, response.status), call.method, path);
     }
-    return call.signal ? abortAware(response, call.signal, `${call.method} ${path}`) : response;
+    return new GovernedResponse(response, deadline, this.maxBodyBytes, call.timeout ?? this.timeout, call, path);
   }
 
   /**
@@ -283,26 +303,38 @@ export class Client {
     }
     // Loaded on demand: runtimes without raw sockets (browsers) never need the HTTP/1.1 upgrade.
     const { upgrade } = await import("./http/upgrade.ts");
-    const { value: conn, release } = await this.#underDeadline(call, path, async (signal) => {
-      const duplex = await connect.call(this.transport, signal);
-      return upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal, errorPath: path, address: this.transport.address });
-    }).catch((err: unknown) => {
+    const deadline = this.#deadline(call, path);
+    let conn: UpgradedConnection;
+    let finish = (): void => {};
+    try {
+      if (call.signal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: call.signal.reason });
+      const duplex = await connect.call(this.transport, deadline.signal);
+      conn = await upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address, onEnd: () => finish() });
+    } catch (err) {
+      deadline.end();
+      const failure = this.#failure(err, deadline);
       // Podman's router answers an endpoint it lacks with a bare "Not Found"; a missing object
       // is a JSON message from a handler.
-      if (err instanceof DockerNotFoundError && err.reason === "Not Found" && this.#engine === "podman") throw this.#unsupported(call.method, path, err);
-      throw err;
-    });
-    release();
-    if (call.signal) {
-      const signal = call.signal;
-      const onAbort = () => conn.close();
-      signal.addEventListener("abort", onAbort, { once: true });
-      const close = conn.close;
-      conn.close = () => {
-        signal.removeEventListener("abort", onAbort);
-        close();
-      };
+      if (failure instanceof DockerNotFoundError && failure.reason === "Not Found" && this.#engine === "podman") throw this.#unsupported(call.method, path, failure);
+      throw failure;
     }
+    deadline.headersArrived();
+    if (!deadline.watching) {
+      deadline.end();
+      return conn;
+    }
+    // The caller's signal (or the deadline) closes the connection later; closing it, or the end of
+    // its output, ends the watch.
+    const stop = onAbort(deadline.signal, () => conn.close());
+    finish = () => {
+      stop();
+      deadline.end();
+    };
+    const close = conn.close;
+    conn.close = () => {
+      finish();
+      close();
+    };
     return conn;
   }
 
@@ -371,56 +403,142 @@ function isRawBody(body: unknown): body is RequestBody {
 }
 
 /**
- * The response, with reads that fail because the caller's signal fired reported as
- * DockerAbortError on every runtime (transports variously report an AbortError, a reset, or a
- * premature close). Only calls given a signal pay for the extra layer.
+ * The response as the core hands it on: `text()` collects the body under the call's idle timeout
+ * and size limit, `body` streams it under the caller's signal and the deadline only. Reads that fail
+ * because of either are reported as DockerAbortError or DockerTimeoutError on every runtime
+ * (transports variously report an AbortError, a reset, or a premature close).
  */
-function abortAware(response: TransportResponse, signal: AbortSignal, what: string): TransportResponse {
-  const mapError = (err: unknown): unknown =>
-    signal.aborted && !(err instanceof DockerAbortError) ? new DockerAbortError(what, { cause: err }) : err;
-  let body: ReadableStream<Uint8Array> | null | undefined;
-  return {
-    status: response.status,
-    headers: response.headers,
-    get body() {
-      if (body !== undefined) return body;
-      const source = response.body;
-      if (!source) return (body = null);
-      const reader = source.getReader();
-      body = new ReadableStream<Uint8Array>(
-        {
-          async pull(controller) {
-            try {
-              const { done, value } = await reader.read();
-              if (done) controller.close();
-              else controller.enqueue(value);
-            } catch (err) {
-              throw mapError(err);
-            }
-          },
-          cancel(reason) {
-            return reader.cancel(reason);
-          },
+class GovernedResponse implements TransportResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly #source: TransportResponse;
+  readonly #deadline: Deadline;
+  readonly #maxBytes: number;
+  readonly #idle: number;
+  readonly #call: Call;
+  readonly #path: string;
+  #body: ReadableStream<Uint8Array> | null | undefined;
+
+  constructor(source: TransportResponse, deadline: Deadline, maxBytes: number, idle: number, call: Call, path: string) {
+    this.#source = source;
+    this.status = source.status;
+    this.headers = source.headers;
+    this.#deadline = deadline;
+    this.#maxBytes = maxBytes;
+    this.#idle = idle;
+    this.#call = call;
+    this.#path = path;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#body !== undefined) return this.#body;
+    const deadline = this.#deadline;
+    const source = this.#source.body;
+    if (!source || !deadline.watching) {
+      // Nothing can abort the stream any more: it goes on as the transport made it.
+      deadline.end();
+      return (this.#body = source);
+    }
+    const reader = source.getReader();
+    this.#body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) {
+              deadline.end();
+              controller.close();
+            } else controller.enqueue(value);
+          } catch (err) {
+            deadline.end();
+            throw deadline.error(err);
+          }
         },
-        { highWaterMark: 0 },
-      );
-      return body;
-    },
-    text: () => response.text().catch((err: unknown) => { throw mapError(err); }),
-  };
+        cancel(reason) {
+          deadline.end();
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return this.#body;
+  }
+
+  text(): Promise<string> {
+    if (this.#body !== undefined) return Promise.reject(new TypeError("The body has already been read"));
+    this.#body = null;
+    return collectText(this.#source, this.#deadline, this.#maxBytes, this.#idle, this.#call, this.#path, false);
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Reads a body that resolves a value: the idle timeout runs between pieces, at most `maxBytes` are
+ * taken. Past that, the reading stops and the connection is dropped (cancelling the body does both);
+ * the call fails with DockerStreamError, or, for an error answer (`truncate`), keeps what came.
+ * Ends the call's deadline either way.
+ */
+async function collectText(response: TransportResponse, deadline: Deadline, maxBytes: number, idle: number, call: Call, path: string, truncate: boolean): Promise<string> {
+  const tooLarge = () => new DockerStreamError(`${call.method} ${path}: the engine's answer is larger than ${maxBytes} bytes (maxBodyBytes)`);
+  try {
+    const declared = response.headers.get("content-length");
+    // (A HEAD answer's Content-Length describes the body a GET would get: there is none here.)
+    if (!truncate && declared !== null && call.method !== "HEAD" && Number(declared) > maxBytes) {
+      response.body?.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    deadline.watchIdle(idle);
+    if (!truncate && response.collect) {
+      let text: string | undefined;
+      try {
+        text = await response.collect(maxBytes, () => deadline.progress());
+      } catch (err) {
+        throw deadline.error(err);
+      }
+      if (text === undefined) throw tooLarge();
+      return text;
+    }
+    const body = response.body;
+    if (!body) return "";
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        deadline.progress();
+        if (total + value.byteLength > maxBytes) {
+          reader.cancel().catch(() => {});
+          if (!truncate) throw tooLarge();
+          chunks.push(value.subarray(0, maxBytes - total));
+          total = maxBytes;
+          break;
+        }
+        chunks.push(value);
+        total += value.byteLength;
+      }
+    } catch (err) {
+      reader.cancel().catch(() => {});
+      throw deadline.error(err);
+    }
+    if (chunks.length === 1) return utf8.decode(chunks[0]);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      all.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return utf8.decode(all);
+  } finally {
+    deadline.end();
+  }
 }
 
 /** Reads a (small) body to its end, so the connection goes back to the pool instead of closing. */
 export async function discard(response: TransportResponse): Promise<void> {
   await response.text().catch(() => {});
-}
-
-async function readErrorBody(response: TransportResponse): Promise<string> {
-  try {
-    return await response.text();
-  } catch {
-    return ""; // The body could not be read; the status alone must do.
-  }
 }
 
 /** The daemon's `message` from an error body, or the body text, or the status. */

@@ -106,13 +106,23 @@ function describeConnectionFailure(address: string, code: string | undefined, de
   }
 }
 
-/** The timeout for connecting and receiving response headers elapsed. */
+/**
+ * A time limit of the call passed: `head`, the timeout for connecting and receiving the response
+ * head; `idle`, the same timeout as the longest silence while a body that resolves a value is read;
+ * `deadline`, the call's total deadline.
+ */
 export class DockerTimeoutError extends DockerError {
   override name = "DockerTimeoutError";
   readonly timeout: number;
-  constructor(method: string, path: string, timeout: number) {
-    super(`${method} ${path} timed out after ${timeout} ms waiting for the engine to answer`);
+  readonly phase: "head" | "idle" | "deadline";
+  constructor(method: string, path: string, timeout: number, phase: "head" | "idle" | "deadline" = "head") {
+    super(
+      phase === "idle" ? `${method} ${path} timed out: the engine sent nothing for ${timeout} ms while the answer was being read`
+      : phase === "deadline" ? `${method} ${path} did not complete within its deadline of ${timeout} ms`
+      : `${method} ${path} timed out after ${timeout} ms waiting for the engine to answer`,
+    );
     this.timeout = timeout;
+    this.phase = phase;
   }
 }
 

@@ -121,6 +121,8 @@ export function bodyFraming(headers: Map<string, string>, hasBody = true): BodyF
 // Plain constants rather than an enum: type-stripping loaders (Node, Deno) refuse enums.
 const SIZE = 0, DATA = 1, DATA_END = 2, TRAILER = 3, DONE = 4;
 const MAX_CHUNK_LINE = 4096;
+/** Trailer fields are header lines: together they get the response head's limit. */
+const MAX_TRAILER = 64 * 1024;
 
 /**
  * Incremental decoder of `Transfer-Encoding: chunked`. Feed it raw bytes as they arrive; it hands back
@@ -132,6 +134,7 @@ export class ChunkedDecoder {
   #line = "";
   #lineHasCR = false;
   #remaining = 0;
+  #trailerBytes = 0;
 
   /** True once the last chunk and the trailer section have been read. */
   get done(): boolean {
@@ -191,8 +194,12 @@ export class ChunkedDecoder {
         this.#state = SIZE;
         return;
       case TRAILER:
-        // Trailer fields are skipped; the empty line ends the body.
+        // Trailer fields are skipped; the empty line ends the body. An engine that sends them
+        // without end would otherwise keep the call (and the connection) forever.
         if (line === "") this.#state = DONE;
+        else if ((this.#trailerBytes += line.length + 2) > MAX_TRAILER) {
+          throw new DockerStreamError(`Malformed chunked body from the engine: trailer section larger than ${MAX_TRAILER} bytes`);
+        }
         return;
     }
   }

@@ -14,17 +14,19 @@
 // - 3xx and up: an error. Its body (JSON `{"message"}` or text) becomes the DockerHttpError.
 
 import type { Duplex } from "../transport.ts";
-import { DockerAbortError, DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
+import { DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
+import { latin1Bytes, requestHead } from "./wire.ts";
+import { abortReason, onAbort } from "../deadline.ts";
 
 export interface UpgradeRequest {
   method: string;
   /** Path with version prefix and query, already encoded: `/v1.47/containers/abc/attach?stream=1`. */
   path: string;
   /**
-   * Extra request headers. Host, Connection, Upgrade, Content-Length and Transfer-Encoding are set by
-   * upgrade() itself; values given for them here are ignored.
+   * Extra request headers. Connection, Upgrade, Content-Length and Transfer-Encoding are set by
+   * upgrade() itself; values given for them here are ignored. A Host given here replaces `host`.
    */
   headers: Record<string, string>;
   body?: Uint8Array | string;
@@ -43,6 +45,8 @@ export interface UpgradeOptions {
   errorPath?: string;
   /** Where the duplex leads, for DockerConnectionError (pass `transport.address`). Default `the engine`. */
   address?: string;
+  /** Called once when `readable` has ended, errored or been cancelled (the caller stops watching then). */
+  onEnd?: () => void;
 }
 
 export interface UpgradedConnection {
@@ -66,17 +70,14 @@ export interface UpgradedConnection {
 
 const DEFAULT_MAX_HEAD = 64 * 1024;
 const MAX_ERROR_BODY = 1024 * 1024;
-// Header fields the handshake owns: letting a caller set them would break the framing of the request.
-const RESERVED = new Set(["host", "connection", "upgrade", "content-length", "transfer-encoding"]);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const encoder = new TextEncoder();
 
 /**
  * Sends `request` on `duplex` asking to take the connection over, and resolves once the engine has
  * answered. On an error status the duplex is closed and the matching DockerHttpError is thrown; on any
  * other failure the duplex is closed as well. Errors:
- * - DockerError: a header name or value, the method, the path or the host could inject lines into the
- *   request (nothing is sent);
+ * - DockerConfigError: a header name or value, the method, the path or the host breaks the wire
+ *   module's rule (src/http/wire.ts; nothing is sent);
  * - DockerHttpError and subclasses: the engine answered 3xx or above;
  * - DockerStreamError: the reply is not HTTP/1.x, or its head exceeds maxHeadBytes, or is malformed;
  * - DockerConnectionError: the connection failed or ended before the response head was complete
@@ -99,15 +100,14 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
   }
 
   let aborted: Promise<never> | undefined;
-  let onAbort: (() => void) | undefined;
+  let unlisten = (): void => {};
   if (signal) {
     if (signal.aborted) {
       duplex.close();
-      throw abortError(signal, request.method, errorPath);
+      throw abortReason(signal, `${request.method} ${errorPath}`);
     }
     aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(abortError(signal, request.method, errorPath));
-      signal.addEventListener("abort", onAbort, { once: true });
+      unlisten = onAbort(signal, () => reject(abortReason(signal, `${request.method} ${errorPath}`)));
     });
     aborted.catch(() => {}); // observed through race(); this only keeps the rejection from being reported as unhandled
   }
@@ -133,7 +133,8 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
     }
 
     const framing = status === 101 ? ({ kind: "eof" } as BodyFraming) : bodyFraming(headers, status !== 204 && status !== 304);
-    const readable = framing.kind === "eof" ? rawStream(reader, rest, duplex, address) : framedStream(reader, rest, framing, duplex, address);
+    const ended = once(options.onEnd);
+    const readable = framing.kind === "eof" ? rawStream(reader, rest, duplex, address, ended) : framedStream(reader, rest, framing, duplex, address, ended);
 
     let closed = false;
     const close = (): void => {
@@ -148,7 +149,7 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
   } catch (err) {
     throw toDockerError(err, address);
   } finally {
-    if (onAbort) signal!.removeEventListener("abort", onAbort);
+    unlisten();
     if (!succeeded) {
       reader.cancel().catch(() => {});
       duplex.close();
@@ -156,46 +157,26 @@ export async function upgrade(duplex: Duplex, request: UpgradeRequest, options: 
   }
 }
 
-/** Builds the request bytes, refusing anything that could smuggle extra lines into the head. */
+/** Builds the request bytes; the head is written by the wire module, which refuses anything that could smuggle lines. */
 function encodeRequest(request: UpgradeRequest): Uint8Array {
-  const { method, path } = request;
-  const host = request.host ?? "docker";
-  if (!TOKEN.test(method)) throw new DockerError(`Invalid HTTP method ${JSON.stringify(method)}`);
-  // The path is sent as-is, so anything outside visible ASCII could break or extend the request line.
-  if (!/^\/[\x21-\x7e]*$/.test(path)) throw new DockerError(`Invalid request path ${JSON.stringify(path)}: it must start with / and be percent-encoded`);
-  if (!isSafeValue(host)) throw new DockerError("Refusing a Host header containing CR, LF or NUL (header injection)");
-
-  const protocol = request.protocol ?? "tcp";
-  if (!TOKEN.test(protocol)) throw new DockerError(`Invalid upgrade protocol ${JSON.stringify(protocol)}`);
-  let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n`;
-  let hasContentType = false;
-  for (const [name, value] of Object.entries(request.headers)) {
-    // Names and values are never echoed into the message: a header may hold credentials.
-    if (!TOKEN.test(name)) throw new DockerError("Refusing a request header whose name is not an HTTP token (header injection)");
-    if (!isSafeValue(String(value))) throw new DockerError(`Refusing a value for request header ${name} containing CR, LF or NUL (header injection)`);
-    const key = name.toLowerCase();
-    if (RESERVED.has(key)) continue;
-    if (key === "content-type") hasContentType = true;
-    head += `${name}: ${value}\r\n`;
-  }
-
   const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
-  if (body !== undefined) {
-    if (!hasContentType && typeof request.body === "string") head += "Content-Type: application/json\r\n";
-    head += `Content-Length: ${body.byteLength}\r\n`;
+  let headers = request.headers;
+  if (typeof request.body === "string" && !Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
+    headers = { ...headers, "Content-Type": "application/json" };
   }
-  head += "\r\n";
-
-  const headBytes = encoder.encode(head);
-  if (body === undefined || body.byteLength === 0) return headBytes;
-  const out = new Uint8Array(headBytes.byteLength + body.byteLength);
-  out.set(headBytes, 0);
-  out.set(body, headBytes.byteLength);
+  const head = latin1Bytes(requestHead({
+    method: request.method,
+    path: request.path,
+    host: request.host ?? "docker",
+    headers,
+    body: body?.byteLength,
+    upgrade: request.protocol ?? "tcp",
+  }));
+  if (body === undefined || body.byteLength === 0) return head;
+  const out = new Uint8Array(head.byteLength + body.byteLength);
+  out.set(head, 0);
+  out.set(body, head.byteLength);
   return out;
-}
-
-function isSafeValue(value: string): boolean {
-  return !/[\r\n\0]/.test(value);
 }
 
 type Race = <T>(p: Promise<T>) => Promise<T>;
@@ -358,7 +339,7 @@ function errorMessage(body: string, head: ResponseHead): string {
  * The hijacked connection's incoming side. highWaterMark 0 keeps backpressure end to end: nothing is
  * read from the socket until the consumer asks for it. Chunks pass through as the adapter made them.
  */
-function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: string): ReadableStream<Uint8Array> {
+function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
   let pending: Uint8Array | null = rest.byteLength > 0 ? rest : null;
   return new ReadableStream<Uint8Array>(
     {
@@ -373,10 +354,12 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
           try {
             result = await reader.read();
           } catch (err) {
+            ended();
             controller.error(toDockerError(err, address));
             return;
           }
           if (result.done) {
+            ended();
             controller.close();
             return;
           }
@@ -387,6 +370,7 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
         }
       },
       cancel(reason) {
+        ended();
         pending = null;
         reader.cancel(reason).catch(() => {});
         duplex.close();
@@ -397,21 +381,24 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
 }
 
 /** The body of a non-takeover 2xx answer, decoded, ending where the body ends. */
-function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string): ReadableStream<Uint8Array> {
+function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
   const source = new BodySource(reader, rest, framing);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           const piece = await source.next();
-          if (piece) controller.enqueue(piece);
-          else if (source.truncated) controller.error(new DockerStreamError("The connection closed before the end of the response body"));
+          if (piece) return controller.enqueue(piece);
+          ended();
+          if (source.truncated) controller.error(new DockerStreamError("The connection closed before the end of the response body"));
           else controller.close();
         } catch (err) {
+          ended();
           controller.error(toDockerError(err, address));
         }
       },
       cancel(reason) {
+        ended();
         reader.cancel(reason).catch(() => {});
         duplex.close();
       },
@@ -420,10 +407,15 @@ function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, du
   );
 }
 
-function abortError(signal: AbortSignal, method: string, path: string): DockerError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DockerError) return reason;
-  return new DockerAbortError(`${method} ${path}`, { cause: reason });
+/** `fn`, to be called at most once (or a no-op). */
+function once(fn: (() => void) | undefined): () => void {
+  if (!fn) return () => {};
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
+  };
 }
 
 function toDockerError(err: unknown, address: string): DockerError {

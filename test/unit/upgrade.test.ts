@@ -3,6 +3,7 @@ import { upgrade } from "../../src/http/upgrade.ts";
 import { ChunkedDecoder, bodyFraming, parseResponseHead } from "../../src/http/http1.ts";
 import {
   DockerAbortError,
+  DockerConfigError,
   DockerConflictError,
   DockerConnectionError,
   DockerError,
@@ -167,7 +168,7 @@ describe("upgrade: request head", () => {
     const { duplex, engine, closeCalls } = socketPair();
     const error = await upgrade(duplex, { ...ATTACH, ...override }).catch((e) => e);
     expect(error).toBeInstanceOf(DockerError);
-    expect(error.constructor).toBe(DockerError);
+    expect(error.constructor).toBe(DockerConfigError);
     // The offending text may be quoted, never copied raw into the message.
     expect(String(error.message)).not.toMatch(/[\r\n]/);
     expect(closeCalls()).toBe(1);
