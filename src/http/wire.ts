@@ -69,7 +69,7 @@ export function requestHead(init: RequestHeadInit): string {
       const value = headers[name];
       if (value === undefined || value === null) continue;
       const v = typeof value === "string" ? value : String(value);
-      if (!TOKEN.test(name)) throw new DockerConfigError("Invalid HTTP header name: header names are HTTP tokens (letters, digits and !#$%&'*+-.^_`|~)");
+      if (!TOKEN.test(name)) throw invalidName(name);
       if (!FIELD_VALUE.test(v)) throw invalidValue(name);
       const lower = name.toLowerCase();
       if (FRAMING.has(lower)) {
@@ -103,14 +103,19 @@ export function checkHeaders(headers: Record<string, string | undefined | null>)
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || value === null) continue;
-    if (!TOKEN.test(name)) throw new DockerConfigError("Invalid HTTP header name: header names are HTTP tokens (letters, digits and !#$%&'*+-.^_`|~)");
+    if (!TOKEN.test(name)) throw invalidName(name);
     if (!FIELD_VALUE.test(typeof value === "string" ? value : String(value))) throw invalidValue(name);
   }
 }
 
+function invalidName(name: string): DockerConfigError {
+  return new DockerConfigError(`Invalid HTTP header name ${JSON.stringify(name)}: header names are HTTP tokens (letters, digits and !#$%&'*+-.^_\`|~)`);
+}
+
+/** Names the header, never its value (it may be a credential). */
 function invalidValue(name: string): DockerConfigError {
   return new DockerConfigError(
-    `Invalid value for HTTP header ${name}: a header value holds tabs, visible ASCII and bytes 0x80-0xff only ` +
+    `Invalid value for HTTP header ${JSON.stringify(name)}: a header value holds tabs, visible ASCII and bytes 0x80-0xff only ` +
       "(no control characters, no characters above \\u00ff: encode such text, e.g. as base64, first)",
   );
 }

@@ -23,17 +23,16 @@ export const badInputScenarios: Scenario[] = [
         ["x-berth-crlf", "secret-one\r\nX-Injected: 1"],
         ["x berth space", "1"],
         ["x-berth-nul", "secret-two\0"],
+        // Would go out as CR LF if cut to Latin-1: one rule (src/http/wire.ts) refuses it everywhere.
+        ["x-berth-wide", "secret-three\u010D\u010A"],
       ];
-      // Node's own pool checks the bytes it writes (adapters/node-http1.ts, issue 14 item 1); fetch
-      // refuses characters above U+00FF itself.
-      if (ctx.runtime !== "node") cases.push(["x-berth-wide", "secret-three\u0100"]);
       for (const via of ["unix", "tcp"] as const) {
         const docker = ctx.connect(via === "unix" ? { socketPath: server.socketPath, version: "1.41" } : { host: `tcp://127.0.0.1:${server.port}`, version: "1.41" });
         try {
           for (const [name, value] of cases) {
             const err = await assert.rejects(docker.ping({ headers: { [name]: value } }), DockerError, `${via} ${JSON.stringify(name)}`);
             assert.ok(!(err instanceof DockerConnectionError), `${via} ${JSON.stringify(name)}: bad input, not a connection failure: ${err.message}`);
-            if (ctx.runtime !== "node") assert.ok(err instanceof DockerConfigError, `${via} ${JSON.stringify(name)}: a DockerConfigError, got ${err.name}`);
+            assert.ok(err instanceof DockerConfigError, `${via} ${JSON.stringify(name)}: a DockerConfigError, got ${err.name}`);
             assert.ok(err.message.includes(JSON.stringify(name)), `${via}: the message names ${JSON.stringify(name)}: ${err.message}`);
             assert.ok(!/secret/.test(err.message), `${via}: the message leaves the value out: ${err.message}`);
           }
