@@ -114,6 +114,7 @@ export function engineRoute(url: string): EngineRoute | string | undefined {
     return "the path holds a malformed percent-encoding";
   }
   if (/[\x00-\x1f\x7f\\]/.test(path)) return "the path decodes to a control character or a backslash";
+  if (path === "/") return undefined;
   const segments = path.slice(1).split("/");
   if (segments.some((s) => s === "" || s === "." || s === "..")) {
     // (a trailing slash is an empty last segment: refused like the rest, the engine has no such route)
