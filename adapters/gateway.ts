@@ -133,7 +133,7 @@ export function engineRoute(url: string): EngineRoute | string | undefined {
 export function compileAllowList(entries: string[]): Array<{ method: string; pattern: RegExp }> {
   return entries.map((entry) => {
     const m = /^(GET|HEAD|POST|PUT|DELETE) (\/(?:[A-Za-z0-9_.-]+|\{[A-Za-z]+\*?\})(?:\/(?:[A-Za-z0-9_.-]+|\{[A-Za-z]+\*?\}))*)$/.exec(entry);
-    if (!m) throw new DockerConfigError(`allow: "${entry}" is not an operation: expected METHOD /path, e.g. "GET /containers/json" or "POST /containers/{id}/start" ({name*} for names with a slash)`);
+    if (!m || m[2]!.split("/").some((s) => s === "." || s === "..")) throw new DockerConfigError(`allow: "${entry}" is not an operation: expected METHOD /path, e.g. "GET /containers/json" or "POST /containers/{id}/start" ({name*} for names with a slash)`);
     const source = m[2]!
       .split("/")
       .slice(1)
