@@ -65,6 +65,19 @@ const scenarios = {
       return `${(err as Error).name}: ${(err as Error).message}`;
     }
   },
+  /** The engine's WebSocket attach, through the gateway: a line typed into `cat` comes back. */
+  async attach(id: string): Promise<string> {
+    const docker = new Docker({ url: location.origin });
+    const session = await docker.containers.ref(id).attach({ stdin: true, tty: false });
+    await session.write("through the gateway\n");
+    let output = "";
+    for await (const frame of session) {
+      output += decoder.decode(frame.data);
+      if (output.includes("\n")) break;
+    }
+    session.close();
+    return output;
+  },
   /** A mutating request, for the read-only gateway. */
   async post(path: string): Promise<{ status: number; body: string }> {
     const response = await fetch(path, { method: "POST" });

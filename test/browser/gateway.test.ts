@@ -19,6 +19,7 @@ let page: Page;
 let errors: string[];
 let id: string;
 let pausedId: string;
+let catId: string;
 
 const html = '<!doctype html><meta charset="utf-8"><title>berth gateway</title><pre id="out">ready</pre><script type="module" src="/page.js"></script>';
 
@@ -39,6 +40,9 @@ beforeAll(async () => {
   const p = await container({ Cmd: ["sleep", "600"], StopSignal: "SIGKILL" }, uniqueName("gateway-paused"));
   await p.start();
   pausedId = p.id;
+  const cat = await container({ Cmd: ["cat"], OpenStdin: true, StopSignal: "SIGKILL" }, uniqueName("gateway-cat"));
+  await cat.start();
+  catId = cat.id;
   chromium = await launchChromium();
   page = await chromium.newPage();
   errors = pageErrors(page);
@@ -88,6 +92,10 @@ describe("the gateway in Chromium", () => {
   it("closes stdin alone (the process reads EOF, its output still comes) and keeps stderr apart without a TTY", async () => {
     const result = await page.evaluate((cid) => window.berthGateway.pipe(cid), id);
     expect(result).toEqual({ stdout: "hello world", stderr: "done\n", exitCode: 0 });
+  });
+
+  it("passes the engine's WebSocket attach through, stdin included", async () => {
+    expect(await page.evaluate((cid) => window.berthGateway.attach(cid), catId)).toBe("through the gateway\n");
   });
 
   it("reports the engine's own refusal of an exec start (its container paused since the exec was created)", async () => {
