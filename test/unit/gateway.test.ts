@@ -2,7 +2,9 @@
 // it: what the gateway refuses (no token, a foreign Origin, a read-only or allow-list refusal, a
 // hostile path) must never get there. Raw sockets on the client side, so the request line and the
 // headers are exactly what an attacker would send, without a client's normalisation.
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -305,5 +307,31 @@ describe("upgrades", () => {
     expect(a).toMatch(/hello$/);
     expect(seen.map((s) => s.url)).toEqual(["/v1.41/containers/abc/attach?stream=1&stdin=1"]);
     expect(seen[0]!.headers.authorization).toBeUndefined();
+  });
+});
+
+describe("TLS", () => {
+  it("serves HTTPS when given a certificate and key, with a Secure cookie", async () => {
+    const keyFile = join(dir, "key.pem");
+    const certFile = join(dir, "cert.pem");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    const cert = readFileSync(certFile);
+    const g = await gateway({ tls: { cert, key: readFileSync(keyFile) } });
+    expect(g.url).toBe(`https://127.0.0.1:${g.port}/?token=${g.token}`);
+    const fetchTls = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+        const req = httpsRequest({ host: "127.0.0.1", port: g.port, path, ca: cert, headers }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, headers: res.headers });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect((await fetchTls("/_ping")).status).toBe(401);
+    const trade = await fetchTls(`/?token=${g.token}`);
+    expect(trade.status).toBe(303);
+    expect(String(trade.headers["set-cookie"])).toMatch(/; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
+    expect((await fetchTls("/_ping", { authorization: `Bearer ${g.token}`, origin: `https://127.0.0.1:${g.port}` })).status).toBe(200);
+    expect((await fetchTls("/_ping", { authorization: `Bearer ${g.token}`, origin: `http://127.0.0.1:${g.port}` })).status).toBe(403);
   });
 });
