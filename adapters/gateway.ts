@@ -81,6 +81,13 @@ const ENGINE_ROOTS = new Set([
   "tasks", "version", "volumes",
 ]);
 const MAX_URL = 4096;
+/** The engine's endpoints that take a connection over (HTTP upgrade). */
+const UPGRADE_ROUTES = [
+  { method: "POST", pattern: /^\/containers\/[^/]+\/attach$/ },
+  { method: "GET", pattern: /^\/containers\/[^/]+\/attach\/ws$/ },
+  { method: "POST", pattern: /^\/exec\/[^/]+\/start$/ },
+  { method: "POST", pattern: /^\/(session|grpc)$/ },
+];
 const CORS_METHODS = "HEAD, GET, POST, DELETE, PUT, OPTIONS";
 const CORS_HEADERS = "Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth, Authorization";
 /** Tells a client it talks to a gateway (and so may use the WebSocket exec). Visible to the pages it serves. */
@@ -282,6 +289,9 @@ export async function serveGateway(options: GatewayOptions = {}): Promise<Gatewa
     upgraded.add(client);
     client.on("close", () => upgraded.delete(client));
     if (exec) return void execWebSocket(req, client, head, target, agent, route.version, encodeURIComponent(exec[1]!));
+    // Only the engine's own upgrade endpoints: an Upgrade header on any other request would turn
+    // the connection into a raw pipe that carries whatever requests follow, unchecked.
+    if (!UPGRADE_ROUTES.some((r) => r.method === req.method && r.pattern.test(route.route))) return answer(400, "Bad Request", `bad request: ${req.method} ${route.route} is no upgrade endpoint\n`);
     pipeUpgrade(req, client, head, target, route.target);
   });
 
@@ -384,11 +394,28 @@ function pipeUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, target:
     lines.push(name === "host" ? `Host: ${hostOf(target)}` : `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
   }
   engine.write(lines.join("\r\n") + "\r\n\r\n");
-  if (head.length > 0) engine.write(head);
   engine.pipe(client);
-  client.pipe(engine);
+  // The client's bytes go to the engine only once it has taken the connection over (101, or 200
+  // from an engine that answers so): on an error answer the engine would read them as the next
+  // request, past every check.
+  const early: Buffer[] = head.length > 0 ? [head] : [];
+  const hold = (chunk: Buffer) => void early.push(chunk);
+  client.on("data", hold);
+  // The client done before the engine took over (it refused): nothing more will pass.
+  const gone = () => {
+    engine.destroy();
+    client.end();
+  };
+  client.on("end", gone);
   let answered = false;
-  engine.once("data", () => (answered = true));
+  engine.once("data", (first: Buffer) => {
+    answered = true;
+    if (!/^HTTP\/1\.[01] (101|200) /.test(first.subarray(0, 16).toString("latin1"))) return;
+    client.off("data", hold);
+    client.off("end", gone);
+    for (const chunk of early) engine.write(chunk);
+    client.pipe(engine);
+  });
   engine.on("error", (err) => {
     if (answered) {
       engine.destroy();

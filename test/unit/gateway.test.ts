@@ -19,6 +19,7 @@ let engine: Server;
 let socketPath: string;
 let seen: { method: string; url: string; headers: IncomingHttpHeaders }[];
 const open: Gateway[] = [];
+let afterRefusal = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "berth-gateway-"));
@@ -30,8 +31,16 @@ beforeAll(async () => {
       res.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" }).end('{"ok":true}');
     });
   });
-  engine.on("upgrade", (req, socket) => {
+  engine.on("upgrade", (req, socket, head) => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+    if (req.url!.includes("missing")) {
+      // An error answer on a connection the engine keeps: what follows would be its next request.
+      afterRefusal += head.toString("latin1");
+      socket.on("data", (d) => (afterRefusal += d.toString("latin1")));
+      socket.on("end", () => socket.end());
+      socket.write("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"message\":\"No such thing\"}");
+      return;
+    }
     socket.end("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello");
   });
   await new Promise<void>((resolve) => engine.listen(socketPath, resolve));
@@ -307,6 +316,26 @@ describe("upgrades", () => {
     expect(a).toMatch(/hello$/);
     expect(seen.map((s) => s.url)).toEqual(["/v1.41/containers/abc/attach?stream=1&stdin=1"]);
     expect(seen[0]!.headers.authorization).toBeUndefined();
+  });
+});
+
+describe("upgrades smuggling requests", () => {
+  it("an Upgrade header on a request that is no upgrade endpoint is refused (no raw pipe past the checks)", async () => {
+    const g = await gateway({ readOnly: true });
+    const a = await raw(g, `GET /_ping HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nAuthorization: Bearer ${g.token}\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\nPOST /containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`);
+    expect(status(a)).toBe(400);
+    expect(seen).toEqual([]);
+  });
+
+  it("bytes sent after an attach the engine refuses never reach it", async () => {
+    const g = await gateway({ allow: ["POST /containers/{id}/attach"] });
+    afterRefusal = "";
+    const smuggled = "POST /containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n";
+    const a = await raw(g, `POST /containers/missing/attach?stream=1 HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nAuthorization: Bearer ${g.token}\r\nUpgrade: tcp\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n${smuggled}`);
+    expect(status(a)).toBe(404);
+    expect(a).toContain("No such thing");
+    expect(seen.map((s) => s.url)).toEqual(["/containers/missing/attach?stream=1"]);
+    expect(afterRefusal).toBe("");
   });
 });
 
