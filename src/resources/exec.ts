@@ -131,8 +131,8 @@ export class Exec {
     const transport = this.#client.transport;
     if (!transport.webSocket || !transport.execWebSocket) {
       throw new DockerUnsupportedError(
-        `exec with stdin needs a two-way connection, which the transport for ${transport.address} cannot open: a browser has no raw sockets and the engine has no WebSocket exec. ` +
-          "Reach the engine through berth's gateway (npx berth-docker serve, docs/browser.md), which adds one; without stdin, exec output streams over plain HTTP",
+        `exec with stdin needs a two-way connection, which the transport for ${transport.address} cannot open: browsers and edge runtimes have no raw sockets, and the engine has no WebSocket exec. ` +
+          "Reach the engine through berth's gateway (npx berth-docker serve, docs/browser.md), which adds one. Without it: exec output without stdin streams over plain HTTP, and a container started with OpenStdin takes input through attach (the engine's WebSocket)",
       );
     }
     const path = `/exec/${this.id}/start`;
