@@ -195,7 +195,7 @@ export async function serveGateway(options: GatewayOptions = {}): Promise<Gatewa
   function forbidden(method: string, route: string, interactive: boolean): string | undefined {
     if (route === "/_ping" && (method === "GET" || method === "HEAD")) return undefined;
     if (readOnly && (interactive || (method !== "GET" && method !== "HEAD"))) return `${method} ${route}: the gateway is read-only`;
-    if (readOnly && /^\/(containers\/[^/]+\/attach(\/ws)?|exec\/.*|session|grpc)$/.test(route)) return `${method} ${route}: the gateway is read-only`;
+    if (readOnly && /^\/(containers\/[^/]+\/attach(\/ws)?|exec\/[^/]+\/start(\/ws)?|session|grpc)$/.test(route)) return `${method} ${route}: the gateway is read-only`;
     if (allow && !allow.some((a) => a.method === method && a.pattern.test(route))) return `${method} ${route} is not in the gateway's allow-list`;
     return undefined;
   }

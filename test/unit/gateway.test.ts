@@ -181,6 +181,7 @@ describe("read-only", () => {
     const g = await gateway({ readOnly: true });
     expect(status(await get(g, "/v1.41/containers/json", bearer(g)))).toBe(200);
     expect(status(await get(g, "/v1.41/containers/abc/json", bearer(g), "HEAD"))).toBe(200);
+    expect(status(await get(g, "/v1.41/exec/abc/json", bearer(g)))).toBe(200);
     const refused = [
       await get(g, "/v1.41/containers/abc/start", bearer(g), "POST"),
       await get(g, "/v1.41/containers/prune", bearer(g), "POST"),
@@ -194,7 +195,7 @@ describe("read-only", () => {
       expect(status(a)).toBe(403);
       expect(a).toMatch(/read-only/);
     }
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET /v1.41/containers/json", "HEAD /v1.41/containers/abc/json"]);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET /v1.41/containers/json", "HEAD /v1.41/containers/abc/json", "GET /v1.41/exec/abc/json"]);
   });
 });
 
