@@ -5,8 +5,9 @@
 //   const docker = new Docker({ url: "http://127.0.0.1:2375" });
 //
 // What such a runtime cannot do is refused with a DockerUnsupportedError that says why: it has
-// no unix sockets and no raw connections, so exec with stdin (an HTTP upgrade) is out of reach.
-// Attach goes over the engine's WebSocket endpoint instead, stdin included.
+// no unix sockets and no raw connections, so exec with stdin (an HTTP upgrade) is out of reach of
+// a bare engine. Attach goes over the engine's WebSocket endpoint instead, stdin included; through
+// berth's gateway (adapters/gateway.ts) exec with stdin goes over the gateway's WebSocket exec.
 
 import { formatDockerHost, parseDockerHost } from "../src/config/host.ts";
 import { redactAddress } from "../src/config/redact.ts";
@@ -40,14 +41,20 @@ export interface BrowserDockerOptions extends Partial<CoreOptions> {
    * (edge runtimes). Turn it on behind an HTTP/2 proxy, off to always collect.
    */
   streamUploads?: boolean;
+  /**
+   * Whether the URL is berth's gateway (`npx berth-docker serve`), whose WebSocket exec gives exec
+   * with stdin and TTY. By default berth knows from the `Berth-Gateway` header of the gateway's
+   * answers (exec creation comes first, so it is known by the time an exec starts).
+   */
+  gateway?: boolean;
 }
 
 export class Docker extends CoreDocker {
   /** Connects to the engine at `url` (or `host`). */
   constructor(options: BrowserDockerOptions) {
     // Plain JavaScript may call `new Docker()`: that is the missing-address error below, not a TypeError.
-    const { url, host, fetch, init, streamUploads, transport, ...core } = options ?? {};
-    super({ ...core, transport: transport ?? browserTransport(url, host, { fetch, init, streamUploads }) });
+    const { url, host, fetch, init, streamUploads, gateway, transport, ...core } = options ?? {};
+    super({ ...core, transport: transport ?? browserTransport(url, host, { fetch, init, streamUploads, gateway }) });
   }
 
   /**
@@ -65,11 +72,14 @@ export class Docker extends CoreDocker {
   }
 }
 
+/** The header berth's gateway adds to every answer (adapters/gateway.ts). */
+const GATEWAY_HEADER = "berth-gateway";
+
 const NO_ENVIRONMENT = (call: string) =>
   `${call} reads DOCKER_HOST and the Docker CLI's config, which a browser or edge runtime does not have: ` +
   'pass the engine\'s URL instead, new Docker({ url: "http://127.0.0.1:2375" })';
 
-function browserTransport(url: string | undefined, host: string | undefined, options: Pick<BrowserDockerOptions, "fetch" | "init" | "streamUploads">): Transport {
+function browserTransport(url: string | undefined, host: string | undefined, options: Pick<BrowserDockerOptions, "fetch" | "init" | "streamUploads" | "gateway">): Transport {
   let base: string;
   if (url !== undefined) {
     if (typeof url !== "string" || !/^https?:\/\/[^/]/i.test(url)) {
@@ -91,11 +101,15 @@ function browserTransport(url: string | undefined, host: string | undefined, opt
   const transport = new FetchTransport(base, { fetch: options.fetch, init: options.init as Record<string, unknown> | undefined });
   const browser = isBrowser();
   const collectStreams = !(options.streamUploads ?? !browser);
-  if (!browser && !collectStreams) return transport;
+  const detect = options.gateway === undefined;
+  (transport as Transport).execWebSocket = options.gateway === true;
+  if (!browser && !collectStreams && !detect) return transport;
   const request = transport.request.bind(transport);
   transport.request = async (req: TransportRequest) => {
     try {
-      return await request(collectStreams && req.body instanceof ReadableStream ? { ...req, body: await collect(req.body) } : req);
+      const response = await request(collectStreams && req.body instanceof ReadableStream ? { ...req, body: await collect(req.body) } : req);
+      if (detect && response.headers.get(GATEWAY_HEADER) !== null) (transport as Transport).execWebSocket = true;
+      return response;
     } catch (err) {
       throw browser ? explainFetchFailure(err) : err;
     }

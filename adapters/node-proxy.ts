@@ -12,7 +12,7 @@
 //
 // It has no authentication: any local process can use it, as it can use the socket it is a door
 // to (when it may). So it binds loopback only, and is a development and test tool; a gateway for
-// real use adds a per-run token (docs/browser.md).
+// real use adds a per-run token: adapters/gateway.ts, which shares the helpers exported here.
 
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
@@ -54,14 +54,14 @@ export interface EngineProxy {
   close(): Promise<void>;
 }
 
-type Target = { socketPath: string } | { host: string; port: number };
+export type Target = { socketPath: string } | { host: string; port: number };
 
 // What dockerd's --api-cors-header answers, so a page sees through the proxy what it would see
 // from such an engine (no exposed headers: Api-Version stays hidden, as berth expects).
 const CORS_METHODS = "HEAD, GET, POST, DELETE, PUT, OPTIONS";
 const CORS_HEADERS = "Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth";
 /** Connection-level headers, which are not forwarded (RFC 9110 section 7.6.1). */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+export const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
 
 export async function startEngineProxy(options: EngineProxyOptions = {}): Promise<EngineProxy> {
   const address = options.address ?? "127.0.0.1";
@@ -216,7 +216,7 @@ export async function startEngineProxy(options: EngineProxyOptions = {}): Promis
   };
 }
 
-function targetOf(engine: string | undefined): Target {
+export function targetOf(engine: string | undefined): Target {
   if (engine === undefined || engine === "") return { socketPath: DEFAULT_UNIX_SOCKET };
   const parsed = parseDockerHost(engine, { source: "engine" });
   if (parsed.kind === "unix") return { socketPath: parsed.path };
@@ -224,11 +224,11 @@ function targetOf(engine: string | undefined): Target {
   throw new DockerConfigError(`engine="${engine}": the engine proxy forwards to a unix:// socket or a plain tcp:// engine`);
 }
 
-function hostOf(target: Target): string {
+export function hostOf(target: Target): string {
   return "socketPath" in target ? "docker" : `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
 }
 
-function forwardHeaders(headers: IncomingHttpHeaders, target: Target): Record<string, string | string[]> {
+export function forwardHeaders(headers: IncomingHttpHeaders, target: Target): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name)) continue;

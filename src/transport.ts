@@ -54,6 +54,11 @@ export interface Transport {
   connect?(signal?: AbortSignal): Promise<Duplex>;
   /** Opens a WebSocket to a path on the engine (browsers): used for attach. */
   webSocket?(path: string): WebSocketLike;
+  /**
+   * True when the engine is reached through berth's gateway, which adds a WebSocket exec
+   * (`/exec/{id}/start/ws`, docs/browser.md): exec with stdin then goes over `webSocket`.
+   */
+  execWebSocket?: boolean;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }

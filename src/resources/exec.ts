@@ -1,9 +1,9 @@
 // Exec: running a command in a running container, collected, streamed, or interactive.
 
 import type { CallOptions, Client } from "../client.ts";
-import { DockerConfigError, DockerError } from "../errors.ts";
+import { DockerConfigError, DockerError, DockerUnsupportedError, httpError } from "../errors.ts";
 import type { ExecInspectResponse } from "../generated/types.ts";
-import { Session } from "../session.ts";
+import { Session, webSocketParts, type SessionParts } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
 import { bodyOf, encodeUtf8 } from "../streams/bytes.ts";
 
@@ -102,6 +102,7 @@ export class Exec {
   async start(options: CallOptions & { stdin?: boolean } = {}): Promise<ExecSession> {
     const { stdin, ...call } = options;
     const request = { ...call, method: "POST", path: "/exec/{id}/start", params: { id: this.id }, body: { Detach: false, Tty: this.tty } };
+    if (stdin && !this.#client.transport.connect) return this.#startOverWebSocket(call);
     if (stdin) {
       const conn = await this.#client.hijack(request);
       return new ExecSession(this, {
@@ -120,6 +121,42 @@ export class Exec {
       multiplexed: isMultiplexed(response.headers.get("content-type"), this.tty),
       resize: (size) => this.resize(size),
     });
+  }
+
+  /**
+   * Browsers have no raw sockets: through berth's gateway, the exec runs over its WebSocket
+   * endpoint (binary frames both ways, a text frame to close stdin, see adapters/gateway.ts).
+   */
+  async #startOverWebSocket(call: CallOptions): Promise<ExecSession> {
+    const transport = this.#client.transport;
+    if (!transport.webSocket || !transport.execWebSocket) {
+      throw new DockerUnsupportedError(
+        `exec with stdin needs a two-way connection, which the transport for ${transport.address} cannot open: browsers and edge runtimes have no raw sockets, and the engine has no WebSocket exec. ` +
+          "Reach the engine through berth's gateway (npx berth-docker serve, docs/browser.md), which adds one. Without it: exec output without stdin streams over plain HTTP, and a container started with OpenStdin takes input through attach (the engine's WebSocket)",
+      );
+    }
+    const path = `/exec/${this.id}/start`;
+    const ws = await this.#client.openWebSocket({ ...call, method: "GET", path: "/exec/{id}/start/ws", params: { id: this.id }, skipVersionCheck: true });
+    // The gateway reports the engine's refusal (a paused container, say) as close code 4000 + status.
+    let refused: DockerError | undefined;
+    ws.addEventListener("close", (event: { code?: number; reason?: string }) => {
+      const code = event.code ?? 0;
+      if (code >= 4000 && code < 5000) refused = httpError(code - 4000, event.reason || "the engine refused the exec", "POST", path);
+    });
+    const parts: SessionParts = await webSocketParts(ws, transport.address);
+    const readable = parts.readable.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        flush(controller) {
+          if (refused) controller.error(refused);
+        },
+      }),
+    );
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => ws.send(chunk),
+      close: () => ws.send('{"stdin":"close"}'),
+      abort: () => ws.close(),
+    });
+    return new ExecSession(this, { readable, writable, close: parts.close, multiplexed: !this.tty, resize: (size) => this.resize(size) });
   }
 
   inspect(options: CallOptions = {}): Promise<ExecInspectResponse> {
