@@ -2,7 +2,8 @@
 
 import { bodyOf } from "../streams/bytes.ts";
 import type { CallOptions, Client } from "../client.ts";
-import { ContainerExitError, DockerConfigError, DockerError, isNotFound } from "../errors.ts";
+import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors.ts";
+import type { TransportResponse } from "../transport.ts";
 import { Session, webSocketParts } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
@@ -69,6 +70,11 @@ export interface AttachOptions extends CallOptions {
   stderr?: boolean;
   /** Replay the container's earlier output first. */
   logs?: boolean;
+  /**
+   * Default true: stay attached for new output until the container stops. `false` with
+   * `logs: true` replays the output so far and ends (on a stopped container too).
+   */
+  stream?: boolean;
   /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q". */
   detachKeys?: string;
   tty?: boolean;
@@ -92,6 +98,21 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * A wait registered now (the engine sends the headers once it has registered it) and answered
+ * when the condition is met: read it with `readWait()`.
+ */
+function waitFor(client: Client, id: string, condition: "next-exit" | "removed", signal: AbortSignal | undefined): Promise<TransportResponse> {
+  return client.send({ timeout: 0, signal, method: "POST", path: "/containers/{id}/wait", params: { id }, query: { condition } });
+}
+
+/** The answer of a wait whose headers have arrived. */
+async function readWait(response: TransportResponse): Promise<ContainerWaitResponse> {
+  const answer = JSON.parse(await response.text()) as ContainerWaitResponse;
+  if (answer.Error?.Message) throw new DockerError(`Waiting for the container failed: ${answer.Error.Message}`);
+  return answer;
 }
 
 /** `docker.containers`: list, get by id, name or id prefix, ref, create, run, prune. */
@@ -147,16 +168,33 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
       await this.pullImage(image, { ...call, platform });
       container = await this.create(body, { ...call, name, platform });
     }
+    const autoRemove = body.HostConfig?.AutoRemove === true;
+    // An auto-removed container is gone (its exit code too) as soon as it exits: register the
+    // wait before starting it, as the CLI does.
+    const removal = autoRemove && !detach ? await waitFor(this.client, container.id, "removed", call.signal) : undefined;
     try {
       await container.start(call);
       if (detach) return { container, exitCode: -1, stdout: "", stderr: "" };
-      const { StatusCode } = await container.wait({ signal: call.signal });
       const tty = body.Tty ?? false;
-      const { stdout, stderr } = await (await container.logs({ signal: call.signal, tty })).collect();
-      if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""));
+      // Follow the logs from now on rather than read them after the wait, when an auto-removed
+      // container has no logs left. A log driver that cannot be read back (none, syslog: 501)
+      // gives no output, as docker-py does.
+      const output = container.logs({ signal: call.signal, tty, follow: true })
+        .then((logs) => logs.collect())
+        .catch((err: unknown) => {
+          if (err instanceof DockerHttpError && (err.status === 501 || /does not support reading/i.test(err.reason))) return { stdout: "", stderr: "" };
+          throw err;
+        });
+      output.catch(() => {}); // awaited below; the wait may fail first
+      const { StatusCode } = removal ? await readWait(removal) : await container.wait({ signal: call.signal });
+      const { stdout, stderr } = await output;
+      if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""), { command: cmd, image, stdout });
       return { container, exitCode: StatusCode, stdout, stderr };
+    } catch (err) {
+      if (removal) void removal.body?.cancel().catch(() => {});
+      throw err;
     } finally {
-      if (remove) await container.remove({ force: true }).catch(() => {});
+      if (remove && !autoRemove) await container.remove({ force: true }).catch(() => {});
     }
   }
 
@@ -316,9 +354,9 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
    * `closeStdin()` sends EOF while output keeps flowing. Attach before `start()` to see the first line.
    */
   async attach(options: AttachOptions = {}): Promise<Session> {
-    const { stdin, stdout = true, stderr = true, logs, detachKeys, tty, ...call } = options;
+    const { stdin, stdout = true, stderr = true, logs, stream = true, detachKeys, tty, ...call } = options;
     const isTty = await this.#tty(tty, call);
-    const query = { stream: true, stdin, stdout, stderr, logs, detachKeys };
+    const query = { stream, stdin, stdout, stderr, logs, detachKeys };
     const resize = (size: { h: number; w: number }) => this.resize(size);
     if (!this.client.transport.connect && this.client.transport.webSocket) {
       // Browsers: the engine's WebSocket endpoint. (The v1.41 spec omits its stdin/stdout/stderr

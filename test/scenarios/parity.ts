@@ -1,0 +1,96 @@
+// What users of docker-py and the Docker CLI rely on: run() with AutoRemove and unreadable log
+// drivers, the exit error's command and image, dates with their milliseconds, attach replaying a
+// stopped container's output, and an exec whose process could not start.
+
+import { ContainerExitError, DockerNotFoundError, ExecStartError } from "../../src/errors.ts";
+import type { Scenario } from "./context.ts";
+
+/** Rejects when `promise` has not settled within `ms`: a hang fails the scenario with a reason. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+export const parityScenarios: Scenario[] = [
+  {
+    name: "run: an auto-removed container keeps its output, and its ContainerExitError names command, image and stdout",
+    async run({ docker, assert, image, labels }) {
+      const ok = await docker.containers.run(image, ["sh", "-c", "echo kept; echo also >&2"], { config: { Labels: labels, HostConfig: { AutoRemove: true } } });
+      assert.equal([ok.exitCode, ok.stdout, ok.stderr], [0, "kept\n", "also\n"]);
+      await assert.rejects(ok.container.inspect(), DockerNotFoundError, "the engine removed it");
+
+      const failing = docker.containers.run(image, ["sh", "-c", "echo out; echo err >&2; exit 3"], { config: { Labels: labels, HostConfig: { AutoRemove: true } } });
+      const err = await assert.rejects(failing, ContainerExitError);
+      assert.equal([err.exitCode, err.stdout, err.stderr], [3, "out\n", "err\n"]);
+      assert.equal(err.message, `Command 'sh -c "echo out; echo err >&2; exit 3"' in image '${image}' returned non-zero exit status 3: err`);
+      assert.equal([err.command, err.image], [["sh", "-c", "echo out; echo err >&2; exit 3"], image]);
+      await assert.rejects(docker.containers.ref(err.containerId).inspect(), DockerNotFoundError, "the engine removed it");
+
+      // Without AutoRemove: the same error, the shell form of the command named as given.
+      const plain = await assert.rejects(docker.containers.run(image, "cat /no-such-file", { config: { Labels: labels } }), ContainerExitError);
+      assert.match(plain.message, new RegExp(`^Command 'cat /no-such-file' in image '${image}' returned non-zero exit status 1: cat: can't open '/no-such-file'`));
+    },
+  },
+  {
+    name: "run: a log driver that cannot be read back gives no output instead of failing",
+    async run({ docker, assert, image, labels }) {
+      const config = { Labels: labels, HostConfig: { LogConfig: { Type: "none" as const, Config: {} } } };
+      const ok = await docker.containers.run(image, ["echo", "unreadable"], { config });
+      assert.equal([ok.exitCode, ok.stdout, ok.stderr], [0, "", ""]);
+      const err = await assert.rejects(docker.containers.run(image, ["sh", "-c", "echo x; exit 4"], { config }), ContainerExitError);
+      assert.equal([err.exitCode, err.stdout, err.stderr], [4, "", ""]);
+    },
+  },
+  {
+    name: "logs: a Date as since/until keeps its milliseconds",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sh", "-c", "echo a; sleep 0.4; echo b"] });
+      await c.start();
+      await c.wait();
+      const stamped: { line: string; timestamp?: Date }[] = [];
+      for await (const l of (await c.logs({ timestamps: true })).lines()) stamped.push(l);
+      assert.equal(stamped.map((l) => l.line), ["a", "b"]);
+      // One millisecond after line a (whose nanoseconds the Date drops): a is before it, b after.
+      const justAfterA = new Date(stamped[0]!.timestamp!.getTime() + 1);
+      const since: string[] = [];
+      for await (const l of (await c.logs({ since: justAfterA })).lines()) since.push(l.line);
+      assert.equal(since, ["b"], "since");
+      const until: string[] = [];
+      for await (const l of (await c.logs({ until: justAfterA })).lines()) until.push(l.line);
+      assert.equal(until, ["a"], "until");
+    },
+  },
+  {
+    name: "attach({ logs: true, stream: false }) replays a stopped container's output and ends",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sh", "-c", "echo first; echo second >&2"] });
+      await c.start();
+      await c.wait();
+      const session = await c.attach({ logs: true, stream: false });
+      assert.equal(await within(20_000, "attach with stream: false", session.output.collect()), { stdout: "first\n", stderr: "second\n" });
+    },
+  },
+  {
+    name: "exec: a missing binary or user rejects with ExecStartError, not as the program's output",
+    async run({ docker, assert, container, skip }) {
+      if (await docker.isPodman()) skip("Podman reports an exec that cannot start differently");
+      const c = await container({ Cmd: ["sleep", "600"] });
+      await c.start();
+      const missing = await assert.rejects(c.exec(["no-such-binary"]), ExecStartError);
+      assert.equal(missing.exitCode, 126);
+      assert.match(missing.reason, /^OCI runtime exec failed: .*"no-such-binary": executable file not found/);
+      assert.equal(missing.command, ["no-such-binary"]);
+      const user = await assert.rejects(c.exec("true", { user: "no-such-user" }), ExecStartError);
+      assert.match(user.reason, /unable to find user no-such-user/);
+      const tty = await assert.rejects(c.exec(["no-such-binary"], { tty: true }), ExecStartError);
+      assert.match(tty.reason, /executable file not found/);
+      // A program that itself prints such a line and exits 126 is just a program.
+      const own = await c.exec(["sh", "-c", "printf 'OCI runtime exec failed: mine\\r\\n'; exit 126"]);
+      assert.equal(own, { exitCode: 126, stdout: "OCI runtime exec failed: mine\r\n", stderr: "" });
+      await c.kill();
+    },
+  },
+];
