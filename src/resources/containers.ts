@@ -171,7 +171,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     const autoRemove = body.HostConfig?.AutoRemove === true;
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
     // wait before starting it, as the CLI does.
-    const removal = autoRemove && !detach ? await waitFor(this.client, container.id, "removed", call.signal) : undefined;
+    let removal = autoRemove && !detach ? await waitFor(this.client, container.id, "removed", call.signal) : undefined;
     try {
       await container.start(call);
       if (detach) return { container, exitCode: -1, stdout: "", stderr: "" };
@@ -186,12 +186,20 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
           throw err;
         });
       output.catch(() => {}); // awaited below; the wait may fail first
-      const { StatusCode } = removal ? await readWait(removal) : await container.wait({ signal: call.signal });
+      let StatusCode: number;
+      if (removal) {
+        const waiting = removal;
+        removal = undefined; // read from here on: nothing left to cancel
+        ({ StatusCode } = await readWait(waiting));
+      } else {
+        ({ StatusCode } = await container.wait({ signal: call.signal }));
+      }
       const { stdout, stderr } = await output;
       if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""), { command: cmd, image, stdout });
       return { container, exitCode: StatusCode, stdout, stderr };
     } catch (err) {
-      if (removal) void removal.body?.cancel().catch(() => {});
+      // A wait registered but not read (the start failed): let its connection go.
+      if (removal) await removal.body?.cancel().catch(() => {});
       throw err;
     } finally {
       if (remove && !autoRemove) await container.remove({ force: true }).catch(() => {});
