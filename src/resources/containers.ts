@@ -50,8 +50,12 @@ export interface LogsOptions extends CallOptions {
   stderr?: boolean;
   /** Keep streaming until the container stops (or the stream is cancelled). */
   follow?: boolean;
-  /** Only logs after this time: a Date, unix seconds, or a duration like the CLI's is not accepted by the engine. */
+  /**
+   * Only lines at or after this time: a Date (sent with its milliseconds), unix seconds, or the
+   * engine's `seconds.nanoseconds` text. (The CLI's durations like `10m` are the CLI's, not the engine's.)
+   */
   since?: Date | number | string;
+  /** Only lines at or before this time, in the same forms as `since`. */
   until?: Date | number | string;
   /** Prefix each line with its RFC 3339 timestamp; `lines()` then parses it. */
   timestamps?: boolean;
