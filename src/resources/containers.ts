@@ -1,6 +1,7 @@
 // Containers: the collection (`docker.containers`) and the handle (`Container`).
 
-import { bodyOf } from "../streams/bytes.ts";
+import { bodyOf, collectBytes } from "../streams/bytes.ts";
+import { readTar } from "../streams/tar.ts";
 import type { CallOptions, Client } from "../client.ts";
 import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors.ts";
 import type { TransportResponse } from "../transport.ts";
@@ -112,6 +113,11 @@ function waitFor(client: Client, id: string, condition: "next-exit" | "removed",
   return client.send({ timeout: 0, signal, method: "POST", path: "/containers/{id}/wait", params: { id }, query: { condition } });
 }
 
+/** A path for readFile()/writeFile(): a non-empty string (relative paths are the engine's: from the root). */
+function checkContainerPath(path: unknown, where: string): void {
+  checkId(path, where, 'a path in the container such as "/etc/hostname"');
+}
+
 /** The answer of a wait whose headers have arrived. */
 async function readWait(response: TransportResponse): Promise<ContainerWaitResponse> {
   const answer = JSON.parse(await response.text()) as ContainerWaitResponse;
@@ -134,8 +140,19 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     return super.ref(id.startsWith("/") && id.length > 1 ? id.slice(1) : id);
   }
 
-  /** Creates a container (not started). The handle has the id and the engine's warnings. */
+  /**
+   * Creates a container (not started). The handle has the id, the engine's warnings, and `attrs`
+   * from an inspect right after (so `name`, `attrs.Config` and `attrs.State` are known without
+   * `reload()`; docker-py does the same).
+   */
   async create(config: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<Container> {
+    const container = await this.#create(config, options);
+    await container.reload({ signal: options.signal, timeout: options.timeout });
+    return container;
+  }
+
+  /** The create request alone: `run()` needs no inspect before it starts the container. */
+  async #create(config: ContainerCreateBody, options: ContainerCreateOptions): Promise<Container> {
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
       throw new DockerConfigError(
         `containers.create() needs the container's configuration as an object, e.g. create({ Image: "busybox", Cmd: ["echo", "hi"] }); got ${config === null ? "null" : Array.isArray(config) ? "an array" : typeof config}`,
@@ -166,11 +183,11 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     const body: ContainerCreateBody = { ...config, Image: image, Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd };
     let container: Container;
     try {
-      container = await this.create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform });
     } catch (err) {
       if (!(pull && isNotFound(err) && this.pullImage)) throw err;
       await this.pullImage(image, { ...call, platform });
-      container = await this.create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform });
     }
     const autoRemove = body.HostConfig?.AutoRemove === true;
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
@@ -178,7 +195,14 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     let removal = autoRemove && !detach ? await waitFor(this.client, container.id, "removed", call.signal) : undefined;
     try {
       await container.start(call);
-      if (detach) return { container, exitCode: -1, stdout: "", stderr: "" };
+      if (detach) {
+        // attrs as the engine has them once started (name, State.Running, NetworkSettings...).
+        // (An auto-removed container that already exited is gone: no attrs then.)
+        await container.reload({ signal: call.signal, timeout: call.timeout }).catch((err: unknown) => {
+          if (!(autoRemove && isNotFound(err))) throw err;
+        });
+        return { container, exitCode: -1, stdout: "", stderr: "" };
+      }
       const tty = body.Tty ?? false;
       // Follow the logs from now on rather than read them after the wait, when an auto-removed
       // container has no logs left. A log driver that cannot be read back (none, syslog: 501)
@@ -393,10 +417,30 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
 
   /**
    * Runs a command and collects its output: `{ exitCode, stdout, stderr }`. A string command runs
-   * under `sh -c`. `stdin` data is written and then closed.
+   * under `sh -c`. `stdin` data is written and then closed. A process the engine could not start
+   * (no such binary or user) rejects with ExecStartError. With `detach: true` the command is
+   * started in the background and the `Exec` is returned at once (`inspect()` for its state and
+   * exit code; its output is not kept).
    */
-  exec(cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult> {
-    return runExec(this.client, this.id, cmd, options);
+  exec(cmd: string[] | string, options: ExecOptions & { detach: true }): Promise<Exec>;
+  exec(cmd: string[] | string, options?: ExecRunOptions & { detach?: false }): Promise<ExecResult>;
+  async exec(cmd: string[] | string, options: (ExecRunOptions & { detach?: boolean }) = {}): Promise<ExecResult | Exec> {
+    const { detach, ...rest } = options;
+    if (!detach) return runExec(this.client, this.id, cmd, rest);
+    const { stdin, ...execOptions } = rest;
+    if (stdin !== undefined) {
+      throw new DockerConfigError("exec(cmd, { detach: true }) cannot take stdin: nothing is attached to a detached exec; use execStream(cmd, { stdin: true })");
+    }
+    const exec = await Exec.create(this.client, this.id, cmd, execOptions);
+    await this.client.void({
+      signal: rest.signal,
+      timeout: rest.timeout,
+      method: "POST",
+      path: "/exec/{id}/start",
+      params: { id: exec.id },
+      body: { Detach: true, Tty: exec.tty },
+    });
+    return exec;
   }
 
   /**
@@ -466,6 +510,64 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
       body,
       contentType: "application/x-tar",
     });
+  }
+
+  /**
+   * The contents of one file in the container (`docker cp` of a file, without the tar), as bytes,
+   * or as text with `{ encoding: "utf8" }`. A symlink is followed. A missing path rejects with
+   * DockerNotFoundError; a directory with DockerConfigError (use `getArchive()` for a tree).
+   */
+  readFile(path: string, options: CallOptions & { encoding: "utf8" }): Promise<string>;
+  readFile(path: string, options?: CallOptions & { encoding?: undefined }): Promise<Uint8Array>;
+  async readFile(path: string, options: CallOptions & { encoding?: "utf8" } = {}): Promise<Uint8Array | string> {
+    const { encoding, ...call } = options;
+    checkContainerPath(path, "readFile()");
+    let at = path;
+    for (let hops = 0; hops <= 16; hops++) {
+      const { stat, body } = await this.getArchive(at, call);
+      let entry: { type: string; linkname: string; data: Uint8Array } | undefined;
+      for await (const e of readTar(body)) {
+        // The first entry is the path itself; a directory's contents follow it: stop there.
+        entry = { type: e.type, linkname: e.linkname, data: e.type === "file" ? await collectBytes(e.body) : new Uint8Array(0) };
+        break;
+      }
+      if (entry === undefined || entry.type === "directory" || stat?.isDirectory) {
+        throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} is a directory in container ${this.id.slice(0, 12)}, not a file: use getArchive() for a directory`);
+      }
+      if (entry.type === "symlink") {
+        // The engine's stat resolves the link inside the container; without it (browsers), join.
+        at = stat?.linkTarget || (entry.linkname.startsWith("/") ? entry.linkname : `${at.slice(0, at.lastIndexOf("/") + 1)}${entry.linkname}`);
+        continue;
+      }
+      if (entry.type !== "file") {
+        throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} in container ${this.id.slice(0, 12)} is not a regular file (a ${entry.type} entry)`);
+      }
+      return encoding === "utf8" ? new TextDecoder().decode(entry.data) : entry.data;
+    }
+    throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} in container ${this.id.slice(0, 12)} is a chain of more than 16 symlinks`);
+  }
+
+  /**
+   * Writes one file into the container (`docker cp` of a file): `data` as UTF-8 text or bytes,
+   * `mode` default 0o644, owned by `uid`/`gid` (default 0). The directory must exist; an existing
+   * file is replaced.
+   */
+  async writeFile(path: string, data: string | Uint8Array, options: CallOptions & { mode?: number; uid?: number; gid?: number } = {}): Promise<void> {
+    const { mode = 0o644, uid, gid, ...call } = options;
+    checkContainerPath(path, "writeFile()");
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new DockerConfigError(`writeFile() needs the file's data as a string or a Uint8Array, got ${data === null ? "null" : typeof data}`);
+    }
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+      throw new DockerConfigError(`writeFile(): mode must be permission bits such as 0o644 or 0o755, got ${String(mode)}`);
+    }
+    const slash = path.lastIndexOf("/");
+    const name = path.slice(slash + 1);
+    if (name === "" || name === "." || name === "..") {
+      throw new DockerConfigError(`writeFile() needs a path that names a file, such as "/etc/app.conf", got ${JSON.stringify(path)}`);
+    }
+    const dir = slash <= 0 ? "/" : path.slice(0, slash);
+    await this.putArchive(dir, [{ name, data, mode, uid, gid }], call);
   }
 
   /** The container's filesystem as a tar stream (`docker export`). */

@@ -2,7 +2,8 @@
 // drivers, the exit error's command and image, dates with their milliseconds, attach replaying a
 // stopped container's output, and an exec whose process could not start.
 
-import { ContainerExitError, DockerNotFoundError, ExecStartError } from "../../src/errors.ts";
+import { ContainerExitError, DockerConfigError, DockerNotFoundError, ExecStartError } from "../../src/errors.ts";
+import { Exec } from "../../src/resources/exec.ts";
 import type { Scenario } from "./context.ts";
 
 /** Rejects when `promise` has not settled within `ms`: a hang fails the scenario with a reason. */
@@ -90,6 +91,68 @@ export const parityScenarios: Scenario[] = [
       // A program that itself prints such a line and exits 126 is just a program.
       const own = await c.exec(["sh", "-c", "printf 'OCI runtime exec failed: mine\\r\\n'; exit 126"]);
       assert.equal(own, { exitCode: 126, stdout: "OCI runtime exec failed: mine\r\n", stderr: "" });
+      await c.kill();
+    },
+  },
+  {
+    name: "create() and run({ detach }) return handles whose attrs are filled (name, config, state)",
+    async run({ docker, assert, image, labels, name, defer }) {
+      const wanted = name("attrs");
+      const created = await docker.containers.create({ Image: image, Cmd: ["sleep", "600"], Labels: labels }, { name: wanted });
+      defer(() => created.remove({ force: true }));
+      assert.equal(created.name, wanted);
+      assert.equal((created.attrs as { State?: { Status?: string } }).State?.Status, "created");
+      assert.equal((created.attrs as { Config?: { Cmd?: string[] } }).Config?.Cmd, ["sleep", "600"]);
+
+      const detached = name("detached");
+      const { container } = await docker.containers.run(image, ["sleep", "600"], { detach: true, name: detached, config: { Labels: labels } });
+      defer(() => container.remove({ force: true }));
+      assert.equal(container.name, detached);
+      assert.equal((container.attrs as { State?: { Running?: boolean } }).State?.Running, true);
+    },
+  },
+  {
+    name: "readFile / writeFile: one file's bytes or text, its mode and owner, through symlinks",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sleep", "600"] });
+      await c.start();
+      await c.exec(["mkdir", "/files"]);
+      const bytes = new Uint8Array(300_000).map((_, i) => (i * 13 + (i >> 8)) % 256);
+      await c.writeFile("/files/data.bin", bytes, { mode: 0o600, uid: 1234, gid: 99 });
+      assert.equal(await c.readFile("/files/data.bin"), bytes);
+      assert.equal((await c.exec(["stat", "-c", "%a %u %g %s", "/files/data.bin"])).stdout, "600 1234 99 300000\n");
+      await c.writeFile("/files/t.txt", "héllo\n");
+      await c.writeFile("/files/t.txt", "replaced ünïcode\n"); // an existing file is replaced
+      assert.equal((await c.exec(["stat", "-c", "%a", "/files/t.txt"])).stdout, "644\n");
+      assert.equal(await c.readFile("/files/t.txt", { encoding: "utf8" }), "replaced ünïcode\n");
+      await c.writeFile("/top.txt", "at the root");
+      assert.equal(await c.readFile("/top.txt", { encoding: "utf8" }), "at the root");
+      await c.exec(["sh", "-c", "ln -s /files/t.txt /files/abs && ln -s t.txt /files/rel && ln -s rel /files/chain"]);
+      for (const link of ["/files/abs", "/files/rel", "/files/chain"]) {
+        assert.equal(await c.readFile(link, { encoding: "utf8" }), "replaced ünïcode\n", link);
+      }
+      await assert.rejects(c.readFile("/files"), DockerConfigError, "a directory");
+      await assert.rejects(c.readFile("/no/such/file"), DockerNotFoundError);
+      await assert.rejects(c.writeFile("/no/such/dir/f", "x"), DockerNotFoundError);
+      await assert.rejects(c.writeFile("/files/", "x"), DockerConfigError, "no file name");
+      await c.kill();
+    },
+  },
+  {
+    name: "exec(cmd, { detach: true }) starts the command in the background and returns its Exec",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sleep", "600"] });
+      await c.start();
+      const exec = await within(20_000, "a detached exec", c.exec(["sh", "-c", "echo started > /marker; exec sleep 600"], { detach: true }));
+      assert.ok(exec instanceof Exec, "an Exec handle");
+      let marker = "";
+      for (let i = 0; i < 100 && marker === ""; i++) {
+        marker = await c.readFile("/marker", { encoding: "utf8" }).catch(() => "");
+        if (marker === "") await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(marker, "started\n");
+      assert.equal((await exec.inspect()).Running, true);
+      await assert.rejects(c.exec(["cat"], { detach: true, stdin: "x" } as never), DockerConfigError, "stdin with detach");
       await c.kill();
     },
   },
