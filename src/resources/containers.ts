@@ -20,6 +20,7 @@ import type {
   ContainerCreateBody,
   ContainerInspectResponse,
   ContainerPruneResponse,
+  ContainerState,
   ContainerStatsResponse,
   ContainerSummary,
   ContainerTopResponse,
@@ -263,6 +264,46 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     const a = this.attrs as { Name?: string; Names?: string[] } | undefined;
     const raw = a?.Name ?? a?.Names?.[0];
     return raw?.replace(/^\//, "");
+  }
+
+  /** The first 12 characters of the id, as `docker ps` shows it (of the name, for a handle made from one and not reloaded). */
+  get shortId(): string {
+    return this.id.slice(0, 12);
+  }
+
+  /** `created`, `running`, `paused`, `exited`, ... as last seen (from a list or an inspect). */
+  get status(): ContainerState["Status"] | undefined {
+    const state = this.attrs?.State;
+    return typeof state === "string" ? state : state?.Status;
+  }
+
+  /** The image as the container was created with it (`busybox`, not the digest), as last seen. */
+  get image(): string | undefined {
+    const a = this.attrs;
+    return a && "Config" in a ? a.Config?.Image : (a as ContainerSummary | undefined)?.Image;
+  }
+
+  /** The container's labels as last seen (empty when unknown). */
+  get labels(): Record<string, string> {
+    const a = this.attrs;
+    return (a && "Config" in a ? a.Config?.Labels : (a as ContainerSummary | undefined)?.Labels) ?? {};
+  }
+
+  /**
+   * The healthcheck's verdict as last seen: `starting`, `healthy` or `unhealthy`; undefined
+   * without a healthcheck (or before attrs). A list item says it only in its `Status` text.
+   */
+  get health(): "starting" | "healthy" | "unhealthy" | undefined {
+    const state = this.attrs?.State;
+    if (state !== undefined && state !== null && typeof state === "object") {
+      const status = state.Health?.Status;
+      return status === "starting" || status === "healthy" || status === "unhealthy" ? status : undefined;
+    }
+    const summary = this.attrs as ContainerSummary | undefined;
+    const listed = summary?.Health?.Status; // newer engines list it
+    if (listed === "starting" || listed === "healthy" || listed === "unhealthy") return listed;
+    const text = summary?.Status ?? "";
+    return /\(health: starting\)/.test(text) ? "starting" : /\(unhealthy\)/.test(text) ? "unhealthy" : /\(healthy\)/.test(text) ? "healthy" : undefined;
   }
 
   /** Starts the container. Starting a running container is not an error (the engine answers 304). */

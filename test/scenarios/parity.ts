@@ -156,4 +156,22 @@ export const parityScenarios: Scenario[] = [
       await c.kill();
     },
   },
+  {
+    name: "container accessors: shortId, status, image, labels and health, alike from a list item and an inspect",
+    async run({ docker, assert, image, labels, container }) {
+      const c = await container({ Cmd: ["sleep", "600"], Healthcheck: { Test: ["CMD", "true"], Interval: 100_000_000, Retries: 1 } });
+      assert.equal([c.status, c.health], ["created", undefined]); // no verdict before it runs
+      await c.start();
+      for (let i = 0; i < 100 && c.health !== "healthy"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await c.reload();
+      }
+      const [listed] = await docker.containers.list({ filters: { id: [c.id] } });
+      for (const [what, h] of [["inspect", c], ["list", listed!]] as const) {
+        assert.equal([h.shortId, h.status, h.health, h.image], [c.id.slice(0, 12), "running", "healthy", image], what);
+        assert.equal(h.labels["berth.test.run"], labels["berth.test.run"], what);
+      }
+      await c.kill();
+    },
+  },
 ];
