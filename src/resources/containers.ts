@@ -97,7 +97,34 @@ export interface RunOptions extends CallOptions {
   remove?: boolean;
   /** Pull the image when it is missing (default true). Needs `pull` to be wired by the caller. */
   pull?: boolean;
+  /** Environment (`-e`): `{ A: "1" }` or `["A=1"]`; added to `config.Env`. */
+  env?: Record<string, string | number | boolean> | string[];
+  /**
+   * Published ports (`-p`): container port (`"80/tcp"`, `"53/udp"`, `"80"` for tcp) to host port:
+   * `8080`, `"8080"`, `"127.0.0.1:8080"`, `{ hostIp, hostPort }`, `null` (a free port), or an array of them.
+   */
+  ports?: Record<string, PortBinding | PortBinding[]>;
+  /**
+   * Bind mounts (`-v`): `["/host:/in/container:ro"]`, or `{ "/host": "/in/container" }`, or
+   * `{ "/host": { bind: "/in/container", mode: "ro" } }`; a named volume in place of `/host` works too.
+   */
+  volumes?: string[] | Record<string, string | { bind: string; mode?: string }>;
+  /** Labels (`-l`), merged over `config.Labels`. */
+  labels?: Record<string, string>;
+  /** `user`, `user:group`, `uid` or `uid:gid` (`-u`). */
+  user?: string;
+  /** Working directory (`-w`). */
+  workdir?: string;
+  /** Network to connect to (`--network`): a name, `host`, `none`, ... */
+  network?: string;
+  /** Restart policy (`--restart`): `"no"`, `"always"`, `"unless-stopped"`, `"on-failure"`, `"on-failure:3"`. */
+  restart?: "no" | "always" | "unless-stopped" | "on-failure" | `on-failure:${number}`;
+  /** Memory limit (`-m`): bytes, or a size like `"700M"`, `"1.5g"`, `"512k"` (binary units, as the CLI). */
+  memory?: number | string;
 }
+
+/** A host side of a published port: a port, `"ip:port"`, `{ hostIp, hostPort }`, or null for any free port. */
+export type PortBinding = number | string | null | { hostIp?: string; hostPort?: number | string };
 
 export interface RunResult {
   container: Container;
@@ -112,6 +139,93 @@ export interface RunResult {
  */
 function waitFor(client: Client, id: string, condition: "next-exit" | "removed", signal: AbortSignal | undefined): Promise<TransportResponse> {
   return client.send({ timeout: 0, signal, method: "POST", path: "/containers/{id}/wait", params: { id }, query: { condition } });
+}
+
+type CliOptions = Pick<RunOptions, "env" | "ports" | "volumes" | "labels" | "user" | "workdir" | "network" | "restart" | "memory">;
+
+/** run()'s CLI-like options folded into the create body (over `config`), each checked before any request. */
+function cliConfig(config: Omit<ContainerCreateBody, "Image" | "Cmd">, o: CliOptions): Omit<ContainerCreateBody, "Image" | "Cmd"> {
+  const out: Omit<ContainerCreateBody, "Image" | "Cmd"> = { ...config };
+  const host = { ...config.HostConfig };
+  if (o.env !== undefined) {
+    const list = Array.isArray(o.env) ? o.env : typeof o.env === "object" && o.env !== null ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : undefined;
+    if (list === undefined || !list.every((e) => typeof e === "string")) {
+      throw new DockerConfigError('run(): env must be an object ({ A: "1" }) or a list of "NAME=value" strings');
+    }
+    out.Env = [...(config.Env ?? []), ...list];
+  }
+  if (o.labels !== undefined) out.Labels = { ...config.Labels, ...o.labels };
+  if (o.user !== undefined) out.User = o.user;
+  if (o.workdir !== undefined) out.WorkingDir = o.workdir;
+  if (o.ports !== undefined) {
+    const exposed: Record<string, Record<string, never>> = { ...(config.ExposedPorts as Record<string, Record<string, never>> | undefined) };
+    const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = { ...(host.PortBindings as Record<string, { HostIp?: string; HostPort?: string }[]> | undefined) };
+    for (const [key, value] of Object.entries(o.ports)) {
+      const port = /^\d{1,5}(-\d{1,5})?$/.test(key) ? `${key}/tcp` : key;
+      if (!/^\d{1,5}(-\d{1,5})?\/(tcp|udp|sctp)$/.test(port)) {
+        throw new DockerConfigError(`run(): ports key ${JSON.stringify(key)} is not a container port: expected "80", "80/tcp", "53/udp" or "8000-8010/tcp"`);
+      }
+      exposed[port] = {};
+      bindings[port] = (Array.isArray(value) ? value : [value]).map((b) => portBinding(b, key));
+    }
+    out.ExposedPorts = exposed;
+    host.PortBindings = bindings;
+  }
+  if (o.volumes !== undefined) {
+    const volumes: unknown = o.volumes;
+    const binds: unknown[] = Array.isArray(volumes)
+      ? volumes
+      : typeof volumes === "object" && volumes !== null
+        ? Object.entries(volumes).map(([source, target]: [string, unknown]) =>
+          typeof target === "string" ? `${source}:${target}`
+          : typeof target === "object" && target !== null && typeof (target as { bind?: unknown }).bind === "string"
+            ? `${source}:${(target as { bind: string }).bind}${(target as { mode?: string }).mode ? `:${(target as { mode?: string }).mode}` : ""}`
+            : undefined)
+        : [undefined];
+    if (!binds.every((b): b is string => typeof b === "string" && b.includes(":"))) {
+      throw new DockerConfigError('run(): volumes must be "source:target[:mode]" strings or { "/host": "/in/container" } / { "/host": { bind, mode } }');
+    }
+    host.Binds = [...(host.Binds ?? []), ...(binds as string[])];
+  }
+  if (o.network !== undefined) host.NetworkMode = o.network;
+  if (o.restart !== undefined) {
+    const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(String(o.restart));
+    if (!m || (m[2] !== undefined && m[1] !== "on-failure")) {
+      throw new DockerConfigError(`run(): restart must be "no", "always", "unless-stopped", "on-failure" or "on-failure:N", got ${JSON.stringify(o.restart)}`);
+    }
+    host.RestartPolicy = { Name: m[1] as "no" | "always" | "unless-stopped" | "on-failure", MaximumRetryCount: m[2] === undefined ? undefined : Number(m[2]) };
+  }
+  if (o.memory !== undefined) host.Memory = parseSize(o.memory, "memory");
+  if (config.HostConfig !== undefined || Object.keys(host).length > 0) out.HostConfig = host;
+  return out;
+}
+
+function portBinding(value: PortBinding, key: string): { HostIp?: string; HostPort?: string } {
+  const bad = () => new DockerConfigError(`run(): ports[${JSON.stringify(key)}] must be a host port (8080, "8080"), "ip:port", { hostIp, hostPort } or null, got ${JSON.stringify(value)}`);
+  if (value === null) return { HostPort: "" };
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw bad();
+    return { HostPort: String(value) };
+  }
+  if (typeof value === "string") {
+    // "8080", "127.0.0.1:8080", "[::1]:8080", "127.0.0.1:" (any port on that address)
+    const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:]+):)?(\d{0,5}(?:-\d{1,5})?)$/.exec(value);
+    if (!m) throw bad();
+    return m[1] === undefined ? { HostPort: m[2] } : { HostIp: m[1].replace(/^\[|\]$/g, ""), HostPort: m[2] };
+  }
+  if (typeof value === "object") {
+    return { HostIp: value.hostIp, HostPort: value.hostPort === undefined ? "" : String(value.hostPort) };
+  }
+  throw bad();
+}
+
+/** Bytes from a number or a size like `700M` / `1.5g` / `512k` / `2GiB` (binary units, as the CLI's). */
+function parseSize(value: number | string, what: string): number {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  const m = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([bkmgt])?(?:i?b)?\s*$/i.exec(value) : null;
+  if (!m) throw new DockerConfigError(`run(): ${what} must be bytes or a size such as "700M", "1.5g" or "512k", got ${JSON.stringify(value)}`);
+  const power = { b: 0, k: 1, m: 2, g: 3, t: 4 }[(m[2] ?? "b").toLowerCase() as "b" | "k" | "m" | "g" | "t"];
+  return Math.round(Number(m[1]) * 1024 ** power);
 }
 
 /** A path for readFile()/writeFile(): a non-empty string (relative paths are the engine's: from the root). */
@@ -180,8 +294,12 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
    */
   async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult> {
     checkId(image, "containers.run()", 'an image reference such as "busybox"');
-    const { config, name, platform, detach, remove = !detach, pull = true, ...call } = options;
-    const body: ContainerCreateBody = { ...config, Image: image, Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd };
+    const { config, name, platform, detach, remove = !detach, pull = true, env, ports, volumes, labels, user, workdir, network, restart, memory, ...call } = options;
+    const body: ContainerCreateBody = {
+      ...cliConfig(config ?? {}, { env, ports, volumes, labels, user, workdir, network, restart, memory }),
+      Image: image,
+      Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd,
+    };
     let container: Container;
     try {
       container = await this.#create(body, { ...call, name, platform });

@@ -174,4 +174,41 @@ export const parityScenarios: Scenario[] = [
       await c.kill();
     },
   },
+  {
+    name: "run() options like the CLI's: env, ports, volumes, labels, user, workdir, network, restart, memory",
+    async run({ docker, assert, image, labels, tempDir, defer }) {
+      const dir = await tempDir({ "f.txt": "from the host\n" });
+      const { container } = await docker.containers.run(image, ["sleep", "600"], {
+        detach: true,
+        config: { Labels: labels, Env: ["FROM_CONFIG=1"] },
+        env: { A: "1", B: 2 },
+        ports: { "80/tcp": "127.0.0.1:", "53/udp": null, "8080": [{ hostIp: "127.0.0.1" }] },
+        volumes: { [dir]: { bind: "/data", mode: "ro" } },
+        labels: { "berth.extra": "yes" },
+        user: "1234:99",
+        workdir: "/tmp-work",
+        network: "bridge",
+        restart: "on-failure:2",
+        memory: "64m",
+      });
+      defer(() => container.remove({ force: true }));
+      const info = await container.inspect();
+      assert.equal(info.Config?.Env?.filter((e) => /^(A|B|FROM_CONFIG)=/.test(e)), ["FROM_CONFIG=1", "A=1", "B=2"]);
+      assert.equal([info.Config?.User, info.Config?.WorkingDir, info.Config?.Labels?.["berth.extra"]], ["1234:99", "/tmp-work", "yes"]);
+      assert.equal(info.Config?.Labels?.["berth.test.run"], labels["berth.test.run"]);
+      assert.equal([info.HostConfig?.Memory, info.HostConfig?.NetworkMode], [64 * 1024 * 1024, "bridge"]);
+      assert.equal(info.HostConfig?.RestartPolicy, { Name: "on-failure", MaximumRetryCount: 2 });
+      const published = info.NetworkSettings?.Ports ?? {};
+      assert.equal(Object.keys(published).sort(), ["53/udp", "80/tcp", "8080/tcp"]);
+      assert.equal(published["80/tcp"]?.[0]?.HostIp, "127.0.0.1");
+      assert.match(published["80/tcp"]?.[0]?.HostPort ?? "", /^\d+$/);
+      assert.equal((await container.exec(["cat", "/data/f.txt"], { user: "0" })).stdout, "from the host\n");
+      assert.equal((await container.exec(["id", "-u"])).stdout, "1234\n");
+      const written = await container.exec(["sh", "-c", "echo x > /data/new"], { user: "0" }); // root: only ro stops it
+      assert.match(written.stderr, /Read-only file system/);
+      await assert.rejects(docker.containers.run(image, ["true"], { memory: "lots" }), DockerConfigError, "a bad size");
+      await assert.rejects(docker.containers.run(image, ["true"], { ports: { "http": 80 } }), DockerConfigError, "a bad port");
+      await assert.rejects(docker.containers.run(image, ["true"], { restart: "sometimes" as never }), DockerConfigError, "a bad restart policy");
+    },
+  },
 ];
