@@ -103,7 +103,7 @@ export interface RunOptions extends CallOptions {
    * Published ports (`-p`): container port (`"80/tcp"`, `"53/udp"`, `"80"` for tcp) to host port:
    * `8080`, `"8080"`, `"127.0.0.1:8080"`, `{ hostIp, hostPort }`, `null` (a free port), or an array of them.
    */
-  ports?: Record<string, PortBinding | PortBinding[]>;
+  ports?: Record<string, RunPortBinding | RunPortBinding[]>;
   /**
    * Bind mounts (`-v`): `["/host:/in/container:ro"]`, or `{ "/host": "/in/container" }`, or
    * `{ "/host": { bind: "/in/container", mode: "ro" } }`; a named volume in place of `/host` works too.
@@ -124,7 +124,7 @@ export interface RunOptions extends CallOptions {
 }
 
 /** A host side of a published port: a port, `"ip:port"`, `{ hostIp, hostPort }`, or null for any free port. */
-export type PortBinding = number | string | null | { hostIp?: string; hostPort?: number | string };
+export type RunPortBinding = number | string | null | { hostIp?: string; hostPort?: number | string };
 
 export interface RunResult {
   container: Container;
@@ -200,7 +200,7 @@ function cliConfig(config: Omit<ContainerCreateBody, "Image" | "Cmd">, o: CliOpt
   return out;
 }
 
-function portBinding(value: PortBinding, key: string): { HostIp?: string; HostPort?: string } {
+function portBinding(value: RunPortBinding, key: string): { HostIp?: string; HostPort?: string } {
   const bad = () => new DockerConfigError(`run(): ports[${JSON.stringify(key)}] must be a host port (8080, "8080"), "ip:port", { hostIp, hostPort } or null, got ${JSON.stringify(value)}`);
   if (value === null) return { HostPort: "" };
   if (typeof value === "number") {
@@ -405,6 +405,26 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   get labels(): Record<string, string> {
     const a = this.attrs;
     return (a && "Config" in a ? a.Config?.Labels : (a as ContainerSummary | undefined)?.Labels) ?? {};
+  }
+
+  /**
+   * Published ports as last seen: container port (`"80/tcp"`) to the host addresses it is
+   * published on (`[{ hostIp: "0.0.0.0", hostPort: 8080 }]`; empty when exposed only).
+   */
+  get ports(): Record<string, { hostIp: string; hostPort: number }[]> {
+    const a = this.attrs;
+    const out: Record<string, { hostIp: string; hostPort: number }[]> = {};
+    if (a && "NetworkSettings" in a && a.NetworkSettings && "Ports" in a.NetworkSettings) {
+      for (const [port, bindings] of Object.entries((a as ContainerInspectResponse).NetworkSettings?.Ports ?? {})) {
+        out[port] = (bindings ?? []).map((b) => ({ hostIp: b.HostIp ?? "", hostPort: Number(b.HostPort) }));
+      }
+      return out;
+    }
+    for (const p of (a as ContainerSummary | undefined)?.Ports ?? []) {
+      const list = (out[`${p.PrivatePort}/${p.Type}`] ??= []);
+      if (p.PublicPort !== undefined) list.push({ hostIp: p.IP ?? "", hostPort: p.PublicPort });
+    }
+    return out;
   }
 
   /**

@@ -202,6 +202,13 @@ export const parityScenarios: Scenario[] = [
       assert.equal(Object.keys(published).sort(), ["53/udp", "80/tcp", "8080/tcp"]);
       assert.equal(published["80/tcp"]?.[0]?.HostIp, "127.0.0.1");
       assert.match(published["80/tcp"]?.[0]?.HostPort ?? "", /^\d+$/);
+      // The ports accessor: the same from the inspect and from a list item.
+      await container.reload();
+      const [listed] = await docker.containers.list({ filters: { id: [container.id] } });
+      const sorted = (ports: Record<string, { hostIp: string; hostPort: number }[]>) =>
+        Object.fromEntries(Object.entries(ports).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort((x, y) => x.hostIp.localeCompare(y.hostIp))]));
+      assert.equal(container.ports["80/tcp"], [{ hostIp: "127.0.0.1", hostPort: Number(published["80/tcp"]![0]!.HostPort) }]);
+      assert.equal(sorted(listed!.ports), sorted(container.ports));
       assert.equal((await container.exec(["cat", "/data/f.txt"], { user: "0" })).stdout, "from the host\n");
       assert.equal((await container.exec(["id", "-u"])).stdout, "1234\n");
       const written = await container.exec(["sh", "-c", "echo x > /data/new"], { user: "0" }); // root: only ro stops it
