@@ -311,8 +311,9 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     const autoRemove = body.HostConfig?.AutoRemove === true;
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
     // wait before starting it, as the CLI does.
-    let removal = autoRemove && !detach ? await waitFor(this.client, container.id, "removed", call.signal) : undefined;
+    let removal: TransportResponse | undefined;
     try {
+      if (autoRemove && !detach) removal = await waitFor(this.client, container.id, "removed", call.signal);
       await container.start(call);
       if (detach) {
         // attrs as the engine has them once started (name, State.Running, NetworkSettings...).
@@ -349,6 +350,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
       if (removal) await removal.body?.cancel().catch(() => {});
       throw err;
     } finally {
+      // The engine removes an auto-removed container itself, also when its start fails.
       if (remove && !autoRemove) await container.remove({ force: true }).catch(() => {});
     }
   }

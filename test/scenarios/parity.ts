@@ -2,7 +2,7 @@
 // drivers, the exit error's command and image, dates with their milliseconds, attach replaying a
 // stopped container's output, and an exec whose process could not start.
 
-import { ContainerExitError, DockerConfigError, DockerNotFoundError, ExecStartError } from "../../src/errors.ts";
+import { ContainerExitError, DockerConfigError, DockerHttpError, DockerNotFoundError, ExecStartError } from "../../src/errors.ts";
 import { Exec } from "../../src/resources/exec.ts";
 import type { Scenario } from "./context.ts";
 
@@ -18,7 +18,7 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 export const parityScenarios: Scenario[] = [
   {
     name: "run: an auto-removed container keeps its output, and its ContainerExitError names command, image and stdout",
-    async run({ docker, assert, image, labels }) {
+    async run({ docker, assert, image, labels, name }) {
       const ok = await docker.containers.run(image, ["sh", "-c", "echo kept; echo also >&2"], { config: { Labels: labels, HostConfig: { AutoRemove: true } } });
       assert.equal([ok.exitCode, ok.stdout, ok.stderr], [0, "kept\n", "also\n"]);
       await assert.rejects(ok.container.inspect(), DockerNotFoundError, "the engine removed it");
@@ -29,6 +29,11 @@ export const parityScenarios: Scenario[] = [
       assert.equal(err.message, `Command 'sh -c "echo out; echo err >&2; exit 3"' in image '${image}' returned non-zero exit status 3: err`);
       assert.equal([err.command, err.image], [["sh", "-c", "echo out; echo err >&2; exit 3"], image]);
       await assert.rejects(docker.containers.ref(err.containerId).inspect(), DockerNotFoundError, "the engine removed it");
+
+      // A start that fails leaves nothing behind (the engine removes it; berth does not try to).
+      const never = name("never-started");
+      await assert.rejects(docker.containers.run(image, ["/no-such-binary"], { name: never, config: { Labels: labels, HostConfig: { AutoRemove: true } } }), DockerHttpError);
+      assert.equal(await docker.containers.list({ all: true, filters: { name: [never] } }), []);
 
       // Without AutoRemove: the same error, the shell form of the command named as given.
       const plain = await assert.rejects(docker.containers.run(image, "cat /no-such-file", { config: { Labels: labels } }), ContainerExitError);
