@@ -312,9 +312,11 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
     // wait before starting it, as the CLI does.
     let removal: TransportResponse | undefined;
+    let started = false;
     try {
       if (autoRemove && !detach) removal = await waitFor(this.client, container.id, "removed", call.signal);
       await container.start(call);
+      started = true;
       if (detach) {
         // attrs as the engine has them once started (name, State.Running, NetworkSettings...).
         // (An auto-removed container that already exited is gone: no attrs then.)
@@ -350,8 +352,9 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
       if (removal) await removal.body?.cancel().catch(() => {});
       throw err;
     } finally {
-      // The engine removes an auto-removed container itself, also when its start fails.
-      if (remove && !autoRemove) await container.remove({ force: true }).catch(() => {});
+      // The engine removes an auto-removed container once started (also when the start fails);
+      // one that never got there (the wait could not be registered) is berth's to remove.
+      if (remove && (!autoRemove || !started)) await container.remove({ force: true }).catch(() => {});
     }
   }
 
