@@ -101,3 +101,33 @@ describe("ContainerExitError", () => {
     expect(new ContainerExitError("c".repeat(64), 3, "").message).toBe("Container cccccccccccc exited with code 3");
   });
 });
+
+describe("readFile, writeFile and a detached exec: wrong arguments", () => {
+  it.each([
+    [(d: Docker) => d.containers.ref("c1").writeFile("/f", 42 as never), /writeFile\(\) needs the file's data as a string or a Uint8Array, got number/],
+    [(d: Docker) => d.containers.ref("c1").writeFile("/f", "x", { mode: 0o10000 }), /mode must be permission bits such as 0o644/],
+    [(d: Docker) => d.containers.ref("c1").writeFile("/dir/", "x"), /needs a path that names a file/],
+    [(d: Docker) => d.containers.ref("c1").writeFile("" as never, "x"), /a path in the container such as "\/etc\/hostname"/],
+    [(d: Docker) => d.containers.ref("c1").readFile(undefined as never), /a path in the container such as "\/etc\/hostname"/],
+    [(d: Docker) => d.containers.ref("c1").exec(["cat"], { detach: true, stdin: "x" } as never), /cannot take stdin/],
+  ])("%# is a DockerConfigError before any request", async (call, message) => {
+    const log = engine();
+    const err = await call(docker()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerConfigError);
+    expect((err as Error).message).toMatch(message);
+    expect(log).toEqual([]);
+  });
+
+  it("writeFile puts a one-entry tar into the file's directory", async () => {
+    const log: { path: string; query: string; size: number }[] = [];
+    server.use(http.put(`${BASE}/v1.41/containers/c1/archive`, async ({ request }) => {
+      const url = new URL(request.url);
+      log.push({ path: url.pathname, query: url.searchParams.get("path") ?? "", size: (await request.arrayBuffer()).byteLength });
+      return new HttpResponse(null, { status: 200 });
+    }));
+    await docker().containers.ref("c1").writeFile("/etc/app/conf", "x");
+    await docker().containers.ref("c1").writeFile("/top", "x");
+    expect(log.map((r) => r.query)).toEqual(["/etc/app", "/"]);
+    expect(log[0]!.size % 512).toBe(0);
+  });
+});
