@@ -177,17 +177,68 @@ export class DockerConfigError extends DockerError {
   override name = "DockerConfigError";
 }
 
-/** The container exited with a non-zero code in `containers.run()`. */
+/** What `containers.run()` knows about a container that exited non-zero. */
+export interface ContainerExitDetails {
+  /** The command as given to `run()` (undefined: the image's own). */
+  command?: string[] | string;
+  image?: string;
+  stdout?: string;
+}
+
+/**
+ * The container exited with a non-zero code in `containers.run()`. The message names the command
+ * and the image, like `Command 'cat /test' in image 'busybox' returned non-zero exit status 1: ...`
+ * (the end of stderr). `stdout` and `stderr` are empty when the log driver cannot be read back.
+ */
 export class ContainerExitError extends DockerError {
   override name = "ContainerExitError";
   readonly exitCode: number;
   readonly stderr: string;
+  readonly stdout: string;
   readonly containerId: string;
-  constructor(containerId: string, exitCode: number, stderr: string) {
-    super(`Container ${containerId.slice(0, 12)} exited with code ${exitCode}${stderr ? `: ${stderr.trim().slice(-2000)}` : ""}`);
+  /** The command as given to `run()`; undefined when the image's own command ran. */
+  readonly command: string[] | string | undefined;
+  readonly image: string | undefined;
+  constructor(containerId: string, exitCode: number, stderr: string, details: ContainerExitDetails = {}) {
+    const tail = stderr ? `: ${stderr.trim().slice(-2000)}` : "";
+    super(
+      details.image === undefined
+        ? `Container ${containerId.slice(0, 12)} exited with code ${exitCode}${tail}`
+        : `Command '${commandText(details.command)}' in image '${details.image}' returned non-zero exit status ${exitCode}${tail}`,
+    );
     this.exitCode = exitCode;
     this.stderr = stderr;
+    this.stdout = details.stdout ?? "";
     this.containerId = containerId;
+    this.command = details.command;
+    this.image = details.image;
+  }
+}
+
+/** A command as one line: arguments holding spaces or quotes are JSON-quoted. */
+function commandText(command: string[] | string | undefined): string {
+  if (command === undefined) return "(the image's command)";
+  if (typeof command === "string") return command;
+  return command.map((a) => (a === "" || /[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(" ");
+}
+
+/**
+ * The engine could not start an exec's process: the binary or the user does not exist, or is not
+ * executable. (The engine reports this with exit code 126 and its message written into the
+ * command's stdout; berth recognises it by the process never having had a pid.)
+ */
+export class ExecStartError extends DockerError {
+  override name = "ExecStartError";
+  /** The engine's exit code for it (126). */
+  readonly exitCode: number;
+  /** The engine's message, e.g. `OCI runtime exec failed: ... executable file not found in $PATH: unknown`. */
+  readonly reason: string;
+  readonly command: string[] | string;
+  constructor(command: string[] | string, exitCode: number, reason: string) {
+    super(`Exec of '${commandText(command)}' could not start (exit status ${exitCode}): ${reason}`);
+    this.exitCode = exitCode;
+    this.reason = reason;
+    this.command = command;
   }
 }
 

@@ -72,8 +72,19 @@ export function serializeQuery(query: Record<string, unknown> | undefined): stri
 
 function scalar(value: unknown): string {
   if (typeof value === "boolean") return value ? "1" : "0";
-  if (value instanceof Date) return String(Math.floor(value.getTime() / 1000));
+  if (value instanceof Date) return engineTime(value);
   return String(value);
+}
+
+/**
+ * A Date as the engine's `seconds.nanoseconds` (since/until of logs and events): whole seconds
+ * would move `since` back by up to 999 ms and `until` forward, returning lines outside the range.
+ */
+function engineTime(date: Date): string {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) throw new DockerConfigError("A query parameter is an invalid Date: expected a valid Date, unix seconds or an RFC 3339 string");
+  const seconds = Math.floor(ms / 1000);
+  return `${seconds}.${String(ms - seconds * 1000).padStart(3, "0")}000000`;
 }
 
 /**

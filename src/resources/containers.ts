@@ -1,8 +1,10 @@
 // Containers: the collection (`docker.containers`) and the handle (`Container`).
 
-import { bodyOf } from "../streams/bytes.ts";
+import { bodyOf, collectBytes } from "../streams/bytes.ts";
+import { readTar } from "../streams/tar.ts";
 import type { CallOptions, Client } from "../client.ts";
-import { ContainerExitError, DockerConfigError, DockerError, isNotFound } from "../errors.ts";
+import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors.ts";
+import type { TransportResponse } from "../transport.ts";
 import { Session, webSocketParts } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
@@ -18,6 +20,7 @@ import type {
   ContainerCreateBody,
   ContainerInspectResponse,
   ContainerPruneResponse,
+  ContainerState,
   ContainerStatsResponse,
   ContainerSummary,
   ContainerTopResponse,
@@ -49,8 +52,12 @@ export interface LogsOptions extends CallOptions {
   stderr?: boolean;
   /** Keep streaming until the container stops (or the stream is cancelled). */
   follow?: boolean;
-  /** Only logs after this time: a Date, unix seconds, or a duration like the CLI's is not accepted by the engine. */
+  /**
+   * Only lines at or after this time: a Date (sent with its milliseconds), unix seconds, or the
+   * engine's `seconds.nanoseconds` text. (The CLI's durations like `10m` are the CLI's, not the engine's.)
+   */
   since?: Date | number | string;
+  /** Only lines at or before this time, in the same forms as `since`. */
   until?: Date | number | string;
   /** Prefix each line with its RFC 3339 timestamp; `lines()` then parses it. */
   timestamps?: boolean;
@@ -69,6 +76,11 @@ export interface AttachOptions extends CallOptions {
   stderr?: boolean;
   /** Replay the container's earlier output first. */
   logs?: boolean;
+  /**
+   * Default true: stay attached for new output until the container stops. `false` with
+   * `logs: true` replays the output so far and ends (on a stopped container too).
+   */
+  stream?: boolean;
   /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q". */
   detachKeys?: string;
   tty?: boolean;
@@ -85,13 +97,147 @@ export interface RunOptions extends CallOptions {
   remove?: boolean;
   /** Pull the image when it is missing (default true). Needs `pull` to be wired by the caller. */
   pull?: boolean;
+  /** Environment (`-e`): `{ A: "1" }` or `["A=1"]`; added to `config.Env`. */
+  env?: Record<string, string | number | boolean> | string[];
+  /**
+   * Published ports (`-p`): container port (`"80/tcp"`, `"53/udp"`, `"80"` for tcp) to host port:
+   * `8080`, `"8080"`, `"127.0.0.1:8080"`, `{ hostIp, hostPort }`, `null` (a free port), or an array of them.
+   */
+  ports?: Record<string, RunPortBinding | RunPortBinding[]>;
+  /**
+   * Bind mounts (`-v`): `["/host:/in/container:ro"]`, or `{ "/host": "/in/container" }`, or
+   * `{ "/host": { bind: "/in/container", mode: "ro" } }`; a named volume in place of `/host` works too.
+   */
+  volumes?: string[] | Record<string, string | { bind: string; mode?: string }>;
+  /** Labels (`-l`), merged over `config.Labels`. */
+  labels?: Record<string, string>;
+  /** `user`, `user:group`, `uid` or `uid:gid` (`-u`). */
+  user?: string;
+  /** Working directory (`-w`). */
+  workdir?: string;
+  /** Network to connect to (`--network`): a name, `host`, `none`, ... */
+  network?: string;
+  /** Restart policy (`--restart`): `"no"`, `"always"`, `"unless-stopped"`, `"on-failure"`, `"on-failure:3"`. */
+  restart?: "no" | "always" | "unless-stopped" | "on-failure" | `on-failure:${number}`;
+  /** Memory limit (`-m`): bytes, or a size like `"700M"`, `"1.5g"`, `"512k"` (binary units, as the CLI). */
+  memory?: number | string;
 }
+
+/** A host side of a published port: a port, `"ip:port"`, `{ hostIp, hostPort }`, or null for any free port. */
+export type RunPortBinding = number | string | null | { hostIp?: string; hostPort?: number | string };
 
 export interface RunResult {
   container: Container;
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * A wait registered now (the engine sends the headers once it has registered it) and answered
+ * when the condition is met: read it with `readWait()`.
+ */
+function waitFor(client: Client, id: string, condition: "next-exit" | "removed", signal: AbortSignal | undefined): Promise<TransportResponse> {
+  return client.send({ timeout: 0, signal, method: "POST", path: "/containers/{id}/wait", params: { id }, query: { condition } });
+}
+
+type CliOptions = Pick<RunOptions, "env" | "ports" | "volumes" | "labels" | "user" | "workdir" | "network" | "restart" | "memory">;
+
+/** run()'s CLI-like options folded into the create body (over `config`), each checked before any request. */
+function cliConfig(config: Omit<ContainerCreateBody, "Image" | "Cmd">, o: CliOptions): Omit<ContainerCreateBody, "Image" | "Cmd"> {
+  const out: Omit<ContainerCreateBody, "Image" | "Cmd"> = { ...config };
+  const host = { ...config.HostConfig };
+  if (o.env !== undefined) {
+    const list = Array.isArray(o.env) ? o.env : typeof o.env === "object" && o.env !== null ? Object.entries(o.env).map(([k, v]) => `${k}=${v}`) : undefined;
+    if (list === undefined || !list.every((e) => typeof e === "string")) {
+      throw new DockerConfigError('run(): env must be an object ({ A: "1" }) or a list of "NAME=value" strings');
+    }
+    out.Env = [...(config.Env ?? []), ...list];
+  }
+  if (o.labels !== undefined) out.Labels = { ...config.Labels, ...o.labels };
+  if (o.user !== undefined) out.User = o.user;
+  if (o.workdir !== undefined) out.WorkingDir = o.workdir;
+  if (o.ports !== undefined) {
+    const exposed: Record<string, Record<string, never>> = { ...(config.ExposedPorts as Record<string, Record<string, never>> | undefined) };
+    const bindings: Record<string, { HostIp?: string; HostPort?: string }[]> = { ...(host.PortBindings as Record<string, { HostIp?: string; HostPort?: string }[]> | undefined) };
+    for (const [key, value] of Object.entries(o.ports)) {
+      const port = /^\d{1,5}(-\d{1,5})?$/.test(key) ? `${key}/tcp` : key;
+      if (!/^\d{1,5}(-\d{1,5})?\/(tcp|udp|sctp)$/.test(port)) {
+        throw new DockerConfigError(`run(): ports key ${JSON.stringify(key)} is not a container port: expected "80", "80/tcp", "53/udp" or "8000-8010/tcp"`);
+      }
+      exposed[port] = {};
+      bindings[port] = (Array.isArray(value) ? value : [value]).map((b) => portBinding(b, key));
+    }
+    out.ExposedPorts = exposed;
+    host.PortBindings = bindings;
+  }
+  if (o.volumes !== undefined) {
+    const volumes: unknown = o.volumes;
+    const binds: unknown[] = Array.isArray(volumes)
+      ? volumes
+      : typeof volumes === "object" && volumes !== null
+        ? Object.entries(volumes).map(([source, target]: [string, unknown]) =>
+          typeof target === "string" ? `${source}:${target}`
+          : typeof target === "object" && target !== null && typeof (target as { bind?: unknown }).bind === "string"
+            ? `${source}:${(target as { bind: string }).bind}${(target as { mode?: string }).mode ? `:${(target as { mode?: string }).mode}` : ""}`
+            : undefined)
+        : [undefined];
+    if (!binds.every((b): b is string => typeof b === "string" && b.includes(":"))) {
+      throw new DockerConfigError('run(): volumes must be "source:target[:mode]" strings or { "/host": "/in/container" } / { "/host": { bind, mode } }');
+    }
+    host.Binds = [...(host.Binds ?? []), ...(binds as string[])];
+  }
+  if (o.network !== undefined) host.NetworkMode = o.network;
+  if (o.restart !== undefined) {
+    const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(String(o.restart));
+    if (!m || (m[2] !== undefined && m[1] !== "on-failure")) {
+      throw new DockerConfigError(`run(): restart must be "no", "always", "unless-stopped", "on-failure" or "on-failure:N", got ${JSON.stringify(o.restart)}`);
+    }
+    host.RestartPolicy = { Name: m[1] as "no" | "always" | "unless-stopped" | "on-failure", MaximumRetryCount: m[2] === undefined ? undefined : Number(m[2]) };
+  }
+  if (o.memory !== undefined) host.Memory = parseSize(o.memory, "memory");
+  if (config.HostConfig !== undefined || Object.keys(host).length > 0) out.HostConfig = host;
+  return out;
+}
+
+function portBinding(value: RunPortBinding, key: string): { HostIp?: string; HostPort?: string } {
+  const bad = () => new DockerConfigError(`run(): ports[${JSON.stringify(key)}] must be a host port (8080, "8080"), "ip:port", { hostIp, hostPort } or null, got ${JSON.stringify(value)}`);
+  if (value === null) return { HostPort: "" };
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 0 || value > 65535) throw bad();
+    return { HostPort: String(value) };
+  }
+  if (typeof value === "string") {
+    // "8080", "127.0.0.1:8080", "[::1]:8080", "127.0.0.1:" (any port on that address)
+    const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:]+):)?(\d{0,5}(?:-\d{1,5})?)$/.exec(value);
+    if (!m) throw bad();
+    return m[1] === undefined ? { HostPort: m[2] } : { HostIp: m[1].replace(/^\[|\]$/g, ""), HostPort: m[2] };
+  }
+  if (typeof value === "object") {
+    return { HostIp: value.hostIp, HostPort: value.hostPort === undefined ? "" : String(value.hostPort) };
+  }
+  throw bad();
+}
+
+/** Bytes from a number or a size like `700M` / `1.5g` / `512k` / `2GiB` (binary units, as the CLI's). */
+function parseSize(value: number | string, what: string): number {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  const m = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([bkmgt])?(?:i?b)?\s*$/i.exec(value) : null;
+  if (!m) throw new DockerConfigError(`run(): ${what} must be bytes or a size such as "700M", "1.5g" or "512k", got ${JSON.stringify(value)}`);
+  const power = { b: 0, k: 1, m: 2, g: 3, t: 4 }[(m[2] ?? "b").toLowerCase() as "b" | "k" | "m" | "g" | "t"];
+  return Math.round(Number(m[1]) * 1024 ** power);
+}
+
+/** A path for readFile()/writeFile(): a non-empty string (relative paths are the engine's: from the root). */
+function checkContainerPath(path: unknown, where: string): void {
+  checkId(path, where, 'a path in the container such as "/etc/hostname"');
+}
+
+/** The answer of a wait whose headers have arrived. */
+async function readWait(response: TransportResponse): Promise<ContainerWaitResponse> {
+  const answer = JSON.parse(await response.text()) as ContainerWaitResponse;
+  if (answer.Error?.Message) throw new DockerError(`Waiting for the container failed: ${answer.Error.Message}`);
+  return answer;
 }
 
 /** `docker.containers`: list, get by id, name or id prefix, ref, create, run, prune. */
@@ -109,8 +255,19 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     return super.ref(id.startsWith("/") && id.length > 1 ? id.slice(1) : id);
   }
 
-  /** Creates a container (not started). The handle has the id and the engine's warnings. */
+  /**
+   * Creates a container (not started). The handle has the id, the engine's warnings, and `attrs`
+   * from an inspect right after (so `name`, `attrs.Config` and `attrs.State` are known without
+   * `reload()`; docker-py does the same).
+   */
   async create(config: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<Container> {
+    const container = await this.#create(config, options);
+    await container.reload({ signal: options.signal, timeout: options.timeout });
+    return container;
+  }
+
+  /** The create request alone: `run()` needs no inspect before it starts the container. */
+  async #create(config: ContainerCreateBody, options: ContainerCreateOptions): Promise<Container> {
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
       throw new DockerConfigError(
         `containers.create() needs the container's configuration as an object, e.g. create({ Image: "busybox", Cmd: ["echo", "hi"] }); got ${config === null ? "null" : Array.isArray(config) ? "an array" : typeof config}`,
@@ -137,26 +294,67 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
    */
   async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult> {
     checkId(image, "containers.run()", 'an image reference such as "busybox"');
-    const { config, name, platform, detach, remove = !detach, pull = true, ...call } = options;
-    const body: ContainerCreateBody = { ...config, Image: image, Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd };
+    const { config, name, platform, detach, remove = !detach, pull = true, env, ports, volumes, labels, user, workdir, network, restart, memory, ...call } = options;
+    const body: ContainerCreateBody = {
+      ...cliConfig(config ?? {}, { env, ports, volumes, labels, user, workdir, network, restart, memory }),
+      Image: image,
+      Cmd: typeof cmd === "string" ? ["sh", "-c", cmd] : cmd,
+    };
     let container: Container;
     try {
-      container = await this.create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform });
     } catch (err) {
       if (!(pull && isNotFound(err) && this.pullImage)) throw err;
       await this.pullImage(image, { ...call, platform });
-      container = await this.create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform });
     }
+    const autoRemove = body.HostConfig?.AutoRemove === true;
+    // An auto-removed container is gone (its exit code too) as soon as it exits: register the
+    // wait before starting it, as the CLI does.
+    let removal: TransportResponse | undefined;
+    let started = false;
     try {
+      if (autoRemove && !detach) removal = await waitFor(this.client, container.id, "removed", call.signal);
       await container.start(call);
-      if (detach) return { container, exitCode: -1, stdout: "", stderr: "" };
-      const { StatusCode } = await container.wait({ signal: call.signal });
+      started = true;
+      if (detach) {
+        // attrs as the engine has them once started (name, State.Running, NetworkSettings...).
+        // (An auto-removed container that already exited is gone: no attrs then.)
+        await container.reload({ signal: call.signal, timeout: call.timeout }).catch((err: unknown) => {
+          if (!(autoRemove && isNotFound(err))) throw err;
+        });
+        return { container, exitCode: -1, stdout: "", stderr: "" };
+      }
       const tty = body.Tty ?? false;
-      const { stdout, stderr } = await (await container.logs({ signal: call.signal, tty })).collect();
-      if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""));
+      // Follow the logs from now on rather than read them after the wait, when an auto-removed
+      // container has no logs left. A log driver that cannot be read back (none, syslog: 501)
+      // gives no output, as docker-py does.
+      const output = container.logs({ signal: call.signal, tty, follow: true })
+        .then((logs) => logs.collect())
+        .catch((err: unknown) => {
+          if (err instanceof DockerHttpError && (err.status === 501 || /does not support reading/i.test(err.reason))) return { stdout: "", stderr: "" };
+          throw err;
+        });
+      output.catch(() => {}); // awaited below; the wait may fail first
+      let StatusCode: number;
+      if (removal) {
+        const waiting = removal;
+        removal = undefined; // read from here on: nothing left to cancel
+        ({ StatusCode } = await readWait(waiting));
+      } else {
+        ({ StatusCode } = await container.wait({ signal: call.signal }));
+      }
+      const { stdout, stderr } = await output;
+      if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""), { command: cmd, image, stdout });
       return { container, exitCode: StatusCode, stdout, stderr };
+    } catch (err) {
+      // A wait registered but not read (the start failed): let its connection go.
+      if (removal) await removal.body?.cancel().catch(() => {});
+      throw err;
     } finally {
-      if (remove) await container.remove({ force: true }).catch(() => {});
+      // The engine removes an auto-removed container once started (also when the start fails);
+      // one that never got there (the wait could not be registered) is berth's to remove.
+      if (remove && (!autoRemove || !started)) await container.remove({ force: true }).catch(() => {});
     }
   }
 
@@ -189,6 +387,66 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     const a = this.attrs as { Name?: string; Names?: string[] } | undefined;
     const raw = a?.Name ?? a?.Names?.[0];
     return raw?.replace(/^\//, "");
+  }
+
+  /** The first 12 characters of the id, as `docker ps` shows it (of the name, for a handle made from one and not reloaded). */
+  get shortId(): string {
+    return this.id.slice(0, 12);
+  }
+
+  /** `created`, `running`, `paused`, `exited`, ... as last seen (from a list or an inspect). */
+  get status(): ContainerState["Status"] | undefined {
+    const state = this.attrs?.State;
+    return typeof state === "string" ? state : state?.Status;
+  }
+
+  /** The image as the container was created with it (`busybox`, not the digest), as last seen. */
+  get image(): string | undefined {
+    const a = this.attrs;
+    return a && "Config" in a ? a.Config?.Image : (a as ContainerSummary | undefined)?.Image;
+  }
+
+  /** The container's labels as last seen (empty when unknown). */
+  get labels(): Record<string, string> {
+    const a = this.attrs;
+    return (a && "Config" in a ? a.Config?.Labels : (a as ContainerSummary | undefined)?.Labels) ?? {};
+  }
+
+  /**
+   * Published ports as last seen: container port (`"80/tcp"`) to the host addresses it is
+   * published on (`[{ hostIp: "0.0.0.0", hostPort: 8080 }]`; empty when exposed only).
+   */
+  get ports(): Record<string, { hostIp: string; hostPort: number }[]> {
+    const a = this.attrs;
+    const out: Record<string, { hostIp: string; hostPort: number }[]> = {};
+    if (a && "NetworkSettings" in a && a.NetworkSettings && "Ports" in a.NetworkSettings) {
+      for (const [port, bindings] of Object.entries((a as ContainerInspectResponse).NetworkSettings?.Ports ?? {})) {
+        out[port] = (bindings ?? []).map((b) => ({ hostIp: b.HostIp ?? "", hostPort: Number(b.HostPort) }));
+      }
+      return out;
+    }
+    for (const p of (a as ContainerSummary | undefined)?.Ports ?? []) {
+      const list = (out[`${p.PrivatePort}/${p.Type}`] ??= []);
+      if (p.PublicPort !== undefined) list.push({ hostIp: p.IP ?? "", hostPort: p.PublicPort });
+    }
+    return out;
+  }
+
+  /**
+   * The healthcheck's verdict as last seen: `starting`, `healthy` or `unhealthy`; undefined
+   * without a healthcheck (or before attrs). A list item says it only in its `Status` text.
+   */
+  get health(): "starting" | "healthy" | "unhealthy" | undefined {
+    const state = this.attrs?.State;
+    if (state !== undefined && state !== null && typeof state === "object") {
+      const status = state.Health?.Status;
+      return status === "starting" || status === "healthy" || status === "unhealthy" ? status : undefined;
+    }
+    const summary = this.attrs as ContainerSummary | undefined;
+    const listed = summary?.Health?.Status; // newer engines list it
+    if (listed === "starting" || listed === "healthy" || listed === "unhealthy") return listed;
+    const text = summary?.Status ?? "";
+    return /\(health: starting\)/.test(text) ? "starting" : /\(unhealthy\)/.test(text) ? "unhealthy" : /\(healthy\)/.test(text) ? "healthy" : undefined;
   }
 
   /** Starts the container. Starting a running container is not an error (the engine answers 304). */
@@ -316,9 +574,9 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
    * `closeStdin()` sends EOF while output keeps flowing. Attach before `start()` to see the first line.
    */
   async attach(options: AttachOptions = {}): Promise<Session> {
-    const { stdin, stdout = true, stderr = true, logs, detachKeys, tty, ...call } = options;
+    const { stdin, stdout = true, stderr = true, logs, stream = true, detachKeys, tty, ...call } = options;
     const isTty = await this.#tty(tty, call);
-    const query = { stream: true, stdin, stdout, stderr, logs, detachKeys };
+    const query = { stream, stdin, stdout, stderr, logs, detachKeys };
     const resize = (size: { h: number; w: number }) => this.resize(size);
     if (!this.client.transport.connect && this.client.transport.webSocket) {
       // Browsers: the engine's WebSocket endpoint. (The v1.41 spec omits its stdin/stdout/stderr
@@ -343,10 +601,30 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
 
   /**
    * Runs a command and collects its output: `{ exitCode, stdout, stderr }`. A string command runs
-   * under `sh -c`. `stdin` data is written and then closed.
+   * under `sh -c`. `stdin` data is written and then closed. A process the engine could not start
+   * (no such binary or user) rejects with ExecStartError. With `detach: true` the command is
+   * started in the background and the `Exec` is returned at once (`inspect()` for its state and
+   * exit code; its output is not kept).
    */
-  exec(cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult> {
-    return runExec(this.client, this.id, cmd, options);
+  exec(cmd: string[] | string, options: ExecOptions & { detach: true }): Promise<Exec>;
+  exec(cmd: string[] | string, options?: ExecRunOptions & { detach?: false }): Promise<ExecResult>;
+  async exec(cmd: string[] | string, options: (ExecRunOptions & { detach?: boolean }) = {}): Promise<ExecResult | Exec> {
+    const { detach, ...rest } = options;
+    if (!detach) return runExec(this.client, this.id, cmd, rest);
+    const { stdin, ...execOptions } = rest;
+    if (stdin !== undefined) {
+      throw new DockerConfigError("exec(cmd, { detach: true }) cannot take stdin: nothing is attached to a detached exec; use execStream(cmd, { stdin: true })");
+    }
+    const exec = await Exec.create(this.client, this.id, cmd, execOptions);
+    await this.client.void({
+      signal: rest.signal,
+      timeout: rest.timeout,
+      method: "POST",
+      path: "/exec/{id}/start",
+      params: { id: exec.id },
+      body: { Detach: true, Tty: exec.tty },
+    });
+    return exec;
   }
 
   /**
@@ -416,6 +694,64 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
       body,
       contentType: "application/x-tar",
     });
+  }
+
+  /**
+   * The contents of one file in the container (`docker cp` of a file, without the tar), as bytes,
+   * or as text with `{ encoding: "utf8" }`. A symlink is followed. A missing path rejects with
+   * DockerNotFoundError; a directory with DockerConfigError (use `getArchive()` for a tree).
+   */
+  readFile(path: string, options: CallOptions & { encoding: "utf8" }): Promise<string>;
+  readFile(path: string, options?: CallOptions & { encoding?: undefined }): Promise<Uint8Array>;
+  async readFile(path: string, options: CallOptions & { encoding?: "utf8" } = {}): Promise<Uint8Array | string> {
+    const { encoding, ...call } = options;
+    checkContainerPath(path, "readFile()");
+    let at = path;
+    for (let hops = 0; hops <= 16; hops++) {
+      const { stat, body } = await this.getArchive(at, call);
+      let entry: { type: string; linkname: string; data: Uint8Array } | undefined;
+      for await (const e of readTar(body)) {
+        // The first entry is the path itself; a directory's contents follow it: stop there.
+        entry = { type: e.type, linkname: e.linkname, data: e.type === "file" ? await collectBytes(e.body) : new Uint8Array(0) };
+        break;
+      }
+      if (entry === undefined || entry.type === "directory" || stat?.isDirectory) {
+        throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} is a directory in container ${this.id.slice(0, 12)}, not a file: use getArchive() for a directory`);
+      }
+      if (entry.type === "symlink") {
+        // The engine's stat resolves the link inside the container; without it (browsers), join.
+        at = stat?.linkTarget || (entry.linkname.startsWith("/") ? entry.linkname : `${at.slice(0, at.lastIndexOf("/") + 1)}${entry.linkname}`);
+        continue;
+      }
+      if (entry.type !== "file") {
+        throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} in container ${this.id.slice(0, 12)} is not a regular file (a ${entry.type} entry)`);
+      }
+      return encoding === "utf8" ? new TextDecoder().decode(entry.data) : entry.data;
+    }
+    throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} in container ${this.id.slice(0, 12)} is a chain of more than 16 symlinks`);
+  }
+
+  /**
+   * Writes one file into the container (`docker cp` of a file): `data` as UTF-8 text or bytes,
+   * `mode` default 0o644, owned by `uid`/`gid` (default 0). The directory must exist; an existing
+   * file is replaced.
+   */
+  async writeFile(path: string, data: string | Uint8Array, options: CallOptions & { mode?: number; uid?: number; gid?: number } = {}): Promise<void> {
+    const { mode = 0o644, uid, gid, ...call } = options;
+    checkContainerPath(path, "writeFile()");
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new DockerConfigError(`writeFile() needs the file's data as a string or a Uint8Array, got ${data === null ? "null" : typeof data}`);
+    }
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+      throw new DockerConfigError(`writeFile(): mode must be permission bits such as 0o644 or 0o755, got ${String(mode)}`);
+    }
+    const slash = path.lastIndexOf("/");
+    const name = path.slice(slash + 1);
+    if (name === "" || name === "." || name === "..") {
+      throw new DockerConfigError(`writeFile() needs a path that names a file, such as "/etc/app.conf", got ${JSON.stringify(path)}`);
+    }
+    const dir = slash <= 0 ? "/" : path.slice(0, slash);
+    await this.putArchive(dir, [{ name, data, mode, uid, gid }], call);
   }
 
   /** The container's filesystem as a tar stream (`docker export`). */

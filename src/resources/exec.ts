@@ -1,7 +1,7 @@
 // Exec: running a command in a running container, collected, streamed, or interactive.
 
 import type { CallOptions, Client } from "../client.ts";
-import { DockerConfigError, DockerError, DockerUnsupportedError, httpError } from "../errors.ts";
+import { DockerConfigError, DockerError, DockerUnsupportedError, ExecStartError, httpError } from "../errors.ts";
 import type { ExecInspectResponse } from "../generated/types.ts";
 import { Session, webSocketParts, type SessionParts } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
@@ -189,6 +189,11 @@ export async function runExec(client: Client, containerId: string, cmd: string[]
   const [output] = await Promise.all([session.output.collect(), feeding]);
   session.close();
   const exitCode = await exec.wait({ signal: rest.signal });
+  // The engine writes its own failure to start the process (no such binary or user) into
+  // stdout, with exit code 126: the process never had a pid.
+  if ((exitCode === 126 || exitCode === 127) && output.stderr === "" && output.stdout.endsWith("\r\n") && (await exec.inspect({ signal: rest.signal })).Pid === 0) {
+    throw new ExecStartError(cmd, exitCode, output.stdout.trim());
+  }
   return { exitCode, ...output };
 }
 

@@ -12,7 +12,7 @@ import type {
 import type { TransportResponse } from "../transport.ts";
 import type { OutputStream } from "../streams/output.ts";
 import { withImageAuth, withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
-import { logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
+import { knownOrInspected, logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
 
@@ -147,8 +147,10 @@ export class Service extends Handle<ServiceInfo, ServiceInfo, CallOptions & { in
   }
 
   /** The service's logs (all its tasks) as `{ stream, data }` frames, like `Container#logs`. */
-  logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
-    return swarmLogs(this.client, "/services/{id}/logs", this.id, { tty: this.attrs?.Spec?.TaskTemplate?.ContainerSpec?.TTY, ...options });
+  async logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
+    // Without `tty` or attrs (the handle of create() or ref()), ask: a TTY service's logs are not multiplexed.
+    const tty = options.tty ?? (await knownOrInspected(this, options, (info) => info.Spec?.TaskTemplate?.ContainerSpec?.TTY));
+    return swarmLogs(this.client, "/services/{id}/logs", this.id, { ...options, tty });
   }
 }
 

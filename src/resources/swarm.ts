@@ -1,6 +1,7 @@
 // The engine's swarm membership (`docker.swarm`): init, join, inspect, update, lock, leave.
 
 import type { CallOptions, Client } from "../client.ts";
+import { DockerHttpError } from "../errors.ts";
 import type {
   LocalNodeState,
   Swarm,
@@ -86,9 +87,19 @@ export class SwarmApi {
     return this.#client.void({ ...options, method: "POST", path: "/swarm/unlock", body: { UnlockKey: unlockKey } });
   }
 
-  /** Leaves the swarm (`docker swarm leave`); the last manager needs `force`. */
-  leave(options: CallOptions & { force?: boolean } = {}): Promise<void> {
+  /**
+   * Leaves the swarm (`docker swarm leave`); the last manager needs `force`. Idempotent: an engine
+   * that is not in a swarm has nothing to leave, and the call resolves (the engine's "not part of
+   * a swarm" refusal is not an error here).
+   */
+  async leave(options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
-    return this.#client.void({ ...call, method: "POST", path: "/swarm/leave", query: { force } });
+    try {
+      await this.#client.void({ ...call, method: "POST", path: "/swarm/leave", query: { force } });
+    } catch (err) {
+      // 503 from current engines, 406 from older ones.
+      if (err instanceof DockerHttpError && (err.status === 503 || err.status === 406) && /not part of a swarm/i.test(err.reason)) return;
+      throw err;
+    }
   }
 }

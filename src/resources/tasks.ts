@@ -55,9 +55,23 @@ export class Task extends Handle<TaskInfo> {
   }
 
   /** The task's logs as `{ stream, data }` frames, like `Container#logs`. */
-  logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
-    return swarmLogs(this.client, "/tasks/{id}/logs", this.id, { tty: this.attrs?.Spec?.ContainerSpec?.TTY, ...options });
+  async logs(options: SwarmLogsOptions = {}): Promise<OutputStream> {
+    const tty = options.tty ?? (await knownOrInspected(this, options, (info) => info.Spec?.ContainerSpec?.TTY));
+    return swarmLogs(this.client, "/tasks/{id}/logs", this.id, { ...options, tty });
   }
+}
+
+/**
+ * @internal The TTY setting from a handle's attrs, or from an inspect (which fills them) when it
+ * has none. Absent from the spec means no TTY.
+ */
+export async function knownOrInspected<A extends object>(
+  handle: Handle<A, A>,
+  call: CallOptions,
+  read: (attrs: A) => boolean | undefined,
+): Promise<boolean> {
+  if (handle.attrs === undefined) await handle.reload({ signal: call.signal, timeout: call.timeout });
+  return read(handle.attrs!) ?? false;
 }
 
 /** @internal Service and task logs through the same demuxing as container logs. */

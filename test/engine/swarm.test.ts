@@ -266,6 +266,36 @@ describe("swarm", { timeout: 120_000 }, () => {
     await expect(docker.services.ref(name).remove()).rejects.toBeInstanceOf(DockerNotFoundError);
   });
 
+  it("a TTY service's and task's logs through handles without attrs (create's, ref's) ask the engine about the TTY", async () => {
+    const name = uniqueName("tty");
+    const service = await docker.services.create({
+      Name: name,
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: { Image: IMAGE, Command: ["sh", "-c", "echo tty-says-hi; exec sleep 300"], TTY: true, Labels: labels, StopGracePeriod: 1_000_000_000 },
+        RestartPolicy: { Condition: "none" },
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+    });
+    try {
+      expect(service.attrs).toBeUndefined();
+      // Not multiplexed: read as frames, the text would be "malformed multiplexed stream".
+      const logs = await eventually("the TTY service's logs", async () => {
+        const collected = await (await service.logs()).collect();
+        return collected.stdout.includes("tty-says-hi") ? collected : undefined;
+      }, 30_000);
+      expect(logs).toEqual({ stdout: "tty-says-hi\r\n", stderr: "" });
+      const viaRef = await (await docker.services.ref(name).logs()).collect();
+      expect(viaRef.stdout).toBe("tty-says-hi\r\n");
+      const [task] = await service.tasks();
+      const taskRef = docker.tasks.ref(task!.id);
+      expect((await (await taskRef.logs()).collect()).stdout).toBe("tty-says-hi\r\n");
+      expect(taskRef.attrs?.Spec?.ContainerSpec?.TTY).toBe(true); // the inspect filled them
+    } finally {
+      await service.remove();
+    }
+  });
+
   it("a global service cannot be scaled", async () => {
     const service = await docker.services.create({
       Name: uniqueName("global"),
@@ -370,6 +400,9 @@ describe("swarm", { timeout: 120_000 }, () => {
     await expect(docker.swarm.leave()).rejects.toThrow(/force/); // the last manager must force
     await docker.swarm.leave({ force: true });
     expect(await docker.swarm.state()).toBe("inactive");
+    // Idempotent: outside a swarm there is nothing to leave (the engine answers 503 "not part of a swarm").
+    await docker.swarm.leave({ force: true });
+    await docker.swarm.leave();
     await expect(docker.nodes.list()).rejects.toBeInstanceOf(DockerServerError);
     await expect(docker.swarm.inspect()).rejects.toBeInstanceOf(DockerServerError);
   });

@@ -6,6 +6,7 @@ import { containerScenarios } from "./containers.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
+import { parityScenarios } from "./parity.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
 
@@ -15,6 +16,7 @@ export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConn
 export const scenarios: Scenario[] = [
   ...systemScenarios,
   ...containerScenarios,
+  ...parityScenarios,
   ...imageScenarios,
   ...buildkitScenarios,
   ...builderScenarios,

@@ -204,10 +204,11 @@ describe("request building", () => {
     server.use(pingHandler("1.41"), http.post(`${BASE}/v1.41/containers/create`, async ({ request }) => {
       seen = { url: request.url, body: await request.json(), type: request.headers.get("content-type"), extra: request.headers.get("x-extra") };
       return HttpResponse.json({ Id: "abc", Warnings: ["w"] }, { status: 201 });
-    }));
+    }), http.get(`${BASE}/v1.41/containers/abc/json`, () => HttpResponse.json({ Id: "abc", Name: "/n 1" })));
     const c = await docker().containers.create({ Image: "busybox", Cmd: ["true"] }, { name: "n 1", headers: { "x-extra": "1" } });
     expect(c.id).toBe("abc");
     expect(c.warnings).toEqual(["w"]);
+    expect(c.name).toBe("n 1"); // create() inspects: attrs are filled
     expect(seen!.url).toBe(`${BASE}/v1.41/containers/create?name=n%201`);
     expect(seen!.body).toEqual({ Image: "busybox", Cmd: ["true"] });
     expect(seen!.type).toBe("application/json");

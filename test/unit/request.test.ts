@@ -53,8 +53,11 @@ describe("query serialisation", () => {
     expect(serializeQuery({ type: ["image", "volume"] })).toBe("?type=image&type=volume");
   });
 
-  it("sends dates as unix seconds", () => {
-    expect(serializeQuery({ since: new Date(1_700_000_000_500) })).toBe("?since=1700000000");
+  it("sends dates as seconds.nanoseconds, keeping the milliseconds", () => {
+    expect(serializeQuery({ since: new Date(1_700_000_000_500) })).toBe("?since=1700000000.500000000");
+    expect(serializeQuery({ until: new Date(1_700_000_000_007) })).toBe("?until=1700000000.007000000");
+    expect(serializeQuery({ since: new Date(-1_500) })).toBe("?since=-2.500000000");
+    expect(() => serializeQuery({ since: new Date(NaN) })).toThrow(/invalid Date/);
   });
 
   it("escapes keys and values", () => {

@@ -174,7 +174,7 @@ describe("services", () => {
     const log = record(() => new HttpResponse(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69]), { headers: { "content-type": "application/vnd.docker.multiplexed-stream" } }));
     const response = await docker("1.41").services.ref("s").logsRaw({ tail: 5, since: new Date(2_000_000) });
     expect(new Uint8Array(await new Response(response.body).arrayBuffer())).toEqual(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69]));
-    expect(Object.fromEntries(log[0]!.query)).toEqual({ stdout: "1", stderr: "1", tail: "5", since: "2000" });
+    expect(Object.fromEntries(log[0]!.query)).toEqual({ stdout: "1", stderr: "1", tail: "5", since: "2000.000000000" });
   });
 });
 
