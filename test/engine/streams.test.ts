@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { Docker, DockerAbortError, DockerNotFoundError, readTarEntries, tarBytes } from "berth-docker";
+import { Docker, DockerAbortError, DockerNotFoundError, ExecStartError, readTarEntries, tarBytes } from "berth-docker";
 import { useEngine } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,10 +97,11 @@ describe("exec", () => {
     expect(await c.exec(["sh", "-c", "echo out; echo err >&2"])).toEqual({ exitCode: 0, stdout: "out\n", stderr: "err\n" });
     expect((await c.exec("exit 42")).exitCode).toBe(42);
     expect((await c.exec("no-such-command")).exitCode).toBe(127);
-    // a binary that cannot be started: the runtime reports it (126 on runc) on the output
-    const missing = await c.exec(["/no/such/binary"]);
-    expect([126, 127]).toContain(missing.exitCode);
-    expect(missing.stdout + missing.stderr).toMatch(/no such file or directory/);
+    // a binary that cannot be started: the runtime's report (126 on runc) is an ExecStartError, not output
+    const missing = await c.exec(["/no/such/binary"]).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ExecStartError);
+    expect([126, 127]).toContain((missing as ExecStartError).exitCode);
+    expect((missing as ExecStartError).message).toMatch(/no such file or directory/);
   });
 
   it("env, workdir and user", async () => {
