@@ -189,12 +189,19 @@ export async function runExec(client: Client, containerId: string, cmd: string[]
   const [output] = await Promise.all([session.output.collect(), feeding]);
   session.close();
   const exitCode = await exec.wait({ signal: rest.signal });
-  // The engine writes its own failure to start the process (no such binary or user) into
-  // stdout, with exit code 126: the process never had a pid.
-  if ((exitCode === 126 || exitCode === 127) && output.stderr === "" && output.stdout.endsWith("\r\n") && (await exec.inspect({ signal: rest.signal })).Pid === 0) {
-    throw new ExecStartError(cmd, exitCode, output.stdout.trim());
-  }
+  // The engine's own failure to start the process (no such binary or user), exit code 126 or 127:
+  // dockerd writes it into stdout, Podman into stderr ("Error: runc: exec failed: ..."). The
+  // process never had a pid.
+  const report = startFailureText(exitCode, output);
+  if (report !== undefined && (await exec.inspect({ signal: rest.signal })).Pid === 0) throw new ExecStartError(cmd, exitCode, report);
   return { exitCode, ...output };
+}
+
+function startFailureText(exitCode: number, output: { stdout: string; stderr: string }): string | undefined {
+  if (exitCode !== 126 && exitCode !== 127) return undefined;
+  if (output.stderr === "" && output.stdout.endsWith("\r\n")) return output.stdout.trim();
+  if (output.stdout === "" && /^Error: \S+: exec failed: /.test(output.stderr)) return output.stderr.split("\n")[0]!.replace(/^Error: /, "");
+  return undefined;
 }
 
 async function feed(session: Session, stdin: string | Uint8Array | ReadableStream<Uint8Array>): Promise<void> {
