@@ -3,7 +3,7 @@
 
 import { DockerStreamError } from "../errors.ts";
 import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
-import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
+import { FrameDecoder, STREAM_COALESCE_BELOW, demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
@@ -28,18 +28,35 @@ export interface LinesOptions {
  * A stream can be consumed once.
  */
 export class OutputStream implements AsyncIterable<Frame> {
-  /** The frames as a WHATWG stream, for piping. */
-  readonly readable: ReadableStream<Frame>;
+  #readable: ReadableStream<Frame> | null;
+  /** A response body not yet framed: read and decoded in place, without a stream per hop. */
+  #body: ReadableStream<Uint8Array> | null = null;
+  #multiplexed = false;
   readonly #timestamps: boolean;
-  readonly #held: HeldReader<Frame> = { reader: null };
+  readonly #held: HeldReader<unknown> = { reader: null };
 
   constructor(readable: ReadableStream<Frame>, options: { timestamps?: boolean } = {}) {
-    this.readable = readable;
+    this.#readable = readable;
     this.#timestamps = options.timestamps ?? false;
   }
 
+  /** Output read straight from a body: iteration and collection decode its chunks in place. */
+  static ofBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, options: { timestamps?: boolean } = {}): OutputStream {
+    const output = new OutputStream(null as unknown as ReadableStream<Frame>, options);
+    output.#readable = null;
+    output.#body = body;
+    output.#multiplexed = multiplexed;
+    return output;
+  }
+
+  /** The frames as a WHATWG stream, for piping. */
+  get readable(): ReadableStream<Frame> {
+    return (this.#readable ??= this.#body!.pipeThrough(this.#multiplexed ? demuxStream() : rawStream()));
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return iterate(this.readable, this.#held);
+    if (this.#readable === null) return decodeBody(this.#body!, this.#multiplexed, this.#held);
+    return iterate(this.#readable, this.#held);
   }
 
   /**
@@ -47,18 +64,19 @@ export class OutputStream implements AsyncIterable<Frame> {
    * `text()`, ...) ends as if it had reached the end: no error, the rest is not read.
    */
   async cancel(reason?: unknown): Promise<void> {
-    await cancelHeld(this.readable, this.#held, reason);
+    await cancelHeld<unknown>(this.#readable ?? this.#body!, this.#held, reason);
   }
 
   /** Everything, stdout and stderr interleaved in arrival order, as bytes per stream. */
   async bytes(): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
+    if (this.#readable === null) return collectBody(this.#body!, this.#multiplexed, this.#held);
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
     for await (const frame of this) (frame.stream === "stdout" ? out : err).push(frame.data);
     return { stdout: join(out), stderr: join(err) };
   }
 
-  /** stdout and stderr collected separately, as text. */
+  /** stdout and stderr collected separately, as text (each decoded once, at the end). */
   async collect(): Promise<{ stdout: string; stderr: string }> {
     const { stdout, stderr } = await this.bytes();
     return { stdout: decodeUtf8(stdout), stderr: decodeUtf8(stderr) };
@@ -151,8 +169,81 @@ export class OutputStream implements AsyncIterable<Frame> {
  * TTY, which decides when the engine's content type does not (API 1.41 says raw-stream for both).
  */
 export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean, options: { timestamps?: boolean } = {}): OutputStream {
-  const framing = isMultiplexed(response.headers.get("content-type"), tty) ? demuxStream() : rawStream();
-  return new OutputStream(bodyOf(response).pipeThrough(framing), options);
+  return OutputStream.ofBody(bodyOf(response), isMultiplexed(response.headers.get("content-type"), tty), options);
+}
+
+/**
+ * Iterates a body's frames, decoding each chunk as it is read: one read of the body per chunk,
+ * then one step of the loop per run of a stream in it (the decoder merges a chunk's small frames
+ * of one stream), with no stream in between.
+ */
+async function* decodeBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, held: HeldReader<unknown>): AsyncGenerator<Frame, void, undefined> {
+  const reader = body.getReader();
+  held.reader = reader;
+  const decoder = multiplexed ? new FrameDecoder({}, STREAM_COALESCE_BELOW) : null;
+  let frames: Frame[] = [];
+  const emit = (stream: StreamName, data: Uint8Array) => void frames.push({ stream, data });
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        decoder?.end();
+        finished = true;
+        return;
+      }
+      if (decoder === null) {
+        if (value.length !== 0) yield { stream: "stdout", data: value };
+        continue;
+      }
+      decoder.push(value, emit);
+      if (frames.length === 0) continue;
+      const ready = frames;
+      frames = [];
+      for (let i = 0; i < ready.length; i++) yield ready[i];
+    }
+  } finally {
+    if (held.reader === reader) held.reader = null;
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Reads a body to its end into stdout and stderr bytes: chunks go through the decoder straight
+ * into two lists of pieces, joined once at the end. No Frame objects, no stream, no text.
+ */
+async function collectBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, held: HeldReader<unknown>): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
+  const reader = body.getReader();
+  held.reader = reader;
+  // The decoder's own threshold: pieces of 4 KiB and more stay views (they are copied once, at the end).
+  const decoder = multiplexed ? new FrameDecoder() : null;
+  const out: Uint8Array[] = [];
+  const err: Uint8Array[] = [];
+  const emit = (stream: StreamName, data: Uint8Array) => void (stream === "stdout" ? out : err).push(data);
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (decoder === null) {
+        if (value.length !== 0) out.push(value);
+      } else {
+        decoder.push(value, emit);
+      }
+    }
+    decoder?.end();
+    finished = true;
+  } catch (error) {
+    finished = true;
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    if (held.reader === reader) held.reader = null;
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+  return { stdout: join(out), stderr: join(err) };
 }
 
 /**
@@ -172,8 +263,9 @@ function join(pieces: Uint8Array[]): Uint8Array {
 }
 
 /** The reader an iterator of a stream object holds, so that the object's cancel() can reach it. */
-export interface HeldReader<T> {
-  reader: ReadableStreamDefaultReader<T> | null;
+/** (`T` is the item type of the stream read; the reader is only ever cancelled through this.) */
+export interface HeldReader<_T> {
+  reader: { cancel(reason?: unknown): Promise<void> } | null;
 }
 
 /**
@@ -181,7 +273,7 @@ export interface HeldReader<T> {
  * runtime implements ReadableStream's own async iterator, and Safari lacks it.) With `held`, the
  * reader is published there while the loop runs: see cancelHeld.
  */
-export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader<T>): AsyncGenerator<T, void, undefined> {
+export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader<unknown>): AsyncGenerator<T, void, undefined> {
   const reader = readable.getReader();
   if (held) held.reader = reader;
   let finished = false;
@@ -211,7 +303,7 @@ export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader
  * the response body, which closes the connection. A stream locked by a reader of your own, or by
  * `pipeTo`, is stopped through that reader or the pipe's signal instead.
  */
-export async function cancelHeld<T>(readable: ReadableStream<T>, held: HeldReader<T>, reason?: unknown): Promise<void> {
+export async function cancelHeld<T>(readable: ReadableStream<T>, held: HeldReader<unknown>, reason?: unknown): Promise<void> {
   const reader = held.reader;
   if (reader) await reader.cancel(reason).catch(() => {});
   else await readable.cancel(reason).catch(() => {});
