@@ -2,7 +2,7 @@
 // text, split stdout from stderr, or read lines with their timestamps.
 
 import { DockerStreamError } from "../errors.ts";
-import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
+import { bodyOf, concatBytes, decodeUtf8, utf8Decoder } from "./bytes.ts";
 import { FrameDecoder, STREAM_COALESCE_BELOW, demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 
@@ -69,24 +69,37 @@ export class OutputStream implements AsyncIterable<Frame> {
 
   /** Everything, stdout and stderr interleaved in arrival order, as bytes per stream. */
   async bytes(): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
-    if (this.#readable === null) return collectBody(this.#body!, this.#multiplexed, this.#held);
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
-    for await (const frame of this) (frame.stream === "stdout" ? out : err).push(frame.data);
+    const keep = (stream: StreamName, data: Uint8Array) => void (stream === "stdout" ? out : err).push(data);
+    // Pieces of 4 KiB and more stay views of the body's chunks, copied once by join().
+    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, keep);
+    else for await (const frame of this) keep(frame.stream, frame.data);
     return { stdout: join(out), stderr: join(err) };
   }
 
-  /** stdout and stderr collected separately, as text (each decoded once, at the end). */
+  /**
+   * stdout and stderr collected separately, as text. Decoded as the output arrives, in blocks of
+   * up to 1 MiB (UTF-8 characters split across frames or blocks are put back together): the
+   * bytes are let go once decoded, so a collected output holds its text, not its text and its
+   * bytes, and large outputs are decoded in a few large steps, not one per frame.
+   */
   async collect(): Promise<{ stdout: string; stderr: string }> {
-    const { stdout, stderr } = await this.bytes();
-    return { stdout: decodeUtf8(stdout), stderr: decodeUtf8(stderr) };
+    const out = new TextCollector();
+    const err = new TextCollector();
+    const add = (stream: StreamName, data: Uint8Array) => (stream === "stdout" ? out : err).add(data);
+    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, add);
+    else for await (const frame of this) add(frame.stream, frame.data);
+    return { stdout: out.finish(), stderr: err.finish() };
   }
 
-  /** All output as one text, stdout and stderr interleaved in arrival order. */
+  /** All output as one text, stdout and stderr interleaved in arrival order (decoded as one UTF-8 stream). */
   async text(): Promise<string> {
-    const pieces: Uint8Array[] = [];
-    for await (const frame of this) pieces.push(frame.data);
-    return decodeUtf8(join(pieces));
+    const all = new TextCollector();
+    const add = (_stream: StreamName, data: Uint8Array) => all.add(data);
+    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, add);
+    else for await (const frame of this) add(frame.stream, frame.data);
+    return all.finish();
   }
 
   /**
@@ -209,28 +222,23 @@ async function* decodeBody(body: ReadableStream<Uint8Array>, multiplexed: boolea
   }
 }
 
-/**
- * Reads a body to its end into stdout and stderr bytes: chunks go through the decoder straight
- * into two lists of pieces, joined once at the end. No Frame objects, no stream, no text.
- */
-async function collectBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, held: HeldReader<unknown>): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
+/** Reads a body to its end, handing each decoded piece to `take`: no Frame objects, no stream in between. */
+async function readBody(
+  body: ReadableStream<Uint8Array>,
+  multiplexed: boolean,
+  held: HeldReader<unknown>,
+  take: (stream: StreamName, data: Uint8Array) => void,
+): Promise<void> {
   const reader = body.getReader();
   held.reader = reader;
-  // The decoder's own threshold: pieces of 4 KiB and more stay views (they are copied once, at the end).
   const decoder = multiplexed ? new FrameDecoder() : null;
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  const emit = (stream: StreamName, data: Uint8Array) => void (stream === "stdout" ? out : err).push(data);
   let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (decoder === null) {
-        if (value.length !== 0) out.push(value);
-      } else {
-        decoder.push(value, emit);
-      }
+      if (decoder !== null) decoder.push(value, take);
+      else if (value.length !== 0) take("stdout", value);
     }
     decoder?.end();
     finished = true;
@@ -243,7 +251,85 @@ async function collectBody(body: ReadableStream<Uint8Array>, multiplexed: boolea
     if (!finished) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
-  return { stdout: join(out), stderr: join(err) };
+}
+
+/** Bytes gathered before a decode step. Strings this long are large objects: GC never copies them. */
+const TEXT_BLOCK = 1024 * 1024;
+const FIRST_TEXT_BLOCK = 16 * 1024;
+
+/**
+ * Text of a byte stream, decoded in blocks: pieces are copied into a scratch buffer (grown from
+ * 16 KiB to 1 MiB, then reused), and each full buffer is decoded onto the text so far.
+ *
+ * Each block is decoded whole (a TextDecoder with `stream: true` takes a path several times
+ * slower on Node), cut before a character the block does not complete, whose bytes start the next
+ * block. Cutting before a byte that is not a continuation byte (0x80-0xBF) never changes the
+ * result, even for invalid input: a UTF-8 decoder facing such a byte ends whatever sequence was
+ * open with one U+FFFD, exactly as it does at the end of the input.
+ */
+export class TextCollector {
+  #buffer: Uint8Array | null = null;
+  #length = 0;
+  #text = "";
+  #decoded = false;
+  readonly #first: number;
+  readonly #block: number;
+
+  /** The sizes are for tests (at least 4 bytes: a block always holds more than a cut-off tail). */
+  constructor(first = FIRST_TEXT_BLOCK, block = TEXT_BLOCK) {
+    this.#first = Math.max(4, first);
+    this.#block = Math.max(this.#first, block);
+  }
+
+  add(data: Uint8Array): void {
+    let from = 0;
+    while (from < data.length) {
+      const buffer = (this.#buffer ??= new Uint8Array(this.#first));
+      const n = Math.min(buffer.length - this.#length, data.length - from);
+      buffer.set(n === data.length ? data : data.subarray(from, from + n), this.#length);
+      this.#length += n;
+      from += n;
+      if (this.#length === buffer.length) {
+        if (buffer.length < this.#block) {
+          const grown = new Uint8Array(Math.min(buffer.length * 4, this.#block));
+          grown.set(buffer);
+          this.#buffer = grown;
+        } else {
+          this.#flush(false);
+        }
+      }
+    }
+  }
+
+  finish(): string {
+    this.#flush(true);
+    return this.#text;
+  }
+
+  #flush(last: boolean): void {
+    const buffer = this.#buffer;
+    const length = this.#length;
+    if (buffer === null || length === 0) return;
+    const keep = last ? 0 : incompleteTail(buffer, length);
+    // Only the first block may start with a byte order mark to drop; later ones keep U+FEFF.
+    this.#text += (this.#text === "" && !this.#decoded ? utf8Decoder : continuationDecoder).decode(buffer.subarray(0, length - keep));
+    this.#decoded = true;
+    buffer.copyWithin(0, length - keep, length);
+    this.#length = keep;
+  }
+}
+
+/** Decodes blocks after the first: a U+FEFF there is text, not a byte order mark. */
+const continuationDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** How many of the last bytes of bytes[0, length) begin a character that needs more bytes (0-3). */
+function incompleteTail(bytes: Uint8Array, length: number): number {
+  for (let k = 1; k <= 3 && k <= length; k++) {
+    const b = bytes[length - k];
+    if (b < 0x80) return 0;
+    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? k : 0;
+  }
+  return 0;
 }
 
 /**

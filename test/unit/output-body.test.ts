@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors.ts";
-import { OutputStream, type Frame } from "../../src/streams/output.ts";
+import { OutputStream, TextCollector, type Frame } from "../../src/streams/output.ts";
 
 const enc = new TextEncoder();
 
@@ -118,6 +118,41 @@ describe("OutputStream of a body", () => {
       const outOnly = concat(Array.from(out, (b) => frame(1, Uint8Array.of(b))));
       expect(await OutputStream.ofBody(body(outOnly, cuts).stream, true).text()).toBe("é€😀 ok");
     }
+  });
+
+  it("decodes characters cut by the 1 MiB decode blocks, in 4 KiB frames and in one large frame", async () => {
+    for (const lead of [1024 * 1024 - 1, 1024 * 1024 - 2, 16 * 1024 - 1, 64 * 1024 - 3]) {
+      const text = "a".repeat(lead) + "€😀".repeat(3) + "b".repeat(5000) + "é";
+      const bytes = enc.encode(text);
+      const frames: Uint8Array[] = [];
+      for (let o = 0; o < bytes.length; o += 4096) frames.push(frame(1, bytes.subarray(o, o + 4096)));
+      const { stdout } = await OutputStream.ofBody(body(concat(frames), [70000, 1500000]).stream, true).collect();
+      expect(stdout === text).toBe(true);
+      const whole = await OutputStream.ofBody(body(concat([frame(2, bytes.subarray(0, 5)), frame(2, bytes.subarray(5))])).stream, true).collect();
+      expect(whole.stderr === text).toBe(true);
+      expect((await OutputStream.ofBody(body(concat(frames), [4099]).stream, true).text()) === text).toBe(true);
+    }
+  });
+
+  it("decodes in blocks exactly as one decode of all the bytes, valid UTF-8 or not", () => {
+    // Bytes biased towards UTF-8 lead and continuation bytes, BOMs and valid text; tiny blocks so
+    // that every cut position is met.
+    const byteArb = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x80, 0xbf, 0xc3, 0xe2, 0xef, 0xbb, 0xf0, 0x9f, 0xf4, 0xff, 0x41));
+    const textArb = fc.string({ unit: "binary", maxLength: 20 }).map((t) => Array.from(enc.encode(t)));
+    const bytesArb = fc.array(fc.oneof(byteArb.map((b) => [b]), textArb, fc.constant([0xef, 0xbb, 0xbf])), { maxLength: 40 }).map((parts) => Uint8Array.from(parts.flat()));
+    fc.assert(
+      fc.property(bytesArb, fc.integer({ min: 4, max: 9 }), fc.integer({ min: 4, max: 40 }), cutsArb, (bytes, first, block, cuts) => {
+        const collector = new TextCollector(first, block);
+        let prev = 0;
+        for (const cut of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+          collector.add(bytes.subarray(prev, cut));
+          prev = cut;
+        }
+        collector.add(bytes.subarray(prev));
+        expect(collector.finish()).toBe(new TextDecoder().decode(bytes));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("passes a TTY body through as stdout", async () => {
