@@ -9,7 +9,7 @@ import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
 // Bun reports TLS failures with Node's codes, so Node's explanation of them applies as it is.
-import { tlsFailure } from "./node-transport.ts";
+import { tlsFailure } from "./tls-failure.ts";
 
 /** PEM material for https engines. Verification is always on. */
 export interface BunTlsOptions {

@@ -11,6 +11,9 @@ import { onAbort } from "../src/deadline.ts";
 import { DockerConnectionError } from "../src/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
 import { Http1Pool, drained } from "./node-http1.ts";
+import { tlsFailure } from "./tls-failure.ts";
+
+export { tlsFailure };
 
 export interface NodeTlsOptions {
   /** CA certificate(s) the engine's certificate must chain to (PEM). */
@@ -172,52 +175,6 @@ export class NodeTransport implements Transport {
     }
     return new DockerConnectionError(this.address, err.code, err.message, { cause: err });
   }
-}
-
-/**
- * Why a TLS connection failed, in words that point at the fix; undefined when the failure is not
- * a TLS one. Node reports the engine's certificate problems with OpenSSL's verify codes, and
- * the engine's refusal of ours as an alert (ERR_SSL_*) or, before TLS 1.3, a reset mid-handshake.
- */
-export function tlsFailure(err: Error & { code?: string }, state: { handshaking: boolean; clientCert: boolean }): string | undefined {
-  const code = err.code ?? "";
-  const refused = state.clientCert
-    ? "the engine rejected the client certificate (is it signed by the CA the engine trusts, for client use?)"
-    : "the engine requires a client certificate and none was given (cert.pem and key.pem)";
-  switch (code) {
-    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
-    case "UNABLE_TO_GET_ISSUER_CERT":
-    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
-    case "SELF_SIGNED_CERT_IN_CHAIN":
-    case "DEPTH_ZERO_SELF_SIGNED_CERT":
-    case "CERT_SIGNATURE_FAILURE":
-      return "the engine's certificate is not signed by a trusted CA; check ca.pem (DOCKER_CERT_PATH or the context's TLS material)";
-    case "CERT_HAS_EXPIRED":
-      return "the engine's certificate has expired";
-    case "CERT_NOT_YET_VALID":
-      return "the engine's certificate is not valid yet (check the clocks)";
-    case "ERR_TLS_CERT_ALTNAME_INVALID":
-      return "the engine's certificate does not name the host connected to";
-    case "ERR_SSL_WRONG_VERSION_NUMBER":
-    case "ERR_SSL_PACKET_LENGTH_TOO_LONG":
-      return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
-    // The engine's alert does not say whether a certificate was missing or refused: berth knows.
-    case "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED":
-    case "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE":
-    case "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA":
-    case "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN":
-      return refused;
-  }
-  if (code === "EPROTO" && /wrong version number|packet length too long|http request/i.test(err.message)) {
-    return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
-  }
-  if (code.startsWith("CERT_") || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || code === "EPROTO") {
-    return "the TLS handshake with the engine failed";
-  }
-  if (state.handshaking && (code === "ECONNRESET" || code === "EPIPE")) {
-    return `the engine closed the connection during the TLS handshake: ${refused}`;
-  }
-  return undefined;
 }
 
 /** OpenSSL's `...:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:file:line:` → the reason. */

@@ -67,14 +67,14 @@ export class Docker {
   readonly images: ImageCollection;
   readonly networks: NetworkCollection;
   readonly volumes: VolumeCollection;
-  /** This engine's swarm membership: init, join, inspect, update, leave. */
-  readonly swarm: SwarmApi;
-  readonly services: ServiceCollection;
-  readonly tasks: TaskCollection;
-  readonly nodes: NodeCollection;
-  readonly secrets: SecretCollection;
-  readonly configs: ConfigCollection;
-  readonly plugins: PluginCollection;
+  // Swarm and plugin collections are made on first use: most programs never touch them.
+  #swarm: SwarmApi | undefined;
+  #services: ServiceCollection | undefined;
+  #tasks: TaskCollection | undefined;
+  #nodes: NodeCollection | undefined;
+  #secrets: SecretCollection | undefined;
+  #configs: ConfigCollection | undefined;
+  #plugins: PluginCollection | undefined;
 
   constructor(options: DockerOptions) {
     this.client = new Client(options);
@@ -83,13 +83,29 @@ export class Docker {
     this.containers.pullImage = (image, options) => this.images.pull(image, options);
     this.networks = new NetworkCollection(this.client);
     this.volumes = new VolumeCollection(this.client);
-    this.swarm = new SwarmApi(this.client);
-    this.services = new ServiceCollection(this.client);
-    this.tasks = new TaskCollection(this.client);
-    this.nodes = new NodeCollection(this.client);
-    this.secrets = new SecretCollection(this.client);
-    this.configs = new ConfigCollection(this.client);
-    this.plugins = new PluginCollection(this.client);
+  }
+
+  /** This engine's swarm membership: init, join, inspect, update, leave. */
+  get swarm(): SwarmApi {
+    return (this.#swarm ??= new SwarmApi(this.client));
+  }
+  get services(): ServiceCollection {
+    return (this.#services ??= new ServiceCollection(this.client));
+  }
+  get tasks(): TaskCollection {
+    return (this.#tasks ??= new TaskCollection(this.client));
+  }
+  get nodes(): NodeCollection {
+    return (this.#nodes ??= new NodeCollection(this.client));
+  }
+  get secrets(): SecretCollection {
+    return (this.#secrets ??= new SecretCollection(this.client));
+  }
+  get configs(): ConfigCollection {
+    return (this.#configs ??= new ConfigCollection(this.client));
+  }
+  get plugins(): PluginCollection {
+    return (this.#plugins ??= new PluginCollection(this.client));
   }
 
   /** Where this client connects, e.g. `unix:///var/run/docker.sock` (a password shows as `***`). */

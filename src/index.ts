@@ -22,17 +22,10 @@ export { OutputStream, parseTimestamp, type LinesOptions, type OutputLine } from
 export { JsonStream } from "./streams/json-stream.ts";
 export { demuxStream, rawStream, isMultiplexed, FrameDecoder, type Frame, type StreamName } from "./streams/demux.ts";
 export { jsonLines, JsonLineDecoder, type JsonLinesOptions } from "./streams/json-lines.ts";
-export {
-  tarStream,
-  tarBytes,
-  readTar,
-  readTarEntries,
-  safeJoin,
-  normalizeTarPath,
-  gunzipIfNeeded,
-  type TarEntry,
-  type TarReadEntry,
-} from "./streams/tar.ts";
+// The tar functions load the reader and writer on first use (a page that never touches an
+// archive does not carry them); Node's extractTar and packDirectory use tar.ts directly.
+export { tarStream, tarBytes, readTar, readTarEntries, safeJoin, normalizeTarPath, gunzipIfNeeded } from "./streams/tar-lazy.ts";
+export type { TarEntry, TarReadEntry } from "./streams/tar.ts";
 export {
   Image,
   ImageCollection,

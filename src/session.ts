@@ -3,7 +3,7 @@
 
 import { DockerConnectionError, DockerError } from "./errors.ts";
 import { encodeUtf8 } from "./streams/bytes.ts";
-import { demuxStream, rawStream, type Frame } from "./streams/demux.ts";
+import type { Frame } from "./streams/demux.ts";
 import { OutputStream } from "./streams/output.ts";
 import type { WebSocketLike } from "./transport.ts";
 
@@ -30,7 +30,7 @@ export class Session implements AsyncIterable<Frame> {
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
 
   constructor(parts: SessionParts) {
-    this.output = new OutputStream(parts.readable.pipeThrough(parts.multiplexed ? demuxStream() : rawStream()));
+    this.output = OutputStream.ofBody(parts.readable, parts.multiplexed);
     this.stdin = parts.writable;
     this.#close = parts.close;
     this.#resize = parts.resize;

@@ -85,10 +85,15 @@ export class FrameDecoder {
   private blockStart = 0;
   private blockEnd = 0;
 
-  constructor(options: DemuxOptions = {}) {
+  /** Pieces shorter than this are coalesced (copied together); longer ones are emitted as views. */
+  private readonly coalesceBelow: number;
+
+  /** `coalesceBelow` is for demuxStream, whose reads cost more than copying a few KiB. */
+  constructor(options: DemuxOptions = {}, coalesceBelow = COALESCE_BELOW) {
     const max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     if (!(max >= 0)) throw new RangeError(`maxFrameSize must be a non-negative number, got ${max}`);
     this.maxFrameSize = max;
+    this.coalesceBelow = coalesceBelow;
   }
 
   push(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
@@ -100,6 +105,7 @@ export class FrameDecoder {
     let current = this.current;
 
     const maxFrameSize = this.maxFrameSize;
+    const coalesceBelow = this.coalesceBelow;
     try {
       while (pos < length) {
         if (remaining === 0 && this.headerLength === 0 && length - pos >= 8) {
@@ -111,7 +117,7 @@ export class FrameDecoder {
             typeByte < 3 &&
             (chunk[pos + 1] | chunk[pos + 2] | chunk[pos + 3]) === 0 &&
             size !== 0 &&
-            size < COALESCE_BELOW &&
+            size < coalesceBelow &&
             size <= length - pos - 8 &&
             size <= maxFrameSize
           ) {
@@ -186,7 +192,7 @@ export class FrameDecoder {
           continue;
         }
 
-        if (take >= COALESCE_BELOW) {
+        if (take >= coalesceBelow) {
           // Large piece: hand out a view, after whatever small pieces precede it.
           if (this.runCount !== 0) this.flushRun(chunk, emit);
           emit(STREAM_NAMES[current], chunk.subarray(pos, pos + take));
@@ -278,25 +284,171 @@ function hex(bytes: Uint8Array): string {
  * Splits a multiplexed byte stream into stdout/stderr frames. A daemon error frame, malformed
  * bytes, or input ending inside a frame error the stream with DockerStreamError. When the stream
  * errors, frames still queued for the reader are dropped, as WHATWG streams do on error.
+ *
+ * What arrives together is delivered together: the frames decoded from the chunks that came in
+ * since the last read become one Frame per run of the same stream (stdout, stderr, stdout ...
+ * in exactly the order written), so a reader pays one read per run, not one per frame the
+ * process happened to write. A reader that keeps up gets each chunk's runs as the chunk arrives;
+ * one that falls behind gets larger merged Frames, up to MERGE_LIMIT bytes of input held.
+ *
+ * The result is a readable/writable pair for `pipeThrough` (it is typed as the TransformStream
+ * it stands in for), not a TransformStream instance: a TransformStream runs its transform once
+ * per chunk and cannot merge what its queue already holds.
  */
 export function demuxStream(options?: DemuxOptions): TransformStream<Uint8Array, Frame> {
-  const decoder = new FrameDecoder(options);
-  let emit: (stream: StreamName, data: Uint8Array) => void;
-  return new TransformStream<Uint8Array, Frame>(
+  const decoder = new FrameDecoder(options, STREAM_COALESCE_BELOW);
+  const pending = new PendingFrames();
+  const emit = (stream: StreamName, data: Uint8Array) => pending.add(stream, data);
+  let out!: ReadableStreamDefaultController<Frame>;
+  let input!: WritableStreamDefaultController;
+  /** Resolves the reader's outstanding pull (set while a read waits and nothing is pending). */
+  let wanted: (() => void) | null = null;
+  /** Resolves a write held back because MERGE_LIMIT bytes wait for the reader. */
+  let room: (() => void) | null = null;
+  let ended = false;
+  let failed = false;
+
+  const fail = (err: unknown): never => {
+    failed = true;
+    pending.clear();
+    out.error(err);
+    throw err;
+  };
+  const deliver = () => {
+    pending.drain(out);
+    if (ended) out.close();
+  };
+
+  const readable = new ReadableStream<Frame>(
     {
       start(controller) {
-        emit = (stream, data) => controller.enqueue({ stream, data });
+        out = controller;
       },
-      transform(chunk) {
-        decoder.push(chunk, emit);
+      pull() {
+        if (pending.count !== 0) {
+          deliver();
+          const r = room;
+          room = null;
+          r?.();
+          return;
+        }
+        return new Promise<void>((resolve) => (wanted = resolve));
       },
-      flush() {
-        decoder.end();
+      cancel(reason) {
+        failed = true;
+        pending.clear();
+        // Erroring the writable side makes pipeTo cancel the source with this reason.
+        input.error(reason);
+        const r = room;
+        room = null;
+        r?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const writable = new WritableStream<Uint8Array>(
+    {
+      start(controller) {
+        input = controller;
+      },
+      write(chunk) {
+        if (failed) return;
+        try {
+          decoder.push(chunk, emit);
+        } catch (err) {
+          fail(err);
+        }
+        if (wanted !== null) {
+          if (pending.count === 0) return;
+          const w = wanted;
+          wanted = null;
+          deliver();
+          w();
+          return;
+        }
+        if (pending.bytes >= MERGE_LIMIT) return new Promise<void>((resolve) => (room = resolve));
+      },
+      close() {
+        if (failed) return;
+        try {
+          decoder.end();
+        } catch (err) {
+          fail(err);
+        }
+        ended = true;
+        if (pending.count === 0 || wanted !== null) {
+          const w = wanted;
+          wanted = null;
+          deliver();
+          w?.();
+        }
+      },
+      abort(reason) {
+        if (!failed) {
+          failed = true;
+          pending.clear();
+          out.error(reason);
+        }
       },
     },
     QUEUE,
-    QUEUE,
   );
+  return { readable, writable } as TransformStream<Uint8Array, Frame>;
+}
+
+/**
+ * In the stream, pieces shorter than this are copied together within a chunk: a read costs about
+ * as much as copying several KiB, so 4 KiB writes (busybox, most libc stdio) come out as one Frame
+ * per chunk instead of one per write. Longer pieces stay views of the input.
+ */
+export const STREAM_COALESCE_BELOW = 16 * 1024;
+/** Input bytes decoded ahead of a reader that falls behind, before writes wait for it. */
+const MERGE_LIMIT = 64 * 1024;
+
+/**
+ * Decoded pieces not yet read, merged per run of one stream: adjacent pieces of the same stream
+ * become one Frame (copied together when there are several), a switch of stream starts a new one.
+ */
+class PendingFrames {
+  private streams: StreamName[] = [];
+  private pieces: Uint8Array[][] = [];
+  private lengths: number[] = [];
+  count = 0;
+  bytes = 0;
+
+  add(stream: StreamName, data: Uint8Array): void {
+    const last = this.count - 1;
+    // A large piece is a Frame of its own, a view: copying it would cost more than the read saved.
+    const small = data.length < STREAM_COALESCE_BELOW;
+    if (small && last >= 0 && this.streams[last] === stream && this.lengths[last] < MERGE_LIMIT) {
+      this.pieces[last].push(data);
+      this.lengths[last] += data.length;
+    } else {
+      this.streams.push(stream);
+      this.pieces.push([data]);
+      // A large piece takes no followers: the next piece starts a run of its own.
+      this.lengths.push(small ? data.length : MERGE_LIMIT);
+      this.count++;
+    }
+    this.bytes += data.length;
+  }
+
+  drain(controller: ReadableStreamDefaultController<Frame>): void {
+    const { streams, pieces, lengths, count } = this;
+    this.clear();
+    for (let i = 0; i < count; i++) {
+      const run = pieces[i];
+      controller.enqueue({ stream: streams[i], data: run.length === 1 ? run[0] : concatBytes(run, lengths[i]) });
+    }
+  }
+
+  clear(): void {
+    this.streams = [];
+    this.pieces = [];
+    this.lengths = [];
+    this.count = 0;
+    this.bytes = 0;
+  }
 }
 
 /**

@@ -2,8 +2,8 @@
 // text, split stdout from stderr, or read lines with their timestamps.
 
 import { DockerStreamError } from "../errors.ts";
-import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
-import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
+import { bodyOf, concatBytes, decodeUtf8, utf8Decoder } from "./bytes.ts";
+import { FrameDecoder, STREAM_COALESCE_BELOW, demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
@@ -28,18 +28,35 @@ export interface LinesOptions {
  * A stream can be consumed once.
  */
 export class OutputStream implements AsyncIterable<Frame> {
-  /** The frames as a WHATWG stream, for piping. */
-  readonly readable: ReadableStream<Frame>;
+  #readable: ReadableStream<Frame> | null;
+  /** A response body not yet framed: read and decoded in place, without a stream per hop. */
+  #body: ReadableStream<Uint8Array> | null = null;
+  #multiplexed = false;
   readonly #timestamps: boolean;
-  readonly #held: HeldReader<Frame> = { reader: null };
+  readonly #held: HeldReader<unknown> = { reader: null };
 
   constructor(readable: ReadableStream<Frame>, options: { timestamps?: boolean } = {}) {
-    this.readable = readable;
+    this.#readable = readable;
     this.#timestamps = options.timestamps ?? false;
   }
 
+  /** Output read straight from a body: iteration and collection decode its chunks in place. */
+  static ofBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, options: { timestamps?: boolean } = {}): OutputStream {
+    const output = new OutputStream(null as unknown as ReadableStream<Frame>, options);
+    output.#readable = null;
+    output.#body = body;
+    output.#multiplexed = multiplexed;
+    return output;
+  }
+
+  /** The frames as a WHATWG stream, for piping. */
+  get readable(): ReadableStream<Frame> {
+    return (this.#readable ??= this.#body!.pipeThrough(this.#multiplexed ? demuxStream() : rawStream()));
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    return iterate(this.readable, this.#held);
+    if (this.#readable === null) return decodeBody(this.#body!, this.#multiplexed, this.#held);
+    return iterate(this.#readable, this.#held);
   }
 
   /**
@@ -47,28 +64,42 @@ export class OutputStream implements AsyncIterable<Frame> {
    * `text()`, ...) ends as if it had reached the end: no error, the rest is not read.
    */
   async cancel(reason?: unknown): Promise<void> {
-    await cancelHeld(this.readable, this.#held, reason);
+    await cancelHeld<unknown>(this.#readable ?? this.#body!, this.#held, reason);
   }
 
   /** Everything, stdout and stderr interleaved in arrival order, as bytes per stream. */
   async bytes(): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
-    for await (const frame of this) (frame.stream === "stdout" ? out : err).push(frame.data);
+    const keep = (stream: StreamName, data: Uint8Array) => void (stream === "stdout" ? out : err).push(data);
+    // Pieces of 4 KiB and more stay views of the body's chunks, copied once by join().
+    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, keep);
+    else for await (const frame of this) keep(frame.stream, frame.data);
     return { stdout: join(out), stderr: join(err) };
   }
 
-  /** stdout and stderr collected separately, as text. */
+  /**
+   * stdout and stderr collected separately, as text. Decoded as the output arrives, in blocks of
+   * up to 1 MiB (UTF-8 characters split across frames or blocks are put back together): the
+   * bytes are let go once decoded, so a collected output holds its text, not its text and its
+   * bytes, and large outputs are decoded in a few large steps, not one per frame.
+   */
   async collect(): Promise<{ stdout: string; stderr: string }> {
-    const { stdout, stderr } = await this.bytes();
-    return { stdout: decodeUtf8(stdout), stderr: decodeUtf8(stderr) };
+    const out = new TextCollector();
+    const err = new TextCollector();
+    const add = (stream: StreamName, data: Uint8Array) => (stream === "stdout" ? out : err).add(data);
+    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, add);
+    else for await (const frame of this) add(frame.stream, frame.data);
+    return { stdout: out.finish(), stderr: err.finish() };
   }
 
-  /** All output as one text, stdout and stderr interleaved in arrival order. */
+  /** All output as one text, stdout and stderr interleaved in arrival order (decoded as one UTF-8 stream). */
   async text(): Promise<string> {
-    const pieces: Uint8Array[] = [];
-    for await (const frame of this) pieces.push(frame.data);
-    return decodeUtf8(join(pieces));
+    const all = new TextCollector();
+    const add = (_stream: StreamName, data: Uint8Array) => all.add(data);
+    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, add);
+    else for await (const frame of this) add(frame.stream, frame.data);
+    return all.finish();
   }
 
   /**
@@ -151,8 +182,154 @@ export class OutputStream implements AsyncIterable<Frame> {
  * TTY, which decides when the engine's content type does not (API 1.41 says raw-stream for both).
  */
 export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean, options: { timestamps?: boolean } = {}): OutputStream {
-  const framing = isMultiplexed(response.headers.get("content-type"), tty) ? demuxStream() : rawStream();
-  return new OutputStream(bodyOf(response).pipeThrough(framing), options);
+  return OutputStream.ofBody(bodyOf(response), isMultiplexed(response.headers.get("content-type"), tty), options);
+}
+
+/**
+ * Iterates a body's frames, decoding each chunk as it is read: one read of the body per chunk,
+ * then one step of the loop per run of a stream in it (the decoder merges a chunk's small frames
+ * of one stream), with no stream in between.
+ */
+async function* decodeBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, held: HeldReader<unknown>): AsyncGenerator<Frame, void, undefined> {
+  const reader = body.getReader();
+  held.reader = reader;
+  const decoder = multiplexed ? new FrameDecoder({}, STREAM_COALESCE_BELOW) : null;
+  let frames: Frame[] = [];
+  const emit = (stream: StreamName, data: Uint8Array) => void frames.push({ stream, data });
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        decoder?.end();
+        finished = true;
+        return;
+      }
+      if (decoder === null) {
+        if (value.length !== 0) yield { stream: "stdout", data: value };
+        continue;
+      }
+      decoder.push(value, emit);
+      if (frames.length === 0) continue;
+      const ready = frames;
+      frames = [];
+      for (let i = 0; i < ready.length; i++) yield ready[i];
+    }
+  } finally {
+    if (held.reader === reader) held.reader = null;
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Reads a body to its end, handing each decoded piece to `take`: no Frame objects, no stream in between. */
+async function readBody(
+  body: ReadableStream<Uint8Array>,
+  multiplexed: boolean,
+  held: HeldReader<unknown>,
+  take: (stream: StreamName, data: Uint8Array) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  held.reader = reader;
+  const decoder = multiplexed ? new FrameDecoder() : null;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (decoder !== null) decoder.push(value, take);
+      else if (value.length !== 0) take("stdout", value);
+    }
+    decoder?.end();
+    finished = true;
+  } catch (error) {
+    finished = true;
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    if (held.reader === reader) held.reader = null;
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Bytes gathered before a decode step. Strings this long are large objects: GC never copies them. */
+const TEXT_BLOCK = 1024 * 1024;
+const FIRST_TEXT_BLOCK = 16 * 1024;
+
+/**
+ * Text of a byte stream, decoded in blocks: pieces are copied into a scratch buffer (grown from
+ * 16 KiB to 1 MiB, then reused), and each full buffer is decoded onto the text so far.
+ *
+ * Each block is decoded whole (a TextDecoder with `stream: true` takes a path several times
+ * slower on Node), cut before a character the block does not complete, whose bytes start the next
+ * block. Cutting before a byte that is not a continuation byte (0x80-0xBF) never changes the
+ * result, even for invalid input: a UTF-8 decoder facing such a byte ends whatever sequence was
+ * open with one U+FFFD, exactly as it does at the end of the input.
+ */
+export class TextCollector {
+  #buffer: Uint8Array | null = null;
+  #length = 0;
+  #text = "";
+  #decoded = false;
+  readonly #first: number;
+  readonly #block: number;
+
+  /** The sizes are for tests (at least 4 bytes: a block always holds more than a cut-off tail). */
+  constructor(first = FIRST_TEXT_BLOCK, block = TEXT_BLOCK) {
+    this.#first = Math.max(4, first);
+    this.#block = Math.max(this.#first, block);
+  }
+
+  add(data: Uint8Array): void {
+    let from = 0;
+    while (from < data.length) {
+      const buffer = (this.#buffer ??= new Uint8Array(this.#first));
+      const n = Math.min(buffer.length - this.#length, data.length - from);
+      buffer.set(n === data.length ? data : data.subarray(from, from + n), this.#length);
+      this.#length += n;
+      from += n;
+      if (this.#length === buffer.length) {
+        if (buffer.length < this.#block) {
+          const grown = new Uint8Array(Math.min(buffer.length * 4, this.#block));
+          grown.set(buffer);
+          this.#buffer = grown;
+        } else {
+          this.#flush(false);
+        }
+      }
+    }
+  }
+
+  finish(): string {
+    this.#flush(true);
+    return this.#text;
+  }
+
+  #flush(last: boolean): void {
+    const buffer = this.#buffer;
+    const length = this.#length;
+    if (buffer === null || length === 0) return;
+    const keep = last ? 0 : incompleteTail(buffer, length);
+    // Only the first block may start with a byte order mark to drop; later ones keep U+FEFF.
+    this.#text += (this.#text === "" && !this.#decoded ? utf8Decoder : continuationDecoder).decode(buffer.subarray(0, length - keep));
+    this.#decoded = true;
+    buffer.copyWithin(0, length - keep, length);
+    this.#length = keep;
+  }
+}
+
+/** Decodes blocks after the first: a U+FEFF there is text, not a byte order mark. */
+const continuationDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** How many of the last bytes of bytes[0, length) begin a character that needs more bytes (0-3). */
+function incompleteTail(bytes: Uint8Array, length: number): number {
+  for (let k = 1; k <= 3 && k <= length; k++) {
+    const b = bytes[length - k];
+    if (b < 0x80) return 0;
+    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? k : 0;
+  }
+  return 0;
 }
 
 /**
@@ -172,8 +349,9 @@ function join(pieces: Uint8Array[]): Uint8Array {
 }
 
 /** The reader an iterator of a stream object holds, so that the object's cancel() can reach it. */
-export interface HeldReader<T> {
-  reader: ReadableStreamDefaultReader<T> | null;
+/** (`T` is the item type of the stream read; the reader is only ever cancelled through this.) */
+export interface HeldReader<_T> {
+  reader: { cancel(reason?: unknown): Promise<void> } | null;
 }
 
 /**
@@ -181,7 +359,7 @@ export interface HeldReader<T> {
  * runtime implements ReadableStream's own async iterator, and Safari lacks it.) With `held`, the
  * reader is published there while the loop runs: see cancelHeld.
  */
-export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader<T>): AsyncGenerator<T, void, undefined> {
+export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader<unknown>): AsyncGenerator<T, void, undefined> {
   const reader = readable.getReader();
   if (held) held.reader = reader;
   let finished = false;
@@ -211,7 +389,7 @@ export async function* iterate<T>(readable: ReadableStream<T>, held?: HeldReader
  * the response body, which closes the connection. A stream locked by a reader of your own, or by
  * `pipeTo`, is stopped through that reader or the pipe's signal instead.
  */
-export async function cancelHeld<T>(readable: ReadableStream<T>, held: HeldReader<T>, reason?: unknown): Promise<void> {
+export async function cancelHeld<T>(readable: ReadableStream<T>, held: HeldReader<unknown>, reason?: unknown): Promise<void> {
   const reader = held.reader;
   if (reader) await reader.cancel(reason).catch(() => {});
   else await readable.cancel(reason).catch(() => {});
