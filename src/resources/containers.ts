@@ -1,7 +1,7 @@
 // Containers: the collection (`docker.containers`) and the handle (`Container`).
 
 import { bodyOf, collectBytes } from "../streams/bytes.ts";
-import { readTar } from "../streams/tar.ts";
+import { readTar } from "../streams/tar-lazy.ts"; // the tar reader loads when a file is read
 import type { CallOptions, Client } from "../client.ts";
 import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors.ts";
 import type { TransportResponse } from "../transport.ts";
