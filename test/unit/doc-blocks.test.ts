@@ -129,3 +129,31 @@ describe("the doc-block checker", () => {
     SLOW,
   );
 });
+
+describe("the stability contract", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    version: string;
+    engines: { node: string };
+    devDependencies: Record<string, string>;
+  };
+  const table = readme.slice(readme.indexOf("### Supported engines and runtimes"));
+  const row = (name: string) => table.split("\n").find((l) => l.startsWith(`| ${name} |`)) ?? "";
+
+  it("names the runtimes and API range the package and its CI pin", async () => {
+    const { MIN_API_VERSION, MAX_API_VERSION } = await import("../../src/version.ts");
+    expect(row("Engine API")).toContain(`${MIN_API_VERSION} to ${MAX_API_VERSION}`);
+    expect(row("Node")).toContain(`\`engines.node\` is \`${pkg.engines.node}\``);
+    expect(row("Bun")).toContain(pkg.devDependencies["@oven/bun-linux-x64"]);
+    expect(row("Deno")).toContain(pkg.devDependencies["@deno/linux-x64-glibc"]);
+    expect(row("Edge")).toContain(pkg.devDependencies["@cloudflare/workerd-linux-64"]!.replace(/\.\d+$/, ""));
+  });
+
+  it("has a CHANGELOG with an Unreleased section and one for package.json's version", () => {
+    const changelog = readFileSync(join(ROOT, "CHANGELOG.md"), "utf8");
+    const headings = changelog.split("\n").filter((l) => l.startsWith("## "));
+    expect(headings[0]).toBe("## [Unreleased]");
+    expect(headings).toContainEqual(expect.stringMatching(new RegExp(`^## \\[${pkg.version.replace(/\./g, "\\.")}\\] - \\d{4}-\\d{2}-\\d{2}$`)));
+    expect(readme).toMatch(/\[CHANGELOG\.md\]\(CHANGELOG\.md\)/);
+  });
+});
