@@ -28,6 +28,7 @@ export declare const PRELUDE: string;
 export declare function docFiles(root?: string): string[];
 export declare function extractBlocks(markdown: string, file: string): DocBlock[];
 export declare function collectBlocks(files?: string[]): DocBlock[];
+export declare function compilerOptions(root?: string): Record<string, unknown>;
 export declare function pathMapping(root?: string): Record<string, string[]>;
 export declare function moduleName(block: DocBlock, root?: string): string;
 export declare function checkBlocks(blocks: DocBlock[], options?: { root?: string; prelude?: string }): DocFailure[];

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Type-checks every ```ts / ```js code block of README.md and docs/*.md under strict TypeScript.
 //
-// Each block becomes a module of its own in a temporary directory; one program (one tsc run)
+// Each block becomes a module of its own in a temporary directory; one program (one tsc run,
+// with tsconfig.json's options)
 // checks them all, with `berth-docker` and its subpaths mapped to this checkout's adapters, and a
 // small declared prelude (doc-blocks.prelude.d.ts) naming the free variables fragments lean on
 // (`docker`, `c`, ...). Errors are reported as `file.md:line` of the markdown.
@@ -134,6 +135,29 @@ export {};
 `;
 
 /**
+ * The repo's own compiler options (tsconfig.json: strict and whatever else it tightens), plus what
+ * doc blocks need: JavaScript checked too, Node's types (examples read process.env and node:fs),
+ * every block a module, and the package's specifiers mapped to the adapters.
+ */
+export function compilerOptions(root = ROOT) {
+  const read = ts.readConfigFile(join(root, "tsconfig.json"), ts.sys.readFile);
+  if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
+  const { options } = ts.parseJsonConfigFileContent(read.config, ts.sys, root);
+  return {
+    ...options,
+    strict: true,
+    noEmit: true,
+    allowJs: true,
+    checkJs: true,
+    moduleDetection: ts.ModuleDetectionKind.Force, // every block a module: no clashes between blocks
+    types: ["node"],
+    typeRoots: [join(root, "node_modules", "@types")],
+    skipLibCheck: true,
+    paths: { ...options.paths, ...pathMapping(root) },
+  };
+}
+
+/**
  * Type-checks the checked blocks as one program. Returns the failures: `{ file, line, message }`,
  * with `line` in the markdown file, plus marker misuse found by extractBlocks.
  */
@@ -150,24 +174,7 @@ export function checkBlocks(blocks, { root = ROOT, prelude = PRELUDE } = {}) {
       writeFileSync(path, block.code + "\n");
       byPath.set(path, block);
     }
-    const options = {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      moduleDetection: ts.ModuleDetectionKind.Force, // every block is a module: no clashes between blocks
-      lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"],
-      types: ["node"],
-      typeRoots: [join(root, "node_modules", "@types")],
-      strict: true,
-      allowJs: true,
-      checkJs: true,
-      allowImportingTsExtensions: true,
-      noEmit: true,
-      isolatedModules: true,
-      skipLibCheck: true,
-      noUnusedLocals: false,
-      paths: pathMapping(root),
-    };
+    const options = compilerOptions(root);
     const preludePath = join(dir, "prelude.d.ts");
     writeFileSync(preludePath, prelude);
     const program = ts.createProgram([preludePath, ...byPath.keys()], options);
