@@ -2,10 +2,9 @@
 // Type-checks every ```ts / ```js code block of README.md and docs/*.md under strict TypeScript.
 //
 // Each block becomes a module of its own in a temporary directory; one program (one tsc run,
-// with tsconfig.json's options)
-// checks them all, with `berth-docker` and its subpaths mapped to this checkout's adapters, and a
-// small declared prelude (doc-blocks.prelude.d.ts) naming the free variables fragments lean on
-// (`docker`, `c`, ...). Errors are reported as `file.md:line` of the markdown.
+// with tsconfig.json's options) checks them all, with `berth-docker` and its subpaths mapped to
+// this checkout's adapters, and a small declared prelude (PRELUDE below) naming the free variables
+// fragments lean on (`docker`, `c`, ...). Errors are reported as `file.md:line` of the markdown.
 //
 // Fence rules:
 //   ```ts / ```typescript / ```js / ```javascript   checked
