@@ -36,6 +36,16 @@ describe("runnable doc blocks", () => {
     expect(where.filter((w) => w === "docs/api.md").length).toBeGreaterThanOrEqual(2);
   });
 
+  it("import berth only as the Node build, which the shim stands for", () => {
+    const others = blocks.flatMap((b) =>
+      [...b.code.matchAll(/from\s+["']([^"']+)["']/g)]
+        .map((m) => m[1]!)
+        .filter((spec) => !/^(berth-docker(\/node)?|node:.*)$/.test(spec))
+        .map((spec) => `${relative(ROOT, b.file)}:${b.line} imports ${spec}`),
+    );
+    expect(others).toEqual([]);
+  });
+
   it("rewrite only the package and the image", () => {
     const code = 'import { Docker } from "berth-docker";\nx.run("busybox", ["echo", "busybox"]);\nf({ Image: "busybox" });\n"FROM busybox\\n"';
     const image = JSON.stringify(IMAGE);
