@@ -110,7 +110,7 @@ describe("the doc-block checker", () => {
           "```", //                                                         14
           "```ts", //                                                       15
           'import { Docker } from "berth-docker/browser";', //                16
-          "Docker.fromEnv();", //                                            17 not in the browser build
+          'new Docker({ url: "http://127.0.0.1:2375", socketPath: "/s" });', // 17 not in the browser build
           "```", //                                                         18
           "```ts", //                                                       19
           "function f(x) { return x; }", //                                  20 implicit any
@@ -121,7 +121,7 @@ describe("the doc-block checker", () => {
       expect(failures.map((f) => `${f.line}: ${f.message.split(":")[0]}`)).toEqual([
         "9: TS2322",
         "13: TS18049",
-        "17: TS2339",
+        "17: TS2353",
         "20: TS7006",
       ]);
       expect(formatFailures(failures, dir).split("\n")[0]).toMatch(/^page\.md:9: TS2322: Type 'string' is not assignable to type 'number'/);
