@@ -10,7 +10,7 @@ import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { checkArchiveInput } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
-import { BuildStream, type BuildEvent, type BuildResult } from "../buildkit/build-stream.ts";
+import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
 import type {
   Filters,
@@ -217,8 +217,15 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     } else {
       body = (await archiveBody(context as Exclude<BuildContext, string | { directory: string }>)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
     }
-    // After the context is checked: a wrong argument is refused before anything is sent.
-    const builder = await chooseBuilder(this.client, choice, call.signal);
+    // After the context is checked: a wrong argument is refused before anything is sent. A call that
+    // fails here (aborted during the ping) cancels the context, as a failed send does.
+    let builder: Builder;
+    try {
+      builder = await chooseBuilder(this.client, choice, call.signal);
+    } catch (err) {
+      if (body instanceof ReadableStream) await body.cancel(err).catch(() => {});
+      throw err;
+    }
     const headers: Record<string, string> = { ...call.headers };
     // Private base images: the given credentials, else every registry the credential source knows.
     const auths = registryConfig ?? (await this.client.credentials?.all?.());

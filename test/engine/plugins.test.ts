@@ -10,7 +10,7 @@ import {
   Plugin,
   readTar,
   tarBytes,
-  type Docker,
+  type Container,
   type ProgressStream,
   type TarEntry,
 } from "berth-docker";
@@ -32,25 +32,24 @@ function pluginConfig(label: string) {
   };
 }
 
-/** The test image's root filesystem under `rootfs/`, streamed entry by entry from `docker export`. */
-async function* rootfsEntries(docker: Docker, labels: Record<string, string>): AsyncGenerator<TarEntry> {
-  const source = await docker.containers.create({ Image: "berth-test:busybox", Labels: labels });
-  try {
-    for await (const entry of readTar(await source.export())) {
-      if (entry.type === "other") continue; // device nodes and FIFOs: the plugin needs none
-      yield {
-        name: `rootfs/${entry.name.replace(/^\.?\//, "")}`,
-        type: entry.type,
-        mode: entry.mode,
-        mtime: entry.mtime,
-        uid: entry.uid,
-        gid: entry.gid,
-        linkname: entry.type === "hardlink" ? `rootfs/${entry.linkname.replace(/^\.?\//, "")}` : entry.linkname || undefined,
-        ...(entry.type === "file" ? { data: entry.body, size: entry.size } : {}),
-      };
-    }
-  } finally {
-    await source.remove({ force: true });
+/**
+ * The test image's root filesystem under `rootfs/`, streamed entry by entry from `docker export` of
+ * `source`. The caller removes `source` after the upload has ended: removing it while the engine
+ * still reads the plugin's upload waited for the engine's layer work and timed out on a fresh engine.
+ */
+async function* rootfsEntries(source: Container): AsyncGenerator<TarEntry> {
+  for await (const entry of readTar(await source.export())) {
+    if (entry.type === "other") continue; // device nodes and FIFOs: the plugin needs none
+    yield {
+      name: `rootfs/${entry.name.replace(/^\.?\//, "")}`,
+      type: entry.type,
+      mode: entry.mode,
+      mtime: entry.mtime,
+      uid: entry.uid,
+      gid: entry.gid,
+      linkname: entry.type === "hardlink" ? `rootfs/${entry.linkname.replace(/^\.?\//, "")}` : entry.linkname || undefined,
+      ...(entry.type === "file" ? { data: entry.body, size: entry.size } : {}),
+    };
   }
 }
 
@@ -76,13 +75,22 @@ describe("plugins", { timeout: 90_000 }, () => {
     for (const n of [name, small]) await docker.plugins.ref(n).remove({ force: true }).catch(() => {});
   });
 
-  async function* archive(): AsyncGenerator<TarEntry> {
-    yield { name: "config.json", data: JSON.stringify(pluginConfig(run)) };
-    yield* rootfsEntries(docker, labels);
+  /** Creates a plugin from the test image's filesystem; the exported container is removed after. */
+  async function createPlugin(pluginName: string, config: ReturnType<typeof pluginConfig>): Promise<Plugin> {
+    const source = await docker.containers.create({ Image: "berth-test:busybox", Labels: labels });
+    try {
+      async function* archive(): AsyncGenerator<TarEntry> {
+        yield { name: "config.json", data: JSON.stringify(config) };
+        yield* rootfsEntries(source);
+      }
+      return await docker.plugins.create(pluginName, archive());
+    } finally {
+      await source.remove({ force: true });
+    }
   }
 
   it("creates a plugin from the image's rootfs and a config.json, lists and inspects it", async () => {
-    const plugin = await docker.plugins.create(name, archive());
+    const plugin = await createPlugin(name, pluginConfig(run));
     expect(plugin).toBeInstanceOf(Plugin);
     await plugin.reload();
     expect(plugin.id).toMatch(/^[0-9a-f]{64}$/);

@@ -2,11 +2,11 @@
 // ping's headers, what `version=2` looks like on the wire, and the classic builder's text read into
 // the same steps as BuildKit's trace.
 import { readFileSync } from "node:fs";
-import { http, HttpResponse } from "msw";
+import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Docker } from "../../src/docker.ts";
-import { DockerConfigError } from "../../src/errors.ts";
+import { DockerAbortError, DockerConfigError } from "../../src/errors.ts";
 import { FetchTransport } from "../../src/fetch-transport.ts";
 import { DockerBuildError, type BuildEvent } from "../../src/buildkit/build-stream.ts";
 import { builderFromEnv } from "../../src/buildkit/builder.ts";
@@ -87,6 +87,23 @@ describe("builder choice", () => {
     expect(err).toBeInstanceOf(DockerConfigError);
     expect(err.message).toBe('Invalid builder "kaniko": expected "auto", "buildkit" or "classic"');
     expect(builds).toEqual([]);
+  });
+
+  it("a build aborted while auto asks the engine's ping cancels its context, as a failed send does", async () => {
+    server.use(
+      http.get(`${BASE}/version`, () => HttpResponse.json({ ApiVersion: "1.42", Components: [{ Name: "Engine" }] })),
+      http.get(`${BASE}/_ping`, async () => {
+        await delay(200);
+        return new HttpResponse("OK", { headers: { "Api-Version": "1.42" } });
+      }),
+    );
+    let cancelled: unknown;
+    const context = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}), cancel: (reason) => void (cancelled = reason ?? true) });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const err = await new Docker({ transport: new FetchTransport(BASE), version: "1.42" }).images.build(context, { signal: controller.signal }).catch((e) => e);
+    expect(err).toBeInstanceOf(DockerAbortError);
+    expect(cancelled).toBeTruthy();
   });
 
   it("reads DOCKER_BUILDKIT as the CLI does", () => {
