@@ -314,7 +314,8 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     let removal: TransportResponse | undefined;
     let started = false;
     try {
-      if (autoRemove && !detach) removal = await waitFor(this.client, container.id, "removed", call.signal);
+      // (Podman's "removed" wait answers exit code 0 whatever the process returned: "next-exit" there.)
+      if (autoRemove && !detach) removal = await waitFor(this.client, container.id, (await this.client.isPodman({ signal: call.signal })) ? "next-exit" : "removed", call.signal);
       await container.start(call);
       started = true;
       if (detach) {
@@ -332,7 +333,8 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
       const output = container.logs({ signal: call.signal, tty, follow: true })
         .then((logs) => logs.collect())
         .catch((err: unknown) => {
-          if (err instanceof DockerHttpError && (err.status === 501 || /does not support reading/i.test(err.reason))) return { stdout: "", stderr: "" };
+          // (dockerd: 501 "does not support reading"; Podman: 500 "... cannot read logs".)
+          if (err instanceof DockerHttpError && (err.status === 501 || /does not support reading|cannot read logs/i.test(err.reason))) return { stdout: "", stderr: "" };
           throw err;
         });
       output.catch(() => {}); // awaited below; the wait may fail first

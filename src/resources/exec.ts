@@ -192,15 +192,18 @@ export async function runExec(client: Client, containerId: string, cmd: string[]
   // The engine's own failure to start the process (no such binary or user), exit code 126 or 127:
   // dockerd writes it into stdout, Podman into stderr ("Error: runc: exec failed: ..."). The
   // process never had a pid.
-  const report = startFailureText(exitCode, output);
+  const report = startFailureText(exitCode, output, await client.isPodman({ signal: rest.signal }));
   if (report !== undefined && (await exec.inspect({ signal: rest.signal })).Pid === 0) throw new ExecStartError(cmd, exitCode, report);
   return { exitCode, ...output };
 }
 
-function startFailureText(exitCode: number, output: { stdout: string; stderr: string }): string | undefined {
+function startFailureText(exitCode: number, output: { stdout: string; stderr: string }, podman: boolean): string | undefined {
   if (exitCode !== 126 && exitCode !== 127) return undefined;
-  if (output.stderr === "" && output.stdout.endsWith("\r\n")) return output.stdout.trim();
-  if (output.stdout === "" && /^Error: \S+: exec failed: /.test(output.stderr)) return output.stderr.split("\n")[0]!.replace(/^Error: /, "");
+  if (!podman) return output.stderr === "" && output.stdout.endsWith("\r\n") ? output.stdout.trim() : undefined;
+  // Podman: on stderr, or (a TTY merges the streams) on stdout.
+  for (const [text, other] of [[output.stderr, output.stdout], [output.stdout, output.stderr]] as const) {
+    if (other === "" && /^Error: \S+: exec failed: /.test(text)) return text.split("\n")[0]!.replace(/^Error: /, "").trim();
+  }
   return undefined;
 }
 
