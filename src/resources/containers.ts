@@ -312,12 +312,12 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
     // wait before starting it, as the CLI does.
     let removal: TransportResponse | undefined;
-    let started = false;
+    let startSent = false;
     try {
       // (Podman's "removed" wait answers exit code 0 whatever the process returned: "next-exit" there.)
       if (autoRemove && !detach) removal = await waitFor(this.client, container.id, (await this.client.isPodman({ signal: call.signal })) ? "next-exit" : "removed", call.signal);
+      startSent = true;
       await container.start(call);
-      started = true;
       if (detach) {
         // attrs as the engine has them once started (name, State.Running, NetworkSettings...).
         // (An auto-removed container that already exited is gone: no attrs then.)
@@ -356,7 +356,9 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     } finally {
       // The engine removes an auto-removed container once started (also when the start fails);
       // one that never got there (the wait could not be registered) is berth's to remove.
-      if (remove && (!autoRemove || !started)) await container.remove({ force: true }).catch(() => {});
+      // Removing it while the engine does (a start that failed) raced Podman's own removal and left its
+      // storage inconsistent ("layer not known"), so that later builds hung.
+      if (remove && (!autoRemove || !startSent)) await container.remove({ force: true }).catch(() => {});
     }
   }
 
