@@ -715,9 +715,10 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
       const { stat, body } = await this.getArchive(at, call);
       let entry: { type: string; linkname: string; data: Uint8Array } | undefined;
       for await (const e of readTar(body)) {
-        // The first entry is the path itself; a directory's contents follow it: stop there.
-        entry = { type: e.type, linkname: e.linkname, data: e.type === "file" ? await collectBytes(e.body) : new Uint8Array(0) };
-        break;
+        // The first entry is the path itself; a directory's contents follow it. The rest is read to
+        // the end, not cancelled: Podman's archive copier, cut off mid-way, kept the container's
+        // storage locked, and a later build waited for it forever.
+        if (entry === undefined) entry = { type: e.type, linkname: e.linkname, data: e.type === "file" ? await collectBytes(e.body) : new Uint8Array(0) };
       }
       if (entry === undefined || entry.type === "directory" || stat?.isDirectory) {
         throw new DockerConfigError(`readFile(): ${JSON.stringify(path)} is a directory in container ${this.id.slice(0, 12)}, not a file: use getArchive() for a directory`);
