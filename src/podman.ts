@@ -63,6 +63,9 @@ const CAUSE_STATUS: Array<[RegExp, number]> = [
   [/^network already exists$/, 409],
   [/^invalid argument$/, 400],
   [/^invalid signal\b/, 400],
+  // An object removed a moment before: inspecting an auto-removed container while Podman removes
+  // it answers 500 "... does not exist in database: no such container".
+  [/^no such (container|image|volume|network|pod|exec session)$/, 404],
 ];
 
 /** The status dockerd gives the condition in a Podman error body, or `status` unchanged. */

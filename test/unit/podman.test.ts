@@ -105,13 +105,14 @@ describe("Podman's errors", () => {
     expect(await d.containers.get("x").catch((e) => e)).toBeInstanceOf(DockerNotFoundError);
   });
 
-  it("500s whose cause dockerd reports as 409 or 400 get that status; others stay 500", async () => {
+  it("500s whose cause dockerd reports as 404, 409 or 400 get that status; others stay 500", async () => {
     expect(podmanErrorStatus(500, JSON.stringify({ cause: "container state improper", message: "m", response: 500 }))).toBe(409);
     expect(podmanErrorStatus(500, JSON.stringify({ cause: "that name is already in use", message: "m", response: 500 }))).toBe(409);
     expect(podmanErrorStatus(500, JSON.stringify({ cause: "network already exists", message: "m", response: 500 }))).toBe(409);
     expect(podmanErrorStatus(500, JSON.stringify({ cause: "invalid argument", message: "m", response: 500 }))).toBe(400);
     expect(podmanErrorStatus(500, JSON.stringify({ cause: "invalid signal: NOPE", message: "m", response: 500 }))).toBe(400);
     expect(podmanErrorStatus(500, JSON.stringify({ cause: "runtime exploded", message: "m", response: 500 }))).toBe(500);
+    expect(podmanErrorStatus(500, JSON.stringify({ cause: "no such container", message: "container c does not exist in database: no such container", response: 500 }))).toBe(404);
     // dockerd's bodies have no cause: never remapped.
     expect(podmanErrorStatus(500, JSON.stringify({ message: "container state improper" }))).toBe(500);
     expect(podmanErrorStatus(404, JSON.stringify({ cause: "container state improper", message: "m", response: 404 }))).toBe(404);
