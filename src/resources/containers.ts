@@ -313,9 +313,16 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     // wait before starting it, as the CLI does.
     let removal: TransportResponse | undefined;
     let startSent = false;
+    let attached: Session | undefined;
     try {
       // (Podman's "removed" wait answers exit code 0 whatever the process returned: "next-exit" there.)
       if (autoRemove && !detach) removal = await waitFor(this.client, container.id, (await this.client.isPodman({ signal: call.signal })) ? "next-exit" : "removed", call.signal);
+      // Attached before the start, as the CLI does, the output is all there however soon the
+      // container exits and the engine removes it (following the logs after the start lost it on
+      // Podman, and cannot read a `none` or `syslog` log driver). Browsers cannot attach a
+      // stream: they follow the logs once started.
+      const tty = body.Tty ?? false;
+      if (!detach && this.client.transport.connect) attached = await container.attach({ signal: call.signal, tty, stdout: true, stderr: true });
       startSent = true;
       await container.start(call);
       if (detach) {
@@ -326,11 +333,10 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
         });
         return { container, exitCode: -1, stdout: "", stderr: "" };
       }
-      const tty = body.Tty ?? false;
-      // Follow the logs from now on rather than read them after the wait, when an auto-removed
+      // Followed logs: from the start on rather than after the wait, when an auto-removed
       // container has no logs left. A log driver that cannot be read back (none, syslog: 501)
       // gives no output, as docker-py does.
-      const output = container.logs({ signal: call.signal, tty, follow: true })
+      const output = attached ? attached.output.collect() : container.logs({ signal: call.signal, tty, follow: true })
         .then((logs) => logs.collect())
         .catch((err: unknown) => {
           // (dockerd: 501 "does not support reading"; Podman: 500 "... cannot read logs".)
@@ -352,6 +358,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     } catch (err) {
       // A wait registered but not read (the start failed): let its connection go.
       if (removal) await removal.body?.cancel().catch(() => {});
+      attached?.close();
       throw err;
     } finally {
       // The engine removes an auto-removed container once started (also when the start fails);
