@@ -113,8 +113,7 @@ start_service() {
   rm -f "$SOCK"
   say "starting podman system service (log: $LOG)"
   # setsid: the service must outlive the shell that started it (tests, CI steps).
-  # BERTH_PODMAN_LOG_LEVEL=debug logs every API request (to find what a hung call waits on).
-  setsid podman --log-level="${BERTH_PODMAN_LOG_LEVEL:-warn}" system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 </dev/null &
+  setsid podman system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   for _ in $(seq 1 60); do
     ping_podman && return 0
