@@ -99,6 +99,12 @@ const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 /** Bytes of an error answer kept for its message; the rest is not read (the connection is dropped). */
 const MAX_ERROR_BODY = 1024 * 1024;
 
+/** The `/_ping` headers berth reads (null when absent or, in browsers, not exposed by CORS). */
+export interface PingHeaders {
+  apiVersion: string | null;
+  builderVersion: string | null;
+}
+
 export class Client {
   readonly transport: Transport;
   readonly timeout: number;
@@ -111,6 +117,7 @@ export class Client {
   #negotiating: Promise<string> | undefined;
   #engine: EngineKind | undefined;
   #engineProbe: Promise<EngineKind> | undefined;
+  #pingHeaders: PingHeaders | undefined;
 
   constructor(options: ClientOptions) {
     this.transport = options.transport;
@@ -149,6 +156,7 @@ export class Client {
   async #negotiate(): Promise<string> {
     const ping = await this.send({ method: "GET", path: "/_ping", unversioned: true });
     let engine = ping.headers.get("api-version");
+    this.#pingHeaders = { apiVersion: engine, builderVersion: ping.headers.get("builder-version") };
     await discard(ping);
     if (!engine) {
       // Browsers cannot read Api-Version (the engine's CORS reply does not expose it).
@@ -185,6 +193,14 @@ export class Client {
       },
     );
     return this.#engineProbe;
+  }
+
+  /**
+   * @internal What the engine's `/_ping` said, when the client has pinged it (negotiation does;
+   * a pinned version skips it): the build's `auto` builder reads Builder-Version from here.
+   */
+  get pingHeaders(): PingHeaders | undefined {
+    return this.#pingHeaders;
   }
 
   /** True when the engine is Podman (see `engine()`). */

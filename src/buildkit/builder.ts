@@ -48,10 +48,14 @@ export async function chooseBuilder(client: Client, choice: BuilderChoice | unde
 }
 
 async function engineDefault(client: Client, signal?: AbortSignal): Promise<Builder> {
-  const ping = await client.send({ method: "GET", path: "/_ping", unversioned: true, signal });
-  const builderVersion = ping.headers.get("builder-version");
-  const apiVersion = ping.headers.get("api-version");
-  await discard(ping);
+  // Negotiation's ping usually told already; a pinned version never pinged.
+  let headers = client.pingHeaders;
+  if (!headers) {
+    const ping = await client.send({ method: "GET", path: "/_ping", unversioned: true, signal });
+    headers = { builderVersion: ping.headers.get("builder-version"), apiVersion: ping.headers.get("api-version") };
+    await discard(ping);
+  }
+  const { builderVersion, apiVersion } = headers;
   if (builderVersion === "2") return "buildkit";
   if (builderVersion !== null || apiVersion !== null) return "classic";
   // No headers readable at all: a browser, where the engine's CORS reply exposes none. Engines of

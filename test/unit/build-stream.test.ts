@@ -60,6 +60,21 @@ describe("builder choice", () => {
     expect(result.id).toMatch(/^sha256:/);
   });
 
+  it("auto reads Builder-Version from negotiation's ping: no ping of its own, except with a pinned version", async () => {
+    let pings = 0;
+    const builds = engine({ "Api-Version": "1.42", "Builder-Version": "2" }, buildkitOk);
+    server.events.on("request:start", ({ request }) => { if (new URL(request.url).pathname === "/_ping") pings++; });
+    try {
+      await new Docker({ transport: new FetchTransport(BASE) }).images.build(context);
+      expect(pings).toBe(1);
+      await new Docker({ transport: new FetchTransport(BASE), version: "1.42" }).images.build(context);
+      expect(pings).toBe(2);
+      expect(builds.map((b) => b.get("version"))).toEqual(["2", "2"]);
+    } finally {
+      server.events.removeAllListeners();
+    }
+  });
+
   it("auto stays classic (no version parameter) when the ping has no Builder-Version, as dockerd 20.10's", async () => {
     const builds = engine({ "Api-Version": "1.41" }, classicOk);
     const result = await new Docker({ transport: new FetchTransport(BASE) }).images.build(context);
