@@ -6,17 +6,20 @@
 // apply to the page as to the API, so no other site can load it or drive the engine through it.
 //
 // The page is the built one (scripts/build-dashboard.mjs writes dist/dashboard/ in `npm run
-// build`; the package ships it): a fixed set of files read once at start, so no request path can
-// name any other file.
+// build`; the package ships it, its script and style brotli-compressed to keep the package
+// small): a fixed set of files read (and decompressed) once at start, so no request path can name
+// any other file.
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { brotliDecompress } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DockerConfigError } from "../src/errors.ts";
 import { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";
 
 export interface DashboardOptions extends Omit<GatewayOptions, "serve"> {
-  /** The built dashboard's folder (index.html, main.js, style.css): the package's `dist/dashboard`. */
+  /** The built dashboard's folder (index.html, main.js, style.css, each possibly as `.br`): the package's `dist/dashboard`. */
   assets: string;
 }
 
@@ -43,9 +46,14 @@ export async function dashboardHandler(assets: string): Promise<(req: IncomingMe
   if (typeof assets !== "string" || assets === "") throw new DockerConfigError("assets: expected the built dashboard's folder (dist/dashboard in the package)");
   const files = new Map<string, { type: string; body: Buffer }>();
   for (const [path, { file, type }] of Object.entries(DASHBOARD_FILES)) {
-    const body = await readFile(join(assets, file)).catch(() => {
-      throw new DockerConfigError(`assets: ${join(assets, file)} is missing: build the dashboard (npm run build) or point assets at a built one`);
-    });
+    const body = await readFile(join(assets, file)).catch(() =>
+      readFile(join(assets, `${file}.br`)).then(
+        (compressed) => promisify(brotliDecompress)(compressed),
+        () => {
+          throw new DockerConfigError(`assets: ${join(assets, file)} is missing: build the dashboard (npm run build) or point assets at a built one`);
+        },
+      ),
+    );
     files.set(path, { type, body });
   }
   return (req, res) => {

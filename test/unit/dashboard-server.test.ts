@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveDashboard } from "../../adapters/dashboard.ts";
 import type { Gateway } from "../../adapters/gateway.ts";
@@ -65,6 +66,24 @@ describe("the dashboard's files", () => {
       expect(answer).not.toContain("not for the page");
     }
     expect(status(await get("/", "POST", "Content-Length: 0\r\n"))).toBe(405);
+  });
+
+  it("may be brotli-compressed (as the package ships it), and are then served decompressed", async () => {
+    const packed = mkdtempSync(join(tmpdir(), "berth-dashboard-br-"));
+    try {
+      writeFileSync(join(packed, "index.html"), "<!doctype html>");
+      writeFileSync(join(packed, "main.js.br"), brotliCompressSync("console.log('compressed')"));
+      writeFileSync(join(packed, "style.css.br"), brotliCompressSync("p{}"));
+      const other = await serveDashboard({ assets: packed });
+      try {
+        const answer = await fetch(`${other.origin}/main.js`, { headers: { authorization: `Bearer ${other.token}` } });
+        expect(await answer.text()).toBe("console.log('compressed')");
+      } finally {
+        await other.close();
+      }
+    } finally {
+      rmSync(packed, { recursive: true, force: true });
+    }
   });
 
   it("must be there: a folder without a built dashboard is refused before listening", async () => {
