@@ -4,6 +4,9 @@ import type { Docker, Image, ImageSummary, Network, Volume } from "../../adapter
 import { $, action, ago, ask, bytes, el, fill, filterOf } from "./ui.ts";
 
 interface Page<T> {
+  title: string;
+  /** The column headers, one per cell, plus the actions column. */
+  columns: string[];
   list(docker: Docker, signal: AbortSignal): Promise<T[]>;
   /** The row's name (data-name) and what the filter matches. */
   name(item: T): string;
@@ -17,6 +20,8 @@ const imageTags = (i: Image) => i.tags.filter((t) => t !== "<none>:<none>");
 
 const PAGES: Record<string, Page<any>> = {
   images: {
+    title: "Images",
+    columns: ["Tags", "ID", "Size", "Created"],
     list: (docker, signal) => docker.images.list({ signal }),
     name: (i: Image) => imageTags(i)[0] ?? i.id.replace(/^sha256:/, "").slice(0, 12),
     cells: (i: Image) => {
@@ -28,6 +33,8 @@ const PAGES: Record<string, Page<any>> = {
     force: "force: also when containers use it or it has several tags",
   } satisfies Page<Image>,
   volumes: {
+    title: "Volumes",
+    columns: ["Name", "Driver", "Mount point", "Created"],
     list: (docker, signal) => docker.volumes.list({ signal }),
     name: (v: Volume) => v.name,
     cells: (v: Volume) => [[v.name], [v.attrs?.Driver ?? ""], [el("code", {}, v.attrs?.Mountpoint ?? "")], [ago(v.attrs?.CreatedAt)]],
@@ -35,6 +42,8 @@ const PAGES: Record<string, Page<any>> = {
     force: "force",
   } satisfies Page<Volume>,
   networks: {
+    title: "Networks",
+    columns: ["Name", "ID", "Driver", "Scope"],
     list: (docker, signal) => docker.networks.list({ signal }),
     name: (n: Network) => n.name ?? n.id,
     cells: (n: Network) => [[n.name ?? ""], [el("code", {}, n.id.slice(0, 12))], [n.attrs?.Driver ?? ""], [n.attrs?.Scope ?? ""]],
@@ -78,7 +87,22 @@ function row<T>(name: string, def: Page<T>, item: T): HTMLElement {
     },
     () => refreshAgain(name),
   );
-  return el("tr", { "data-name": def.name(item) }, ...def.cells(item).map((cell) => el("td", {}, ...cell)), el("td", { class: "actions" }, remove));
+  return el("tr", { "data-name": def.name(item) }, ...def.cells(item).map((cell, i) => el("td", { class: def.columns[i] === "Size" ? "num" : "" }, ...cell)), el("td", { class: "actions" }, remove));
 }
 
-for (const name of Object.keys(PAGES)) $<HTMLInputElement>(`#page-${name} .filter`).addEventListener("input", () => renderResources(name));
+/** A page's card: its title, count and filter, and the table. */
+function card(name: string, def: Page<unknown>): void {
+  const filter = el("input", { class: "filter", type: "search", placeholder: "Filter", spellcheck: "false", "aria-label": `Filter ${name}` });
+  filter.addEventListener("input", () => renderResources(name));
+  $(`#page-${name}`).replaceChildren(
+    el("div", { class: "card-head" }, el("h2", {}, `${def.title} `, el("span", { class: "muted count" })), el("div", { class: "tools" }, filter)),
+    el(
+      "div",
+      { class: "table-wrap" },
+      el("table", {}, el("thead", {}, el("tr", {}, ...def.columns.map((c) => el("th", { class: c === "Size" ? "num" : "" }, c)), el("th"))), el("tbody", { id: name })),
+      el("p", { class: "empty", hidden: "" }),
+    ),
+  );
+}
+
+for (const [name, def] of Object.entries(PAGES)) card(name, def);

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { refuseUpgrade } from "./fake-engine.ts";
 import { compileAllowList, engineRoute, serveGateway, type Gateway } from "../../adapters/gateway.ts";
 import { DockerConfigError } from "../../src/errors.ts";
 
@@ -34,11 +35,7 @@ beforeAll(async () => {
   engine.on("upgrade", (req, socket, head) => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers });
     if (req.url!.includes("missing")) {
-      // An error answer on a connection the engine keeps: what follows would be its next request.
-      afterRefusal += head.toString("latin1");
-      socket.on("data", (d) => (afterRefusal += d.toString("latin1")));
-      socket.on("end", () => socket.end());
-      socket.write("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"message\":\"No such thing\"}");
+      refuseUpgrade(socket, head, (bytes) => (afterRefusal += bytes));
       return;
     }
     socket.end("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello");

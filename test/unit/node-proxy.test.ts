@@ -7,6 +7,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { refuseUpgrade } from "./fake-engine.ts";
 import { startEngineProxy, type EngineProxy } from "../../adapters/node-proxy.ts";
 
 const PAGE = "http://127.0.0.1:5173";
@@ -49,11 +50,7 @@ beforeAll(async () => {
   engine.on("upgrade", (req, socket: Socket, head: Buffer) => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: "" });
     if (req.url!.includes("missing")) {
-      // An error answer on a connection the engine keeps: what follows would be its next request.
-      afterRefusal += head.toString("latin1");
-      socket.on("data", (d) => (afterRefusal += d.toString("latin1")));
-      socket.on("end", () => socket.end());
-      socket.write('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{"message":"No such thing"}');
+      refuseUpgrade(socket, head, (bytes) => (afterRefusal += bytes));
       return;
     }
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
