@@ -68,10 +68,14 @@ function ports(info: ContainerSummary): (Node | string)[] {
   return out;
 }
 
-/** Samples the running containers' CPU and memory, one request at a time (the page keeps few connections). */
+/**
+ * Samples the running containers' CPU and memory while their page is shown, one request at a time
+ * (a browser keeps at most six connections to the gateway; the events and logs streams hold two).
+ */
 export async function sampleStats(signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
-    for (const c of containers.filter((c) => summary(c).State === "running")) {
+    const shown = !page.hidden && !document.hidden;
+    for (const c of shown ? containers.filter((c) => summary(c).State === "running") : []) {
       if (signal.aborted) return;
       try {
         record(c.id, await c.stats({ oneShot: true, signal, timeout: 10_000 }));
@@ -79,7 +83,7 @@ export async function sampleStats(signal: AbortSignal): Promise<void> {
         samples.delete(c.id); // gone meanwhile
       }
     }
-    renderContainers();
+    if (shown) renderContainers();
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }

@@ -28,8 +28,8 @@ const PAGES: Record<string, Page<any>> = {
       const info = (i.attrs ?? {}) as ImageSummary;
       return [[imageTags(i).join(", ") || "<none>"], [el("code", {}, i.id.replace(/^sha256:/, "").slice(0, 12))], [bytes(info.Size)], [ago(info.Created)]];
     },
-    // One tag of several goes by its name (the engine refuses to remove an id tagged twice without force).
-    remove: (i: Image, force) => (imageTags(i).length === 1 || force ? i.remove({ force }) : i.remove()),
+    // An image tagged twice is refused without force: the engine's message says so.
+    remove: (i: Image, force) => i.remove({ force }),
     force: "force: also when containers use it or it has several tags",
   } satisfies Page<Image>,
   volumes: {

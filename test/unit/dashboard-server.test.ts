@@ -29,14 +29,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function get(target: string, method = "GET", extra = ""): Promise<string> {
+/** Sends a request head as it is; the whole answer. */
+function raw(head: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(g.port, "127.0.0.1");
     let answer = "";
     socket.on("data", (d) => (answer += d)).on("end", () => resolve(answer)).on("error", reject);
-    socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nAuthorization: Bearer ${g.token}\r\n${extra}Connection: close\r\n\r\n`);
+    socket.write(head);
   });
 }
+const get = (target: string, method = "GET", extra = "") =>
+  raw(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nAuthorization: Bearer ${g.token}\r\n${extra}Connection: close\r\n\r\n`);
 const status = (answer: string) => Number(answer.slice(9, 12));
 
 describe("the dashboard's files", () => {
@@ -49,14 +52,11 @@ describe("the dashboard's files", () => {
     expect(page).toMatch(/content-type: text\/html/i);
     expect(await get("/main.js")).toMatch(/content-type: text\/javascript[\s\S]*console\.log\(1\)$/i);
     expect(await get("/style.css")).toMatch(/body\{\}$/);
-    const anonymous = await new Promise<string>((resolve) => {
-      const socket = connect(g.port, "127.0.0.1");
-      let answer = "";
-      socket.on("data", (d) => (answer += d)).on("end", () => resolve(answer));
-      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nConnection: close\r\n\r\n`);
-    });
-    expect(status(anonymous)).toBe(401);
+    expect(status(await raw(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nConnection: close\r\n\r\n`))).toBe(401);
     expect(status(await get("/", "GET", "Origin: https://attacker.example\r\n"))).toBe(403);
+    expect(status(await get("/", "GET", "Sec-Fetch-Site: cross-site\r\n"))).toBe(403);
+    // A DNS-rebound name: the page is not served under any Host but the gateway's own.
+    expect(status(await raw(`GET / HTTP/1.1\r\nHost: rebound.example:${g.port}\r\nAuthorization: Bearer ${g.token}\r\nConnection: close\r\n\r\n`))).toBe(403);
   });
 
   it("are the only ones: other files, traversal and encodings get 400 or 404", async () => {
