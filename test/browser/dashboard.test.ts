@@ -231,6 +231,7 @@ describe("the dashboard, served by the gateway, in Chromium", () => {
 
   it("fits a 360 px wide screen: the header and the page do not overflow", async () => {
     await page.setViewportSize({ width: 360, height: 740 });
+    if (await page.locator("#toast").isVisible()) await page.locator("#toast").click(); // dismissed, as a person would
     await page.locator("#nav a[data-page=containers]").click();
     await pick(tickerName);
     const widths = await page.evaluate(() => ({
@@ -238,10 +239,15 @@ describe("the dashboard, served by the gateway, in Chromium", () => {
       header: document.querySelector("header")!.scrollWidth,
       headerBox: document.querySelector("header")!.clientWidth,
       detail: document.querySelector("#detail")!.getBoundingClientRect().right,
+      nav: [...document.querySelectorAll("#nav a")].map((a) => a.getBoundingClientRect().right),
+      navScroll: document.querySelector("#nav")!.scrollWidth - document.querySelector("#nav")!.clientWidth,
     }));
     expect(widths.page).toBeLessThanOrEqual(360);
     expect(widths.header).toBeLessThanOrEqual(widths.headerBox);
     expect(widths.detail).toBeLessThanOrEqual(360);
+    // Every page's link in view, none scrolled off.
+    for (const right of widths.nav) expect(right).toBeLessThanOrEqual(360);
+    expect(widths.navScroll).toBe(0);
     await screenshot(page, "dashboard-360px");
     await page.setViewportSize({ width: 1280, height: 860 });
   });
