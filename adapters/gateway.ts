@@ -1,6 +1,7 @@
 // The gateway: the Engine API for web pages and scripts, behind a per-run secret token.
 //
-// It grows out of the loopback proxy (adapters/node-proxy.ts) and keeps its checks: a Host that is
+// It grows out of the loopback proxy (adapters/node-proxy.ts), forwards as it does
+// (adapters/node-forward.ts), and keeps its checks: a Host that is
 // its own (no DNS-rebound name), an Origin that is its own or one it was given, no request a
 // browser marks as cross-site without such an Origin; it streams both ways without buffering and
 // pipes upgraded connections. On top of that:
@@ -20,10 +21,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { DockerConfigError } from "../src/errors.ts";
-import { forwardHeaders, HOP_BY_HOP, hostOf, targetOf, type Target } from "./node-proxy.ts";
+import { closeServer, engineSocket, forwardRequest, hostOf, listen, pipeUpgrade, plain, rawAnswer, targetOf, type Target } from "./node-forward.ts";
 
 export interface GatewayOptions {
   /** The engine: a DOCKER_HOST value, `unix://` or plain `tcp://`. Defaults to DOCKER_HOST, else the local socket. */
@@ -245,38 +246,14 @@ export async function serveGateway(options: GatewayOptions = {}): Promise<Gatewa
     }
     const why = forbidden(req.method ?? "", route.route, false);
     if (why) return void plain(res, 403, `forbidden: ${why}\n`, corsHeaders);
-    const headers = forwardHeaders(req.headers, target);
-    delete headers.authorization;
-    delete headers.cookie;
-    const upstream = httpRequest({ ...target, agent, method: req.method, path: route.target, headers }, (answer) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name) || name.startsWith("access-control-")) continue;
-        out[name] = value;
-      }
-      Object.assign(out, corsHeaders, { [GATEWAY_HEADER]: "1" });
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-      res.flushHeaders();
-      answer.pipe(res);
-      answer.on("error", () => res.destroy());
-    });
-    upstream.on("error", (err) => {
-      if (!res.headersSent) plain(res, 502, `the engine did not answer: ${err.message}\n`, corsHeaders);
-      else res.destroy();
-    });
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    req.on("error", () => upstream.destroy());
-    req.pipe(upstream);
+    forwardRequest(req, res, target, agent, route.target, { ...corsHeaders, [GATEWAY_HEADER]: "1" });
   };
 
   const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, requestTimeout: 0 }, handler) : createServer({ requestTimeout: 0 }, handler);
 
   server.on("upgrade", (req: IncomingMessage, client: Duplex, head: Buffer) => {
     client.on("error", () => {});
-    const answer = (status: number, reason: string, body: string) =>
-      void client.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const answer = (status: number, reason: string, body: string) => rawAnswer(client, status, reason, body);
     const refused = refusal(req);
     if (refused) return answer(403, "Forbidden", `forbidden: ${refused[1]}\n`);
     if (!authorized(req)) return answer(401, "Unauthorized", "unauthorized\n");
@@ -295,14 +272,7 @@ export async function serveGateway(options: GatewayOptions = {}): Promise<Gatewa
     pipeUpgrade(req, client, head, target, route.target);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, listenHost, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, listenHost);
   const literal = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
   const names = [literal, ...(options.hostnames ?? [])];
   if (["127.0.0.1", "::1", "localhost"].includes(listenHost)) names.push("localhost");
@@ -327,13 +297,7 @@ export async function serveGateway(options: GatewayOptions = {}): Promise<Gatewa
     token,
     port,
     cookie,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const socket of upgraded) socket.destroy();
-        agent.destroy();
-      }),
+    close: () => closeServer(server, upgraded, agent),
   };
 }
 
@@ -368,66 +332,12 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store" }).end(body);
-}
-
 /** What the one-time URL leads to when the gateway serves no page of its own. */
 function landing(res: ServerResponse): void {
   const body =
     '<!doctype html><meta charset="utf-8"><title>berth gateway</title><p>This browser may now use the Engine API at this origin, ' +
     'e.g. <code>new Docker({ url: location.origin })</code> from berth-docker/browser on a page served here. <a href="/_ping">/_ping</a>\n';
   res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body), "cache-control": "no-store" }).end(body);
-}
-
-function engineSocket(target: Target): Socket {
-  return "socketPath" in target ? connect({ path: target.socketPath, allowHalfOpen: true }) : connect({ host: target.host, port: target.port, allowHalfOpen: true });
-}
-
-/** Attach and /attach/ws: the head goes to the engine as it came (minus credentials), then the connections are piped. */
-function pipeUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, target: Target, path: string): void {
-  const engine = engineSocket(target);
-  const lines = [`${req.method} ${path} HTTP/1.1`];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    if (name === "cookie" || name === "authorization") continue;
-    lines.push(name === "host" ? `Host: ${hostOf(target)}` : `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-  }
-  engine.write(lines.join("\r\n") + "\r\n\r\n");
-  engine.pipe(client);
-  // The client's bytes go to the engine only once it has taken the connection over (101, or 200
-  // from an engine that answers so): on an error answer the engine would read them as the next
-  // request, past every check.
-  const early: Buffer[] = head.length > 0 ? [head] : [];
-  const hold = (chunk: Buffer) => void early.push(chunk);
-  client.on("data", hold);
-  // The client done before the engine took over (it refused): nothing more will pass.
-  const gone = () => {
-    engine.destroy();
-    client.end();
-  };
-  client.on("end", gone);
-  let answered = false;
-  engine.once("data", (first: Buffer) => {
-    answered = true;
-    if (!/^HTTP\/1\.[01] (101|200) /.test(first.subarray(0, 16).toString("latin1"))) return;
-    client.off("data", hold);
-    client.off("end", gone);
-    for (const chunk of early) engine.write(chunk);
-    client.pipe(engine);
-  });
-  engine.on("error", (err) => {
-    if (answered) {
-      engine.destroy();
-      return void client.destroy();
-    }
-    const body = `the engine did not answer: ${err.message}\n`;
-    client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-  });
-  engine.on("close", () => {
-    if (!client.writableEnded) client.end();
-  });
-  client.on("close", () => engine.destroy());
 }
 
 // --- exec over a WebSocket ------------------------------------------------------------------

@@ -20,6 +20,7 @@ export * from "../src/server.ts";
 export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.ts";
 export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
 export { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";
+export { serveDashboard, type DashboardOptions } from "./dashboard.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
 export { nodeConfigFs, nodeCredentials, runCredentialHelper } from "./node-config.ts";
 

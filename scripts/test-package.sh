@@ -12,7 +12,8 @@
 # type-checks test/package/server-api.ts in every Node-side tsc setup (the server API from
 # "berth-docker", the narrow browser API from "berth-docker/browser") and a browser-only app
 # (test/package/browser-app.ts: DOM types, no @types/node), and asserts which build each runtime
-# and bundler loads and which declarations each tsc setup reads. Then the JSR side: the files
+# and bundler loads and which declarations each tsc setup reads, and runs the tarball's
+# `berth-docker dashboard` (the page it ships, behind the token). Then the JSR side: the files
 # `deno publish` would send, alone in a directory, pass `deno check` and the dry run.
 #
 #   KEEP_WORK=1 scripts/test-package.sh    keeps the temporary directory, to look into
@@ -103,6 +104,8 @@ for (const doc of rel.filter((f) => f.endsWith(".md"))) {
 const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
 for (const field of ["repository", "homepage", "bugs", "keywords", "license"]) if (!pkg[field]) problems.push(`package.json has no ${field}`);
 if (Object.keys(pkg.dependencies ?? {}).length) problems.push("package.json has dependencies");
+// The dashboard `berth-docker dashboard` serves: built, compressed, and nothing of its sources.
+for (const f of ["dist/dashboard/index.html", "dist/dashboard/main.js.br", "dist/dashboard/style.css.br"]) if (!rel.includes(f)) problems.push(`${f} is missing`);
 if (problems.length) { for (const p of problems) console.error(`test-package: ${p}`); process.exit(1); }
 EOF
 
@@ -223,6 +226,40 @@ run_app deno "$DENO" run --no-prompt --allow-net --allow-read --allow-write --al
 
 left=$(leftovers)
 [ -z "$left" ] || fail "the quick start left containers behind: $left"
+
+step "the dashboard from the tarball: berth-docker dashboard serves the page the package ships"
+# In Node, not curl: the token stays off command lines. The bin runs as npx would run it.
+(cd "$APPS" && node - <<'EOF'
+const { spawn } = require("node:child_process");
+const child = spawn(process.execPath, ["node_modules/.bin/berth-docker", "dashboard", "--no-open"], { stdio: ["ignore", "pipe", "inherit"] });
+const fail = (why) => { console.error(`test-package: berth-docker dashboard: ${why}`); child.kill(); process.exit(1); };
+setTimeout(() => fail("no URL printed within 20 s"), 20_000).unref();
+let out = "";
+child.stdout.on("data", async (d) => {
+  out += d;
+  const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(out)?.[0];
+  if (!url) return;
+  child.stdout.removeAllListeners("data");
+  try {
+    const origin = new URL(url).origin;
+    if ((await fetch(`${origin}/`)).status !== 401) fail("the page was served without the token");
+    const traded = await fetch(url, { redirect: "manual" });
+    const cookie = traded.headers.get("set-cookie")?.split(";")[0];
+    if (traded.status !== 303 || !cookie) fail(`the one-time URL answered ${traded.status} without a cookie`);
+    const page = await (await fetch(`${origin}/`, { headers: { cookie } })).text();
+    const script = await (await fetch(`${origin}/main.js`, { headers: { cookie } })).text();
+    const ping = await (await fetch(`${origin}/_ping`, { headers: { cookie } })).text();
+    if (!page.includes("<title>berth dashboard</title>")) fail("/ is not the dashboard");
+    if (script.length < 100_000) fail(`/main.js is ${script.length} bytes, not the built dashboard`);
+    if (ping !== "OK") fail(`/_ping answered ${ping}`);
+    console.log(`test-package: the dashboard served from the tarball (main.js ${script.length} bytes, decompressed)`);
+    child.kill();
+  } catch (err) {
+    fail(err.message);
+  }
+});
+EOF
+)
 
 # --- JSR ------------------------------------------------------------------------------------
 step "JSR: the files deno publish sends, alone: deno check and deno publish --dry-run"

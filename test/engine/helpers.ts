@@ -5,10 +5,13 @@ import { afterAll } from "vitest";
 
 export const IMAGE = "berth-test:busybox";
 
-/** A client, and a label unique to the calling test file, cleaned up after the file's tests. */
-export function useEngine() {
+/**
+ * A client, and a label unique to the calling test file, cleaned up after the file's tests;
+ * `prefix` starts the label's value (`dash-...`), to tell a suite's leftovers apart.
+ */
+export function useEngine(prefix?: string) {
   const docker = Docker.fromEnv();
-  const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const run = `${prefix ? `${prefix}-` : ""}${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const labels = { "berth.test": "1", "berth.test.run": run };
   afterAll(async () => {
     await cleanup(docker, run);

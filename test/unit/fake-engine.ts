@@ -123,3 +123,15 @@ function parseRequest(buf: Buffer, connection: number): { request: SeenRequest; 
   }
   return { request: { line, method, path, headers, body: Buffer.from(body), connection }, length: at };
 }
+
+/**
+ * Refuses an upgrade as dockerd does (an error answer, the connection kept open): whatever the
+ * client sends after it, which would be the engine's next request, goes to `after`. For fronts
+ * that must hold the client's bytes until the engine took the connection over.
+ */
+export function refuseUpgrade(socket: import("node:stream").Duplex, head: Buffer, after: (bytes: string) => void): void {
+  after(head.toString("latin1"));
+  socket.on("data", (d: Buffer) => after(d.toString("latin1")));
+  socket.on("end", () => socket.end());
+  socket.write('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{"message":"No such thing"}');
+}

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { refuseUpgrade } from "./fake-engine.ts";
 import { compileAllowList, engineRoute, serveGateway, type Gateway } from "../../adapters/gateway.ts";
 import { DockerConfigError } from "../../src/errors.ts";
 
@@ -34,11 +35,7 @@ beforeAll(async () => {
   engine.on("upgrade", (req, socket, head) => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers });
     if (req.url!.includes("missing")) {
-      // An error answer on a connection the engine keeps: what follows would be its next request.
-      afterRefusal += head.toString("latin1");
-      socket.on("data", (d) => (afterRefusal += d.toString("latin1")));
-      socket.on("end", () => socket.end());
-      socket.write("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"message\":\"No such thing\"}");
+      refuseUpgrade(socket, head, (bytes) => (afterRefusal += bytes));
       return;
     }
     socket.end("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello");
@@ -363,5 +360,86 @@ describe("TLS", () => {
     expect(String(trade.headers["set-cookie"])).toMatch(/; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
     expect((await fetchTls("/_ping", { authorization: `Bearer ${g.token}`, origin: `https://127.0.0.1:${g.port}` })).status).toBe(200);
     expect((await fetchTls("/_ping", { authorization: `Bearer ${g.token}`, origin: `http://127.0.0.1:${g.port}` })).status).toBe(403);
+  });
+});
+
+// Hostile headers: every combination of a Host, an Origin, a Sec-Fetch-Site, credentials, a
+// method, a path and an Upgrade reaches the engine only when each check alone would let it pass;
+// and what reaches it is an allowed Engine API path without the credentials.
+describe("hostile headers (fuzz)", () => {
+  it("a request reaches the engine only with its own Host, an allowed or no Origin, the token, an allowed path, and an Upgrade only on an upgrade endpoint", async () => {
+    const g = await gateway({ allow: ["GET /containers/json", "POST /containers/{id}/attach", "GET /containers/{id}/attach/ws", "POST /containers/{id}/kill"] });
+    const self = `127.0.0.1:${g.port}`;
+    const hosts = [self, `localhost:${g.port}`, `127.0.0.1.:${g.port}`, `LOCALHOST:${g.port}`, `127.0.0.1:${g.port}.evil.example`, `evil.example@127.0.0.1:${g.port}`, "127.0.0.1", `[::1]:${g.port}`, `127.0.0.1:${g.port + 1}`, ""];
+    const origins = [undefined, `http://${self}`, `http://localhost:${g.port}`, "null", `http://${self}.evil.example`, `http://${self}/`, `https://${self}`, `HTTP://${self}`, "https://attacker.example", `http://127.0.0.1:${g.port + 1}`];
+    const sites = [undefined, "same-origin", "none", "same-site", "cross-site", "CROSS-SITE", ""];
+    const auths: Array<Record<string, string>> = [
+      {},
+      { Authorization: `Bearer ${g.token}` },
+      { Cookie: `${g.cookie}=${g.token}` },
+      { Authorization: `bearer ${g.token}` },
+      { Authorization: `Bearer  ${g.token}` },
+      { Authorization: `Bearer ${g.token}x` },
+      { Cookie: `${g.cookie}=${g.token.toUpperCase()}` },
+      { Cookie: `x${g.cookie}=${g.token}` },
+    ];
+    const targets = [
+      { method: "GET", path: "/containers/json", allowed: true, upgrade: false },
+      { method: "GET", path: "/v1.41/containers/json?all=1", allowed: true, upgrade: false },
+      { method: "POST", path: "/containers/abc/kill", allowed: true, upgrade: false },
+      { method: "POST", path: "/v1.41/containers/abc/attach?stream=1", allowed: true, upgrade: true },
+      { method: "GET", path: "/containers/abc/attach/ws?stream=1", allowed: true, upgrade: true },
+      { method: "DELETE", path: "/containers/abc", allowed: false, upgrade: false },
+      { method: "GET", path: "/containers/abc/../json", allowed: false, upgrade: false },
+      { method: "POST", path: "/containers/abc%2fkill", allowed: false, upgrade: false },
+      { method: "GET", path: "/info", allowed: false, upgrade: false },
+      { method: "POST", path: "/exec/abc/start", allowed: false, upgrade: true },
+    ];
+    const upgrades = [undefined, "tcp", "websocket"];
+    let reached = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...hosts),
+        fc.constantFrom(...origins),
+        fc.constantFrom(...sites),
+        fc.constantFrom(...auths),
+        fc.constantFrom(...targets),
+        fc.constantFrom(...upgrades),
+        async (host, origin, site, auth, target, upgrade) => {
+          seen = [];
+          const headers: Record<string, string> = { ...auth, "X-Forwarded-Host": self, "X-Forwarded-For": "127.0.0.1" };
+          if (origin !== undefined) headers.Origin = origin;
+          if (site !== undefined) headers["Sec-Fetch-Site"] = site;
+          if (upgrade) Object.assign(headers, { Upgrade: upgrade, Connection: "Upgrade" });
+          const lines = [`${target.method} ${target.path} HTTP/1.1`, `Host: ${host}`, ...(upgrade ? [] : ["Connection: close"]), ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+          if (target.method !== "GET") lines.push("Content-Length: 0");
+          await raw(g, lines.join("\r\n") + "\r\n\r\n");
+          const hostOk = host === self || host === `localhost:${g.port}`;
+          const originOk = origin === undefined ? site === undefined || site === "same-origin" || site === "none" : origin === `http://${self}` || origin === `http://localhost:${g.port}`;
+          const authOk = auth.Authorization === `Bearer ${g.token}` || auth.Cookie === `${g.cookie}=${g.token}`;
+          const expected = hostOk && originOk && authOk && target.allowed && (upgrade === undefined || target.upgrade);
+          expect(seen.length, JSON.stringify({ host, origin, site, auth: Object.keys(auth), target, upgrade })).toBe(expected ? 1 : 0);
+          reached += seen.length;
+          for (const s of seen) {
+            expect(s.url).toBe(target.path);
+            expect(s.headers.authorization).toBeUndefined();
+            expect(s.headers.cookie).toBeUndefined();
+            expect(s.headers.host).toBe("docker");
+          }
+        },
+      ),
+      // The examples that pass every check, so the property is not only about refusals.
+      { numRuns: 250, examples: [[self, undefined, undefined, auths[1]!, targets[0]!, undefined], [self, `http://${self}`, "same-origin", auths[2]!, targets[3]!, "tcp"]] },
+    );
+    expect(reached).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it("a request smuggled with Transfer-Encoding and Content-Length together, or a second Host, reaches nothing it should not", async () => {
+    const g = await gateway({ allow: ["POST /containers/{id}/start"] });
+    const smuggle = `POST /containers/abc/start HTTP/1.1\r\nHost: 127.0.0.1:${g.port}\r\nAuthorization: Bearer ${g.token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nPOST /containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`;
+    expect([400]).toContain(status(await raw(g, smuggle)));
+    const twoHosts = `GET /_ping HTTP/1.1\r\nHost: evil.example\r\nHost: 127.0.0.1:${g.port}\r\nAuthorization: Bearer ${g.token}\r\nConnection: close\r\n\r\n`;
+    expect([400, 403]).toContain(status(await raw(g, twoHosts)));
+    expect(seen.filter((s) => s.url !== "/containers/abc/start")).toEqual([]);
   });
 });

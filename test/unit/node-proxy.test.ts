@@ -7,6 +7,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { refuseUpgrade } from "./fake-engine.ts";
 import { startEngineProxy, type EngineProxy } from "../../adapters/node-proxy.ts";
 
 const PAGE = "http://127.0.0.1:5173";
@@ -18,6 +19,8 @@ let proxy: EngineProxy;
 let seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[];
 /** Ends the fake engine's /stream answer. */
 let finishStream: (() => void) | undefined;
+/** What reached the fake engine after it refused an upgrade. */
+let afterRefusal = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "berth-proxy-"));
@@ -44,8 +47,12 @@ beforeAll(async () => {
       res.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*", "api-version": "1.41" }).end('{"ok":true}');
     });
   });
-  engine.on("upgrade", (req, socket: Socket) => {
+  engine.on("upgrade", (req, socket: Socket, head: Buffer) => {
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: "" });
+    if (req.url!.includes("missing")) {
+      refuseUpgrade(socket, head, (bytes) => (afterRefusal += bytes));
+      return;
+    }
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     socket.on("data", (d) => socket.write(`echo:${d}`));
     // As the engine does when an exec's stdin closes: the output goes on, then it ends.
@@ -238,42 +245,15 @@ describe("the engine proxy", () => {
   });
 });
 
-describe("the engine proxy under a prefix, serving a page beside it", () => {
-  let prefixed: EngineProxy;
-  beforeAll(async () => {
-    prefixed = await startEngineProxy({
-      engine: `unix://${join(dir, "engine.sock")}`,
-      prefix: "/engine",
-      serve: (req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end(`page ${req.url}`),
-    });
-  });
-  afterAll(() => prefixed?.close());
-
-  const get = async (path: string, extra = "") =>
-    (await new Promise<string>((resolve) => {
-      const socket = connect(prefixed.port, "127.0.0.1");
-      let text = "";
-      socket.on("data", (d) => (text += d)).on("end", () => resolve(text));
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${prefixed.port}\r\n${extra}Connection: close\r\n\r\n`);
-    }));
-
-  it("sends /engine/... to the engine without the prefix, everything else to the page", async () => {
-    expect(prefixed.url).toBe(`${prefixed.origin}/engine`);
-    expect(await get("/engine/v1.41/containers/json?all=1")).toContain('{"ok":true}');
-    expect(await get("/engine?x=1")).toContain('{"ok":true}');
-    expect(await get("/index.html")).toContain("page /index.html");
-    expect(await get("/engineering")).toContain("page /engineering");
-    expect(seen.map((s) => s.url)).toEqual(["/v1.41/containers/json?all=1", "/?x=1"]);
-  });
-
-  it("checks Host and Origin for the page too", async () => {
-    expect(await get("/index.html", `Origin: ${FOREIGN}\r\n`)).toMatch(/^HTTP\/1\.1 403 /);
-    const rebound = await new Promise<string>((resolve) => {
-      const socket = connect(prefixed.port, "127.0.0.1");
-      let text = "";
-      socket.on("data", (d) => (text += d)).on("end", () => resolve(text));
-      socket.write(`GET /index.html HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n`);
-    });
-    expect(rebound).toMatch(/^HTTP\/1\.1 403 /);
+describe("the engine proxy's upgrades", () => {
+  it("pass the client's bytes on only once the engine took the connection over: after a refusal, nothing follows", async () => {
+    afterRefusal = "";
+    const smuggled = "POST /containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n";
+    const { text, socket } = await raw(`POST /containers/missing/attach?stream=1 HTTP/1.1\r\nHost: ${host()}\r\nUpgrade: tcp\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n${smuggled}`, { until: /No such thing/ });
+    expect(text).toMatch(/^HTTP\/1\.1 404 /);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    expect(afterRefusal).toBe("");
+    expect(seen.map((s) => s.url)).toEqual(["/containers/missing/attach?stream=1"]);
   });
 });
