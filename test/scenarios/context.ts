@@ -92,7 +92,9 @@ export interface ContextInit {
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
-  const run = `${init.runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  // BERTH_TEST_RUN_PREFIX marks one line of work's runs (`berth.test.run=<prefix>-node-...`).
+  const prefix = init.env("BERTH_TEST_RUN_PREFIX");
+  const run = `${prefix ? `${prefix}-` : ""}${init.runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const labels = { "berth.test": "1", "berth.test.run": run };
   const deferred: Array<() => Promise<unknown>> = [];
   const ci = Boolean(init.env("CI")) && init.env("CI") !== "false" && init.env("CI") !== "0";

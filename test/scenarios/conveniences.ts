@@ -1,0 +1,110 @@
+// The conveniences docker-py and CLI users reach for: handles that carry what the engine said,
+// output as bytes, run() streaming and pulling with progress, images loaded and pulled by tag,
+// builds with resource limits, config.json's proxies and detachKeys, and contexts written.
+
+import { DockerConfigError, DockerNotFoundError } from "../../src/errors.ts";
+import type { Scenario } from "./context.ts";
+import { requireRegistry } from "./images.ts";
+
+/** Polls `check` until it holds; fails with `what` after `ms` (a bound on a hang, not a timing). */
+async function eventually(ms: number, what: string, check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + ms;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** Every byte value, and sequences that are not UTF-8: text decoding would mangle them. */
+const BINARY = new Uint8Array([...Array.from({ length: 256 }, (_, i) => i), 0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82, 0x00, 0x80]);
+
+export const convenienceScenarios: Scenario[] = [
+  {
+    name: "handles: networks.create() fills attrs; info and summary type inspect and list attrs; a network's containers, an image's tags",
+    async run({ docker, assert, image, labels, name, container, defer }) {
+      const netName = name("net");
+      const network = await docker.networks.create({ Name: netName, Labels: labels });
+      defer(() => network.remove());
+      assert.equal(network.name, netName, "name known without reload()");
+      assert.equal(network.info?.Labels?.["berth.test"], "1");
+      assert.equal(network.summary, undefined, "an inspect is no list item");
+
+      const c = await container({ Cmd: ["sleep", "600"], HostConfig: { NetworkMode: netName } });
+      defer(() => c.remove({ force: true }));
+      await c.start();
+      assert.equal(c.info?.Config?.Cmd, ["sleep", "600"], "a created container's inspect attrs, typed");
+      await network.reload();
+      assert.equal(network.containers.map((e) => e.id), [c.id]);
+      assert.match(network.containers[0]!.ipv4Address, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+
+      const [listed] = await docker.networks.list({ filters: { name: [netName] } });
+      assert.equal([listed?.info, listed?.summary?.Name, listed?.containers], [undefined, netName, []]);
+      const [item] = await docker.containers.list({ filters: { id: [c.id] } });
+      assert.equal([item?.info, item?.summary?.Names], [undefined, [`/${c.name}`]]);
+
+      const img = await docker.images.get(image);
+      assert.ok(img.tags.includes(image), `${image} in ${img.tags}`);
+      assert.equal(img.info?.Id, img.id);
+      await c.kill();
+    },
+  },
+  {
+    name: "exec and run collect output as bytes with { encoding: \"bytes\" }: a binary file round-trips exactly",
+    async run({ docker, assert, image, labels, container }) {
+      const c = await container({ Cmd: ["sleep", "600"] });
+      await c.start();
+      await c.writeFile("/data.bin", BINARY);
+      const out = await c.exec(["cat", "/data.bin"], { encoding: "bytes" });
+      assert.equal(out, { exitCode: 0, stdout: BINARY, stderr: new Uint8Array(0) });
+      const err = await c.exec(["sh", "-c", "cat /data.bin >&2"], { encoding: "bytes" });
+      assert.equal(err.stderr, BINARY);
+      const text = await c.exec(["cat", "/data.bin"]);
+      assert.ok(text.stdout.includes("\uFFFD"), "as text the same bytes are not kept");
+      await assert.rejects(c.exec(["true"], { encoding: "latin1" as "bytes" }), DockerConfigError);
+
+      // run() reads the container's logs: dockerd's json-file driver keeps them as JSON text, so
+      // bytes that are not UTF-8 come back as U+FFFD there (exec's bytes are exact). NUL, CR and
+      // the rest of UTF-8 survive, as bytes.
+      const ran = await docker.containers.run(image, ["printf", "\\000\\001\\r\\303\\251\\n"], { encoding: "bytes", config: { Labels: labels } });
+      assert.equal(ran.stdout, new Uint8Array([0x00, 0x01, 0x0d, 0xc3, 0xa9, 0x0a]));
+      await c.kill();
+    },
+  },
+  {
+    name: "run({ stream: true }) gives the output while it runs and the exit code; remove: false keeps a collected run's container",
+    async run({ docker, assert, image, labels }) {
+      const { container, output, exitCode } = await docker.containers.run(image, ["sh", "-c", "echo one; sleep 0.2; echo two >&2; exit 5"], { stream: true, config: { Labels: labels } });
+      const lines: string[] = [];
+      for await (const l of output.lines()) lines.push(`${l.stream}:${l.line}`);
+      assert.equal(lines.sort(), ["stderr:two", "stdout:one"]);
+      assert.equal(await exitCode, 5, "the exit code, not an error");
+      await eventually(20_000, "removal of the streamed run's container", () => container.inspect().then(() => false, (err) => err instanceof DockerNotFoundError));
+
+      const kept = await docker.containers.run(image, ["echo", "kept"], { remove: false, config: { Labels: labels } });
+      assert.equal((await kept.container.inspect()).State?.Status, "exited");
+      await kept.container.remove();
+      await assert.rejects(docker.containers.run(image, ["true"], { stream: true, detach: true }), DockerConfigError);
+    },
+  },
+  {
+    name: "run() pulls a missing image (only then), following it with onPullProgress",
+    timeout: 120_000,
+    async run(ctx) {
+      const { docker, assert, registry, run, image, labels, defer } = ctx;
+      await requireRegistry(ctx);
+      const ref = `${registry}/berth-run-pull-${run}:v1`;
+      await (await docker.images.get(image)).tag(ref);
+      defer(() => docker.images.ref(ref).remove({ force: true }));
+      await docker.images.ref(ref).push();
+      await docker.images.ref(ref).remove();
+      let events = 0;
+      const first = await docker.containers.run(ref, ["echo", "pulled"], { onPullProgress: () => void events++, config: { Labels: labels } });
+      assert.equal(first.stdout, "pulled\n");
+      assert.ok(events > 0, "the pull reported progress");
+      events = 0;
+      await docker.containers.run(ref, ["true"], { onPullProgress: () => void events++, config: { Labels: labels } });
+      assert.equal(events, 0, "an image that is there is not pulled");
+    },
+  },
+];
