@@ -36,8 +36,8 @@ export interface ScenarioContext {
   fromEnv(env: Record<string, string | undefined>): Docker;
   /** Reads an environment variable of the process. */
   env(name: string): string | undefined;
-  /** Writes files (path → text) under a fresh temporary directory, removed after the suite. */
-  tempDir(files: Record<string, string>): Promise<string>;
+  /** Writes files (path → text or bytes) under a fresh temporary directory, removed after the suite. */
+  tempDir(files: Record<string, string | Uint8Array>): Promise<string>;
   /** A name unique to this run. */
   name(prefix?: string): string;
   /** Creates a labelled container from the test image. */
@@ -86,7 +86,7 @@ export interface ContextInit {
   /** Reads an environment variable (CI, BERTH_TEST_REGISTRY). */
   env(name: string): string | undefined;
   /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
-  tempDir(files: Record<string, string>): Promise<{ path: string; remove(): Promise<void> }>;
+  tempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }>;
   /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
 }

@@ -3,6 +3,8 @@
 // builds with resource limits, config.json's proxies and detachKeys, and contexts written.
 
 import { DockerConfigError, DockerNotFoundError } from "../../src/errors.ts";
+import { collectBytes } from "../../src/streams/bytes.ts";
+import { tarBytes } from "../../src/streams/tar-lazy.ts";
 import type { Scenario } from "./context.ts";
 import { requireRegistry } from "./images.ts";
 
@@ -105,6 +107,61 @@ export const convenienceScenarios: Scenario[] = [
       events = 0;
       await docker.containers.run(ref, ["true"], { onPullProgress: () => void events++, config: { Labels: labels } });
       assert.equal(events, 0, "an image that is there is not pulled");
+    },
+  },
+  {
+    name: "images: load() and import() take a file's path and resolve with what they made, import() a URL, pull({ allTags: true }) every tag",
+    timeout: 120_000,
+    async run(ctx) {
+      const { docker, assert, image, run, labels, tempDir, defer } = ctx;
+      const tag = `berth-load-${run}:v1`;
+      const source = await docker.images.get(image);
+      await source.tag(tag);
+      defer(() => docker.images.ref(tag).remove({ force: true }));
+      const saved = await collectBytes(await docker.images.ref(tag).save());
+      await docker.images.ref(tag).remove();
+      const rootfs = await tarBytes([{ name: "hello.txt", data: "imported\n" }]);
+      const dir = await tempDir({ "saved.tar": saved, "rootfs.tar": rootfs });
+
+      const loaded = await docker.images.load(`${dir}/saved.tar`);
+      assert.equal(loaded.images.map((i) => i.reference), [tag]);
+      assert.equal(loaded.images[0]!.id, source.id);
+
+      // An imported image carries the scenario's labels, so the cleanup finds it.
+      const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${v}`);
+      const readBack = async (ref: string) => {
+        const c = await docker.containers.create({ Image: ref, Cmd: ["/none"], Labels: labels });
+        try {
+          return await c.readFile("/hello.txt", { encoding: "utf8" });
+        } finally {
+          await c.remove();
+        }
+      };
+      await docker.images.import(`${dir}/rootfs.tar`, { repo: `berth-import-${run}`, tag: "file", changes });
+      assert.equal(await readBack(`berth-import-${run}:file`), "imported\n");
+
+      // From a URL: the engine downloads the tarball itself (here from a server of the scenario's).
+      const server = await ctx.listen((conn) => {
+        conn.onData(() => {
+          conn.write(`HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: ${rootfs.length}\r\nConnection: close\r\n\r\n`);
+          conn.write(rootfs);
+          conn.end();
+        });
+      });
+      await docker.images.import(`http://127.0.0.1:${server.port}/rootfs.tar`, { repo: `berth-import-${run}`, tag: "url", changes });
+      assert.equal(await readBack(`berth-import-${run}:url`), "imported\n");
+
+      await requireRegistry(ctx);
+      const repo = `${ctx.registry}/berth-alltags-${run}`;
+      for (const t of ["a", "b"]) {
+        await source.tag(`${repo}:${t}`);
+        defer(() => docker.images.ref(`${repo}:${t}`).remove({ force: true }));
+        await docker.images.ref(`${repo}:${t}`).push();
+        await docker.images.ref(`${repo}:${t}`).remove();
+      }
+      const pulled = await docker.images.pull(repo, { allTags: true });
+      assert.equal(pulled.map((i) => i.id), [source.id]);
+      assert.ok([`${repo}:a`, `${repo}:b`].every((t) => pulled[0]!.tags.includes(t)), `both tags in ${pulled[0]!.tags}`);
     },
   },
 ];
