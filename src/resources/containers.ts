@@ -16,6 +16,7 @@ import type { Progress, ProgressEvent } from "../streams/progress.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
+import { parseSize } from "./sizes.ts";
 import { Exec, ExecSession, asText, checkEncoding, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./exec.ts";
 import type {
   ContainerChangesResponse,
@@ -221,7 +222,7 @@ function cliConfig(config: Omit<ContainerCreateBody, "Image" | "Cmd">, o: CliOpt
     }
     host.RestartPolicy = { Name: m[1] as "no" | "always" | "unless-stopped" | "on-failure", MaximumRetryCount: m[2] === undefined ? undefined : Number(m[2]) };
   }
-  if (o.memory !== undefined) host.Memory = parseSize(o.memory, "memory");
+  if (o.memory !== undefined) host.Memory = parseSize(o.memory, "run(): memory");
   if (config.HostConfig !== undefined || Object.keys(host).length > 0) out.HostConfig = host;
   return out;
 }
@@ -243,15 +244,6 @@ function portBinding(value: RunPortBinding, key: string): { HostIp?: string; Hos
     return { HostIp: value.hostIp, HostPort: value.hostPort === undefined ? "" : String(value.hostPort) };
   }
   throw bad();
-}
-
-/** Bytes from a number or a size like `700M` / `1.5g` / `512k` / `2GiB` (binary units, as the CLI's). */
-function parseSize(value: number | string, what: string): number {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
-  const m = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([bkmgt])?(?:i?b)?\s*$/i.exec(value) : null;
-  if (!m) throw new DockerConfigError(`run(): ${what} must be bytes or a size such as "700M", "1.5g" or "512k", got ${JSON.stringify(value)}`);
-  const power = { b: 0, k: 1, m: 2, g: 3, t: 4 }[(m[2] ?? "b").toLowerCase() as "b" | "k" | "m" | "g" | "t"];
-  return Math.round(Number(m[1]) * 1024 ** power);
 }
 
 /** `readable`, calling `settled` once when it has been read to its end, failed, or been cancelled. */

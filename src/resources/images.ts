@@ -9,6 +9,7 @@ import { ProgressStream, type Progress, type ProgressEvent } from "../streams/pr
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { checkArchiveInput } from "./archive.ts";
+import { parseSize } from "./sizes.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
@@ -98,7 +99,30 @@ export interface BuildOptions extends ProgressOptions {
   quiet?: boolean;
   /** Credentials for private base images, by registry key. */
   registryConfig?: Record<string, RegistryAuth>;
-  /** Further engine parameters (memory, cpushares, shmsize, ...). */
+  /**
+   * Compress the context with gzip on the way (`docker build --compress`): less to send to a
+   * remote engine, more CPU on both sides. Both builders accept it.
+   */
+  gzip?: boolean;
+  /** Size of /dev/shm in the build's containers (`--shm-size`): bytes or `"64m"`, as run()'s `memory`. */
+  shmSize?: number | string;
+  /** Memory limit of the build's containers (`-m`): bytes or `"700M"`. The classic builder applies it. */
+  memory?: number | string;
+  /** Memory plus swap (`--memory-swap`): bytes, `"1g"`, or -1 for unlimited swap. */
+  memswap?: number | string;
+  /** CPU shares, relative weight (`--cpu-shares`). */
+  cpuShares?: number;
+  /** CPUs the build may use, `"0-3"` or `"0,1"` (`--cpuset-cpus`). */
+  cpuSetCpus?: string;
+  /** Memory nodes (NUMA) the build may use (`--cpuset-mems`). */
+  cpuSetMems?: string;
+  /** CFS period in microseconds (`--cpu-period`). */
+  cpuPeriod?: number;
+  /** CFS quota in microseconds per period (`--cpu-quota`). */
+  cpuQuota?: number;
+  /** Isolation technology (`--isolation`): `default`, `process` or `hyperv` (Windows engines). */
+  isolation?: "default" | "process" | "hyperv";
+  /** Further engine parameters, sent as they are. */
   query?: Record<string, unknown>;
 }
 
@@ -229,7 +253,20 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    * warnings, the image id) with the running model in `steps`, for either builder.
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, ...call } = options;
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, ...rest } = options;
+    const { shmSize, memory, memswap, cpuShares, cpuSetCpus, cpuSetMems, cpuPeriod, cpuQuota, isolation, ...call } = rest;
+    // Checked before the context is read: a wrong size is refused before anything is sent.
+    const limits = {
+      shmsize: shmSize === undefined ? undefined : parseSize(shmSize, "build(): shmSize"),
+      memory: memory === undefined ? undefined : parseSize(memory, "build(): memory"),
+      memswap: memswap === undefined ? undefined : parseSize(memswap, "build(): memswap", { unlimited: true }),
+      cpushares: cpuShares,
+      cpusetcpus: cpuSetCpus,
+      cpusetmems: cpuSetMems,
+      cpuperiod: cpuPeriod,
+      cpuquota: cpuQuota,
+      isolation,
+    };
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     const directory = directoryOf(context);
@@ -244,6 +281,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     } else {
       body = (await archiveBody(context as Exclude<BuildContext, string | { directory: string }>)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
     }
+    if (gzip) body = gzipped(body);
     // After the context is checked: a wrong argument is refused before anything is sent. A call that
     // fails here (aborted during the ping) cancels the context, as a failed send does.
     let builder: Builder;
@@ -282,6 +320,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         q: quiet,
         outputs: outputs ? JSON.stringify(outputs) : undefined,
         version: builder === "buildkit" ? "2" : undefined,
+        ...limits,
         ...query,
       },
       body,
@@ -443,6 +482,18 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   history(options: CallOptions = {}): Promise<ImageHistoryResponse> {
     return this.client.json({ ...options, method: "GET", path: "/images/{name}/history", params: { name: this.id } });
   }
+}
+
+/**
+ * The context compressed on the way. The engine detects the compression of a build context by its
+ * first bytes (gzip, bzip2, xz), whichever builder reads it, and the content type stays x-tar.
+ */
+function gzipped(body: ReadableStream<Uint8Array> | Uint8Array | Blob): ReadableStream<Uint8Array> {
+  if (typeof CompressionStream === "undefined") {
+    throw new DockerUnsupportedError("build({ gzip: true }) needs CompressionStream, which this runtime lacks: build without gzip");
+  }
+  const stream = body instanceof ReadableStream ? body : body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body.stream();
+  return stream.pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
 }
 
 /**

@@ -164,4 +164,27 @@ export const convenienceScenarios: Scenario[] = [
       assert.ok([`${repo}:a`, `${repo}:b`].every((t) => pulled[0]!.tags.includes(t)), `both tags in ${pulled[0]!.tags}`);
     },
   },
+  {
+    name: "build: a gzip-compressed context on both builders; shmSize and memory in human sizes",
+    timeout: 180_000,
+    async run({ docker, assert, run, labels, image, defer, tempDir }) {
+      const dir = await tempDir({ "Dockerfile": `FROM ${image}\nCOPY a.txt /a.txt\n`, "a.txt": `zipped ${run}\n` });
+      // Podman builds every image with buildah, whichever builder is asked for.
+      for (const builder of ["classic", "buildkit"] as const) {
+        const tag = `berth-gzip-${builder}:${run}`;
+        defer(() => docker.images.ref(tag).remove({ force: true }));
+        await docker.images.build(dir, { builder, gzip: true, tag, labels, forceRm: true });
+        assert.equal((await docker.containers.run(tag, ["cat", "/a.txt"], { config: { Labels: labels } })).stdout, `zipped ${run}\n`, builder);
+      }
+      // The classic builder runs each step in a container with these limits (BuildKit's steps take
+      // neither from the API on dockerd).
+      const tag = `berth-limits:${run}`;
+      defer(() => docker.images.ref(tag).remove({ force: true }));
+      const limits = "df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null > /mem; true";
+      await docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN ${limits}\n` }], { builder: "classic", shmSize: "96m", memory: "700M", memswap: -1, tag, labels, forceRm: true });
+      const seen = await docker.containers.run(tag, ["cat", "/shm", "/mem"], { config: { Labels: labels } });
+      assert.equal(seen.stdout, `${96 * 1024}\n${700 * 1024 * 1024}\n`);
+      await assert.rejects(docker.images.build([{ name: "Dockerfile", data: "FROM scratch\n" }], { shmSize: "lots" }), DockerConfigError);
+    },
+  },
 ];
