@@ -14,7 +14,7 @@ import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
-import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
+import { nodeConfigFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
@@ -50,6 +50,7 @@ export class Docker extends CoreDocker {
       ...core,
       transport: transport ?? bunTransport(hostOf(host, socketPath, tls), tls),
       credentials: credentials ?? nodeCredentials(Bun.env),
+      dockerConfig: core.dockerConfig ?? nodeDockerConfig(Bun.env),
       fileSystem: core.fileSystem ?? nodeFileSystem,
     });
   }
@@ -63,7 +64,7 @@ export class Docker extends CoreDocker {
   static fromEnv(options: BunEnvOptions = {}): Docker {
     const { env = Bun.env, ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: platform() }), env, rest);
   }
@@ -88,6 +89,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: BunDockerOp
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
+    dockerConfig: options.dockerConfig ?? nodeDockerConfig(env),
     transport: bunTransport(endpoint.host, tls),
   });
 }

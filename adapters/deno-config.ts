@@ -4,7 +4,7 @@
 
 import type { ContextFileSystem } from "../src/build/context.ts";
 import { DockerConfigError } from "../src/errors.ts";
-import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
+import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/config/config-file.ts";
 import {
   CredentialResolver,
   HELPER_OUTPUT_LIMIT,
@@ -254,4 +254,19 @@ export function denoCredentials(env: Env = denoEnv(), fs: ConfigFs = denoConfigF
     },
     runHelper: runDenoCredentialHelper,
   });
+}
+
+/**
+ * config.json under DOCKER_CONFIG or ~/.docker, for its proxies and detachKeys; read when first
+ * needed. Without the permissions to read it, there is none (as for credentials).
+ */
+export function denoDockerConfig(env: Env = denoEnv(), fs: ConfigFs = denoConfigFs(env)): () => DockerConfigFile | undefined {
+  return () => {
+    try {
+      return loadDockerConfig(env, fs)?.config;
+    } catch (err) {
+      if (notPermitted(err)) return undefined;
+      throw err;
+    }
+  };
 }

@@ -17,7 +17,7 @@ import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
-import { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
+import { denoConfigFs, denoCredentials, denoDockerConfig, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
@@ -51,6 +51,7 @@ export class Docker extends CoreDocker {
       ...core,
       transport: transport ?? denoTransport(hostOf(host, socketPath, tls), tls),
       credentials: credentials ?? denoCredentials(),
+      dockerConfig: core.dockerConfig ?? denoDockerConfig(),
       fileSystem: core.fileSystem ?? denoFileSystem,
     });
   }
@@ -64,7 +65,7 @@ export class Docker extends CoreDocker {
   static fromEnv(options: DenoEnvOptions = {}): Docker {
     const { env = denoEnv(), ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: denoCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: denoCredentials(env), dockerConfig: denoDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, denoConfigFs(env), { platform: denoPlatform() }), env, rest);
   }
@@ -89,6 +90,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: DenoDockerO
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? denoCredentials(env),
+    dockerConfig: options.dockerConfig ?? denoDockerConfig(env),
     transport: denoTransport(endpoint.host, tls),
   });
 }

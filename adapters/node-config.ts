@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
+import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/config/config-file.ts";
 import { CredentialResolver, HELPER_OUTPUT_LIMIT, HELPER_STDERR_LIMIT, HELPER_TIMEOUT_MS, helperOutputTooLong, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
 import { DockerConfigError } from "../src/errors.ts";
 
@@ -82,4 +82,9 @@ export const runCredentialHelper: RunHelper = (helper, serverAddress) =>
 /** The resolver `docker.credentials` uses on Node: config.json under DOCKER_CONFIG or ~/.docker. */
 export function nodeCredentials(env: Env = process.env, fs: ConfigFs = nodeConfigFs()): CredentialResolver {
   return new CredentialResolver({ loadConfig: () => loadDockerConfig(env, fs), runHelper: runCredentialHelper });
+}
+
+/** config.json under DOCKER_CONFIG or ~/.docker, for its proxies and detachKeys; read when first needed. */
+export function nodeDockerConfig(env: Env = process.env, fs: ConfigFs = nodeConfigFs()): () => DockerConfigFile | undefined {
+  return () => loadDockerConfig(env, fs)?.config;
 }

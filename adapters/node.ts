@@ -10,7 +10,7 @@ import { apiVersionFromEnv, checkTlsPair, currentContextName, platformDefaultHos
 import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import type { Transport } from "../src/transport.ts";
-import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
+import { nodeConfigFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
@@ -21,7 +21,7 @@ export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.t
 export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
 export { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
-export { nodeConfigFs, nodeCredentials, runCredentialHelper } from "./node-config.ts";
+export { nodeConfigFs, nodeCredentials, nodeDockerConfig, runCredentialHelper } from "./node-config.ts";
 
 export interface NodeDockerOptions extends Partial<CoreOptions> {
   /**
@@ -62,6 +62,7 @@ export class Docker extends CoreDocker {
       ...core,
       transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets, idleTimeout }),
       credentials: credentials ?? nodeCredentials(),
+      dockerConfig: core.dockerConfig ?? nodeDockerConfig(),
       fileSystem: core.fileSystem ?? nodeFileSystem,
     });
   }
@@ -75,7 +76,7 @@ export class Docker extends CoreDocker {
   static fromEnv(options: NodeEnvOptions = {}): Docker {
     const { env = process.env, ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: process.platform }), env, rest);
   }
@@ -100,6 +101,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: NodeDockerO
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
+    dockerConfig: options.dockerConfig ?? nodeDockerConfig(env),
     transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets, idleTimeout: options.idleTimeout }),
   });
 }

@@ -17,6 +17,7 @@ import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { parseSize } from "./sizes.ts";
+import { withProxyEnv } from "../config/proxies.ts";
 import { Exec, ExecSession, asText, checkEncoding, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./exec.ts";
 import type {
   ContainerChangesResponse,
@@ -38,6 +39,11 @@ export interface ContainerCreateOptions extends CallOptions {
   name?: string;
   /** Platform of the image, e.g. `linux/amd64`. */
   platform?: string;
+  /**
+   * Put config.json's `proxies` for this engine into the environment (HTTP_PROXY, http_proxy,
+   * ... where `Env` does not set them), as the Docker CLI and docker-py do. Default true.
+   */
+  useConfigProxy?: boolean;
 }
 
 export interface ContainerListOptions extends CallOptions {
@@ -84,7 +90,7 @@ export interface AttachOptions extends CallOptions {
    * `logs: true` replays the output so far and ends (on a stopped container too).
    */
   stream?: boolean;
-  /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q". */
+  /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q"; default config.json's `detachKeys`, else the engine's. */
   detachKeys?: string;
   tty?: boolean;
 }
@@ -94,6 +100,8 @@ export interface RunOptions extends CallOptions {
   config?: Omit<ContainerCreateBody, "Image" | "Cmd">;
   name?: string;
   platform?: string;
+  /** config.json's `proxies` into the environment (default true), as for `create()`. */
+  useConfigProxy?: boolean;
   /** Return the started container at once instead of waiting for it. */
   detach?: boolean;
   /**
@@ -316,13 +324,14 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
         `containers.create() needs the container's configuration as an object, e.g. create({ Image: "busybox", Cmd: ["echo", "hi"] }); got ${config === null ? "null" : Array.isArray(config) ? "an array" : typeof config}`,
       );
     }
-    const { name, platform, ...call } = options;
+    const { name, platform, useConfigProxy = true, ...call } = options;
+    const env = useConfigProxy ? withProxyEnv(config.Env, this.client.proxyVariables()) : config.Env;
     const created = await this.client.json<{ Id: string; Warnings?: string[] }>({
       ...call,
       method: "POST",
       path: "/containers/create",
       query: { name, platform },
-      body: config,
+      body: env === config.Env ? config : { ...config, Env: env },
     });
     const container = new Container(this.client, created.Id);
     container.warnings = created.Warnings ?? [];
@@ -342,7 +351,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
   run(image: string, cmd?: string[] | string, options?: RunOptions & { stream?: false; encoding?: "utf8" }): Promise<RunResult>;
   async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult<string | Uint8Array> | RunStream> {
     checkId(image, "containers.run()", 'an image reference such as "busybox"');
-    const { config, name, platform, detach, remove = !detach, pull = true, stream, encoding, onPullProgress, env, ports, volumes, labels, user, workdir, network, restart, memory, ...call } = options;
+    const { config, name, platform, useConfigProxy, detach, remove = !detach, pull = true, stream, encoding, onPullProgress, env, ports, volumes, labels, user, workdir, network, restart, memory, ...call } = options;
     checkEncoding(encoding, "containers.run()");
     if (stream && (detach || encoding !== undefined)) {
       throw new DockerConfigError(`containers.run(): stream: true gives the output as it comes; it cannot be combined with ${detach ? "detach" : "encoding"} (iterate the frames' bytes, or use logs() on a detached container)`);
@@ -354,12 +363,12 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     };
     let container: Container;
     try {
-      container = await this.#create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform, useConfigProxy });
     } catch (err) {
       // Only a missing image is pulled, as the CLI does: create first, pull on its "No such image".
       if (!(pull && isNotFound(err) && this.pullImage)) throw err;
       await this.pullImage(image, { ...call, platform, onProgress: onPullProgress });
-      container = await this.#create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform, useConfigProxy });
     }
     const autoRemove = body.HostConfig?.AutoRemove === true;
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
@@ -650,7 +659,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
    * `closeStdin()` sends EOF while output keeps flowing. Attach before `start()` to see the first line.
    */
   async attach(options: AttachOptions = {}): Promise<Session> {
-    const { stdin, stdout = true, stderr = true, logs, stream = true, detachKeys, tty, ...call } = options;
+    const { stdin, stdout = true, stderr = true, logs, stream = true, detachKeys = this.client.dockerConfig()?.detachKeys, tty, ...call } = options;
     const isTty = await this.#tty(tty, call);
     const query = { stream, stdin, stdout, stderr, logs, detachKeys };
     const resize = (size: { h: number; w: number }) => this.resize(size);

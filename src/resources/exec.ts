@@ -97,7 +97,8 @@ export class Exec {
         WorkingDir: workdir,
         User: user,
         Privileged: privileged,
-        DetachKeys: detachKeys,
+        // Only an attached stdin can detach; config.json's detachKeys is the CLI's default there.
+        DetachKeys: detachKeys ?? (stdin === true ? client.dockerConfig()?.detachKeys : undefined),
         ConsoleSize: consoleSize ? [consoleSize.h, consoleSize.w] : undefined,
       },
     });

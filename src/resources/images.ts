@@ -10,6 +10,7 @@ import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { checkArchiveInput } from "./archive.ts";
 import { parseSize } from "./sizes.ts";
+import { withProxyArgs } from "../config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
@@ -99,6 +100,11 @@ export interface BuildOptions extends ProgressOptions {
   quiet?: boolean;
   /** Credentials for private base images, by registry key. */
   registryConfig?: Record<string, RegistryAuth>;
+  /**
+   * Pass config.json's `proxies` for this engine as build arguments (HTTP_PROXY, http_proxy, ...
+   * where `buildArgs` does not set them), as the Docker CLI and docker-py do. Default true.
+   */
+  useConfigProxy?: boolean;
   /**
    * Compress the context with gzip on the way (`docker build --compress`): less to send to a
    * remote engine, more CPU on both sides. Both builders accept it.
@@ -254,7 +260,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
     const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, ...rest } = options;
-    const { shmSize, memory, memswap, cpuShares, cpuSetCpus, cpuSetMems, cpuPeriod, cpuQuota, isolation, ...call } = rest;
+    const { shmSize, memory, memswap, cpuShares, cpuSetCpus, cpuSetMems, cpuPeriod, cpuQuota, isolation, useConfigProxy = true, ...call } = rest;
     // Checked before the context is read: a wrong size is refused before anything is sent.
     const limits = {
       shmsize: shmSize === undefined ? undefined : parseSize(shmSize, "build(): shmSize"),
@@ -305,7 +311,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       query: {
         t: tag,
         dockerfile: dockerfileParam,
-        buildargs: buildArgs,
+        buildargs: useConfigProxy ? withProxyArgs(buildArgs, this.client.proxyVariables()) : buildArgs,
         labels,
         target,
         cachefrom: cacheFrom ? JSON.stringify(cacheFrom) : undefined,

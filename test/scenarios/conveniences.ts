@@ -187,4 +187,41 @@ export const convenienceScenarios: Scenario[] = [
       await assert.rejects(docker.images.build([{ name: "Dockerfile", data: "FROM scratch\n" }], { shmSize: "lots" }), DockerConfigError);
     },
   },
+  {
+    name: "config.json: proxies go into run/create environments and build arguments, detachKeys is attach's default",
+    timeout: 120_000,
+    async run(ctx) {
+      const { assert, image, labels, run, defer, tempDir } = ctx;
+      const proxy = "http://user:s3cret@proxy.invalid:3128";
+      const dir = await tempDir({
+        "config.json": JSON.stringify({
+          proxies: { default: { httpProxy: proxy, noProxy: "localhost,.internal" }, "tcp://elsewhere.invalid:2375": { httpProxy: "http://not-this-one" } },
+          detachKeys: "ctrl-x,x",
+        }),
+      });
+      const docker = ctx.fromEnv({ DOCKER_CONFIG: dir, DOCKER_HOST: ctx.env("DOCKER_HOST") });
+      defer(() => docker.close());
+      const envOf = async (options: { env?: Record<string, string>; useConfigProxy?: boolean } = {}) =>
+        (await docker.containers.run(image, ["env"], { ...options, config: { Labels: labels } })).stdout.split("\n").filter((l) => /_proxy=/i.test(l)).sort();
+      assert.equal(await envOf(), [`HTTP_PROXY=${proxy}`, "NO_PROXY=localhost,.internal", `http_proxy=${proxy}`, "no_proxy=localhost,.internal"]);
+      assert.equal(await envOf({ env: { HTTP_PROXY: "http://mine" } }), ["HTTP_PROXY=http://mine", "NO_PROXY=localhost,.internal", `http_proxy=${proxy}`, "no_proxy=localhost,.internal"], "what the caller sets wins");
+      assert.equal(await envOf({ useConfigProxy: false }), []);
+
+      const tag = `berth-proxy:${run}`;
+      defer(() => docker.images.ref(tag).remove({ force: true }));
+      // The proxy variables are predefined build arguments: a RUN step sees them without ARG.
+      await docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN echo "$HTTP_PROXY $no_proxy" > /seen\n` }], { tag, labels, forceRm: true });
+      assert.equal((await docker.containers.run(tag, ["cat", "/seen"], { config: { Labels: labels } })).stdout, `${proxy} localhost,.internal\n`);
+
+      // ctrl-x then x detaches (config.json's detachKeys): the attach ends, the container runs on.
+      const c = await docker.containers.create({ Image: image, Cmd: ["cat"], OpenStdin: true, Tty: true, Labels: labels });
+      await c.start();
+      const session = await c.attach({ stdin: true });
+      await session.write(new Uint8Array([0x18, 0x78]));
+      await session.output.text();
+      session.close();
+      assert.equal((await c.inspect()).State?.Running, true, "detached, not stopped");
+      await c.remove({ force: true });
+    },
+  },
 ];
