@@ -10,11 +10,12 @@ import type { Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { builderFromEnv } from "../src/buildkit/builder.ts";
+import { ContextStore } from "../src/config/contexts.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
-import { nodeConfigFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
+import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
@@ -67,6 +68,16 @@ export class Docker extends CoreDocker {
       return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: platform() }), env, rest);
+  }
+
+  /**
+   * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
+   * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
+   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   */
+  static contexts(options: { env?: Env } = {}): ContextStore {
+    const env = options.env ?? Bun.env;
+    return new ContextStore(env, nodeContextStoreFs(), { platform: platform() });
   }
 
   /**

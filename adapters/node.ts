@@ -8,9 +8,10 @@ import { type Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, checkTlsPair, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { builderFromEnv } from "../src/buildkit/builder.ts";
+import { ContextStore } from "../src/config/contexts.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import type { Transport } from "../src/transport.ts";
-import { nodeConfigFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
+import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
@@ -79,6 +80,16 @@ export class Docker extends CoreDocker {
       return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: process.platform }), env, rest);
+  }
+
+  /**
+   * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
+   * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
+   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   */
+  static contexts(options: { env?: Env } = {}): ContextStore {
+    const env = options.env ?? process.env;
+    return new ContextStore(env, nodeContextStoreFs(), { platform: process.platform });
   }
 
   /**

@@ -36,6 +36,7 @@ const ctx = createContext({
   runtime: "deno",
   connect: (options) => new Docker(options),
   fromEnv: (env) => Docker.fromEnv({ env }),
+  contexts: (env) => Docker.contexts({ env }),
   env: (name) => Deno.env.get(name),
   tempDir: denoTempDir,
   listen: nodeListen, // Deno implements node:net

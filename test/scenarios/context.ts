@@ -5,6 +5,7 @@
 
 import type { Container } from "../../src/resources/containers.ts";
 import type { Docker } from "../../src/docker.ts";
+import type { ContextStore } from "../../src/config/contexts.ts";
 import type { ContainerCreateBody } from "../../src/generated/types.ts";
 import { assert, type Assert } from "./assert.ts";
 
@@ -34,6 +35,8 @@ export interface ScenarioContext {
   connect(options: { host?: string; socketPath?: string; version?: string; tls?: { ca?: string; cert?: string; key?: string } }): Docker;
   /** The runtime's `Docker.fromEnv` given these variables instead of the process environment. */
   fromEnv(env: Record<string, string | undefined>): Docker;
+  /** The runtime's `Docker.contexts` given these variables (a DOCKER_CONFIG of the scenario's own). */
+  contexts(env: Record<string, string | undefined>): ContextStore;
   /** Reads an environment variable of the process. */
   env(name: string): string | undefined;
   /** Writes files (path → text or bytes) under a fresh temporary directory, removed after the suite. */
@@ -83,6 +86,7 @@ export interface ContextInit {
   runtime: string;
   connect: ScenarioContext["connect"];
   fromEnv: ScenarioContext["fromEnv"];
+  contexts: ScenarioContext["contexts"];
   /** Reads an environment variable (CI, BERTH_TEST_REGISTRY). */
   env(name: string): string | undefined;
   /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
@@ -114,6 +118,7 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
     ci,
     connect: init.connect,
     fromEnv: init.fromEnv,
+    contexts: init.contexts,
     env: init.env,
     async tempDir(files) {
       const dir = await init.tempDir(files);

@@ -5,6 +5,8 @@
 import { DockerConfigError, DockerNotFoundError } from "../../src/errors.ts";
 import { collectBytes } from "../../src/streams/bytes.ts";
 import { tarBytes } from "../../src/streams/tar-lazy.ts";
+import type { Docker } from "../../src/docker.ts";
+import { assert } from "./assert.ts";
 import type { Scenario } from "./context.ts";
 import { requireRegistry } from "./images.ts";
 
@@ -224,4 +226,53 @@ export const convenienceScenarios: Scenario[] = [
       await c.remove({ force: true });
     },
   },
+  {
+    name: "contexts: create, inspect, list, use and remove in the CLI's files under a DOCKER_CONFIG of its own",
+    async run(ctx) {
+      const { assert, run, tempDir, defer } = ctx;
+      // A config.json with credentials and other keys: use() must keep them as they are.
+      const before = { auths: { "registry.invalid": { auth: "dXNlcjpzM2NyZXQ=" } }, detachKeys: "ctrl-x,x", psFormat: "table {{.ID}}" };
+      const dir = await tempDir({ "config.json": JSON.stringify(before) });
+      const env = { DOCKER_CONFIG: dir, DOCKER_HOST: undefined };
+      const store = ctx.contexts(env);
+      const host = ctx.env("DOCKER_HOST") || "unix:///var/run/docker.sock";
+      const name = `berth-ctx-${run}`;
+      assert.equal([store.current(), store.list().map((c) => c.name)], ["default", ["default"]]);
+
+      const made = store.create(name, { host, description: "made by a scenario" });
+      assert.equal(made, { name, description: "made by a scenario", host, tls: { ca: false, cert: false, key: false }, current: false });
+      assert.equal(store.list().map((c) => c.name), ["default", name]);
+      await assert.rejects(Promise.resolve().then(() => store.create(name, { host })), DockerConfigError, "exists already");
+      await assert.rejects(Promise.resolve().then(() => store.create("default", { host })), DockerConfigError, "reserved");
+      const secretHost = await assert.rejects(Promise.resolve().then(() => store.create("pw", { host: "tcp://me:hunter2@box:2375" })), DockerConfigError);
+      assert.ok(!secretHost.message.includes("hunter2"), secretHost.message);
+
+      // The files are the CLI's: berth's own reader (which reads what `docker context create` writes) connects through it.
+      const named = ctx.fromEnv({ ...env, DOCKER_CONTEXT: name });
+      defer(() => named.close());
+      assert.equal(await named.ping(), "OK");
+
+      store.use(name);
+      assert.equal([store.current(), store.inspect().name, store.inspect(name).current], [name, name, true]);
+      const current = ctx.fromEnv(env);
+      assert.equal(await current.ping(), "OK");
+      await keptKeys(current);
+      await assert.rejects(Promise.resolve().then(() => store.remove(name)), DockerConfigError, "in use");
+      store.remove(name, { force: true });
+      assert.equal([store.current(), store.list().map((c) => c.name)], ["default", ["default"]]);
+      await keptKeys(ctx.fromEnv(env));
+      await assert.rejects(Promise.resolve().then(() => store.inspect(name)), DockerConfigError, "gone");
+    },
+  },
 ];
+
+/** config.json's credentials and detachKeys as they were before use() and remove() rewrote it. */
+async function keptKeys(docker: Docker): Promise<void> {
+  try {
+    const auth = await docker.credentials?.forImage("registry.invalid/app");
+    assert.equal([auth?.username, auth?.password], ["user", "s3cret"], "the credentials kept");
+    assert.equal(docker.client.dockerConfig()?.detachKeys, "ctrl-x,x", "detachKeys kept");
+  } finally {
+    await docker.close();
+  }
+}
