@@ -1,20 +1,12 @@
 // images.build()'s resource options and gzip: the query they make, the body sent, and a wrong
 // size refused before any request reaches the (mocked) engine.
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Docker } from "../../src/docker.ts";
+import { describe, expect, it } from "vitest";
 import { DockerConfigError } from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { BASE, mockedEngine } from "./mocked-engine.ts";
 import { tarBytes } from "../../src/streams/tar.ts";
 
-const BASE = "http://engine.test";
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-
-const docker = () => new Docker({ transport: new FetchTransport(BASE), version: "1.41" });
+const { server, docker } = mockedEngine();
 
 function engine(): { query: URLSearchParams; body: Uint8Array<ArrayBuffer> }[] {
   const log: { query: URLSearchParams; body: Uint8Array<ArrayBuffer> }[] = [];

@@ -1,21 +1,15 @@
 // config.json's proxies and detachKeys, and the context store's writes, on fake files and a
 // mocked engine: what the Docker CLI does with them, and no secret in any message.
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Docker } from "../../src/docker.ts";
+import { describe, expect, it } from "vitest";
 import { DockerConfigError } from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { BASE, mockedEngine } from "./mocked-engine.ts";
 import { loadDockerConfig, type DockerConfigFile } from "../../src/config/config-file.ts";
 import { ContextStore, type ContextStoreFs } from "../../src/config/contexts.ts";
 import { proxyVariables, withProxyEnv } from "../../src/config/proxies.ts";
 import { sha256Hex } from "../../src/config/sha256.ts";
 
-const BASE = "http://engine.test";
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const { server, docker } = mockedEngine();
 
 const SECRET = "http://me:pa55word@proxy.example:3128";
 
@@ -85,11 +79,11 @@ describe("config.json proxies", () => {
       http.get(`${BASE}/v1.41/containers/c1/json`, () => HttpResponse.json({ Id: "c1", Name: "/n" })),
     );
     let reads = 0;
-    const docker = new Docker({ transport: new FetchTransport(BASE), version: "1.41", dockerConfig: () => (reads++, { ...config, detachKeys: "ctrl-x,x" }) });
-    await docker.containers.create({ Image: "busybox", Env: ["A=1"] });
-    await docker.containers.create({ Image: "busybox" }, { useConfigProxy: false });
-    await docker.containers.ref("c1").createExec(["cat"], { stdin: true });
-    await docker.containers.ref("c1").createExec(["true"]);
+    const configured = docker({ dockerConfig: () => (reads++, { ...config, detachKeys: "ctrl-x,x" }) });
+    await configured.containers.create({ Image: "busybox", Env: ["A=1"] });
+    await configured.containers.create({ Image: "busybox" }, { useConfigProxy: false });
+    await configured.containers.ref("c1").createExec(["cat"], { stdin: true });
+    await configured.containers.ref("c1").createExec(["true"]);
     expect(bodies.map((b) => b.Env ?? b.DetachKeys ?? null)).toEqual([["A=1", `HTTP_PROXY=${SECRET}`, `http_proxy=${SECRET}`, "NO_PROXY=localhost", "no_proxy=localhost"], null, "ctrl-x,x", null]);
     expect(reads).toBe(1); // read once, as the CLI reads it once per run
   });
