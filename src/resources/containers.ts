@@ -685,8 +685,9 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   }
 
   /**
-   * Runs a command and collects its output: `{ exitCode, stdout, stderr }`. A string command runs
-   * under `sh -c`. `stdin` data is written and then closed. A process the engine could not start
+   * Runs a command and collects its output: `{ exitCode, stdout, stderr }`, as text, or as the
+   * bytes written with `{ encoding: "bytes" }`. A string command runs under `sh -c`. `stdin`
+   * data is written and then closed. A process the engine could not start
    * (no such binary or user) rejects with ExecStartError. With `detach: true` the command is
    * started in the background and the `Exec` is returned at once (`inspect()` for its state and
    * exit code; its output is not kept).
