@@ -10,11 +10,12 @@ import type { Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { builderFromEnv } from "../src/buildkit/builder.ts";
+import { ContextStore } from "../src/config/contexts.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
-import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
+import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
@@ -50,6 +51,7 @@ export class Docker extends CoreDocker {
       ...core,
       transport: transport ?? bunTransport(hostOf(host, socketPath, tls), tls),
       credentials: credentials ?? nodeCredentials(Bun.env),
+      dockerConfig: core.dockerConfig ?? nodeDockerConfig(Bun.env),
       fileSystem: core.fileSystem ?? nodeFileSystem,
     });
   }
@@ -63,9 +65,19 @@ export class Docker extends CoreDocker {
   static fromEnv(options: BunEnvOptions = {}): Docker {
     const { env = Bun.env, ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: platform() }), env, rest);
+  }
+
+  /**
+   * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
+   * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
+   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   */
+  static contexts(options: { env?: Env } = {}): ContextStore {
+    const env = options.env ?? Bun.env;
+    return new ContextStore(env, nodeContextStoreFs(), { platform: platform() });
   }
 
   /**
@@ -88,6 +100,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: BunDockerOp
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
+    dockerConfig: options.dockerConfig ?? nodeDockerConfig(env),
     transport: bunTransport(endpoint.host, tls),
   });
 }

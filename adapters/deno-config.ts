@@ -3,8 +3,9 @@
 // Deno.Command. Deno's own APIs throughout (no node: compatibility layer), declared locally.
 
 import type { ContextFileSystem } from "../src/build/context.ts";
+import type { ContextStoreFs } from "../src/config/contexts.ts";
 import { DockerConfigError } from "../src/errors.ts";
-import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
+import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/config/config-file.ts";
 import {
   CredentialResolver,
   HELPER_OUTPUT_LIMIT,
@@ -37,6 +38,11 @@ declare const Deno: {
   env: { get(name: string): string | undefined };
   build: { os: string };
   readTextFileSync(path: string): string;
+  writeTextFileSync(path: string, text: string, options?: { mode?: number }): void;
+  mkdirSync(path: string, options: { recursive: true }): void;
+  renameSync(from: string, to: string): void;
+  removeSync(path: string, options: { recursive: true }): void;
+  readDirSync(path: string): Iterable<{ name: string }>;
   readTextFile(path: string): Promise<string>;
   readDir(path: string): AsyncIterable<{ name: string }>;
   lstat(path: string): Promise<DenoFileInfo>;
@@ -254,4 +260,62 @@ export function denoCredentials(env: Env = denoEnv(), fs: ConfigFs = denoConfigF
     },
     runHelper: runDenoCredentialHelper,
   });
+}
+
+/**
+ * config.json under DOCKER_CONFIG or ~/.docker, for its proxies and detachKeys; read when first
+ * needed. Without the permissions to read it, there is none (as for credentials).
+ */
+export function denoDockerConfig(env: Env = denoEnv(), fs: ConfigFs = denoConfigFs(env)): () => DockerConfigFile | undefined {
+  return () => {
+    try {
+      return loadDockerConfig(env, fs)?.config;
+    } catch (err) {
+      if (notPermitted(err)) return undefined;
+      throw err;
+    }
+  };
+}
+
+/**
+ * The context store's files with Deno's own APIs: reads as denoConfigFs, and writes (which need
+ * --allow-write for the Docker config directory; a refusal names the flag).
+ */
+export function denoContextStoreFs(env: Env): ContextStoreFs {
+  const read = denoConfigFs(env);
+  const permitted = <T>(path: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      const missing = missingPermission(err);
+      if (missing) throw new DockerConfigError(`Deno refused to change the context store: run deno with ${missing.flag}=${readScope(env, path)}`, { cause: err });
+      throw err;
+    }
+  };
+  return {
+    readText: (path) => read.readText(path),
+    get home() {
+      return read.home;
+    },
+    mkdir: (path) => permitted(path, () => Deno.mkdirSync(path, { recursive: true })),
+    writeText: (path, text, mode) => permitted(path, () => Deno.writeTextFileSync(path, text, { mode })),
+    rename: (from, to) => permitted(to, () => Deno.renameSync(from, to)),
+    remove: (path) =>
+      permitted(path, () => {
+        try {
+          Deno.removeSync(path, { recursive: true });
+        } catch (err) {
+          if (!isMissing(err)) throw err;
+        }
+      }),
+    list: (path) =>
+      permitted(path, () => {
+        try {
+          return Array.from(Deno.readDirSync(path), (entry) => entry.name);
+        } catch (err) {
+          if (isMissing(err)) return [];
+          throw err;
+        }
+      }),
+  };
 }

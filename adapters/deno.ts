@@ -14,10 +14,11 @@ import type { Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { builderFromEnv } from "../src/buildkit/builder.ts";
+import { ContextStore } from "../src/config/contexts.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
-import { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
+import { denoConfigFs, denoContextStoreFs, denoCredentials, denoDockerConfig, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
@@ -51,6 +52,7 @@ export class Docker extends CoreDocker {
       ...core,
       transport: transport ?? denoTransport(hostOf(host, socketPath, tls), tls),
       credentials: credentials ?? denoCredentials(),
+      dockerConfig: core.dockerConfig ?? denoDockerConfig(),
       fileSystem: core.fileSystem ?? denoFileSystem,
     });
   }
@@ -64,9 +66,19 @@ export class Docker extends CoreDocker {
   static fromEnv(options: DenoEnvOptions = {}): Docker {
     const { env = denoEnv(), ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: denoCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: denoCredentials(env), dockerConfig: denoDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, denoConfigFs(env), { platform: denoPlatform() }), env, rest);
+  }
+
+  /**
+   * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
+   * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
+   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   */
+  static contexts(options: { env?: Env } = {}): ContextStore {
+    const env = options.env ?? denoEnv();
+    return new ContextStore(env, denoContextStoreFs(env), { platform: denoPlatform() });
   }
 
   /**
@@ -89,6 +101,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: DenoDockerO
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? denoCredentials(env),
+    dockerConfig: options.dockerConfig ?? denoDockerConfig(env),
     transport: denoTransport(endpoint.host, tls),
   });
 }

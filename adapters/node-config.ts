@@ -2,9 +2,10 @@
 // config, contexts and certificates, and credential helpers run as child processes.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { loadDockerConfig, type ConfigFs, type Env } from "../src/config/config-file.ts";
+import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/config/config-file.ts";
+import type { ContextStoreFs } from "../src/config/contexts.ts";
 import { CredentialResolver, HELPER_OUTPUT_LIMIT, HELPER_STDERR_LIMIT, HELPER_TIMEOUT_MS, helperOutputTooLong, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
 import { DockerConfigError } from "../src/errors.ts";
 
@@ -82,4 +83,28 @@ export const runCredentialHelper: RunHelper = (helper, serverAddress) =>
 /** The resolver `docker.credentials` uses on Node: config.json under DOCKER_CONFIG or ~/.docker. */
 export function nodeCredentials(env: Env = process.env, fs: ConfigFs = nodeConfigFs()): CredentialResolver {
   return new CredentialResolver({ loadConfig: () => loadDockerConfig(env, fs), runHelper: runCredentialHelper });
+}
+
+/** config.json under DOCKER_CONFIG or ~/.docker, for its proxies and detachKeys; read when first needed. */
+export function nodeDockerConfig(env: Env = process.env, fs: ConfigFs = nodeConfigFs()): () => DockerConfigFile | undefined {
+  return () => loadDockerConfig(env, fs)?.config;
+}
+
+/** The context store's files through node:fs (Node and Bun): reads as nodeConfigFs, and writes. */
+export function nodeContextStoreFs(): ContextStoreFs {
+  return {
+    ...nodeConfigFs(),
+    mkdir: (path) => void mkdirSync(path, { recursive: true }),
+    writeText: (path, text, mode) => writeFileSync(path, text, { mode }),
+    rename: (from, to) => renameSync(from, to),
+    remove: (path) => rmSync(path, { recursive: true, force: true }),
+    list(path) {
+      try {
+        return readdirSync(path);
+      } catch (err) {
+        if ((err as { code?: string }).code === "ENOENT") return [];
+        throw err;
+      }
+    },
+  };
 }

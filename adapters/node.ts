@@ -8,9 +8,10 @@ import { type Env } from "../src/config/config-file.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
 import { apiVersionFromEnv, checkTlsPair, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
 import { builderFromEnv } from "../src/buildkit/builder.ts";
+import { ContextStore } from "../src/config/contexts.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import type { Transport } from "../src/transport.ts";
-import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
+import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
@@ -22,7 +23,7 @@ export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport
 export { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";
 export { serveDashboard, type DashboardOptions } from "./dashboard.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
-export { nodeConfigFs, nodeCredentials, runCredentialHelper } from "./node-config.ts";
+export { nodeConfigFs, nodeCredentials, nodeDockerConfig, runCredentialHelper } from "./node-config.ts";
 
 export interface NodeDockerOptions extends Partial<CoreOptions> {
   /**
@@ -63,6 +64,7 @@ export class Docker extends CoreDocker {
       ...core,
       transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets, idleTimeout }),
       credentials: credentials ?? nodeCredentials(),
+      dockerConfig: core.dockerConfig ?? nodeDockerConfig(),
       fileSystem: core.fileSystem ?? nodeFileSystem,
     });
   }
@@ -76,9 +78,19 @@ export class Docker extends CoreDocker {
   static fromEnv(options: NodeEnvOptions = {}): Docker {
     const { env = process.env, ...rest } = options;
     if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), ...rest });
+      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
     }
     return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: process.platform }), env, rest);
+  }
+
+  /**
+   * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
+   * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
+   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   */
+  static contexts(options: { env?: Env } = {}): ContextStore {
+    const env = options.env ?? process.env;
+    return new ContextStore(env, nodeContextStoreFs(), { platform: process.platform });
   }
 
   /**
@@ -101,6 +113,7 @@ function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: NodeDockerO
     version: options.version ?? endpoint.version,
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? nodeCredentials(env),
+    dockerConfig: options.dockerConfig ?? nodeDockerConfig(env),
     transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets, idleTimeout: options.idleTimeout }),
   });
 }

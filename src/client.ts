@@ -16,6 +16,8 @@ import { operationMinVersion, queryParamMinVersion } from "./generated/versions.
 import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "./podman.ts";
 import type { ContextFileSystem } from "./build/context.ts";
 import type { RegistryAuth } from "./config/registry-auth.ts";
+import type { DockerConfigFile } from "./config/config-file.ts";
+import { proxyVariables } from "./config/proxies.ts";
 import type { UpgradedConnection } from "./http/upgrade.ts";
 import { checkHeaders } from "./http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";
@@ -92,6 +94,12 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** The builder `images.build()` uses when a build does not say: `auto` (default) follows the engine. */
   builder?: BuilderChoice;
+  /**
+   * The Docker CLI's config.json, for what it sets besides credentials: `proxies` (put into
+   * containers' environments and builds' arguments) and `detachKeys` (attach's default). Read
+   * on first need, once. Server runtimes pass the file under DOCKER_CONFIG or ~/.docker.
+   */
+  dockerConfig?: () => DockerConfigFile | undefined;
 }
 
 const DEFAULT_TIMEOUT = 60_000;
@@ -112,6 +120,8 @@ export class Client {
   credentials: CredentialSource | undefined;
   fileSystem: ContextFileSystem | undefined;
   readonly builder: BuilderChoice | undefined;
+  readonly #loadDockerConfig: (() => DockerConfigFile | undefined) | undefined;
+  #dockerConfig: { value: DockerConfigFile | undefined } | undefined;
   #headers: Record<string, string>;
   #version: string | undefined;
   #negotiating: Promise<string> | undefined;
@@ -128,11 +138,22 @@ export class Client {
     this.credentials = options.credentials;
     this.fileSystem = options.fileSystem;
     this.builder = options.builder;
+    this.#loadDockerConfig = options.dockerConfig;
     if (options.version !== undefined) {
       const v = options.version.replace(/^v/, "");
       if (!isValidVersion(v)) throw new DockerError(`Invalid API version "${options.version}": expected a version like "1.41"`);
       this.#version = v;
     }
+  }
+
+  /** config.json as the Docker this client serves was given it (read once; a failed read is retried). */
+  dockerConfig(): DockerConfigFile | undefined {
+    return (this.#dockerConfig ??= { value: this.#loadDockerConfig?.() }).value;
+  }
+
+  /** config.json's proxy variables for this engine (`HTTP_PROXY`, `http_proxy`, ...); empty when none. */
+  proxyVariables(): Record<string, string> {
+    return proxyVariables(this.dockerConfig(), this.transport.address);
   }
 
   /** The API version in use, negotiating it on first use (once, even under concurrent calls). */

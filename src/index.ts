@@ -14,10 +14,12 @@ export {
   type LogsOptions,
   type RunOptions,
   type RunResult,
+  type RunStream,
 } from "./resources/containers.ts";
-export { Exec, ExecSession, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./resources/exec.ts";
+export { Exec, ExecSession, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./resources/exec.ts";
 export { decodePathStat, type PathStat } from "./resources/archive.ts";
 export { Session } from "./session.ts";
+export type { SummaryOf } from "./resources/handle.ts";
 export { OutputStream, parseTimestamp, type LinesOptions, type OutputLine } from "./streams/output.ts";
 export { JsonStream } from "./streams/json-stream.ts";
 export { demuxStream, rawStream, isMultiplexed, FrameDecoder, type Frame, type StreamName } from "./streams/demux.ts";
@@ -60,6 +62,7 @@ export {
   type ContainerRef,
   type NetworkConnectOptions,
   type NetworkInspectOptions,
+  type NetworkEndpoint,
   type NetworkListOptions,
 } from "./resources/networks.ts";
 export { Volume, VolumeCollection, type VolumeList, type VolumeListOptions, type VolumePruneOptions, type VolumeUpdateOptions } from "./resources/volumes.ts";

@@ -24,6 +24,19 @@ export interface DockerConfigFile {
   credsStore?: string;
   credHelpers?: Record<string, string>;
   currentContext?: string;
+  /** Proxies for containers and builds, by engine address (`tcp://host:2376`) or `default`. */
+  proxies?: Record<string, ProxyConfig>;
+  /** The default key sequence that detaches from an attached container (`ctrl-p,ctrl-q`). */
+  detachKeys?: string;
+}
+
+/** One `proxies` entry of config.json, as the Docker CLI spells it. */
+export interface ProxyConfig {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+  ftpProxy?: string;
+  allProxy?: string;
 }
 
 /** One `auths` entry: `auth` is base64 of `user:password`. */
@@ -110,7 +123,19 @@ function validateConfig(raw: unknown, path: string): DockerConfigFile {
     }
     config.auths = auths;
   }
-  for (const field of ["credsStore", "currentContext"] as const) {
+  if (raw.proxies !== undefined && raw.proxies !== null) {
+    if (!isObject(raw.proxies)) fail(`"proxies" must be an object`);
+    for (const [key, entry] of Object.entries(raw.proxies as Record<string, unknown>)) {
+      // Values are never quoted: a proxy address may hold a password.
+      if (!isObject(entry)) fail(`"proxies" entry "${key}" must be an object`);
+      for (const field of ["httpProxy", "httpsProxy", "noProxy", "ftpProxy", "allProxy"] as const) {
+        const v = (entry as Record<string, unknown>)[field];
+        if (v !== undefined && v !== null && typeof v !== "string") fail(`"proxies" entry "${key}" has a non-string "${field}"`);
+      }
+    }
+    config.proxies = raw.proxies as Record<string, ProxyConfig>;
+  }
+  for (const field of ["credsStore", "currentContext", "detachKeys"] as const) {
     const v = raw[field];
     if (v === undefined || v === null || v === "") continue;
     if (typeof v !== "string") fail(`"${field}" must be a string`);

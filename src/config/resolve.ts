@@ -47,7 +47,7 @@ export interface ResolveOptions {
 }
 
 export const DEFAULT_NPIPE = "//./pipe/docker_engine";
-const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
+export const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
 
 /** Resolves the engine endpoint. Throws DockerConfigError naming the variable or file at fault. */
 export function resolveEndpoint(env: Env, fs: ConfigFs, options: ResolveOptions = {}): ResolvedEndpoint {

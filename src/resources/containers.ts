@@ -10,11 +10,15 @@ import { isMultiplexed } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
 import { splitTopColumns } from "../podman.ts";
 import { JsonStream } from "../streams/json-stream.ts";
-import { outputOf, type OutputStream } from "../streams/output.ts";
+import { OutputStream, outputOf } from "../streams/output.ts";
+import type { Frame } from "../streams/demux.ts";
+import type { Progress, ProgressEvent } from "../streams/progress.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
-import { Exec, ExecSession, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions } from "./exec.ts";
+import { parseSize } from "./sizes.ts";
+import { withProxyEnv } from "../config/proxies.ts";
+import { Exec, ExecSession, asText, checkEncoding, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./exec.ts";
 import type {
   ContainerChangesResponse,
   ContainerCreateBody,
@@ -35,6 +39,11 @@ export interface ContainerCreateOptions extends CallOptions {
   name?: string;
   /** Platform of the image, e.g. `linux/amd64`. */
   platform?: string;
+  /**
+   * Put config.json's `proxies` for this engine into the environment (HTTP_PROXY, http_proxy,
+   * ... where `Env` does not set them), as the Docker CLI and docker-py do. Default true.
+   */
+  useConfigProxy?: boolean;
 }
 
 export interface ContainerListOptions extends CallOptions {
@@ -81,7 +90,7 @@ export interface AttachOptions extends CallOptions {
    * `logs: true` replays the output so far and ends (on a stopped container too).
    */
   stream?: boolean;
-  /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q". */
+  /** Key sequence that detaches, e.g. "ctrl-p,ctrl-q"; default config.json's `detachKeys`, else the engine's. */
   detachKeys?: string;
   tty?: boolean;
 }
@@ -91,12 +100,28 @@ export interface RunOptions extends CallOptions {
   config?: Omit<ContainerCreateBody, "Image" | "Cmd">;
   name?: string;
   platform?: string;
+  /** config.json's `proxies` into the environment (default true), as for `create()`. */
+  useConfigProxy?: boolean;
   /** Return the started container at once instead of waiting for it. */
   detach?: boolean;
-  /** Remove the container once it has exited and its output was read. Default true unless detached. */
+  /**
+   * Remove the container once it has exited and its output was read. Default true unless
+   * detached (unlike the CLI and docker-py, which keep it unless `--rm` / `remove=True`): a
+   * collected run has given everything it holds. `false` keeps it.
+   */
   remove?: boolean;
-  /** Pull the image when it is missing (default true). Needs `pull` to be wired by the caller. */
+  /** Pull the image when the engine has none by that name (default true), as the CLI does. */
   pull?: boolean;
+  /** Called with the running totals of that implicit pull, as `images.pull()`'s `onProgress`. */
+  onPullProgress?: (progress: Progress, event: ProgressEvent) => void;
+  /**
+   * Resolve at once with the output as it comes (`{ container, output, exitCode }`, `output` as
+   * `logs({ follow: true })` gives it) instead of collecting it. The container is removed (unless
+   * `remove: false`) once the output has been read to its end or cancelled and it has exited.
+   */
+  stream?: boolean;
+  /** Collected output as `"utf8"` text (the default) or the `"bytes"` as written. */
+  encoding?: OutputEncoding;
   /** Environment (`-e`): `{ A: "1" }` or `["A=1"]`; added to `config.Env`. */
   env?: Record<string, string | number | boolean> | string[];
   /**
@@ -126,11 +151,21 @@ export interface RunOptions extends CallOptions {
 /** A host side of a published port: a port, `"ip:port"`, `{ hostIp, hostPort }`, or null for any free port. */
 export type RunPortBinding = number | string | null | { hostIp?: string; hostPort?: number | string };
 
-export interface RunResult {
+/** A collected run: text by default, bytes with `{ encoding: "bytes" }` (`RunResult<Uint8Array>`). */
+export interface RunResult<Output extends string | Uint8Array = string> {
   container: Container;
   exitCode: number;
-  stdout: string;
-  stderr: string;
+  stdout: Output;
+  stderr: Output;
+}
+
+/** A run with `stream: true`: the started container, its output as it comes, and its exit code. */
+export interface RunStream {
+  container: Container;
+  /** The output, followed until the container exits: iterate it, `lines()`, `collect()`, `cancel()`. */
+  output: OutputStream;
+  /** The exit code once the container has exited (not a ContainerExitError: the output was yours to read). */
+  exitCode: Promise<number>;
 }
 
 /**
@@ -195,7 +230,7 @@ function cliConfig(config: Omit<ContainerCreateBody, "Image" | "Cmd">, o: CliOpt
     }
     host.RestartPolicy = { Name: m[1] as "no" | "always" | "unless-stopped" | "on-failure", MaximumRetryCount: m[2] === undefined ? undefined : Number(m[2]) };
   }
-  if (o.memory !== undefined) host.Memory = parseSize(o.memory, "memory");
+  if (o.memory !== undefined) host.Memory = parseSize(o.memory, "run(): memory");
   if (config.HostConfig !== undefined || Object.keys(host).length > 0) out.HostConfig = host;
   return out;
 }
@@ -219,13 +254,29 @@ function portBinding(value: RunPortBinding, key: string): { HostIp?: string; Hos
   throw bad();
 }
 
-/** Bytes from a number or a size like `700M` / `1.5g` / `512k` / `2GiB` (binary units, as the CLI's). */
-function parseSize(value: number | string, what: string): number {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
-  const m = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([bkmgt])?(?:i?b)?\s*$/i.exec(value) : null;
-  if (!m) throw new DockerConfigError(`run(): ${what} must be bytes or a size such as "700M", "1.5g" or "512k", got ${JSON.stringify(value)}`);
-  const power = { b: 0, k: 1, m: 2, g: 3, t: 4 }[(m[2] ?? "b").toLowerCase() as "b" | "k" | "m" | "g" | "t"];
-  return Math.round(Number(m[1]) * 1024 ** power);
+/** `readable`, calling `settled` once when it has been read to its end, failed, or been cancelled. */
+function onSettled<T>(readable: ReadableStream<T>, settled: () => void): ReadableStream<T> {
+  const reader = readable.getReader();
+  return new ReadableStream<T>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (!done) return controller.enqueue(value);
+        controller.close();
+      } catch (err) {
+        controller.error(err);
+      }
+      settled();
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => {});
+      settled();
+    },
+  });
+}
+
+function emptyStream<T>(): ReadableStream<T> {
+  return new ReadableStream<T>({ start: (controller) => controller.close() });
 }
 
 /** A path for readFile()/writeFile(): a non-empty string (relative paths are the engine's: from the root). */
@@ -273,13 +324,14 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
         `containers.create() needs the container's configuration as an object, e.g. create({ Image: "busybox", Cmd: ["echo", "hi"] }); got ${config === null ? "null" : Array.isArray(config) ? "an array" : typeof config}`,
       );
     }
-    const { name, platform, ...call } = options;
+    const { name, platform, useConfigProxy = true, ...call } = options;
+    const env = useConfigProxy ? withProxyEnv(config.Env, this.client.proxyVariables()) : config.Env;
     const created = await this.client.json<{ Id: string; Warnings?: string[] }>({
       ...call,
       method: "POST",
       path: "/containers/create",
       query: { name, platform },
-      body: config,
+      body: env === config.Env ? config : { ...config, Env: env },
     });
     const container = new Container(this.client, created.Id);
     container.warnings = created.Warnings ?? [];
@@ -287,14 +339,23 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
   }
 
   /**
-   * Like `docker run`: creates the container (pulling the image when missing, if `pull` is
-   * supplied by the Docker instance), starts it, waits, and returns its output. A non-zero exit
-   * rejects with ContainerExitError carrying the exit code and stderr. With `detach` it returns
-   * the running container instead.
+   * Like `docker run`: creates the container (pulling the image when the engine has none by that
+   * name, if `pull` is supplied by the Docker instance; `onPullProgress` follows that pull),
+   * starts it, waits, and returns its output. A non-zero exit rejects with ContainerExitError
+   * carrying the exit code and the output. The container is removed afterwards unless `remove:
+   * false` (the CLI and docker-py keep it unless asked: `--rm`, `remove=True`). With `detach` it
+   * returns the running container instead (kept); with `stream` the output while it runs.
    */
-  async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult> {
+  run(image: string, cmd: string[] | string | undefined, options: RunOptions & { stream: true }): Promise<RunStream>;
+  run(image: string, cmd: string[] | string | undefined, options: RunOptions & { stream?: false; encoding: "bytes" }): Promise<RunResult<Uint8Array>>;
+  run(image: string, cmd?: string[] | string, options?: RunOptions & { stream?: false; encoding?: "utf8" }): Promise<RunResult>;
+  async run(image: string, cmd?: string[] | string, options: RunOptions = {}): Promise<RunResult<string | Uint8Array> | RunStream> {
     checkId(image, "containers.run()", 'an image reference such as "busybox"');
-    const { config, name, platform, detach, remove = !detach, pull = true, env, ports, volumes, labels, user, workdir, network, restart, memory, ...call } = options;
+    const { config, name, platform, useConfigProxy, detach, remove = !detach, pull = true, stream, encoding, onPullProgress, env, ports, volumes, labels, user, workdir, network, restart, memory, ...call } = options;
+    checkEncoding(encoding, "containers.run()");
+    if (stream && (detach || encoding !== undefined)) {
+      throw new DockerConfigError(`containers.run(): stream: true gives the output as it comes; it cannot be combined with ${detach ? "detach" : "encoding"} (iterate the frames' bytes, or use logs() on a detached container)`);
+    }
     const body: ContainerCreateBody = {
       ...cliConfig(config ?? {}, { env, ports, volumes, labels, user, workdir, network, restart, memory }),
       Image: image,
@@ -302,11 +363,12 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     };
     let container: Container;
     try {
-      container = await this.#create(body, { ...call, name, platform });
+      container = await this.#create(body, { ...call, name, platform, useConfigProxy });
     } catch (err) {
+      // Only a missing image is pulled, as the CLI does: create first, pull on its "No such image".
       if (!(pull && isNotFound(err) && this.pullImage)) throw err;
-      await this.pullImage(image, { ...call, platform });
-      container = await this.#create(body, { ...call, name, platform });
+      await this.pullImage(image, { ...call, platform, onProgress: onPullProgress });
+      container = await this.#create(body, { ...call, name, platform, useConfigProxy });
     }
     const autoRemove = body.HostConfig?.AutoRemove === true;
     // An auto-removed container is gone (its exit code too) as soon as it exits: register the
@@ -314,6 +376,8 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     let removal: TransportResponse | undefined;
     let startSent = false;
     let attached: Session | undefined;
+    // A streamed run's container is removed once its output has been read and it has exited.
+    let removedLater = false;
     try {
       // (Podman's "removed" wait answers exit code 0 whatever the process returned: "next-exit" there.)
       if (autoRemove && !detach) removal = await waitFor(this.client, container.id, (await this.client.isPodman({ signal: call.signal })) ? "next-exit" : "removed", call.signal);
@@ -333,28 +397,45 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
         });
         return { container, exitCode: -1, stdout: "", stderr: "" };
       }
-      // Followed logs: from the start on rather than after the wait, when an auto-removed
-      // container has no logs left. A log driver that cannot be read back (none, syslog: 501)
-      // gives no output, as docker-py does.
-      const output = attached ? attached.output.collect() : container.logs({ signal: call.signal, tty, follow: true })
-        .then((logs) => logs.collect())
-        .catch((err: unknown) => {
-          // (dockerd: 501 "does not support reading"; Podman: 500 "... cannot read logs".)
-          if (err instanceof DockerHttpError && (err.status === 501 || /does not support reading|cannot read logs/i.test(err.reason))) return { stdout: "", stderr: "" };
+      // Browsers follow the logs: from the start on rather than after the wait, when an
+      // auto-removed container has no logs left. A log driver that cannot be read back (none,
+      // syslog: 501) gives no output there, as docker-py does.
+      const logs: Promise<OutputStream | undefined> = attached ? Promise.resolve(attached.output) : container.logs({ signal: call.signal, tty, follow: true }).catch((err: unknown) => {
+        // (dockerd: 501 "does not support reading"; Podman: 500 "... cannot read logs".)
+        if (err instanceof DockerHttpError && (err.status === 501 || /does not support reading|cannot read logs/i.test(err.reason))) return undefined;
+        throw err;
+      });
+      const waiting = removal;
+      removal = undefined; // read from here on: nothing left to cancel
+      const exited = (waiting ? readWait(waiting) : container.wait({ signal: call.signal })).then((r) => r.StatusCode);
+      if (stream) {
+        const followed = await logs.catch(async (err: unknown) => {
+          await waiting?.body?.cancel().catch(() => {});
           throw err;
         });
-      output.catch(() => {}); // awaited below; the wait may fail first
-      let StatusCode: number;
-      if (removal) {
-        const waiting = removal;
-        removal = undefined; // read from here on: nothing left to cancel
-        ({ StatusCode } = await readWait(waiting));
-      } else {
-        ({ StatusCode } = await container.wait({ signal: call.signal }));
+        let settled!: () => void;
+        const read = new Promise<void>((resolve) => (settled = resolve));
+        const output = new OutputStream(onSettled(followed?.readable ?? emptyStream<Frame>(), settled));
+        exited.catch(() => {}); // the caller's to read; the removal below waits for it either way
+        if (remove && !autoRemove) {
+          removedLater = true;
+          void Promise.allSettled([exited, read]).then(() => container.remove({ force: true }).catch(() => {}));
+        }
+        return { container, output, exitCode: exited };
       }
-      const { stdout, stderr } = await output;
-      if (StatusCode !== 0) throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""), { command: cmd, image, stdout });
-      return { container, exitCode: StatusCode, stdout, stderr };
+      type Collected = { stdout: string | Uint8Array; stderr: string | Uint8Array };
+      const output = logs.then((l): Collected | Promise<Collected> => {
+        if (encoding === "bytes") return l === undefined ? { stdout: new Uint8Array(0), stderr: new Uint8Array(0) } : l.bytes();
+        return l === undefined ? { stdout: "", stderr: "" } : l.collect();
+      });
+      output.catch(() => {}); // awaited below; the wait may fail first
+      const StatusCode = await exited;
+      const collected = await output;
+      if (StatusCode !== 0) {
+        const { stdout, stderr } = asText(collected);
+        throw new ContainerExitError(container.id, StatusCode, stderr || (tty ? stdout : ""), { command: cmd, image, stdout });
+      }
+      return { container, exitCode: StatusCode, ...collected };
     } catch (err) {
       // A wait registered but not read (the start failed): let its connection go.
       if (removal) await removal.body?.cancel().catch(() => {});
@@ -365,12 +446,12 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
       // one that never got there (the wait could not be registered) is berth's to remove.
       // Removing it while the engine does (a start that failed) raced Podman's own removal and left its
       // storage inconsistent ("layer not known"), so that later builds hung.
-      if (remove && (!autoRemove || !startSent)) await container.remove({ force: true }).catch(() => {});
+      if (remove && !removedLater && (!autoRemove || !startSent)) await container.remove({ force: true }).catch(() => {});
     }
   }
 
   /** @internal Set by Docker: pulls an image for `run()`. */
-  pullImage: ((image: string, options: CallOptions & { platform?: string }) => Promise<unknown>) | undefined;
+  pullImage: ((image: string, options: CallOptions & { platform?: string; onProgress?: RunOptions["onPullProgress"] }) => Promise<unknown>) | undefined;
 
   /** Removes stopped containers; returns what was deleted and the space reclaimed. */
   prune(options: CallOptions & { filters?: Filters } = {}): Promise<ContainerPruneResponse> {
@@ -585,7 +666,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
    * `closeStdin()` sends EOF while output keeps flowing. Attach before `start()` to see the first line.
    */
   async attach(options: AttachOptions = {}): Promise<Session> {
-    const { stdin, stdout = true, stderr = true, logs, stream = true, detachKeys, tty, ...call } = options;
+    const { stdin, stdout = true, stderr = true, logs, stream = true, detachKeys = this.client.dockerConfig()?.detachKeys, tty, ...call } = options;
     const isTty = await this.#tty(tty, call);
     const query = { stream, stdin, stdout, stderr, logs, detachKeys };
     const resize = (size: { h: number; w: number }) => this.resize(size);
@@ -611,18 +692,21 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   }
 
   /**
-   * Runs a command and collects its output: `{ exitCode, stdout, stderr }`. A string command runs
-   * under `sh -c`. `stdin` data is written and then closed. A process the engine could not start
+   * Runs a command and collects its output: `{ exitCode, stdout, stderr }`, as text, or as the
+   * bytes written with `{ encoding: "bytes" }`. A string command runs under `sh -c`. `stdin`
+   * data is written and then closed. A process the engine could not start
    * (no such binary or user) rejects with ExecStartError. With `detach: true` the command is
    * started in the background and the `Exec` is returned at once (`inspect()` for its state and
    * exit code; its output is not kept).
    */
   exec(cmd: string[] | string, options: ExecOptions & { detach: true }): Promise<Exec>;
-  exec(cmd: string[] | string, options?: ExecRunOptions & { detach?: false }): Promise<ExecResult>;
-  async exec(cmd: string[] | string, options: (ExecRunOptions & { detach?: boolean }) = {}): Promise<ExecResult | Exec> {
+  exec(cmd: string[] | string, options: ExecRunOptions & { detach?: false; encoding: "bytes" }): Promise<ExecResult<Uint8Array>>;
+  exec(cmd: string[] | string, options?: ExecRunOptions & { detach?: false; encoding?: "utf8" }): Promise<ExecResult>;
+  async exec(cmd: string[] | string, options: (ExecRunOptions & { detach?: boolean }) = {}): Promise<ExecResult<string | Uint8Array> | Exec> {
     const { detach, ...rest } = options;
     if (!detach) return runExec(this.client, this.id, cmd, rest);
-    const { stdin, ...execOptions } = rest;
+    const { stdin, encoding, ...execOptions } = rest;
+    if (encoding !== undefined) throw new DockerConfigError("exec(cmd, { detach: true }) collects no output: drop encoding, or run it without detach");
     if (stdin !== undefined) {
       throw new DockerConfigError("exec(cmd, { detach: true }) cannot take stdin: nothing is attached to a detached exec; use execStream(cmd, { stdin: true })");
     }

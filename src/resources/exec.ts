@@ -5,7 +5,7 @@ import { DockerConfigError, DockerError, DockerUnsupportedError, ExecStartError,
 import type { ExecInspectResponse } from "../generated/types.ts";
 import { Session, webSocketParts, type SessionParts } from "../session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
-import { bodyOf, encodeUtf8 } from "../streams/bytes.ts";
+import { bodyOf, decodeUtf8, encodeUtf8 } from "../streams/bytes.ts";
 
 export interface ExecOptions extends CallOptions {
   /** `["A=1"]` or `{ A: "1" }`. */
@@ -23,17 +23,26 @@ export interface ExecOptions extends CallOptions {
 export interface ExecRunOptions extends ExecOptions {
   /** Data fed to the command's stdin, which is then closed (EOF). */
   stdin?: string | Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * `"utf8"` (the default): `stdout` and `stderr` are text. `"bytes"`: they are the bytes exactly
+   * as the process wrote them (`cat` of a binary file, a tarball on stdout), as `logs().bytes()`.
+   */
+  encoding?: OutputEncoding;
 }
+
+/** How collected output is returned: decoded as UTF-8 text, or the bytes as written. */
+export type OutputEncoding = "utf8" | "bytes";
 
 export interface ExecStreamOptions extends ExecOptions {
   /** Attach stdin: the session's `write()`/`stdin`/`closeStdin()` reach the process. */
   stdin?: boolean;
 }
 
-export interface ExecResult {
+/** A collected exec: text by default, bytes with `{ encoding: "bytes" }` (`ExecResult<Uint8Array>`). */
+export interface ExecResult<Output extends string | Uint8Array = string> {
   exitCode: number;
-  stdout: string;
-  stderr: string;
+  stdout: Output;
+  stderr: Output;
 }
 
 /** A running (or finished) exec: output, optional stdin, and its exit code. */
@@ -88,7 +97,8 @@ export class Exec {
         WorkingDir: workdir,
         User: user,
         Privileged: privileged,
-        DetachKeys: detachKeys,
+        // Only an attached stdin can detach; config.json's detachKeys is the CLI's default there.
+        DetachKeys: detachKeys ?? (stdin === true ? client.dockerConfig()?.detachKeys : undefined),
         ConsoleSize: consoleSize ? [consoleSize.h, consoleSize.w] : undefined,
       },
     });
@@ -180,25 +190,38 @@ export class Exec {
 }
 
 /** create + start + collect output (+ feed stdin) + exit code. */
-export async function runExec(client: Client, containerId: string, cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult> {
-  const { stdin, ...rest } = options;
+export async function runExec(client: Client, containerId: string, cmd: string[] | string, options: ExecRunOptions = {}): Promise<ExecResult<string | Uint8Array>> {
+  const { stdin, encoding, ...rest } = options;
+  checkEncoding(encoding, "exec()");
   const exec = await Exec.create(client, containerId, cmd, { ...rest, stdin: stdin !== undefined });
   const session = await exec.start({ signal: rest.signal, timeout: rest.timeout, stdin: stdin !== undefined });
   const feeding = stdin === undefined ? Promise.resolve() : feed(session, stdin);
   // Read while writing: a process that echoes would otherwise fill its pipe and stall.
-  const [output] = await Promise.all([session.output.collect(), feeding]);
+  const [output] = await Promise.all([encoding === "bytes" ? session.output.bytes() : session.output.collect(), feeding]);
   session.close();
   const exitCode = await exec.wait({ signal: rest.signal });
   // The engine's own failure to start the process (no such binary or user), exit code 126 or 127:
   // dockerd writes it into stdout, Podman into stderr ("Error: runc: exec failed: ..."). The
   // process never had a pid.
-  const report = startFailureText(exitCode, output, await client.isPodman({ signal: rest.signal }));
+  const report = exitCode === 126 || exitCode === 127 ? startFailureText(asText(output), await client.isPodman({ signal: rest.signal })) : undefined;
   if (report !== undefined && (await exec.inspect({ signal: rest.signal })).Pid === 0) throw new ExecStartError(cmd, exitCode, report);
   return { exitCode, ...output };
 }
 
-function startFailureText(exitCode: number, output: { stdout: string; stderr: string }, podman: boolean): string | undefined {
-  if (exitCode !== 126 && exitCode !== 127) return undefined;
+/** `encoding` as given: undefined, "utf8" or "bytes"; anything else is refused before any request. */
+export function checkEncoding(encoding: unknown, where: string): void {
+  if (encoding !== undefined && encoding !== "utf8" && encoding !== "bytes") {
+    throw new DockerConfigError(`${where}: encoding must be "utf8" (text, the default) or "bytes" (Uint8Array), got ${JSON.stringify(encoding)}`);
+  }
+}
+
+/** Collected output as text (bytes decoded as UTF-8), for messages. */
+export function asText(output: { stdout: string | Uint8Array; stderr: string | Uint8Array }): { stdout: string; stderr: string } {
+  const text = (v: string | Uint8Array) => (typeof v === "string" ? v : decodeUtf8(v));
+  return { stdout: text(output.stdout), stderr: text(output.stderr) };
+}
+
+function startFailureText(output: { stdout: string; stderr: string }, podman: boolean): string | undefined {
   if (!podman) return output.stderr === "" && output.stdout.endsWith("\r\n") ? output.stdout.trim() : undefined;
   // Podman: on stderr, or (a TTY merges the streams) on stdout.
   for (const [text, other] of [[output.stderr, output.stdout], [output.stdout, output.stderr]] as const) {

@@ -20,6 +20,12 @@ export interface Routes {
   inspectQuery?: readonly string[];
 }
 
+/**
+ * The answers that came from an inspect (`get()`, `reload()`, `create()`), not from a list: what
+ * `info` and `summary` tell apart. Kept by object, so an `attrs` assigned by hand reads as neither.
+ */
+const inspected = new WeakSet<object>();
+
 /** An object of a family. `attrs` holds what the engine last said about it (list item or inspect). */
 export abstract class Handle<
   Attrs extends object,
@@ -48,6 +54,24 @@ export abstract class Handle<
     return this.#client;
   }
 
+  /**
+   * `attrs` when they came from an inspect (`get()`, `reload()`, a `create()` that fills them),
+   * typed as the inspect answer: `container.info?.Config?.Env`, no cast. Undefined for a list item.
+   */
+  get info(): Info | undefined {
+    const attrs = this.attrs;
+    return attrs !== undefined && inspected.has(attrs) ? (attrs as Info) : undefined;
+  }
+
+  /**
+   * `attrs` when they came from a list (`list()`), typed as the list item. Undefined after an
+   * inspect, and for families whose list and inspect say the same (then read `info`).
+   */
+  get summary(): SummaryOf<Attrs, Info> | undefined {
+    const attrs = this.attrs;
+    return attrs !== undefined && !inspected.has(attrs) ? (attrs as SummaryOf<Attrs, Info>) : undefined;
+  }
+
   /** @internal This handle's class's routes. (A method: accessors would show in `util.inspect`.) */
   protected routes(): Routes {
     return routesOf(this.constructor);
@@ -63,11 +87,18 @@ export abstract class Handle<
   /** Refreshes `attrs` (and `id`) from the engine. */
   async reload(options: ReloadOptions = {} as ReloadOptions): Promise<this> {
     const info = await this.inspect(options as CallOptions as InspectOptions);
+    if (typeof info === "object" && info !== null) inspected.add(info);
     this.attrs = info;
     this.id = idIn(info, this.routes().id) ?? this.id;
     return this;
   }
 }
+
+/**
+ * The list item's type: the attrs that are not the inspect answer. Where the inspect answer only
+ * adds optional fields to the list item (networks), the list item is the whole of `Attrs`.
+ */
+export type SummaryOf<Attrs, Info> = [Exclude<Attrs, Info>] extends [never] ? Attrs : Exclude<Attrs, Info>;
 
 /** @internal Any handle class's instances, for collections' type parameters. */
 export type AnyHandle = Handle<object, object, CallOptions, CallOptions>;

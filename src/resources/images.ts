@@ -9,6 +9,8 @@ import { ProgressStream, type Progress, type ProgressEvent } from "../streams/pr
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { checkArchiveInput } from "./archive.ts";
+import { parseSize } from "./sizes.ts";
+import { withProxyArgs } from "../config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
@@ -38,6 +40,9 @@ export type BuildContext =
   | Iterable<TarEntry>
   | AsyncIterable<TarEntry>
   | { directory: string };
+
+/** A tar to upload (load, import): a stream, bytes, a Blob, or a file's path (server runtimes). */
+export type UploadSource = ReadableStream<Uint8Array> | Uint8Array | Blob | string;
 
 export interface ProgressOptions extends CallOptions {
   /** Called on every event with the running totals. */
@@ -95,7 +100,35 @@ export interface BuildOptions extends ProgressOptions {
   quiet?: boolean;
   /** Credentials for private base images, by registry key. */
   registryConfig?: Record<string, RegistryAuth>;
-  /** Further engine parameters (memory, cpushares, shmsize, ...). */
+  /**
+   * Pass config.json's `proxies` for this engine as build arguments (HTTP_PROXY, http_proxy, ...
+   * where `buildArgs` does not set them), as the Docker CLI and docker-py do. Default true.
+   */
+  useConfigProxy?: boolean;
+  /**
+   * Compress the context with gzip on the way (`docker build --compress`): less to send to a
+   * remote engine, more CPU on both sides. Both builders accept it.
+   */
+  gzip?: boolean;
+  /** Size of /dev/shm in the build's containers (`--shm-size`): bytes or `"64m"`, as run()'s `memory`. */
+  shmSize?: number | string;
+  /** Memory limit of the build's containers (`-m`): bytes or `"700M"`. The classic builder applies it. */
+  memory?: number | string;
+  /** Memory plus swap (`--memory-swap`): bytes, `"1g"`, or -1 for unlimited swap. */
+  memswap?: number | string;
+  /** CPU shares, relative weight (`--cpu-shares`). */
+  cpuShares?: number;
+  /** CPUs the build may use, `"0-3"` or `"0,1"` (`--cpuset-cpus`). */
+  cpuSetCpus?: string;
+  /** Memory nodes (NUMA) the build may use (`--cpuset-mems`). */
+  cpuSetMems?: string;
+  /** CFS period in microseconds (`--cpu-period`). */
+  cpuPeriod?: number;
+  /** CFS quota in microseconds per period (`--cpu-quota`). */
+  cpuQuota?: number;
+  /** Isolation technology (`--isolation`): `default`, `process` or `hyperv` (Windows engines). */
+  isolation?: "default" | "process" | "hyperv";
+  /** Further engine parameters, sent as they are. */
   query?: Record<string, unknown>;
 }
 
@@ -145,14 +178,19 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
 
   /**
    * Pulls an image (`docker pull`) and resolves with it once complete. `ref` may carry a tag or a
-   * digest (`repo@sha256:...`); without either, `latest` (or every tag with `allTags`).
+   * digest (`repo@sha256:...`); without either, `latest`. With `allTags`, every tag of the
+   * repository, resolving with the repository's images as the engine then lists them.
    * Progress: `onProgress`, or use `pullStream` to iterate the events.
    */
-  async pull(ref: string, options: PullOptions = {}): Promise<Image> {
+  pull(ref: string, options: PullOptions & { allTags: true }): Promise<Image[]>;
+  pull(ref: string, options?: PullOptions & { allTags?: false }): Promise<Image>;
+  async pull(ref: string, options: PullOptions = {}): Promise<Image | Image[]> {
     await (await this.pullStream(ref, options)).done();
     const { name, tag, digest } = parseImageRef(ref);
-    if (options.allTags) return new Image(this.client, name);
-    return this.get(digest ? `${name}@${digest}` : `${name}:${tag ?? "latest"}`, { signal: options.signal });
+    const call = { signal: options.signal, timeout: options.timeout };
+    // As docker-py: the repository's images (`docker images NAME` lists every tag of it).
+    if (options.allTags) return this.list({ ...call, filters: { reference: [name] } });
+    return this.get(digest ? `${name}@${digest}` : `${name}:${tag ?? "latest"}`, call);
   }
 
   /** Pulls an image, as a stream of progress events with running totals (`progress`). */
@@ -171,9 +209,13 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     return new ProgressStream(bodyOf(response), onProgress);
   }
 
-  /** Imports a root filesystem tarball as an image (`docker import`). */
-  async import(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string } = {}): Promise<ProgressEvent[]> {
-    checkArchiveInput(source, "images.import()", false);
+  /**
+   * Imports a root filesystem tarball as an image (`docker import`): a tar (stream, bytes, Blob),
+   * a file's path (server runtimes), or an `http(s)://` URL the engine downloads itself.
+   */
+  async import(source: UploadSource, options: ProgressOptions & { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string } = {}): Promise<ProgressEvent[]> {
+    const url = typeof source === "string" && /^https?:\/\//i.test(source) ? source : undefined;
+    const body = url === undefined ? await this.#upload(source, "images.import()", "a file's path, an http(s):// URL") : undefined;
     const { repo, tag, message, changes, platform, onProgress, ...call } = options;
     // The tag travels inside `repo` (`name:tag`), as the Docker CLI sends it: Podman ignores a
     // separate `tag` parameter and would name the image `name:latest`.
@@ -182,11 +224,26 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       ...call,
       method: "POST",
       path: "/images/create",
-      query: { fromSrc: "-", ...named, message, changes, platform },
-      body: source,
-      contentType: "application/x-tar",
+      query: { fromSrc: url ?? "-", ...named, message, changes, platform },
+      body,
+      contentType: body === undefined ? undefined : "application/x-tar",
     });
     return new ProgressStream(bodyOf(response), onProgress).done();
+  }
+
+  /** An upload's tar: the given one, checked, or a file's contents read through the runtime's file access. */
+  async #upload(source: UploadSource, what: string, otherForms = "a file's path"): Promise<ReadableStream<Uint8Array> | Uint8Array | Blob> {
+    if (typeof source !== "string" || source === "") {
+      checkArchiveInput(source, what, false, otherForms);
+      return source as ReadableStream<Uint8Array> | Uint8Array | Blob;
+    }
+    const fs = this.client.fileSystem;
+    if (!fs) throw new DockerUnsupportedError(`${what} of a file ("${source}") needs file access, which this runtime's adapter does not provide: pass the tar as a ReadableStream, Uint8Array or Blob`);
+    const stat = await fs.lstat(source).catch((err: unknown) => {
+      throw new DockerConfigError(`${what}: cannot read "${source}": ${(err as Error)?.message ?? err}`, { cause: err });
+    });
+    if (stat.kind === "directory") throw new DockerConfigError(`${what}: "${source}" is a directory; expected a tar file`);
+    return fs.open(source);
   }
 
   /**
@@ -202,7 +259,20 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    * warnings, the image id) with the running model in `steps`, for either builder.
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, ...call } = options;
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, ...rest } = options;
+    const { shmSize, memory, memswap, cpuShares, cpuSetCpus, cpuSetMems, cpuPeriod, cpuQuota, isolation, useConfigProxy = true, ...call } = rest;
+    // Checked before the context is read: a wrong size is refused before anything is sent.
+    const limits = {
+      shmsize: shmSize === undefined ? undefined : parseSize(shmSize, "build(): shmSize"),
+      memory: memory === undefined ? undefined : parseSize(memory, "build(): memory"),
+      memswap: memswap === undefined ? undefined : parseSize(memswap, "build(): memswap", { unlimited: true }),
+      cpushares: cpuShares,
+      cpusetcpus: cpuSetCpus,
+      cpusetmems: cpuSetMems,
+      cpuperiod: cpuPeriod,
+      cpuquota: cpuQuota,
+      isolation,
+    };
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     const directory = directoryOf(context);
@@ -217,6 +287,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     } else {
       body = (await archiveBody(context as Exclude<BuildContext, string | { directory: string }>)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
     }
+    if (gzip) body = gzipped(body);
     // After the context is checked: a wrong argument is refused before anything is sent. A call that
     // fails here (aborted during the ping) cancels the context, as a failed send does.
     let builder: Builder;
@@ -240,7 +311,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       query: {
         t: tag,
         dockerfile: dockerfileParam,
-        buildargs: buildArgs,
+        buildargs: useConfigProxy ? withProxyArgs(buildArgs, this.client.proxyVariables()) : buildArgs,
         labels,
         target,
         cachefrom: cacheFrom ? JSON.stringify(cacheFrom) : undefined,
@@ -255,6 +326,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         q: quiet,
         outputs: outputs ? JSON.stringify(outputs) : undefined,
         version: builder === "buildkit" ? "2" : undefined,
+        ...limits,
         ...query,
       },
       body,
@@ -263,12 +335,19 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     return new BuildStream(new ProgressStream(bodyOf(response), onProgress), builder, onEvent);
   }
 
-  /** Loads images from a `docker save` tarball (`docker load`). */
-  async load(source: ReadableStream<Uint8Array> | Uint8Array | Blob, options: ProgressOptions & { quiet?: boolean } = {}): Promise<ProgressEvent[]> {
-    checkArchiveInput(source, "images.load()", false);
+  /**
+   * Loads images from a `docker save` tarball (`docker load`): a tar (stream, bytes, Blob) or a
+   * file's path (server runtimes). Resolves with the loaded images (each inspected, as docker-py
+   * does), from the engine's "Loaded image: NAME" and "Loaded image ID: ID" lines, and the events.
+   */
+  async load(source: UploadSource, options: ProgressOptions & { quiet?: boolean } = {}): Promise<{ images: Image[]; events: ProgressEvent[] }> {
+    const body = await this.#upload(source, "images.load()");
     const { quiet, onProgress, ...call } = options;
-    const response = await this.client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body: source, contentType: "application/x-tar" });
-    return new ProgressStream(bodyOf(response), onProgress).done();
+    const response = await this.client.send({ timeout: 0, ...call, method: "POST", path: "/images/load", query: { quiet }, body, contentType: "application/x-tar" });
+    const events = await new ProgressStream(bodyOf(response), onProgress).done();
+    const images: Image[] = [];
+    for (const name of loadedNames(events)) images.push(await this.get(name, { signal: call.signal, timeout: call.timeout }));
+    return { images, events };
   }
 
   /** Several images in one `docker save` tarball, streamed. */
@@ -409,6 +488,35 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   history(options: CallOptions = {}): Promise<ImageHistoryResponse> {
     return this.client.json({ ...options, method: "GET", path: "/images/{name}/history", params: { name: this.id } });
   }
+}
+
+/**
+ * The context compressed on the way. The engine detects the compression of a build context by its
+ * first bytes (gzip, bzip2, xz), whichever builder reads it, and the content type stays x-tar.
+ */
+function gzipped(body: ReadableStream<Uint8Array> | Uint8Array | Blob): ReadableStream<Uint8Array> {
+  if (typeof CompressionStream === "undefined") {
+    throw new DockerUnsupportedError("build({ gzip: true }) needs CompressionStream, which this runtime lacks: build without gzip");
+  }
+  const stream = body instanceof ReadableStream ? body : body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]).stream() : body.stream();
+  return stream.pipeThrough(new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+}
+
+/**
+ * What `docker load` says it loaded: `Loaded image: app:1` (a tagged image), `Loaded image ID:
+ * sha256:...` (an untagged one), Podman's `Loaded image(s): a,b` (or `Loaded image: a`).
+ */
+export function loadedNames(events: ProgressEvent[]): string[] {
+  const names: string[] = [];
+  for (const event of events) {
+    const text = typeof event.stream === "string" ? event.stream : "";
+    for (const line of text.split("\n")) {
+      const m = /^Loaded image(?: ID|\(s\))?: (.+)$/.exec(line.trim());
+      if (!m) continue;
+      for (const name of m[1]!.split(",")) if (name.trim() !== "" && !names.includes(name.trim())) names.push(name.trim());
+    }
+  }
+  return names;
 }
 
 /** An image id, full length, with or without its algorithm. */

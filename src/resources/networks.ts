@@ -49,6 +49,17 @@ export interface NetworkConnectOptions extends CallOptions {
   endpointConfig?: EndpointSettings;
 }
 
+/** A container's endpoint on a network (from the network's inspect). */
+export interface NetworkEndpoint {
+  /** The container's full id. */
+  id: string;
+  name: string;
+  /** `172.18.0.2/16`; empty when the network gave none. */
+  ipv4Address: string;
+  ipv6Address: string;
+  macAddress: string;
+}
+
 /** `docker.networks`: create, list, get by id, name or id prefix, ref, prune. */
 export class NetworkCollection extends Collection<Network, NetworkListOptions, NetworkInspectOptions> {
   constructor(client: Client) {
@@ -56,8 +67,10 @@ export class NetworkCollection extends Collection<Network, NetworkListOptions, N
   }
 
   /**
-   * Creates a network (`docker network create`). On engines before API 1.44 the engine is asked to
-   * refuse a duplicate name (`CheckDuplicate`), as newer engines always do.
+   * Creates a network (`docker network create`) and resolves with its handle, `attrs` filled from
+   * an inspect right after (name, driver, IPAM as the engine settled them; docker-py does the
+   * same). On engines before API 1.44 the engine is asked to refuse a duplicate name
+   * (`CheckDuplicate`), as newer engines always do.
    */
   async create(config: NetworkCreateBody, options: CallOptions = {}): Promise<Network> {
     let body: NetworkCreateBody & { CheckDuplicate?: boolean } = config;
@@ -67,7 +80,7 @@ export class NetworkCollection extends Collection<Network, NetworkListOptions, N
     const created = await this.client.json<NetworkCreateResponse>({ ...options, method: "POST", path: "/networks/create", body });
     const network = new Network(this.client, created.Id);
     network.warning = created.Warning || undefined;
-    return network;
+    return network.reload({ signal: options.signal, timeout: options.timeout });
   }
 
   /** Removes networks no container uses (`docker network prune`); `filters`: `until`, `label`, `label!`. */
@@ -89,6 +102,20 @@ export class Network extends Handle<NetworkSummary | NetworkInspect, NetworkInsp
   /** The network's name, if known. */
   get name(): string | undefined {
     return this.attrs?.Name;
+  }
+
+  /**
+   * The containers attached, as last inspected: id, name and addresses (CIDR, as the engine gives
+   * them). Empty when unknown: a list item carries no endpoints, so `reload()` first.
+   */
+  get containers(): NetworkEndpoint[] {
+    return Object.entries(this.info?.Containers ?? {}).map(([id, e]) => ({
+      id,
+      name: e.Name ?? "",
+      ipv4Address: e.IPv4Address ?? "",
+      ipv6Address: e.IPv6Address ?? "",
+      macAddress: e.MacAddress ?? "",
+    }));
   }
 
   /** Connects a container (`docker network connect`), with aliases, a fixed address, and so on. */

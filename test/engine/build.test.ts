@@ -110,7 +110,9 @@ describe("build", () => {
     expect(names).toContain("manifest.json");
     await docker.images.ref(t).remove({ force: true });
     const loaded = await docker.images.load(tarball);
-    expect(loaded.some((e) => (e.stream ?? "").includes(t))).toBe(true);
+    expect(loaded.images.map((i) => i.reference)).toEqual([t]);
+    expect(loaded.images[0]!.id).toBe(info.Id);
+    expect(loaded.events.some((e) => (e.stream ?? "").includes(t))).toBe(true);
 
     const exported = await c.export();
     const imported = tag("import");

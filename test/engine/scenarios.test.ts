@@ -11,6 +11,7 @@ const ctx = createContext({
   runtime: "node",
   connect: (options) => new Docker(options),
   fromEnv: (env) => Docker.fromEnv({ env }),
+  contexts: (env) => Docker.contexts({ env }),
   env: (name) => process.env[name],
   tempDir: nodeTempDir,
   listen: nodeListen,

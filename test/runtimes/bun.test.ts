@@ -13,6 +13,7 @@ const ctx = createContext({
   runtime: "bun",
   connect: (options) => new Docker(options),
   fromEnv: (env) => Docker.fromEnv({ env }),
+  contexts: (env) => Docker.contexts({ env }),
   env: (name) => Bun.env[name],
   tempDir: nodeTempDir, // Bun implements node:fs
   listen: nodeListen,

@@ -16,15 +16,17 @@ declare const Deno: {
   makeTempDir(options: { prefix: string }): Promise<string>;
   mkdir(path: string, options: { recursive: true }): Promise<void>;
   writeTextFile(path: string, text: string): Promise<void>;
+  writeFile(path: string, data: Uint8Array): Promise<void>;
   remove(path: string, options: { recursive: true }): Promise<void>;
 };
 
-async function denoTempDir(files: Record<string, string>): Promise<{ path: string; remove(): Promise<void> }> {
+async function denoTempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await Deno.makeTempDir({ prefix: "berth-scenario-" });
-  for (const [name, text] of Object.entries(files)) {
+  for (const [name, data] of Object.entries(files)) {
     const file = `${path}/${name}`;
     await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(file, text);
+    if (typeof data === "string") await Deno.writeTextFile(file, data);
+    else await Deno.writeFile(file, data);
   }
   return { path, remove: () => Deno.remove(path, { recursive: true }) };
 }
@@ -34,6 +36,7 @@ const ctx = createContext({
   runtime: "deno",
   connect: (options) => new Docker(options),
   fromEnv: (env) => Docker.fromEnv({ env }),
+  contexts: (env) => Docker.contexts({ env }),
   env: (name) => Deno.env.get(name),
   tempDir: denoTempDir,
   listen: nodeListen, // Deno implements node:net

@@ -5,6 +5,7 @@
 
 import type { Container } from "../../src/resources/containers.ts";
 import type { Docker } from "../../src/docker.ts";
+import type { ContextStore } from "../../src/config/contexts.ts";
 import type { ContainerCreateBody } from "../../src/generated/types.ts";
 import { assert, type Assert } from "./assert.ts";
 
@@ -34,10 +35,12 @@ export interface ScenarioContext {
   connect(options: { host?: string; socketPath?: string; version?: string; tls?: { ca?: string; cert?: string; key?: string } }): Docker;
   /** The runtime's `Docker.fromEnv` given these variables instead of the process environment. */
   fromEnv(env: Record<string, string | undefined>): Docker;
+  /** The runtime's `Docker.contexts` given these variables (a DOCKER_CONFIG of the scenario's own). */
+  contexts(env: Record<string, string | undefined>): ContextStore;
   /** Reads an environment variable of the process. */
   env(name: string): string | undefined;
-  /** Writes files (path → text) under a fresh temporary directory, removed after the suite. */
-  tempDir(files: Record<string, string>): Promise<string>;
+  /** Writes files (path → text or bytes) under a fresh temporary directory, removed after the suite. */
+  tempDir(files: Record<string, string | Uint8Array>): Promise<string>;
   /** A name unique to this run. */
   name(prefix?: string): string;
   /** Creates a labelled container from the test image. */
@@ -83,16 +86,19 @@ export interface ContextInit {
   runtime: string;
   connect: ScenarioContext["connect"];
   fromEnv: ScenarioContext["fromEnv"];
+  contexts: ScenarioContext["contexts"];
   /** Reads an environment variable (CI, BERTH_TEST_REGISTRY). */
   env(name: string): string | undefined;
   /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
-  tempDir(files: Record<string, string>): Promise<{ path: string; remove(): Promise<void> }>;
+  tempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }>;
   /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
-  const run = `${init.runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  // BERTH_TEST_RUN_PREFIX marks one line of work's runs (`berth.test.run=<prefix>-node-...`).
+  const prefix = init.env("BERTH_TEST_RUN_PREFIX");
+  const run = `${prefix ? `${prefix}-` : ""}${init.runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const labels = { "berth.test": "1", "berth.test.run": run };
   const deferred: Array<() => Promise<unknown>> = [];
   const ci = Boolean(init.env("CI")) && init.env("CI") !== "false" && init.env("CI") !== "0";
@@ -112,6 +118,7 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
     ci,
     connect: init.connect,
     fromEnv: init.fromEnv,
+    contexts: init.contexts,
     env: init.env,
     async tempDir(files) {
       const dir = await init.tempDir(files);

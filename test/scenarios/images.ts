@@ -80,7 +80,7 @@ export const imageScenarios: Scenario[] = [
 ];
 
 /** The registry's /v2/ answers; otherwise the scenario is skipped (failed under CI). */
-async function requireRegistry(ctx: ScenarioContext): Promise<void> {
+export async function requireRegistry(ctx: ScenarioContext): Promise<void> {
   let status = 0;
   let problem = "";
   try {

@@ -3,6 +3,7 @@
 import { badInputScenarios } from "./bad-input.ts";
 import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
+import { convenienceScenarios } from "./conveniences.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
@@ -17,6 +18,7 @@ export const scenarios: Scenario[] = [
   ...systemScenarios,
   ...containerScenarios,
   ...parityScenarios,
+  ...convenienceScenarios,
   ...imageScenarios,
   ...buildkitScenarios,
   ...builderScenarios,

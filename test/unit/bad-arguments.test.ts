@@ -102,8 +102,8 @@ describe("uploads and other string arguments", () => {
       [() => docker.images.build(nodeStream as never), /images\.build\(\) cannot use a Node\.js stream \(convert it with Readable\.toWeb\(stream\)\)/],
       [() => docker.images.build(["Dockerfile"] as never), /item 0 is a string, not an entry with a string name/],
       [() => docker.containers.ref("c1").putArchive("/tmp", { path: "./x" } as never), /putArchive\(\) cannot use an object with "path": expected a tar as ReadableStream, Uint8Array or Blob, or tar entries/],
-      [() => docker.images.load(undefined as never), /images\.load\(\) cannot use undefined: expected a tar as ReadableStream, Uint8Array or Blob$/],
-      [() => docker.images.import("./rootfs.tar" as never), /images\.import\(\) cannot use a string/],
+      [() => docker.images.load(undefined as never), /images\.load\(\) cannot use undefined: expected a file's path, a tar as ReadableStream, Uint8Array or Blob$/],
+      [() => docker.images.import({ path: "./rootfs.tar" } as never), /images\.import\(\) cannot use an object with "path": expected a file's path, an http\(s\):\/\/ URL, a tar as ReadableStream, Uint8Array or Blob/],
       [() => docker.images.pull(undefined as never), /Expected an image reference such as "busybox" .* for images\.pull\(\), got undefined/],
       [() => docker.images.ref("busybox").tag(undefined as never).catch((e: unknown) => Promise.reject(e)), /for image\.tag\(\), got undefined/],
       [() => docker.containers.run(undefined as never, ["true"]), /for containers\.run\(\), got undefined/],
@@ -115,6 +115,10 @@ describe("uploads and other string arguments", () => {
       expect(err, String(why)).toBeInstanceOf(DockerConfigError);
       expect(err.message).toMatch(why);
     }
+    // A path is a file to read on server runtimes; a Docker without file access says so.
+    const noFiles = await rejection(() => docker.images.import("./rootfs.tar"));
+    expect(noFiles).toBeInstanceOf(DockerUnsupportedError);
+    expect(noFiles.message).toMatch(/images\.import\(\) of a file \("\.\/rootfs\.tar"\) needs file access/);
     nodeStream.destroy();
     expect(log).toEqual([]);
   });

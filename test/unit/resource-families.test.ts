@@ -98,14 +98,16 @@ describe("volumes", () => {
 });
 
 describe("networks", () => {
-  it("asks engines before API 1.44 to refuse duplicate names, and leaves newer ones alone", async () => {
-    const log = record(() => HttpResponse.json({ Id: "abc", Warning: "" }));
+  it("asks engines before API 1.44 to refuse duplicate names, and leaves newer ones alone; the handle's attrs come from an inspect", async () => {
+    const log = record((seen) => HttpResponse.json(seen.method === "POST" ? { Id: "abc", Warning: "" } : { Id: "abc", Name: "n", Driver: "bridge" }));
     const created = await docker("1.41").networks.create({ Name: "n" });
     expect(created.id).toBe("abc");
     expect(created.warning).toBeUndefined();
+    expect([created.name, created.info?.Driver]).toEqual(["n", "bridge"]);
     await docker("1.44").networks.create({ Name: "n" });
     await docker("1.41").networks.create({ Name: "n", CheckDuplicate: false } as never);
-    expect(log.map((s) => JSON.parse(s.body))).toEqual([{ CheckDuplicate: true, Name: "n" }, { Name: "n" }, { Name: "n", CheckDuplicate: false }]);
+    expect(log.filter((s) => s.method === "GET").map((s) => s.path)).toEqual(["/v1.41/networks/abc", "/v1.44/networks/abc", "/v1.41/networks/abc"]);
+    expect(log.filter((s) => s.method === "POST").map((s) => JSON.parse(s.body))).toEqual([{ CheckDuplicate: true, Name: "n" }, { Name: "n" }, { Name: "n", CheckDuplicate: false }]);
   });
 
   it("connect builds the EndpointConfig from its options; disconnect sends Force", async () => {

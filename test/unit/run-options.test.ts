@@ -1,19 +1,12 @@
 // containers.run()'s CLI-like options: the create body they make, and each wrong form a
 // DockerConfigError before any request reaches the (mocked) engine. ContainerExitError's message.
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Docker } from "../../src/docker.ts";
+import { describe, expect, it } from "vitest";
+import type { Docker } from "../../src/docker.ts";
 import { ContainerExitError, DockerConfigError } from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { BASE, mockedEngine } from "./mocked-engine.ts";
 
-const BASE = "http://engine.test";
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-
-const docker = () => new Docker({ transport: new FetchTransport(BASE), version: "1.41" });
+const { server, docker } = mockedEngine();
 
 /** Records every request; create answers an id, inspect a running container. */
 function engine(): { path: string; body: unknown }[] {
