@@ -218,7 +218,9 @@ export const convenienceScenarios: Scenario[] = [
       await c.start();
       const session = await c.attach({ stdin: true });
       await session.write(new Uint8Array([0x18, 0x78]));
-      await session.output.text();
+      // Podman 4.3 does not act on detach keys in the API's attach (docs/podman.md): its session
+      // goes on until closed. dockerd ends it.
+      if (!(await docker.isPodman())) await session.output.text();
       session.close();
       assert.equal((await c.inspect()).State?.Running, true, "detached, not stopped");
       await c.remove({ force: true });
