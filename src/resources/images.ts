@@ -198,6 +198,10 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     checkId(ref, "images.pull()", 'an image reference such as "busybox" or "registry.example.com/app:1"');
     const { platform, allTags, auth, onProgress, ...call } = options;
     const { name, tag, digest } = parseImageRef(ref);
+    if (allTags && (await this.client.isPodman(call))) {
+      // Podman's Docker API pulls only `latest` for a repository without a tag (docs/podman.md).
+      throw new DockerUnsupportedError(`images.pull("${name}", { allTags: true }): Podman's Docker-compatible API pulls only ${name}:latest this way; pull each tag by name instead`);
+    }
     const headers = await withImageAuth(this.client, ref, auth, call.headers);
     const response = await this.client.send({
       ...call,
