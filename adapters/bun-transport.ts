@@ -4,27 +4,19 @@
 // Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
 // below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
 
+import { CONNECTION_ADVICE, checkKeyPair, tlsFailed } from "../src/advice.ts";
 import { onAbort } from "../src/deadline.ts";
-import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
+import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsOptions } from "../src/endpoint.ts";
+import { DockerConnectionError } from "../src/errors.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
 // Bun reports TLS failures with Node's codes, so Node's explanation of them applies as it is.
 import { tlsFailure } from "./tls-failure.ts";
 
 /** PEM material for https engines. Verification is always on. */
-export interface BunTlsOptions {
-  /** CA certificate(s) the engine's certificate must chain to (PEM). */
-  ca?: string | Uint8Array;
-  /** Client certificate and key (PEM), for engines started with --tlsverify. */
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-  /** Name to verify in the engine's certificate, when it differs from the host. */
-  servername?: string;
-}
+export interface BunTlsOptions extends TlsOptions {}
 
-export type BunEndpoint =
-  | { socketPath: string }
-  | { protocol: "http" | "https"; hostname: string; port: number; tls?: BunTlsOptions };
+export type BunEndpoint = Endpoint<BunTlsOptions>;
 
 export interface BunTransportOptions {
   /** Address shown in messages. */
@@ -70,9 +62,8 @@ export class BunTransport extends FetchTransport {
 
   constructor(endpoint: BunEndpoint, options: BunTransportOptions = {}) {
     const unix = "socketPath" in endpoint;
-    const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
-    // Over a socket the URL's host only fills the Host header, which the engine ignores.
-    const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    const address = options.address ?? endpointAddress(endpoint);
+    const base = endpointBase(endpoint);
     if (!unix) checkKeyPair(endpoint.tls);
     let init: Record<string, unknown> | undefined;
     if (unix) init = { unix: endpoint.socketPath };
@@ -126,7 +117,7 @@ export class BunTransport extends FetchTransport {
 function tlsError(address: string, err: Error & { code?: string }, handshaking: boolean, clientCert: boolean): DockerConnectionError | undefined {
   const why = tlsFailure(err, { handshaking, clientCert });
   if (!why) return undefined;
-  return new DockerConnectionError(address, err.code, `TLS verification failed: ${why} (${err.message})`, { cause: err });
+  return new DockerConnectionError(address, err.code, tlsFailed(why, err.message), { cause: err });
 }
 
 /** Bun's fetch, with TLS failures explained in the message FetchTransport passes on. */
@@ -138,35 +129,17 @@ function explainingTls(clientCert: boolean): typeof fetch {
       const e = err as Error & { code?: string };
       const why = e?.name === "AbortError" ? undefined : tlsFailure(e, { handshaking: true, clientCert });
       if (!why) throw err;
-      throw Object.assign(new Error(`TLS verification failed: ${why} (${e.message})`, { cause: err }), { code: e.code });
+      throw Object.assign(new Error(tlsFailed(why, e.message), { cause: err }), { code: e.code });
     }
   };
-}
-
-/**
- * A client certificate needs its key and a key its certificate: said before any connection (Bun
- * would otherwise send the certificate alone, and the engine's refusal would read as a bad cert).
- */
-function checkKeyPair(tls: BunTlsOptions | undefined): void {
-  if (!tls) return;
-  if (tls.cert && !tls.key) throw new DockerConfigError("A TLS client certificate was given without its key: pass tls.key too (key.pem beside cert.pem in DOCKER_CERT_PATH)");
-  if (tls.key && !tls.cert) throw new DockerConfigError("A TLS client key was given without its certificate: pass tls.cert too (cert.pem beside key.pem in DOCKER_CERT_PATH)");
-}
-
-function hostForUrl(hostname: string): string {
-  return hostname.includes(":") ? `[${hostname}]` : hostname;
-}
-
-function pem(v: string | Uint8Array): string {
-  return typeof v === "string" ? v : new TextDecoder().decode(v);
 }
 
 /** TLS options for Bun's fetch. */
 function fetchTls(t: BunTlsOptions): Record<string, unknown> {
   const out: Record<string, unknown> = { rejectUnauthorized: true };
-  if (t.ca) out.ca = pem(t.ca);
-  if (t.cert) out.cert = pem(t.cert);
-  if (t.key) out.key = pem(t.key);
+  if (t.ca) out.ca = pemText(t.ca);
+  if (t.cert) out.cert = pemText(t.cert);
+  if (t.key) out.key = pemText(t.key);
   if (t.servername) out.serverName = t.servername;
   return out;
 }
@@ -255,16 +228,16 @@ class SocketBridge {
       },
       close: (_socket, error) => {
         this.#closed = true;
-        this.#settleHandshake(new DockerConnectionError(this.#address, "ECONNRESET", "the connection closed during the TLS handshake", { cause: error }));
+        this.#settleHandshake(new DockerConnectionError(this.#address, "ECONNRESET", CONNECTION_ADVICE.inHandshake, { cause: error }));
         if (error) this.#fail(error);
         else if (this.#shutDown) {
           // After our FIN, Bun reports the engine's closing as `close` without `end`.
           this.#endReading();
         } else if (!this.#finished) {
           // Closed without the engine's FIN: the connection dropped mid-stream.
-          this.#fail(Object.assign(new Error("the connection closed before the stream ended"), { code: "ECONNRESET" }));
+          this.#fail(Object.assign(new Error(CONNECTION_ADVICE.beforeStreamEnd), { code: "ECONNRESET" }));
         }
-        this.#failWriter(new DockerConnectionError(this.#address, "EPIPE", "the connection is closed"));
+        this.#failWriter(new DockerConnectionError(this.#address, "EPIPE", CONNECTION_ADVICE.closed));
       },
     };
   }
@@ -317,7 +290,7 @@ class SocketBridge {
     const socket = this.#socket;
     if (!socket || !this.#pending) return;
     const written = socket.write(this.#pending);
-    if (written < 0) return this.#failWriter(new DockerConnectionError(this.#address, "EPIPE", "the connection is closed"));
+    if (written < 0) return this.#failWriter(new DockerConnectionError(this.#address, "EPIPE", CONNECTION_ADVICE.closed));
     this.#pending = written < this.#pending.length ? this.#pending.subarray(written) : undefined;
     if (this.#pending) return; // the rest goes at the next drain
     const drained = this.#drained;
@@ -329,7 +302,7 @@ class SocketBridge {
     this.#socket = socket;
     const writable = new WritableStream<Uint8Array>({
       write: (chunk) => {
-        if (this.#closed) throw new DockerConnectionError(this.#address, "EPIPE", "the connection is closed");
+        if (this.#closed) throw new DockerConnectionError(this.#address, "EPIPE", CONNECTION_ADVICE.closed);
         return new Promise<void>((resolve, reject) => {
           this.#pending = chunk;
           this.#drained = resolve;

@@ -7,15 +7,13 @@
 
 import { platform } from "node:os";
 import type { Env } from "../src/config/config-file.ts";
-import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
-import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
-import { builderFromEnv } from "../src/buildkit/builder.ts";
-import { ContextStore } from "../src/config/contexts.ts";
-import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
-import { DockerUnsupportedError } from "../src/errors.ts";
+import type { DockerHost } from "../src/config/host.ts";
+import { Docker as CoreDocker } from "../src/docker.ts";
+import { serverEntry, type EndpointOptions } from "../src/entry.ts";
 import type { Transport } from "../src/transport.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
 import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
+import type { ContextStore } from "../src/config/contexts.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
@@ -25,19 +23,25 @@ export { BunTransport, type BunEndpoint, type BunTlsOptions, type BunTransportOp
 
 declare const Bun: { env: Env };
 
-export interface BunDockerOptions extends Partial<CoreOptions> {
-  /** Engine address, as in DOCKER_HOST: `unix:///var/run/docker.sock`, `tcp://host:2375`, `https://host:2376`. */
-  host?: string;
-  /** Shorthand for `host: "unix://<path>"`. */
-  socketPath?: string;
-  /** TLS material (PEM) for https engines. Verification is always on; with `tls`, `tcp://` means https. */
-  tls?: BunTlsOptions;
-}
+export interface BunDockerOptions extends EndpointOptions<BunTlsOptions> {}
 
 export interface BunEnvOptions extends BunDockerOptions {
   /** Variables to read instead of `Bun.env` (DOCKER_HOST, DOCKER_CONFIG, ...). */
   env?: Env;
 }
+
+const bun = serverEntry<BunDockerOptions>({
+  name: "Bun",
+  env: () => Bun.env,
+  platform,
+  configFs: () => nodeConfigFs(),
+  credentials: (env = Bun.env) => nodeCredentials(env),
+  dockerConfig: (env = Bun.env) => nodeDockerConfig(env),
+  contextStoreFs: () => nodeContextStoreFs(),
+  fileSystem: nodeFileSystem,
+  unix: (host) => new BunTransport({ socketPath: host.path }),
+  tcp: (host, { tls }) => new BunTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),
+});
 
 export class Docker extends CoreDocker {
   /**
@@ -46,14 +50,7 @@ export class Docker extends CoreDocker {
    * Docker config (`~/.docker/config.json`) unless `credentials` is given.
    */
   constructor(options: BunDockerOptions = {}) {
-    const { host, socketPath, tls, transport, credentials, ...core } = options;
-    super({
-      ...core,
-      transport: transport ?? bunTransport(hostOf(host, socketPath, tls), tls),
-      credentials: credentials ?? nodeCredentials(Bun.env),
-      dockerConfig: core.dockerConfig ?? nodeDockerConfig(Bun.env),
-      fileSystem: core.fileSystem ?? nodeFileSystem,
-    });
+    super(bun.options(options));
   }
 
   /**
@@ -63,21 +60,16 @@ export class Docker extends CoreDocker {
    * Options given here win over the environment. Throws DockerConfigError for malformed values.
    */
   static fromEnv(options: BunEnvOptions = {}): Docker {
-    const { env = Bun.env, ...rest } = options;
-    if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
-    }
-    return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: platform() }), env, rest);
+    return new Docker(bun.fromEnv(options));
   }
 
   /**
    * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
    * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
-   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   * "ssh://me@box" })`, then `Docker.fromContext("box")`.
    */
   static contexts(options: { env?: Env } = {}): ContextStore {
-    const env = options.env ?? Bun.env;
-    return new ContextStore(env, nodeContextStoreFs(), { platform: platform() });
+    return bun.contexts(options);
   }
 
   /**
@@ -86,43 +78,11 @@ export class Docker extends CoreDocker {
    * config.json's `currentContext`).
    */
   static fromContext(name?: string, options: BunEnvOptions = {}): Docker {
-    const { env = Bun.env, ...rest } = options;
-    const fs = nodeConfigFs();
-    const context = name ?? currentContextName(env, fs).name;
-    return fromEndpoint(resolveEndpoint(env, fs, { context, platform: platform() }), env, rest);
+    return new Docker(bun.fromContext(name, options));
   }
-}
-
-function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: BunDockerOptions): Docker {
-  const tls = options.tls ?? endpoint.tls;
-  return new Docker({
-    ...options,
-    version: options.version ?? endpoint.version,
-    builder: options.builder ?? builderFromEnv(env),
-    credentials: options.credentials ?? nodeCredentials(env),
-    dockerConfig: options.dockerConfig ?? nodeDockerConfig(env),
-    transport: bunTransport(endpoint.host, tls),
-  });
-}
-
-function hostOf(host: string | undefined, socketPath: string | undefined, tls: BunTlsOptions | undefined): DockerHost {
-  if (socketPath !== undefined) return { kind: "unix", path: socketPath };
-  if (host === undefined) return platformDefaultHost(platform());
-  const parsed = parseDockerHost(host, { tls: tls !== undefined, source: "host" });
-  // TLS material given means TLS: an http:// address must not quietly drop it.
-  if (tls !== undefined && parsed.kind === "tcp") parsed.protocol = "https";
-  return parsed;
 }
 
 /** The transport for a resolved address. */
 export function bunTransport(host: DockerHost, tls?: BunTlsOptions): Transport {
-  switch (host.kind) {
-    case "unix":
-      return new BunTransport({ socketPath: host.path });
-    case "tcp":
-      return new BunTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls });
-    case "npipe":
-    case "ssh":
-      throw new DockerUnsupportedError(`${host.kind}:// engines are not supported on Bun yet (${formatDockerHost(host)})`);
-  }
+  return bun.transport(host, { tls });
 }

@@ -5,23 +5,17 @@
 // so the file type-checks with plain TypeScript as well as under `deno check`.
 
 import { onAbort } from "../src/deadline.ts";
-import { DockerConfigError, DockerConnectionError } from "../src/errors.ts";
+import { TLS_ADVICE, certificateRefused, checkKeyPair, tlsFailed } from "../src/advice.ts";
+import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } from "../src/endpoint.ts";
+import { DockerConnectionError } from "../src/errors.ts";
 import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/fetch-transport.ts";
 import type { Duplex } from "../src/transport.ts";
 
-/** PEM material for https engines. Verification is always on. */
-export interface DenoTlsOptions {
-  /** CA certificate(s) the engine's certificate must chain to (PEM). */
-  ca?: string | Uint8Array;
-  /** Client certificate and key (PEM), for engines started with --tlsverify. */
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-}
+/** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
+export interface DenoTlsOptions extends TlsPem {}
 
-export type DenoEndpoint =
-  | { socketPath: string }
-  | { protocol: "http" | "https"; hostname: string; port: number; tls?: DenoTlsOptions };
+export type DenoEndpoint = Endpoint<DenoTlsOptions>;
 
 export interface DenoTransportOptions {
   /** Address shown in messages. */
@@ -63,9 +57,8 @@ export class DenoTransport extends FetchTransport {
 
   constructor(endpoint: DenoEndpoint, options: DenoTransportOptions = {}) {
     const unix = "socketPath" in endpoint;
-    const address = options.address ?? (unix ? `unix://${endpoint.socketPath}` : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`);
-    // Over a socket the URL's host only fills the Host header, which the engine ignores.
-    const base = unix ? "http://docker" : `${endpoint.protocol}://${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    const address = options.address ?? endpointAddress(endpoint);
+    const base = endpointBase(endpoint);
     const clientCert = !unix && Boolean(endpoint.tls?.cert);
     if (!unix) checkKeyPair(endpoint.tls);
     // The HttpClient is made at the first request, not here: Deno checks the socket's permissions
@@ -139,15 +132,11 @@ function hostForUrl(hostname: string): string {
   return hostname.includes(":") ? `[${hostname}]` : hostname;
 }
 
-function pem(v: string | Uint8Array): string {
-  return typeof v === "string" ? v : new TextDecoder().decode(v);
-}
-
 function tlsFields(t: DenoTlsOptions): DenoTlsFields {
   const out: DenoTlsFields = {};
-  if (t.ca) out.caCerts = [pem(t.ca)];
-  if (t.cert) out.cert = pem(t.cert);
-  if (t.key) out.key = pem(t.key);
+  if (t.ca) out.caCerts = [pemText(t.ca)];
+  if (t.cert) out.cert = pemText(t.cert);
+  if (t.key) out.key = pemText(t.key);
   return out;
 }
 
@@ -199,22 +188,18 @@ function messages(err: unknown): string[] {
 
 /**
  * What a TLS failure means, from rustls's wording (Deno's TLS), in the words berth uses on every
- * runtime; undefined when the failure is not a TLS one.
+ * runtime (src/advice.ts); undefined when the failure is not a TLS one.
  */
 function tlsFailure(text: string, clientCert: boolean): string | undefined {
-  const refused = clientCert
-    ? "the engine rejected the client certificate (is it signed by the CA the engine trusts, for client use?)"
-    : "the engine requires a client certificate and none was given (cert.pem and key.pem)";
-  if (/invalid peer certificate: (UnknownIssuer|BadSignature)/i.test(text)) {
-    return "the engine's certificate is not signed by a trusted CA; check ca.pem (DOCKER_CERT_PATH or the context's TLS material)";
-  }
-  if (/invalid peer certificate: Expired/i.test(text)) return "the engine's certificate has expired";
-  if (/invalid peer certificate: NotValidYet/i.test(text)) return "the engine's certificate is not valid yet (check the clocks)";
+  const refused = certificateRefused(clientCert);
+  if (/invalid peer certificate: (UnknownIssuer|BadSignature)/i.test(text)) return TLS_ADVICE.untrustedCa;
+  if (/invalid peer certificate: Expired/i.test(text)) return TLS_ADVICE.expired;
+  if (/invalid peer certificate: NotValidYet/i.test(text)) return TLS_ADVICE.notYetValid;
   // rustls's wording: "NotValidForName" before 0.23, "certificate not valid for name ..." since.
-  if (/invalid peer certificate: (NotValidForName|certificate not valid for name)/i.test(text)) return "the engine's certificate does not name the host connected to";
+  if (/invalid peer certificate: (NotValidForName|certificate not valid for name)/i.test(text)) return TLS_ADVICE.wrongName;
   if (/received fatal alert: (BadCertificate|CertificateRequired|UnknownCA|CertificateUnknown)/i.test(text)) return refused;
-  if (/InvalidContentType|corrupt message|invalid message/i.test(text)) return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
-  if (/invalid peer certificate|received fatal alert|handshake/i.test(text)) return "the TLS handshake with the engine failed";
+  if (/InvalidContentType|corrupt message|invalid message/i.test(text)) return TLS_ADVICE.notTls;
+  if (/invalid peer certificate|received fatal alert|handshake/i.test(text)) return TLS_ADVICE.handshake;
   return undefined;
 }
 
@@ -222,7 +207,7 @@ function tlsFailure(text: string, clientCert: boolean): string | undefined {
 function explain(err: unknown, clientCert: boolean): string {
   const text = messages(err).join(": ");
   const why = tlsFailure(text, clientCert);
-  return why ? `TLS verification failed: ${why} (${text})` : text;
+  return why ? tlsFailed(why, text) : text;
 }
 
 /** The errno-style code, or EPROTO for a TLS failure (which Deno reports without a code). */
@@ -263,13 +248,6 @@ function permissionError(err: unknown, endpoint: DenoEndpoint, address: string):
       `--allow-net=docker,unix:${endpoint.socketPath} --allow-read=${endpoint.socketPath} --allow-write=${endpoint.socketPath} (a unix socket needs read and write permission)`
     : `--allow-net=${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
   return new DockerConnectionError(address, "NotCapable", `Deno refused ${missing.flag.replace("--allow-", "")} access to ${missing.target}: run deno with ${flags}`, { cause: err });
-}
-
-/** A client certificate needs its key and a key its certificate: said before any connection. */
-function checkKeyPair(tls: DenoTlsOptions | undefined): void {
-  if (!tls) return;
-  if (tls.cert && !tls.key) throw new DockerConfigError("A TLS client certificate was given without its key: pass tls.key too (key.pem beside cert.pem in DOCKER_CERT_PATH)");
-  if (tls.key && !tls.cert) throw new DockerConfigError("A TLS client key was given without its certificate: pass tls.cert too (cert.pem beside key.pem in DOCKER_CERT_PATH)");
 }
 
 const READ_SIZE = 64 * 1024;

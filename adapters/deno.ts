@@ -11,14 +11,12 @@
 // A TCP engine needs only --allow-net=host:port.
 
 import type { Env } from "../src/config/config-file.ts";
-import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
-import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
-import { builderFromEnv } from "../src/buildkit/builder.ts";
-import { ContextStore } from "../src/config/contexts.ts";
-import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
-import { DockerUnsupportedError } from "../src/errors.ts";
+import type { DockerHost } from "../src/config/host.ts";
+import { Docker as CoreDocker } from "../src/docker.ts";
+import { serverEntry, type EndpointOptions } from "../src/entry.ts";
 import type { Transport } from "../src/transport.ts";
 import { denoConfigFs, denoContextStoreFs, denoCredentials, denoDockerConfig, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
+import type { ContextStore } from "../src/config/contexts.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
@@ -26,19 +24,25 @@ export * from "../src/server.ts";
 export { DenoTransport, type DenoEndpoint, type DenoTlsOptions, type DenoTransportOptions } from "./deno-transport.ts";
 export { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, runDenoCredentialHelper } from "./deno-config.ts";
 
-export interface DenoDockerOptions extends Partial<CoreOptions> {
-  /** Engine address, as in DOCKER_HOST: `unix:///var/run/docker.sock`, `tcp://host:2375`, `https://host:2376`. */
-  host?: string;
-  /** Shorthand for `host: "unix://<path>"`. */
-  socketPath?: string;
-  /** TLS material (PEM) for https engines. Verification is always on; with `tls`, `tcp://` means https. */
-  tls?: DenoTlsOptions;
-}
+export interface DenoDockerOptions extends EndpointOptions<DenoTlsOptions> {}
 
 export interface DenoEnvOptions extends DenoDockerOptions {
   /** Variables to read instead of `Deno.env` (DOCKER_HOST, DOCKER_CONFIG, ...). */
   env?: Env;
 }
+
+const deno = serverEntry<DenoDockerOptions>({
+  name: "Deno",
+  env: denoEnv,
+  platform: denoPlatform,
+  configFs: denoConfigFs,
+  credentials: denoCredentials,
+  dockerConfig: (env) => denoDockerConfig(env),
+  contextStoreFs: denoContextStoreFs,
+  fileSystem: denoFileSystem,
+  unix: (host) => new DenoTransport({ socketPath: host.path }),
+  tcp: (host, { tls }) => new DenoTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),
+});
 
 export class Docker extends CoreDocker {
   /**
@@ -47,14 +51,7 @@ export class Docker extends CoreDocker {
    * Docker config (`~/.docker/config.json`, when readable) unless `credentials` is given.
    */
   constructor(options: DenoDockerOptions = {}) {
-    const { host, socketPath, tls, transport, credentials, ...core } = options;
-    super({
-      ...core,
-      transport: transport ?? denoTransport(hostOf(host, socketPath, tls), tls),
-      credentials: credentials ?? denoCredentials(),
-      dockerConfig: core.dockerConfig ?? denoDockerConfig(),
-      fileSystem: core.fileSystem ?? denoFileSystem,
-    });
+    super(deno.options(options));
   }
 
   /**
@@ -64,21 +61,16 @@ export class Docker extends CoreDocker {
    * Options given here win over the environment. Throws DockerConfigError for malformed values.
    */
   static fromEnv(options: DenoEnvOptions = {}): Docker {
-    const { env = denoEnv(), ...rest } = options;
-    if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: denoCredentials(env), dockerConfig: denoDockerConfig(env), ...rest });
-    }
-    return fromEndpoint(resolveEndpoint(env, denoConfigFs(env), { platform: denoPlatform() }), env, rest);
+    return new Docker(deno.fromEnv(options));
   }
 
   /**
    * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
    * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
-   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   * "ssh://me@box" })`, then `Docker.fromContext("box")`.
    */
   static contexts(options: { env?: Env } = {}): ContextStore {
-    const env = options.env ?? denoEnv();
-    return new ContextStore(env, denoContextStoreFs(env), { platform: denoPlatform() });
+    return deno.contexts(options);
   }
 
   /**
@@ -87,43 +79,11 @@ export class Docker extends CoreDocker {
    * config.json's `currentContext`).
    */
   static fromContext(name?: string, options: DenoEnvOptions = {}): Docker {
-    const { env = denoEnv(), ...rest } = options;
-    const fs = denoConfigFs(env);
-    const context = name ?? currentContextName(env, fs).name;
-    return fromEndpoint(resolveEndpoint(env, fs, { context, platform: denoPlatform() }), env, rest);
+    return new Docker(deno.fromContext(name, options));
   }
-}
-
-function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: DenoDockerOptions): Docker {
-  const tls = options.tls ?? endpoint.tls;
-  return new Docker({
-    ...options,
-    version: options.version ?? endpoint.version,
-    builder: options.builder ?? builderFromEnv(env),
-    credentials: options.credentials ?? denoCredentials(env),
-    dockerConfig: options.dockerConfig ?? denoDockerConfig(env),
-    transport: denoTransport(endpoint.host, tls),
-  });
-}
-
-function hostOf(host: string | undefined, socketPath: string | undefined, tls: DenoTlsOptions | undefined): DockerHost {
-  if (socketPath !== undefined) return { kind: "unix", path: socketPath };
-  if (host === undefined) return platformDefaultHost(denoPlatform());
-  const parsed = parseDockerHost(host, { tls: tls !== undefined, source: "host" });
-  // TLS material given means TLS: an http:// address must not quietly drop it.
-  if (tls !== undefined && parsed.kind === "tcp") parsed.protocol = "https";
-  return parsed;
 }
 
 /** The transport for a resolved address. */
 export function denoTransport(host: DockerHost, tls?: DenoTlsOptions): Transport {
-  switch (host.kind) {
-    case "unix":
-      return new DenoTransport({ socketPath: host.path });
-    case "tcp":
-      return new DenoTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls });
-    case "npipe":
-    case "ssh":
-      throw new DockerUnsupportedError(`${host.kind}:// engines are not supported on Deno yet (${formatDockerHost(host)})`);
-  }
+  return deno.transport(host, { tls });
 }

@@ -17,6 +17,7 @@
 // connection is confirmed by `confirmEnd` before it counts as complete.
 
 import type { Duplex as NodeDuplex } from "node:stream";
+import { CONNECTION_ADVICE } from "../src/advice.ts";
 import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
 import { requestHead } from "../src/http/wire.ts";
@@ -487,7 +488,7 @@ class Exchange {
       this.#pool.dispatch(this, true);
       return;
     }
-    this.fail(err === null ? new DockerConnectionError(this.#pool.options.address, "ECONNRESET", "the connection closed before the engine answered") : this.#pool.options.mapError(err, conn.socket));
+    this.fail(err === null ? new DockerConnectionError(this.#pool.options.address, "ECONNRESET", CONNECTION_ADVICE.beforeAnswer) : this.#pool.options.mapError(err, conn.socket));
   }
 
   #prematureClose(err: (Error & { code?: string }) | null, conn: Connection): Error {
@@ -498,7 +499,7 @@ class Exchange {
       const mapped = this.#pool.options.mapError(err, conn.socket);
       if (mapped instanceof DockerConnectionError && !/ECONNRESET|EPIPE/.test(err.code ?? "")) return mapped;
     }
-    return new DockerConnectionError(this.#pool.options.address, err?.code ?? "ECONNRESET", "the connection closed before the response ended", { cause: err ?? undefined });
+    return new DockerConnectionError(this.#pool.options.address, err?.code ?? "ECONNRESET", CONNECTION_ADVICE.beforeResponseEnd, { cause: err ?? undefined });
   }
 
   /** Fails the exchange before its response was handed out. */

@@ -7,7 +7,9 @@ import https from "node:https";
 import net from "node:net";
 import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
+import { CONNECTION_ADVICE, tlsFailed } from "../src/advice.ts";
 import { onAbort } from "../src/deadline.ts";
+import { endpointAddress, type Endpoint, type TlsOptions } from "../src/endpoint.ts";
 import { DockerConnectionError } from "../src/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
 import { Http1Pool, drained } from "./node-http1.ts";
@@ -15,19 +17,10 @@ import { tlsFailure } from "./tls-failure.ts";
 
 export { tlsFailure };
 
-export interface NodeTlsOptions {
-  /** CA certificate(s) the engine's certificate must chain to (PEM). */
-  ca?: string | Uint8Array;
-  /** Client certificate and key (PEM) for engines started with --tlsverify. */
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-  /** Name to verify in the engine's certificate, when it differs from the host. */
-  servername?: string;
-}
+/** PEM material for https engines. Verification is always on. */
+export interface NodeTlsOptions extends TlsOptions {}
 
-export type NodeEndpoint =
-  | { socketPath: string }
-  | { protocol: "http" | "https"; hostname: string; port: number; tls?: NodeTlsOptions };
+export type NodeEndpoint = Endpoint<NodeTlsOptions>;
 
 export interface NodeTransportOptions {
   /** Most simultaneous connections; further requests queue. Default 64. */
@@ -59,9 +52,7 @@ export class NodeTransport implements Transport {
   constructor(endpoint: NodeEndpoint, options: NodeTransportOptions = {}) {
     this.#endpoint = endpoint;
     this.#createConnection = options.createConnection;
-    this.address = options.address ?? ("socketPath" in endpoint
-      ? `unix://${endpoint.socketPath}`
-      : `${endpoint.protocol}://${endpoint.hostname}:${endpoint.port}`);
+    this.address = options.address ?? endpointAddress(endpoint);
     const https_ = "protocol" in endpoint && endpoint.protocol === "https";
     this.#tls = https_;
     this.#module = https_ ? https : http;
@@ -119,7 +110,7 @@ export class NodeTransport implements Transport {
       probe.once("error", (err: Error & { code?: string }) => {
         // ECONNRESET, not the probe's own code: what failed is the stream, cut mid-way.
         resolve(new DockerConnectionError(this.address, "ECONNRESET",
-          `the connection closed and the engine no longer answers (${err.message}): it stopped or crashed`, { cause: err }));
+          CONNECTION_ADVICE.engineGone(err.message), { cause: err }));
       });
       probe.end();
     });
@@ -171,7 +162,7 @@ export class NodeTransport implements Transport {
       const endpoint = this.#endpoint;
       const clientCert = "tls" in endpoint && endpoint.tls?.cert !== undefined;
       const why = tlsFailure(err, { handshaking, clientCert });
-      if (why) return new DockerConnectionError(this.address, err.code, `TLS verification failed: ${why} (${openSslReason(err.message)})`, { cause: err });
+      if (why) return new DockerConnectionError(this.address, err.code, tlsFailed(why, openSslReason(err.message)), { cause: err });
     }
     return new DockerConnectionError(this.address, err.code, err.message, { cause: err });
   }
@@ -204,7 +195,7 @@ function prematureClose(err: (Error & { code?: string }) | undefined, address: s
   if (err?.name === "AbortError") return err;
   if (err instanceof DockerConnectionError) return err;
   // An ssh connection's own explanation (unreachable host, refused key) is the useful part.
-  const detail = err?.code === "ESSH" ? err.message : "the connection closed before the response ended";
+  const detail = err?.code === "ESSH" ? err.message : CONNECTION_ADVICE.beforeResponseEnd;
   return new DockerConnectionError(address, err?.code ?? "ECONNRESET", detail, { cause: err });
 }
 
@@ -267,7 +258,7 @@ function socketDuplex(socket: NodeDuplex, address: string, confirmEnd?: ConfirmE
   const readable = readableFromNode(socket, address, confirmEnd);
   const writable = new WritableStream<Uint8Array>({
     write(chunk) {
-      if (socket.destroyed) throw new DockerConnectionError(address, "EPIPE", "the connection is closed");
+      if (socket.destroyed) throw new DockerConnectionError(address, "EPIPE", CONNECTION_ADVICE.closed);
       if (socket.write(chunk)) return;
       return drained(socket);
     },

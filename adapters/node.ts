@@ -4,14 +4,14 @@
 //   import { Docker } from "berth-docker";      // picks this file under Node
 //   const docker = Docker.fromEnv();
 
-import { type Env } from "../src/config/config-file.ts";
-import { formatDockerHost, parseDockerHost, type DockerHost } from "../src/config/host.ts";
-import { apiVersionFromEnv, checkTlsPair, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "../src/config/resolve.ts";
-import { builderFromEnv } from "../src/buildkit/builder.ts";
-import { ContextStore } from "../src/config/contexts.ts";
-import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
+import type { Env } from "../src/config/config-file.ts";
+import { formatDockerHost, type DockerHost } from "../src/config/host.ts";
+import { checkTlsPair } from "../src/config/resolve.ts";
+import { Docker as CoreDocker } from "../src/docker.ts";
+import { serverEntry, type EndpointOptions } from "../src/entry.ts";
 import type { Transport } from "../src/transport.ts";
 import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
+import type { ContextStore } from "../src/config/contexts.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
@@ -25,16 +25,12 @@ export { serveDashboard, type DashboardOptions } from "./dashboard.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
 export { nodeConfigFs, nodeCredentials, nodeDockerConfig, runCredentialHelper } from "./node-config.ts";
 
-export interface NodeDockerOptions extends Partial<CoreOptions> {
+export interface NodeDockerOptions extends EndpointOptions<NodeTlsOptions> {
   /**
    * Engine address, as in DOCKER_HOST: `unix:///var/run/docker.sock`, `tcp://host:2375`,
    * `https://host:2376`, `ssh://user@host[:port]`, `npipe:////./pipe/docker_engine` (Windows).
    */
   host?: string;
-  /** Shorthand for `host: "unix://<path>"`. */
-  socketPath?: string;
-  /** TLS material (PEM) for https engines. Verification is always on; with `tls`, `tcp://` means https. */
-  tls?: NodeTlsOptions;
   /** How to run ssh for `ssh://` engines (config file, identity, extra arguments). */
   ssh?: SshOptions;
   /**
@@ -51,6 +47,30 @@ export interface NodeEnvOptions extends NodeDockerOptions {
   env?: Env;
 }
 
+const node = serverEntry<NodeDockerOptions>({
+  name: "Node",
+  env: () => process.env,
+  platform: () => process.platform,
+  configFs: () => nodeConfigFs(),
+  credentials: nodeCredentials,
+  dockerConfig: (env) => nodeDockerConfig(env),
+  contextStoreFs: () => nodeContextStoreFs(),
+  fileSystem: nodeFileSystem,
+  unix: (host, { maxSockets, idleTimeout }) => new NodeTransport({ socketPath: host.path }, { maxSockets, idleTimeout }),
+  npipe: (host, { maxSockets, idleTimeout }) =>
+    new NodeTransport({ socketPath: host.path.replace(/\//g, "\\") }, { maxSockets, idleTimeout, address: formatDockerHost(host) }),
+  tcp: (host, { tls, maxSockets, idleTimeout }) => {
+    checkTlsPair(tls);
+    return new NodeTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets, idleTimeout });
+  },
+  // HTTP over the ssh process's pipes; the hostname and port only name the pool.
+  ssh: (host, { ssh, maxSockets, idleTimeout }) =>
+    new NodeTransport(
+      { protocol: "http", hostname: host.hostname, port: host.port ?? 22 },
+      { maxSockets: maxSockets ?? 4, idleTimeout, address: formatDockerHost(host), createConnection: () => new SshSocket(host, ssh) },
+    ),
+});
+
 export class Docker extends CoreDocker {
   /**
    * Connects to `host`/`socketPath`, or else to the platform default
@@ -59,14 +79,7 @@ export class Docker extends CoreDocker {
    * `credentials` is given.
    */
   constructor(options: NodeDockerOptions = {}) {
-    const { host, socketPath, tls, ssh, maxSockets, idleTimeout, transport, credentials, ...core } = options;
-    super({
-      ...core,
-      transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets, idleTimeout }),
-      credentials: credentials ?? nodeCredentials(),
-      dockerConfig: core.dockerConfig ?? nodeDockerConfig(),
-      fileSystem: core.fileSystem ?? nodeFileSystem,
-    });
+    super(node.options(options));
   }
 
   /**
@@ -76,21 +89,16 @@ export class Docker extends CoreDocker {
    * Options given here win over the environment. Throws DockerConfigError for malformed values.
    */
   static fromEnv(options: NodeEnvOptions = {}): Docker {
-    const { env = process.env, ...rest } = options;
-    if (rest.transport || rest.host !== undefined || rest.socketPath !== undefined) {
-      return new Docker({ version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: nodeCredentials(env), dockerConfig: nodeDockerConfig(env), ...rest });
-    }
-    return fromEndpoint(resolveEndpoint(env, nodeConfigFs(), { platform: process.platform }), env, rest);
+    return new Docker(node.fromEnv(options));
   }
 
   /**
    * The Docker CLI's contexts, to list, inspect, create, remove and make current, in the CLI's
    * own files under DOCKER_CONFIG (else ~/.docker): `Docker.contexts().create("box", { host:
-   * "ssh://deploy@box" })`, then `Docker.fromContext("box")` or `docker --context box`.
+   * "ssh://me@box" })`, then `Docker.fromContext("box")`.
    */
   static contexts(options: { env?: Env } = {}): ContextStore {
-    const env = options.env ?? process.env;
-    return new ContextStore(env, nodeContextStoreFs(), { platform: process.platform });
+    return node.contexts(options);
   }
 
   /**
@@ -99,56 +107,11 @@ export class Docker extends CoreDocker {
    * config.json's `currentContext`). `default` is DOCKER_HOST or the platform default.
    */
   static fromContext(name?: string, options: NodeEnvOptions = {}): Docker {
-    const { env = process.env, ...rest } = options;
-    const fs = nodeConfigFs();
-    const context = name ?? currentContextName(env, fs).name;
-    return fromEndpoint(resolveEndpoint(env, fs, { context, platform: process.platform }), env, rest);
+    return new Docker(node.fromContext(name, options));
   }
-}
-
-function fromEndpoint(endpoint: ResolvedEndpoint, env: Env, options: NodeDockerOptions): Docker {
-  const tls = options.tls ?? endpoint.tls;
-  return new Docker({
-    ...options,
-    version: options.version ?? endpoint.version,
-    builder: options.builder ?? builderFromEnv(env),
-    credentials: options.credentials ?? nodeCredentials(env),
-    dockerConfig: options.dockerConfig ?? nodeDockerConfig(env),
-    transport: nodeTransport(endpoint.host, { tls, ssh: options.ssh, maxSockets: options.maxSockets, idleTimeout: options.idleTimeout }),
-  });
-}
-
-function hostOf(host: string | undefined, socketPath: string | undefined, tls: NodeTlsOptions | undefined): DockerHost {
-  if (socketPath !== undefined) return { kind: "unix", path: socketPath };
-  if (host === undefined) return platformDefaultHost(process.platform);
-  const parsed = parseDockerHost(host, { tls: tls !== undefined, source: "host" });
-  // TLS material given means TLS: an http:// address must not quietly drop it.
-  if (tls !== undefined && parsed.kind === "tcp") parsed.protocol = "https";
-  return parsed;
-}
-
-interface TransportChoices {
-  tls?: NodeTlsOptions;
-  ssh?: SshOptions;
-  maxSockets?: number;
-  idleTimeout?: number;
 }
 
 /** The transport for a resolved address. */
-export function nodeTransport(host: DockerHost, { tls, ssh, maxSockets, idleTimeout }: TransportChoices = {}): Transport {
-  switch (host.kind) {
-    case "unix":
-      return new NodeTransport({ socketPath: host.path }, { maxSockets, idleTimeout });
-    case "npipe":
-      return new NodeTransport({ socketPath: host.path.replace(/\//g, "\\") }, { maxSockets, idleTimeout, address: formatDockerHost(host) });
-    case "tcp":
-      checkTlsPair(tls);
-      return new NodeTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets, idleTimeout });
-    case "ssh":
-      // HTTP over the ssh process's pipes; the hostname and port only name the pool.
-      return new NodeTransport(
-        { protocol: "http", hostname: host.hostname, port: host.port ?? 22 },
-        { maxSockets: maxSockets ?? 4, idleTimeout, address: formatDockerHost(host), createConnection: () => new SshSocket(host, ssh) },
-      );
-  }
+export function nodeTransport(host: DockerHost, choices: Pick<NodeDockerOptions, "tls" | "ssh" | "maxSockets" | "idleTimeout"> = {}): Transport {
+  return node.transport(host, choices);
 }

@@ -1,6 +1,9 @@
 // Why a TLS connection to the engine failed, from the error codes Node and Bun report. Kept apart
 // from the Node transport so that the Bun adapter can use it without loading node:http, https,
-// net and tls (which the Node transport needs and Bun's own transport does not).
+// net and tls (which the Node transport needs and Bun's own transport does not). The words are
+// the table every runtime shares (src/advice.ts); only the codes are Node's.
+
+import { TLS_ADVICE, certificateRefused } from "../src/advice.ts";
 
 /**
  * Why a TLS connection failed, in words that point at the fix; undefined when the failure is not
@@ -9,9 +12,7 @@
  */
 export function tlsFailure(err: Error & { code?: string }, state: { handshaking: boolean; clientCert: boolean }): string | undefined {
   const code = err.code ?? "";
-  const refused = state.clientCert
-    ? "the engine rejected the client certificate (is it signed by the CA the engine trusts, for client use?)"
-    : "the engine requires a client certificate and none was given (cert.pem and key.pem)";
+  const refused = certificateRefused(state.clientCert);
   switch (code) {
     case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
     case "UNABLE_TO_GET_ISSUER_CERT":
@@ -19,17 +20,16 @@ export function tlsFailure(err: Error & { code?: string }, state: { handshaking:
     case "SELF_SIGNED_CERT_IN_CHAIN":
     case "DEPTH_ZERO_SELF_SIGNED_CERT":
     case "CERT_SIGNATURE_FAILURE":
-      return "the engine's certificate is not signed by a trusted CA; check ca.pem (DOCKER_CERT_PATH or the context's TLS material)";
+      return TLS_ADVICE.untrustedCa;
     case "CERT_HAS_EXPIRED":
-      return "the engine's certificate has expired";
+      return TLS_ADVICE.expired;
     case "CERT_NOT_YET_VALID":
-      return "the engine's certificate is not valid yet (check the clocks)";
+      return TLS_ADVICE.notYetValid;
     case "ERR_TLS_CERT_ALTNAME_INVALID":
-      return "the engine's certificate does not name the host connected to";
+      return TLS_ADVICE.wrongName;
     case "ERR_SSL_WRONG_VERSION_NUMBER":
     case "ERR_SSL_PACKET_LENGTH_TOO_LONG":
-      return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
-    // The engine's alert does not say whether a certificate was missing or refused: berth knows.
+      return TLS_ADVICE.notTls;
     case "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED":
     case "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE":
     case "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA":
@@ -37,13 +37,13 @@ export function tlsFailure(err: Error & { code?: string }, state: { handshaking:
       return refused;
   }
   if (code === "EPROTO" && /wrong version number|packet length too long|http request/i.test(err.message)) {
-    return "the engine does not speak TLS on this port (is it a plain tcp:// endpoint?)";
+    return TLS_ADVICE.notTls;
   }
   if (code.startsWith("CERT_") || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || code === "EPROTO") {
-    return "the TLS handshake with the engine failed";
+    return TLS_ADVICE.handshake;
   }
   if (state.handshaking && (code === "ECONNRESET" || code === "EPIPE")) {
-    return `the engine closed the connection during the TLS handshake: ${refused}`;
+    return `${TLS_ADVICE.closedInHandshake}: ${refused}`;
   }
   return undefined;
 }

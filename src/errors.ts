@@ -4,18 +4,32 @@
 // shown as `***`.
 
 import { redactAddress } from "./config/redact.ts";
+import { brand, brandOf, hasBrand } from "./error-brand.ts";
 
 /** Base class of every error berth throws. */
 export class DockerError extends Error {
-  override name = "DockerError";
+  static {
+    brand(this, "DockerError");
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    // Each class's brand is its errors' name; an app's own subclass inherits its parent's.
+    this.name = brandOf(new.target) ?? "DockerError";
+  }
+
+  /**
+   * `instanceof` that also recognises the errors of another copy of berth in the same app (two
+   * versions installed, or one bundled twice), by their brand: see error-brand.ts.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || hasBrand(value, this);
   }
 }
 
 /** The engine answered with an HTTP error status. `message` is the daemon's own message. */
 export class DockerHttpError extends DockerError {
-  override name = "DockerHttpError";
+  static { brand(this, "DockerHttpError"); }
   /** HTTP status code (404, 409, 500, ...). */
   readonly status: number;
   /** The daemon's message, without berth's prefix. */
@@ -41,18 +55,18 @@ export class DockerHttpError extends DockerError {
 }
 
 /** 404: no such container, image, network, volume, path, ... */
-export class DockerNotFoundError extends DockerHttpError { override name = "DockerNotFoundError"; }
+export class DockerNotFoundError extends DockerHttpError { static { brand(this, "DockerNotFoundError"); } }
 /** 409: name in use, container running, image in use, ... */
-export class DockerConflictError extends DockerHttpError { override name = "DockerConflictError"; }
+export class DockerConflictError extends DockerHttpError { static { brand(this, "DockerConflictError"); } }
 /** 400: the engine rejected the parameters. */
-export class DockerBadRequestError extends DockerHttpError { override name = "DockerBadRequestError"; }
+export class DockerBadRequestError extends DockerHttpError { static { brand(this, "DockerBadRequestError"); } }
 /**
  * 401/403, or a registry's refusal of credentials relayed by the engine (engines answer a pull
  * with bad or missing credentials with a 500 whose message says "unauthorized").
  */
-export class DockerUnauthorizedError extends DockerHttpError { override name = "DockerUnauthorizedError"; }
+export class DockerUnauthorizedError extends DockerHttpError { static { brand(this, "DockerUnauthorizedError"); } }
 /** 5xx: the engine failed. Registry authentication failures also arrive as 500 from older engines. */
-export class DockerServerError extends DockerHttpError { override name = "DockerServerError"; }
+export class DockerServerError extends DockerHttpError { static { brand(this, "DockerServerError"); } }
 
 /** How registries word a refusal of credentials, as relayed by the engine. */
 export const REGISTRY_AUTH_FAILURE = /\bunauthorized\b|authentication required|no basic auth credentials|incorrect username or password|denied: requested access/i;
@@ -75,7 +89,7 @@ export function httpError(status: number, reason: string, method: string, path: 
  * failure, or the connection dropped mid-request. `address` names where berth tried to connect.
  */
 export class DockerConnectionError extends DockerError {
-  override name = "DockerConnectionError";
+  static { brand(this, "DockerConnectionError"); }
   /** System error code when known: ENOENT, ECONNREFUSED, EACCES, ECONNRESET, ... */
   readonly code: string | undefined;
   /** Where berth tried to connect, e.g. `unix:///var/run/docker.sock`. */
@@ -112,7 +126,7 @@ function describeConnectionFailure(address: string, code: string | undefined, de
  * `deadline`, the call's total deadline.
  */
 export class DockerTimeoutError extends DockerError {
-  override name = "DockerTimeoutError";
+  static { brand(this, "DockerTimeoutError"); }
   readonly timeout: number;
   readonly phase: "head" | "idle" | "deadline";
   constructor(method: string, path: string, timeout: number, phase: "head" | "idle" | "deadline" = "head") {
@@ -128,7 +142,7 @@ export class DockerTimeoutError extends DockerError {
 
 /** The caller aborted the request or stream through its AbortSignal. */
 export class DockerAbortError extends DockerError {
-  override name = "DockerAbortError";
+  static { brand(this, "DockerAbortError"); }
   constructor(what: string, options?: { cause?: unknown }) {
     super(`${what} was aborted`, options);
   }
@@ -139,7 +153,7 @@ export class DockerAbortError extends DockerError {
  * `{"error": ...}` in a progress stream (failed pull, build, push), or malformed bytes.
  */
 export class DockerStreamError extends DockerError {
-  override name = "DockerStreamError";
+  static { brand(this, "DockerStreamError"); }
   /** `errorDetail` of a progress stream, when the engine sent one. */
   readonly detail: { code?: number; message?: string } | undefined;
   constructor(message: string, detail?: { code?: number; message?: string }, options?: { cause?: unknown }) {
@@ -155,7 +169,7 @@ export class DockerStreamError extends DockerError {
 
 /** The engine's API version is too old for berth, or for the operation or parameter requested. */
 export class DockerVersionError extends DockerError {
-  override name = "DockerVersionError";
+  static { brand(this, "DockerVersionError"); }
   /** The version the operation needs. */
   readonly required: string;
   /** The version in use with this engine. */
@@ -169,12 +183,12 @@ export class DockerVersionError extends DockerError {
 
 /** The current runtime or connection cannot do this (e.g. exec stdin from a browser). */
 export class DockerUnsupportedError extends DockerError {
-  override name = "DockerUnsupportedError";
+  static { brand(this, "DockerUnsupportedError"); }
 }
 
 /** A configuration value (environment variable, config file, option) is malformed. */
 export class DockerConfigError extends DockerError {
-  override name = "DockerConfigError";
+  static { brand(this, "DockerConfigError"); }
 }
 
 /** What `containers.run()` knows about a container that exited non-zero. */
@@ -191,7 +205,7 @@ export interface ContainerExitDetails {
  * (the end of stderr). `stdout` and `stderr` are empty when the log driver cannot be read back.
  */
 export class ContainerExitError extends DockerError {
-  override name = "ContainerExitError";
+  static { brand(this, "ContainerExitError"); }
   readonly exitCode: number;
   readonly stderr: string;
   readonly stdout: string;
@@ -228,7 +242,7 @@ function commandText(command: string[] | string | undefined): string {
  * command's stdout; berth recognises it by the process never having had a pid.)
  */
 export class ExecStartError extends DockerError {
-  override name = "ExecStartError";
+  static { brand(this, "ExecStartError"); }
   /** The engine's exit code for it (126). */
   readonly exitCode: number;
   /** The engine's message, e.g. `OCI runtime exec failed: ... executable file not found in $PATH: unknown`. */

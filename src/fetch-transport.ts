@@ -3,6 +3,7 @@
 
 import { DockerConfigError, DockerConnectionError, DockerError, DockerUnsupportedError } from "./errors.ts";
 import type { Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport.ts";
+import { CONNECTION_ADVICE } from "./advice.ts";
 
 export interface FetchTransportOptions {
   /** The fetch to use; defaults to the global one. */
@@ -72,7 +73,7 @@ export class FetchTransport implements Transport {
     const mapError = (err: unknown): unknown => {
       if (err instanceof DockerError || (err as Error)?.name === "AbortError" || signal?.aborted) return err;
       const e = err as { code?: string; message?: string };
-      return new DockerConnectionError(this.address, e?.code ?? "ECONNRESET", `the connection closed before the response ended (${String(e?.message ?? err)})`, { cause: err });
+      return new DockerConnectionError(this.address, e?.code ?? "ECONNRESET", `${CONNECTION_ADVICE.beforeResponseEnd} (${String(e?.message ?? err)})`, { cause: err });
     };
     // The engine sends such bodies only for its raw streams. (A browser's cross-origin fetch hides
     // Transfer-Encoding: the content type keeps chunked JSON there from costing a ping each.)
@@ -145,7 +146,7 @@ export class FetchTransport implements Transport {
       if (signal.aborted) return undefined;
       const e = err as { message?: string };
       // ECONNRESET, not the probe's own code: what failed is the stream, cut mid-way.
-      return new DockerConnectionError(this.address, "ECONNRESET", `the connection closed and the engine no longer answers (${String(e?.message ?? err)}): it stopped or crashed`, { cause: err });
+      return new DockerConnectionError(this.address, "ECONNRESET", CONNECTION_ADVICE.engineGone(String(e?.message ?? err)), { cause: err });
     }
   }
 

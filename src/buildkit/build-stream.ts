@@ -3,6 +3,7 @@
 // needs no bookkeeping of its own. BuildKit's protobuf trace feeds the model directly; the classic
 // builder's text ("Step 2/3 : RUN make", " ---> Using cache") is read into the same steps.
 
+import { brand } from "../error-brand.ts";
 import { DockerStreamError } from "../errors.ts";
 import { decodeUtf8, encodeUtf8 } from "../streams/bytes.ts";
 import type { ProgressEvent, ProgressStream } from "../streams/progress.ts";
@@ -40,7 +41,10 @@ export interface BuildResult {
 
 /** A failed build: which step, its exit code and last output lines, and the whole model. */
 export class DockerBuildError extends DockerStreamError {
-  override name = "DockerBuildError";
+  static {
+    brand(this, "DockerBuildError");
+  }
+
   readonly builder: Builder;
   /** The step that failed (`[stage-0 2/3] RUN make`), when the builder said which. */
   readonly step: BuildStep | undefined;

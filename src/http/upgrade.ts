@@ -19,6 +19,7 @@ import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
 import { latin1Bytes, requestHead } from "./wire.ts";
 import { abortReason, onAbort } from "../deadline.ts";
+import { CONNECTION_ADVICE } from "../advice.ts";
 
 export interface UpgradeRequest {
   method: string;
@@ -214,7 +215,7 @@ async function readHead(reader: Reader, initial: Uint8Array, race: Race, maxHead
     const { done, value } = await race(reader.read());
     if (done) {
       throw new DockerConnectionError(address, undefined, data.byteLength === 0
-        ? "the connection closed before the engine answered"
+        ? CONNECTION_ADVICE.beforeAnswer
         : "the connection closed in the middle of the response head");
     }
     if (value.byteLength === 0) continue;

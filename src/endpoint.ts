@@ -1,0 +1,42 @@
+// What a server runtime connects to, said once for Node, Bun and Deno: the TLS material their
+// Docker and transports take, the endpoint a transport is made for, and the strings built from it
+// (the address in messages, the base of request URLs).
+
+import { formatDockerHost } from "./config/host.ts";
+
+/** PEM material for https engines. Verification is always on. */
+export interface TlsPem {
+  /** CA certificate(s) the engine's certificate must chain to (PEM). */
+  ca?: string | Uint8Array;
+  /** Client certificate and key (PEM), for engines started with --tlsverify. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+}
+
+/** PEM material, and the name to verify where the runtime's TLS can be told one. */
+export interface TlsOptions extends TlsPem {
+  /** Name to verify in the engine's certificate, when it differs from the host. */
+  servername?: string;
+}
+
+/** A unix socket (or Windows pipe), or a TCP engine over http or https. */
+export type Endpoint<Tls = TlsOptions> =
+  | { socketPath: string }
+  | { protocol: "http" | "https"; hostname: string; port: number; tls?: Tls };
+
+/** `unix:///var/run/docker.sock`, `https://[::1]:2376`: where berth connects, in messages. */
+export function endpointAddress(endpoint: Endpoint<unknown>): string {
+  return "socketPath" in endpoint
+    ? formatDockerHost({ kind: "unix", path: endpoint.socketPath })
+    : formatDockerHost({ kind: "tcp", protocol: endpoint.protocol, hostname: endpoint.hostname, port: endpoint.port });
+}
+
+/** The base of request URLs. Over a socket the host only fills the Host header, which the engine ignores. */
+export function endpointBase(endpoint: Endpoint<unknown>): string {
+  return "socketPath" in endpoint ? "http://docker" : endpointAddress(endpoint);
+}
+
+/** PEM as text, for the runtimes whose TLS takes strings. */
+export function pemText(value: string | Uint8Array): string {
+  return typeof value === "string" ? value : new TextDecoder().decode(value);
+}
