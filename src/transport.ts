@@ -59,6 +59,12 @@ export interface Transport {
    * (`/exec/{id}/start/ws`, docs/browser.md): exec with stdin then goes over `webSocket`.
    */
   execWebSocket?: boolean;
+  /**
+   * True when exec output is cheaper to read over a connection of the core's own (`connect()` and the
+   * HTTP/1.1 upgrade, as for exec with stdin) than through `request()`: Deno's fetch spends about
+   * 4 s of CPU per GiB of response body, a raw connection about 1.
+   */
+  hijackExecOutput?: boolean;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
