@@ -378,7 +378,7 @@ async function workloadExec4k(ctx, runtime = NODE, variants = EXEC_4K_VARIANTS) 
 const FOLLOW_CLIENTS = ["berth", "dockerode", "node:http"];
 const FOLLOW_SIZES = [50, 100];
 const FOLLOW_RATE = 5; // lines per second per container
-const FOLLOW_SECONDS = 6;
+const FOLLOW_SECONDS = 5;
 
 async function workloadFollow(ctx) {
   log(`concurrency: ${FOLLOW_SIZES.join(" and ")} followed log streams of containers writing ${FOLLOW_RATE} lines/s`);
