@@ -14,6 +14,12 @@ export interface TransportRequest {
   body?: RequestBody | null;
   /** Aborts connecting, waiting for headers, and reading the body. */
   signal?: AbortSignal;
+  /**
+   * The answer is a stream read for as long as the caller likes (followed logs, events, stats, exec
+   * output). A pooling transport does not count its connection against its limit: a hundred
+   * followed logs must not leave other requests waiting for a connection that never frees up.
+   */
+  stream?: boolean;
 }
 
 export type RequestBody = Uint8Array | string | ReadableStream<Uint8Array> | Blob;

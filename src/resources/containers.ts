@@ -581,6 +581,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
         path: "/containers/{id}/logs",
         params: { id: this.id },
         query: { stdout, stderr, follow, since, until, timestamps, tail },
+        stream: follow === true,
       });
     if (tty === undefined && (this.attrs as ContainerInspectResponse | undefined)?.Config?.Tty === undefined && (await this.#framedByContentType(call))) {
       // From API 1.42 the content type tells multiplexed from raw: no inspect, which for many
@@ -673,7 +674,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
 
   /** Resource-usage samples, one a second, until cancelled or the container is removed. */
   async statsStream(options: CallOptions = {}): Promise<JsonStream<ContainerStatsResponse>> {
-    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true }, stream: true });
     return new JsonStream<ContainerStatsResponse>(bodyOf(response), { errorOnInBandError: false });
   }
 

@@ -115,7 +115,7 @@ export class Exec {
         resize: (size) => this.resize(size),
       });
     }
-    const response = await this.#client.send({ timeout: call.timeout, ...request });
+    const response = await this.#client.send({ timeout: call.timeout, ...request, stream: true });
     const body = bodyOf(response);
     return new ExecSession(this, {
       readable: body,
