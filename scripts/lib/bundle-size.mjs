@@ -5,20 +5,25 @@
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
+/** esbuild's options for a minified browser bundle of `contents`, written to memory. */
+const browserBuild = (root, contents) => ({
+  stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  write: false,
+  logLevel: "silent",
+});
+
 export async function eagerBundle(root, contents, { plugins = [] } = {}) {
   const { build } = await import("esbuild");
   const result = await build({
-    stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
+    ...browserBuild(root, contents),
     splitting: true,
     outdir: join(root, "bundle-size-out"), // never written
-    write: false,
     metafile: true,
-    logLevel: "silent",
     plugins,
   });
   const outputs = result.metafile.outputs;
@@ -40,16 +45,7 @@ export async function eagerBundle(root, contents, { plugins = [] } = {}) {
 /** The same entry as one file (esbuild without splitting: modules loaded on demand are inlined). */
 export async function oneFileBundle(root, contents) {
   const { build } = await import("esbuild");
-  const result = await build({
-    stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
+  const result = await build(browserBuild(root, contents));
   const code = Buffer.from(result.outputFiles[0].contents);
   return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
