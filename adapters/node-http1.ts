@@ -61,6 +61,8 @@ export class Http1Pool {
   readonly #idle: Connection[] = [];
   readonly #waiting: Exchange[] = [];
   #open = 0;
+  /** Open connections carrying a long-lived stream (TransportRequest.stream): outside the limit. */
+  #streaming = 0;
   #closed = false;
   readonly #idleTimeout: number;
   #sweep: ReturnType<typeof setTimeout> | undefined;
@@ -107,7 +109,7 @@ export class Http1Pool {
         return conn.run(exchange);
       }
     }
-    if (this.#open < this.#options.maxSockets) return this.#connect().run(exchange);
+    if (exchange.stream || this.#open - this.#streaming < this.#options.maxSockets) return this.#connect().run(exchange);
     this.#waiting.push(exchange);
     exchange.queued = true;
   }
@@ -123,8 +125,16 @@ export class Http1Pool {
     return new Connection(this, this.#options.open());
   }
 
+  /** Counts the connection as carrying a stream while `exchange` runs on it, or stops counting it. */
+  streaming(conn: Connection, on: boolean): void {
+    if (conn.streaming === on) return;
+    conn.streaming = on;
+    this.#streaming += on ? 1 : -1;
+  }
+
   /** A connection whose exchange ended cleanly: next waiter, or the idle list. */
   release(conn: Connection): void {
+    this.streaming(conn, false);
     const next = this.#waiting.shift();
     if (next) {
       next.queued = false;
@@ -163,6 +173,7 @@ export class Http1Pool {
 
   /** A connection that closed or was destroyed: forget it and let a waiter open another. */
   forget(conn: Connection): void {
+    this.streaming(conn, false);
     this.#open--;
     const i = this.#idle.indexOf(conn);
     if (i !== -1) this.#idle.splice(i, 1);
@@ -192,6 +203,8 @@ class Connection {
   readonly pool: Http1Pool;
   readonly socket: NodeDuplex & { ref?(): unknown; unref?(): unknown; setNoDelay?(on: boolean): unknown };
   exchange: Exchange | null = null;
+  /** Carrying a long-lived stream, counted outside the pool's limit. */
+  streaming = false;
   reused = false;
   dead = false;
   /** When the connection last went idle (Date.now()). */
@@ -236,6 +249,7 @@ class Connection {
 
   run(exchange: Exchange): void {
     this.exchange = exchange;
+    this.pool.streaming(this, exchange.stream);
     this.socket.ref?.();
     exchange.start(this);
   }
@@ -276,6 +290,12 @@ class Exchange {
   #response: Http1Response | null = null;
   #unlisten: (() => void) | null = null;
   queued = false;
+
+
+  /** A long-lived stream (TransportRequest.stream): its connection is outside the pool's limit. */
+  get stream(): boolean {
+    return this.#req.stream === true;
+  }
 
   constructor(pool: Http1Pool, req: TransportRequest, head: string, resolve: (r: TransportResponse) => void, reject: (e: Error) => void) {
     this.#pool = pool;

@@ -40,6 +40,8 @@ const app = await measure(`import { Docker } from "./adapters/browser.ts"; (glob
 
 console.log(`browser entry (everything it exports): ${kb(full.min)} minified, ${kb(full.gzip)} gzip  (budget ${kb(BUDGET)})`);
 console.log(`an app importing only Docker:         ${kb(app.min)} minified, ${kb(app.gzip)} gzip`);
+const lite = await measure(`import { connect, listContainers } from "./adapters/lite.ts"; listContainers(connect({ url: location.origin + "/engine" })).then(console.log);`);
+console.log(`a list page on berth-docker/lite:     ${kb(lite.min)} minified, ${kb(lite.gzip)} gzip`);
 console.log("\nbiggest modules (minified bytes in the full bundle):");
 for (const [path, { bytesInOutput }] of Object.entries(full.inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput).slice(0, 12)) {
   console.log(`  ${String(bytesInOutput).padStart(6)}  ${path}`);

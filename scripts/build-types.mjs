@@ -31,7 +31,7 @@ for (const file of declarations(types)) {
 }
 writeFileSync(join(types, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
 
-for (const entry of ["node", "bun", "deno", "browser"]) {
+for (const entry of ["node", "bun", "deno", "browser", "lite"]) {
   const line = `export * from "./types/adapters/${entry}.js";\n`;
   writeFileSync(join(dist, `${entry}.d.ts`), line);
   if (existsSync(join(dist, `${entry}.cjs`))) writeFileSync(join(dist, `${entry}.d.cts`), line);

@@ -98,6 +98,7 @@ export function pathMapping(root = ROOT) {
     "berth-docker/bun": a("bun.ts"),
     "berth-docker/deno": a("deno.ts"),
     "berth-docker/browser": a("browser.ts"),
+    "berth-docker/lite": a("lite.ts"),
     // Deno's specifiers for the same package.
     "npm:berth-docker": a("deno.ts"),
     "jsr:@berth/docker": a("deno.ts"),

@@ -205,7 +205,15 @@ for conditions in browser workerd,worker,browser; do
   ! grep -q '"node:' "$APPS/out.js" || fail "esbuild --conditions=$conditions: the bundle imports node:*"
   printf '  %-40s %s\n' "esbuild --conditions=$conditions" dist/browser.js
 done
-
+# berth-docker/lite, the standalone functions: both formats load, and a browser bundle of a list-only
+# page carries neither node:* nor the client class.
+resolved "Node import berth-docker/lite" node-esm dist/lite.js node --input-type=module -e 'const { connect } = await import("berth-docker/lite"); connect({ url: "http://127.0.0.1:2375" }); console.log(import.meta.resolve("berth-docker/lite"))'
+resolved "Node require() berth-docker/lite" node-cjs dist/lite.cjs node -e 'const { connect } = require("berth-docker/lite"); connect({ url: "http://127.0.0.1:2375" }); console.log(require.resolve("berth-docker/lite"))'
+echo 'import { connect, listContainers } from "berth-docker/lite"; listContainers(connect({ url: location.origin })).then(console.log);' >"$APPS/lite.js"
+(cd "$APPS" && quiet "$ROOT/node_modules/.bin/esbuild" lite.js --bundle --minify --format=esm --platform=browser --outfile=lite-out.js)
+! grep -q '"node:' "$APPS/lite-out.js" || fail "esbuild berth-docker/lite: the bundle imports node:*"
+! grep -q 'fromEnv' "$APPS/lite-out.js" || fail "esbuild berth-docker/lite: the bundle carries the Docker class"
+printf '  %-40s %s bytes minified\n' "esbuild berth-docker/lite list page" "$(wc -c <"$APPS/lite-out.js")"
 expected='{"stdout":"hi\n","stderr":"oops\n"}'
 run_app() { # name command...: runs the quick start, which must print what the container wrote
   local name=$1; shift

@@ -62,6 +62,8 @@ export interface Call extends CallOptions {
   skipVersionCheck?: boolean;
   /** Protocol asked for in the Upgrade header of a hijacked call (default `tcp`). */
   upgradeProtocol?: string;
+  /** The answer is a long-lived stream (see TransportRequest.stream). */
+  stream?: boolean;
 }
 
 /** Finds registry credentials for an image (from the Docker config, a credential helper, ...). */
@@ -282,7 +284,7 @@ export class Client {
       deadline = this.#deadline(call, path);
       if (call.signal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: call.signal.reason });
       try {
-        response = await this.transport.request({ method: call.method, path: target, headers, body, signal: deadline.signal });
+        response = await this.transport.request({ method: call.method, path: target, headers, body, signal: deadline.signal, stream: call.stream });
       } catch (err) {
         throw this.#failure(err, deadline);
       }

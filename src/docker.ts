@@ -194,7 +194,7 @@ export class Docker {
    */
   async events(options: CallOptions & { filters?: Filters; since?: Date | number | string; until?: Date | number | string } = {}): Promise<JsonStream<EventMessage>> {
     const { filters, since, until, ...call } = options;
-    const response = await this.client.send({ ...call, method: "GET", path: "/events", query: { filters, since, until } });
+    const response = await this.client.send({ ...call, method: "GET", path: "/events", query: { filters, since, until }, stream: true });
     return new JsonStream<EventMessage>(bodyOf(response), { errorOnInBandError: false });
   }
 

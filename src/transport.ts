@@ -14,6 +14,12 @@ export interface TransportRequest {
   body?: RequestBody | null;
   /** Aborts connecting, waiting for headers, and reading the body. */
   signal?: AbortSignal;
+  /**
+   * The answer is a stream read for as long as the caller likes (followed logs, events, stats, exec
+   * output). A pooling transport does not count its connection against its limit: a hundred
+   * followed logs must not leave other requests waiting for a connection that never frees up.
+   */
+  stream?: boolean;
 }
 
 export type RequestBody = Uint8Array | string | ReadableStream<Uint8Array> | Blob;
@@ -59,6 +65,12 @@ export interface Transport {
    * (`/exec/{id}/start/ws`, docs/browser.md): exec with stdin then goes over `webSocket`.
    */
   execWebSocket?: boolean;
+  /**
+   * True when exec output is cheaper to read over a connection of the core's own (`connect()` and the
+   * HTTP/1.1 upgrade, as for exec with stdin) than through `request()`: Deno's fetch spends about
+   * 4 s of CPU per GiB of response body, a raw connection about 1.
+   */
+  hijackExecOutput?: boolean;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }

@@ -10,6 +10,12 @@
 //                               lines; resolves with the line count
 //   pull(image, tag)            POST /images/create, every progress event parsed; resolves with the
 //                               event count
+//   execCollect(id, cmd)        (berth) exec() collecting stdout and stderr as text; resolves with
+//                               their length in characters
+//   follow(id, onLine)          follows new log lines (tail=0) split into lines; resolves once the
+//                               stream is open with { stop() }
+//   events()                    GET /events, every event parsed; resolves at the stream's end
+//                               with the event count
 //   close()
 //
 // "node:http" is the floor: a keep-alive http.Agent, and for streams an inline demultiplexer that
@@ -83,6 +89,24 @@ async function openBerth(berthModule) {
         events++;
       }
     },
+    async execCollect(id, cmd) {
+      const { stdout, stderr } = await docker.containers.ref(id).exec(cmd);
+      // Reading a character makes the text flat, as any use of it would: part of the cost.
+      if (stdout.length) stdout.charCodeAt(stdout.length - 1);
+      return stdout.length + stderr.length;
+    },
+    async follow(id, onLine) {
+      const output = await docker.containers.ref(id).logs({ follow: true, tail: 0, stdout: true, stderr: true });
+      const done = (async () => {
+        for await (const _line of output.lines()) onLine();
+      })().catch(() => {});
+      return { stop: async () => (await output.cancel().catch(() => {}), await done) };
+    },
+    async events() {
+      let events = 0;
+      for await (const _event of await docker.events()) events++;
+      return events;
+    },
     close: () => docker.close(),
   };
 }
@@ -134,6 +158,28 @@ async function openDockerode() {
       await new Promise((resolve, reject) => {
         docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), () => events++);
       });
+      return events;
+    },
+    async follow(id, onLine) {
+      const stream = await docker.getContainer(id).logs({ follow: true, tail: 0, stdout: true, stderr: true });
+      const out = new PassThrough();
+      docker.modem.demuxStream(stream, out, out);
+      stream.on("end", () => out.end());
+      stream.on("error", () => out.end());
+      const done = (async () => {
+        for await (const _line of readline.createInterface({ input: out, crlfDelay: Infinity })) onLine();
+      })().catch(() => {});
+      return { stop: async () => (stream.destroy(), out.end(), await done) };
+    },
+    async events() {
+      // What dockerode's README shows for a stream of JSON lines: split, then JSON.parse each.
+      const stream = await docker.getEvents();
+      let events = 0;
+      for await (const line of readline.createInterface({ input: stream, crlfDelay: Infinity })) {
+        if (!line) continue;
+        JSON.parse(line);
+        events++;
+      }
       return events;
     },
     close: async () => {},
@@ -222,6 +268,19 @@ async function openRaw() {
     res.on("error", reject);
   };
   const json = (method, path, body) => request(method, path, body, text).then((s) => JSON.parse(s));
+  /** A body of JSON lines (progress, events), each parsed; resolves with their count. */
+  const jsonLines = (res, resolve, reject) => {
+    let events = 0;
+    let rest = "";
+    res.setEncoding("utf8");
+    res.on("data", (c) => {
+      const parts = (rest + c).split("\n");
+      rest = parts.pop();
+      for (const p of parts) if (p.trim()) { JSON.parse(p); events++; }
+    });
+    res.on("end", () => resolve(rest.trim() ? (JSON.parse(rest), events + 1) : events));
+    res.on("error", reject);
+  };
   return {
     ping: () => request("GET", "/_ping", undefined, text),
     async list(label) {
@@ -250,20 +309,24 @@ async function openRaw() {
         res.on("error", reject);
       });
     },
-    async pull(image, tag) {
-      return request("POST", `/images/create?fromImage=${encodeURIComponent(image)}&tag=${encodeURIComponent(tag)}`, undefined, (res, resolve, reject) => {
-        let events = 0;
-        let rest = "";
-        res.setEncoding("utf8");
-        res.on("data", (c) => {
-          const parts = (rest + c).split("\n");
-          rest = parts.pop();
-          for (const p of parts) if (p.trim()) { JSON.parse(p); events++; }
+    pull: (image, tag) => request("POST", `/images/create?fromImage=${encodeURIComponent(image)}&tag=${encodeURIComponent(tag)}`, undefined, jsonLines),
+    follow(id, onLine) {
+      const counter = new CountingDemux();
+      return new Promise((resolve, reject) => {
+        const req = http.request({ agent, socketPath: SOCKET, method: "GET", path: `/containers/${id}/logs?stdout=1&stderr=1&follow=1&tail=0`, headers: { host: "docker" } }, (res) => {
+          res.on("data", (c) => {
+            const before = counter.lines;
+            counter.push(c);
+            for (let k = before; k < counter.lines; k++) onLine();
+          });
+          res.on("error", () => {});
+          resolve({ stop: async () => req.destroy() });
         });
-        res.on("end", () => resolve(rest.trim() ? (JSON.parse(rest), events + 1) : events));
-        res.on("error", reject);
+        req.on("error", reject);
+        req.end();
       });
     },
+    events: () => request("GET", "/events", undefined, jsonLines),
     close: async () => agent.destroy(),
   };
 }

@@ -4,17 +4,13 @@
 // first is warm-up, the median of the rest is printed as input MiB per CPU second.
 
 import process from "node:process";
-import { chunked, syntheticStream } from "./demux-synthetic.mjs";
+import { chunkSource as sourceOf, chunked, syntheticStream } from "./demux-synthetic.mjs";
 
 const MiB = 1024 * 1024;
 const { demuxStream, FrameDecoder, OutputStream } = await import(process.argv[2] ?? new URL("../../dist/node.js", import.meta.url).href);
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
-};
-const sourceOf = (chunks) => {
-  let i = 0;
-  return new ReadableStream({ pull: (c) => (i === chunks.length ? c.close() : c.enqueue(chunks[i++])) }, { highWaterMark: 0 });
 };
 const PATHS = {
   async FrameDecoder(chunks) {

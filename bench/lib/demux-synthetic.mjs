@@ -28,59 +28,58 @@ export function chunked(buf, size) {
   return chunks;
 }
 
+/**
+ * The chunks as a ReadableStream pulled one chunk at a time, as a socket delivers them; `seen.input`
+ * counts the bytes pulled so far.
+ */
+export function chunkSource(chunks, seen = { input: 0 }) {
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (i === chunks.length) return c.close();
+      seen.input += chunks[i].length;
+      c.enqueue(chunks[i++]);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Reads `readable` (anything with getReader(): of frames, or of bytes when `frames` is false) to its
+ * end, or until `deadline`; then it stops reading by cancelling, as a reader that breaks out of a
+ * loop does (closing the source mid-frame would be reported as a truncated stream).
+ */
+async function readToEnd(readable, seen, deadline, frames = true) {
+  const reader = readable.getReader();
+  let payload = 0;
+  let reads = 0;
+  for (;;) {
+    if ((++reads & 63) === 0 && performance.now() > deadline) {
+      await reader.cancel();
+      return { input: seen.input, payload, complete: false, floor: !frames };
+    }
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (frames) payload += value.data.length;
+  }
+  return { input: seen.input, payload, complete: true, floor: !frames };
+}
+
 const IMPLEMENTATIONS = {
   /** berth's public streaming API: a WHATWG pipeline, what `for await (const f of output)` runs. */
   async "berth demuxStream"(chunks, deadline, { berthModule }) {
     const { demuxStream } = await import(berthModule);
-    let i = 0;
-    let input = 0;
-    const source = new ReadableStream({
-      pull(c) {
-        if (i === chunks.length) return c.close();
-        input += chunks[i].length;
-        c.enqueue(chunks[i++]);
-      },
-    }, { highWaterMark: 0 });
-    const reader = source.pipeThrough(demuxStream()).getReader();
-    let payload = 0;
-    let reads = 0;
-    for (;;) {
-      // Out of time: stop reading (cancelling, as a reader that breaks out of a loop does; closing
-      // the source mid-frame would be reported as a truncated stream).
-      if ((++reads & 63) === 0 && performance.now() > deadline) {
-        await reader.cancel();
-        return { input, payload, complete: false };
-      }
-      const { done, value } = await reader.read();
-      if (done) break;
-      payload += value.data.length;
-    }
-    return { input, payload, complete: true };
+    const seen = { input: 0 };
+    return readToEnd(chunkSource(chunks, seen).pipeThrough(demuxStream()), seen, deadline);
   },
 
   /** berth's `for await` over an OutputStream of a body (what logs, exec and attach output run). */
   async "berth OutputStream"(chunks, deadline, { berthModule }) {
     const { OutputStream } = await import(berthModule);
-    let i = 0;
-    let input = 0;
-    const source = new ReadableStream({
-      pull(c) {
-        if (i === chunks.length) return c.close();
-        input += chunks[i].length;
-        c.enqueue(chunks[i++]);
-      },
-    }, { highWaterMark: 0 });
-    let payload = 0;
-    let reads = 0;
-    const output = OutputStream.ofBody(source, true);
-    for await (const frame of output) {
-      if ((++reads & 63) === 0 && performance.now() > deadline) {
-        await output.cancel();
-        return { input, payload, complete: false };
-      }
-      payload += frame.data.length;
-    }
-    return { input, payload, complete: true };
+    const seen = { input: 0 };
+    const output = OutputStream.ofBody(chunkSource(chunks, seen), true);
+    // Iterated as `for await` does (OutputStream decodes in its iterator, with no stream between).
+    const iterator = output[Symbol.asyncIterator]();
+    return readToEnd({ getReader: () => ({ read: () => iterator.next(), cancel: () => output.cancel() }) }, seen, deadline);
   },
 
   /**
@@ -88,26 +87,8 @@ const IMPLEMENTATIONS = {
    * queues demuxStream uses), no decoding. Counts input bytes, so it is not a demultiplexer.
    */
   async "floor: identity TransformStream"(chunks, deadline) {
-    let i = 0;
-    let input = 0;
-    const source = new ReadableStream({
-      pull(c) {
-        if (i === chunks.length) return c.close();
-        input += chunks[i].length;
-        c.enqueue(chunks[i++]);
-      },
-    }, { highWaterMark: 0 });
-    const reader = source.pipeThrough(new TransformStream({}, { highWaterMark: 4 }, { highWaterMark: 4 })).getReader();
-    let reads = 0;
-    for (;;) {
-      if ((++reads & 63) === 0 && performance.now() > deadline) {
-        await reader.cancel();
-        return { input, payload: 0, complete: false, floor: true };
-      }
-      const { done } = await reader.read();
-      if (done) break;
-    }
-    return { input, payload: 0, complete: true, floor: true };
+    const seen = { input: 0 };
+    return readToEnd(chunkSource(chunks, seen).pipeThrough(new TransformStream({}, { highWaterMark: 4 }, { highWaterMark: 4 })), seen, deadline, false);
   },
 
   /** berth's decoder called directly (what the stream above wraps). */

@@ -3,30 +3,28 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, lstatSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { eagerBundle } from "../../scripts/lib/bundle-size.mjs";
+import { eagerBundle, oneFileBundle, viteBundle } from "../../scripts/lib/bundle-size.mjs";
+
+/** The browser pages measured: what each imports, and how. */
+export const BROWSER_PAGES = [
+  ["a page listing containers with `berth-docker/lite`", 'import { connect, listContainers } from "@/adapters/lite.ts"; listContainers(connect({ url: location.origin + "/engine" }), { all: true }).then((l) => console.log(l.length));'],
+  ["a page listing containers with `Docker`", 'import { Docker } from "@/adapters/browser.ts"; new Docker({ url: location.origin + "/engine" }).containers.list({ all: true }).then((l) => console.log(l.length));'],
+  ["everything the browser entry exports", 'import * as berth from "@/adapters/browser.ts"; (globalThis as any).berth = berth;'],
+];
 
 /**
- * Minified + gzipped size of the browser entry, split like the published ESM build: what a page
- * loads eagerly (the entry and the chunks it imports statically; modules the core loads on demand
- * are left out). Two views: everything the entry exports, and an app that imports only Docker.
- * adapters/browser.ts when it exists, else the core with its fetch transport (said so in `entry`).
+ * Minified + gzipped size of each page in BROWSER_PAGES, three ways: split like the published ESM
+ * build (esbuild; what the page loads eagerly, not the modules the core loads on demand), as one
+ * esbuild file (everything inlined), and as a Vite production build (eager chunks per its manifest).
  */
 export async function browserBundle(root) {
-  const hasEntry = existsSync(join(root, "adapters/browser.ts"));
-  const entry = hasEntry ? "adapters/browser.ts" : "src/index.ts + src/fetch-transport.ts (adapters/browser.ts missing)";
-  const everything = hasEntry
-    ? 'export * from "./adapters/browser.ts";'
-    : 'export * from "./src/index.ts"; export { FetchTransport } from "./src/fetch-transport.ts";';
-  const app = hasEntry
-    ? 'import { Docker } from "./adapters/browser.ts"; globalThis.docker = new Docker({ url: location.origin + "/engine" });'
-    : 'import { Docker } from "./src/index.ts"; import { FetchTransport } from "./src/fetch-transport.ts"; globalThis.docker = new Docker({ transport: new FetchTransport({ url: location.origin + "/engine" }) });';
-  const measure = async (contents) => {
-    const { min, gzip } = await eagerBundle(root, contents);
-    return { minBytes: min, gzipBytes: gzip };
-  };
-  const full = await measure(everything);
-  const only = await measure(app);
-  return { entry, minBytes: full.minBytes, gzipBytes: full.gzipBytes, appMinBytes: only.minBytes, appGzipBytes: only.gzipBytes };
+  const pages = [];
+  for (const [name, source] of BROWSER_PAGES) {
+    const contents = source.replaceAll("@/", `${root}/`);
+    const split = await eagerBundle(root, contents);
+    pages.push({ name, split: { min: split.min, gzip: split.gzip }, oneFile: await oneFileBundle(root, contents), vite: await viteBundle(root, contents) });
+  }
+  return { pages };
 }
 
 /** berth's own install: its runtime dependencies (none) and the unpacked size of its package. */

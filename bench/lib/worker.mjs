@@ -85,7 +85,9 @@ const TASKS = {
       const t0 = performance.now();
       // dd with 1 MiB blocks: the engine then forwards 32 KiB frames in 64 KiB reads. (busybox's
       // `head -c` writes 4 KiB at a time, which makes the engine, not the client, the bottleneck.)
-      const bytes = await client.exec(task.containerId, ["sh", "-c", `dd if=/dev/zero bs=${MiB} count=${task.bytes / MiB} 2>/dev/null`]);
+      // `writes: "4k"`: busybox's `head -c`, which writes 4 KiB at a time, as most programs' stdio does.
+      const cmd = task.writes === "4k" ? ["head", "-c", String(task.bytes), "/dev/zero"] : ["sh", "-c", `dd if=/dev/zero bs=${MiB} count=${task.bytes / MiB} 2>/dev/null`];
+      const bytes = await (task.mode === "collected" ? client.execCollect(task.containerId, cmd) : client.exec(task.containerId, cmd));
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const mem = memory.stop();
@@ -146,6 +148,67 @@ const TASKS = {
       const seconds = (performance.now() - t0) / 1000;
       if (!(events > 0)) throw new Error("no progress events");
       return { seconds, events };
+    } finally {
+      await client.close();
+    }
+  },
+
+  /**
+   * Concurrency: `containerIds.length` followed log streams of containers writing a few lines a
+   * second. After the streams are open and a warm-up, CPU and lines are counted over `seconds`;
+   * memory is the growth over the process before the streams were opened, per stream.
+   */
+  async follow(task) {
+    const client = await openClient(task.client, task);
+    try {
+      await client.ping();
+      await client.inspect(task.containerIds[0]); // JIT-warm the request path, not measured
+      globalThis.gc?.();
+      await new Promise((r) => setTimeout(r, 200));
+      const base = process.memoryUsage();
+      let lines = 0;
+      const onLine = () => lines++;
+      const streams = await Promise.all(task.containerIds.map((id) => client.follow(id, onLine)));
+      await new Promise((r) => setTimeout(r, task.warmupMs));
+      const lines0 = lines;
+      // No memory sampler here: at a few lines a second its timer would cost more CPU than the lines.
+      const cpu0 = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, task.seconds * 1000));
+      const cpu = process.cpuUsage(cpu0);
+      const counted = lines - lines0;
+      globalThis.gc?.();
+      const after = process.memoryUsage();
+      await Promise.all(streams.map((s) => s.stop()));
+      if (counted === 0) throw new Error("no lines arrived");
+      const js = (m) => m.heapUsed + (m.external ?? 0) + (m.arrayBuffers ?? 0);
+      const n = task.containerIds.length;
+      return {
+        lines: counted,
+        linesPerSecond: counted / task.seconds,
+        cpuPerLineUs: ((cpu.user + cpu.system) / counted),
+        rssPerStreamKiB: Math.max(0, after.rss - base.rss) / 1024 / n,
+        jsPerStreamKiB: Math.max(0, js(after) - js(base)) / 1024 / n,
+      };
+    } finally {
+      await client.close();
+    }
+  },
+
+  /** Events replayed by the fake engine (bench/lib/fake-events.mjs): CPU per event, memory. */
+  async events(task) {
+    const client = await openClient(task.client, task);
+    try {
+      await client.ping();
+      globalThis.gc?.();
+      const memory = memorySampler();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const events = await client.events();
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const mem = memory.stop();
+      if (events !== task.events) throw new Error(`${events} events, expected ${task.events}`);
+      return { events, eventsPerSecond: events / seconds, cpuPerEventUs: (cpu.user + cpu.system) / events, rssGrowthMiB: mem.rssGrowth / MiB, cpuShare: (cpu.user + cpu.system) / 1e6 / seconds };
     } finally {
       await client.close();
     }

@@ -5,20 +5,25 @@
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
+/** esbuild's options for a minified browser bundle of `contents`, written to memory. */
+const browserBuild = (root, contents) => ({
+  stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  write: false,
+  logLevel: "silent",
+});
+
 export async function eagerBundle(root, contents, { plugins = [] } = {}) {
   const { build } = await import("esbuild");
   const result = await build({
-    stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
+    ...browserBuild(root, contents),
     splitting: true,
     outdir: join(root, "bundle-size-out"), // never written
-    write: false,
     metafile: true,
-    logLevel: "silent",
     plugins,
   });
   const outputs = result.metafile.outputs;
@@ -35,4 +40,39 @@ export async function eagerBundle(root, contents, { plugins = [] } = {}) {
   const inputs = {};
   for (const out of eager) Object.assign(inputs, outputs[out].inputs);
   return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs };
+}
+
+/** The same entry as one file (esbuild without splitting: modules loaded on demand are inlined). */
+export async function oneFileBundle(root, contents) {
+  const { build } = await import("esbuild");
+  const result = await build(browserBuild(root, contents));
+  const code = Buffer.from(result.outputFiles[0].contents);
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+/**
+ * A Vite production build of a page whose script is `contents`: what the page loads eagerly (the
+ * entry chunk and the chunks it imports statically, per Vite's manifest), minified by Vite's default.
+ */
+export async function viteBundle(root, contents) {
+  const { mkdtempSync, writeFileSync, readFileSync, rmSync } = await import("node:fs");
+  const { build } = await import("vite");
+  const dir = mkdtempSync(join(root, ".bundle-size-vite-"));
+  try {
+    writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="./main.ts"></script>\n');
+    writeFileSync(join(dir, "main.ts"), contents);
+    await build({ root: dir, logLevel: "silent", configFile: false, build: { outDir: join(dir, "dist"), manifest: true, write: true, target: "es2022", modulePreload: { polyfill: false } } });
+    const manifest = JSON.parse(readFileSync(join(dir, "dist", ".vite", "manifest.json"), "utf8"));
+    const eager = new Set();
+    const visit = (key) => {
+      if (eager.has(key)) return;
+      eager.add(key);
+      for (const imp of manifest[key].imports ?? []) visit(imp);
+    };
+    visit(Object.keys(manifest).find((k) => manifest[k].isEntry));
+    const code = Buffer.concat([...eager].map((k) => readFileSync(join(dir, "dist", manifest[k].file))));
+    return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -3,6 +3,7 @@
 import { bodyOf, collectBytes } from "../streams/bytes.ts";
 import { readTar } from "../streams/tar-lazy.ts"; // the tar reader loads when a file is read
 import type { CallOptions, Client } from "../client.ts";
+import { compareVersions } from "../version.ts";
 import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors.ts";
 import type { TransportResponse } from "../transport.ts";
 import { Session, webSocketParts } from "../session.ts";
@@ -72,7 +73,10 @@ export interface LogsOptions extends CallOptions {
   timestamps?: boolean;
   /** Number of lines from the end, or "all". */
   tail?: number | "all";
-  /** The container's TTY setting, if known; otherwise berth inspects the container to frame the stream. */
+  /**
+   * The container's TTY setting, if known. Otherwise the engine's content type frames the stream
+   * from API 1.42 on, and on older engines (which label both kinds raw-stream) berth inspects the container.
+   */
   tty?: boolean;
 }
 
@@ -641,22 +645,38 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   }
 
   /**
+   * Whether the engine labels log bodies truthfully: from API 1.42 on dockerd sends
+   * `application/vnd.docker.multiplexed-stream` or `raw-stream` by the container's TTY (1.41 and
+   * older label both `raw-stream`). Podman's compatibility service is not trusted to.
+   */
+  async #framedByContentType(options: CallOptions): Promise<boolean> {
+    const version = this.client.version ?? (await this.client.apiVersion());
+    if (compareVersions(version, "1.42") < 0) return false;
+    return !(await this.client.isPodman(options));
+  }
+
+  /**
    * The container's logs as an async iterable of `{ stream, data }` frames, with `collect()`,
    * `text()` and `lines()` helpers. With `follow`, it runs until the container stops or the
    * stream is cancelled (`break`, `cancel()`, or the signal).
    */
   async logs(options: LogsOptions = {}): Promise<OutputStream> {
     const { stdout = true, stderr = true, follow, since, until, timestamps, tail, tty, ...call } = options;
-    const [isTty, response] = await Promise.all([
-      this.#tty(tty, call),
+    const send = () =>
       this.client.send({
         ...call,
         method: "GET",
         path: "/containers/{id}/logs",
         params: { id: this.id },
         query: { stdout, stderr, follow, since, until, timestamps, tail },
-      }),
-    ]);
+        stream: follow === true,
+      });
+    if (tty === undefined && (this.attrs as ContainerInspectResponse | undefined)?.Config?.Tty === undefined && (await this.#framedByContentType(call))) {
+      // From API 1.42 the content type tells multiplexed from raw: no inspect, which for many
+      // followed logs (a dashboard's tail of every container) is a request and a kept JSON apiece.
+      return outputOf(await send(), undefined, { timestamps });
+    }
+    const [isTty, response] = await Promise.all([this.#tty(tty, call), send()]);
     return outputOf(response, isTty, { timestamps });
   }
 
@@ -745,7 +765,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
 
   /** Resource-usage samples, one a second, until cancelled or the container is removed. */
   async statsStream(options: CallOptions = {}): Promise<JsonStream<ContainerStatsResponse>> {
-    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true } });
+    const response = await this.client.send({ ...options, method: "GET", path: "/containers/{id}/stats", params: { id: this.id }, query: { stream: true }, stream: true });
     return new JsonStream<ContainerStatsResponse>(bodyOf(response), { errorOnInBandError: false });
   }
 

@@ -113,17 +113,19 @@ export class Exec {
     const { stdin, ...call } = options;
     const request = { ...call, method: "POST", path: "/exec/{id}/start", params: { id: this.id }, body: { Detach: false, Tty: this.tty } };
     if (stdin && !this.#client.transport.connect) return this.#startOverWebSocket(call);
-    if (stdin) {
+    const transport = this.#client.transport;
+    if (stdin || (transport.hijackExecOutput && transport.connect)) {
       const conn = await this.#client.hijack(request);
       return new ExecSession(this, {
         readable: conn.readable,
-        writable: conn.writable,
+        // Without stdin the connection is only read: the session has no input, as over request().
+        writable: stdin ? conn.writable : undefined,
         close: conn.close,
         multiplexed: isMultiplexed(conn.headers.get("content-type") ?? null, this.tty),
         resize: (size) => this.resize(size),
       });
     }
-    const response = await this.#client.send({ timeout: call.timeout, ...request });
+    const response = await this.#client.send({ timeout: call.timeout, ...request, stream: true });
     const body = bodyOf(response);
     return new ExecSession(this, {
       readable: body,

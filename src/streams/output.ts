@@ -179,9 +179,10 @@ export class OutputStream implements AsyncIterable<Frame> {
 
 /**
  * The output of a logs (or non-hijacked exec) response: demultiplexed unless the process has a
- * TTY, which decides when the engine's content type does not (API 1.41 says raw-stream for both).
+ * TTY, which decides when the engine's content type does not (API 1.41 says raw-stream for both);
+ * `undefined` leaves it to the content type (trusted from API 1.42).
  */
-export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean, options: { timestamps?: boolean } = {}): OutputStream {
+export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean | undefined, options: { timestamps?: boolean } = {}): OutputStream {
   return OutputStream.ofBody(bodyOf(response), isMultiplexed(response.headers.get("content-type"), tty), options);
 }
 

@@ -13,7 +13,9 @@ const pkg = readJson("package.json");
 const deno = readJson("deno.json");
 
 const RUNTIMES = ["node", "bun", "deno", "browser"] as const;
-type Runtime = (typeof RUNTIMES)[number];
+/** Entries that are not a runtime's: berth-docker/lite, standalone functions over fetch. */
+const EXTRA = ["lite"] as const;
+type Runtime = (typeof RUNTIMES)[number] | (typeof EXTRA)[number];
 
 /** The dist files of a runtime's entry: tsup writes the JavaScript, scripts/build-types.mjs the types. */
 const esm = (name: Runtime) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
@@ -25,11 +27,11 @@ describe("package exports", () => {
   it("package.json and deno.json have the same subpaths", () => {
     const npmSubpaths = Object.keys(pkg.exports).filter((k) => k !== "./package.json").sort();
     expect(Object.keys(deno.exports).sort()).toEqual(npmSubpaths);
-    expect(npmSubpaths).toEqual([".", ...RUNTIMES.map((r) => `./${r}`)].sort());
+    expect(npmSubpaths).toEqual([".", ...[...RUNTIMES, ...EXTRA].map((r) => `./${r}`)].sort());
   });
 
   it("each deno.json subpath is its runtime's adapter source, and `.` is Deno's", () => {
-    for (const runtime of RUNTIMES) {
+    for (const runtime of [...RUNTIMES, ...EXTRA]) {
       expect(deno.exports[`./${runtime}`]).toBe(`./adapters/${runtime}.ts`);
       expect(existsSync(new URL(`adapters/${runtime}.ts`, root))).toBe(true);
     }
@@ -39,6 +41,7 @@ describe("package exports", () => {
   it("each package.json subpath leads to its runtime's build", () => {
     expect(pkg.exports["./node"]).toEqual(dual("node"));
     expect(pkg.exports["./browser"]).toEqual(dual("browser"));
+    expect(pkg.exports["./lite"]).toEqual(dual("lite"));
     // Bun and Deno load ESM (Bun's require() included): no CommonJS build.
     expect(pkg.exports["./bun"]).toEqual(esm("bun"));
     expect(pkg.exports["./deno"]).toEqual(esm("deno"));
@@ -69,11 +72,11 @@ describe("package exports", () => {
 
   it("tsup builds one entry per runtime from its adapter", () => {
     const entries = (tsupConfig as Array<{ entry: Record<string, string>; format?: string[] }>).flatMap((c) => Object.entries(c.entry).map(([name, file]) => ({ name, file, format: c.format })));
-    expect([...new Set(entries.map((e) => e.name))].sort()).toEqual([...RUNTIMES].sort());
+    expect([...new Set(entries.map((e) => e.name))].sort()).toEqual([...RUNTIMES, ...EXTRA].sort());
     for (const e of entries) expect(e.file).toBe(`adapters/${e.name}.ts`);
-    for (const runtime of RUNTIMES) {
+    for (const runtime of [...RUNTIMES, ...EXTRA]) {
       const formats = entries.filter((e) => e.name === runtime).flatMap((e) => e.format ?? []).sort();
-      expect(formats, runtime).toEqual(runtime === "node" || runtime === "browser" ? ["cjs", "esm"] : ["esm"]);
+      expect(formats, runtime).toEqual(runtime === "bun" || runtime === "deno" ? ["esm"] : ["cjs", "esm"]);
     }
   });
 
