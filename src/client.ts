@@ -22,6 +22,7 @@ import { Deadline, onAbort } from "./deadline.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
 import type { BuilderChoice } from "./buildkit/builder.ts";
+import type { SessionHost } from "./buildkit/session/host.ts";
 import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
 
 /** Options every call accepts. */
@@ -60,6 +61,8 @@ export interface Call extends CallOptions {
   skipVersionCheck?: boolean;
   /** Protocol asked for in the Upgrade header of a hijacked call (default `tcp`). */
   upgradeProtocol?: string;
+  /** Headers of a hijacked call sent once per value (`POST /session` names each method it offers so). */
+  listHeaders?: Record<string, readonly string[]>;
 }
 
 /** Finds registry credentials for an image (from the Docker config, a credential helper, ...). */
@@ -75,6 +78,8 @@ export interface ClientOptions {
   credentials?: CredentialSource;
   /** File access for building from a directory (server runtimes). */
   fileSystem?: ContextFileSystem;
+  /** What a BuildKit build session needs from the runtime (server runtimes): secrets, ssh, registry auth. */
+  sessionHost?: SessionHost;
   /** Pins the API version (e.g. "1.41") and skips negotiation. */
   version?: string;
   /**
@@ -111,6 +116,7 @@ export class Client {
   readonly maxBodyBytes: number;
   credentials: CredentialSource | undefined;
   fileSystem: ContextFileSystem | undefined;
+  sessionHost: SessionHost | undefined;
   readonly builder: BuilderChoice | undefined;
   #headers: Record<string, string>;
   #version: string | undefined;
@@ -127,6 +133,7 @@ export class Client {
     this.#headers = { ...options.headers };
     this.credentials = options.credentials;
     this.fileSystem = options.fileSystem;
+    this.sessionHost = options.sessionHost;
     this.builder = options.builder;
     if (options.version !== undefined) {
       const v = options.version.replace(/^v/, "");
@@ -325,7 +332,8 @@ export class Client {
     try {
       if (call.signal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: call.signal.reason });
       const duplex = await connect.call(this.transport, deadline.signal);
-      conn = await upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address, onEnd: () => finish() });
+      const all = call.listHeaders ? { ...headers, ...call.listHeaders } : headers;
+      conn = await upgrade(duplex, { method: call.method, path: target, headers: all, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address, onEnd: () => finish() });
     } catch (err) {
       deadline.end();
       const failure = this.#failure(err, deadline);

@@ -12,6 +12,8 @@ import { checkArchiveInput } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
+import { checkSecrets, checkSsh, type BuildSecret, type BuildSsh } from "../buildkit/session/options.ts";
+import type { BuildSession } from "../buildkit/session/session.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -67,6 +69,17 @@ export interface BuildOptions extends ProgressOptions {
   builder?: BuilderChoice;
   /** Called with every build event and the build so far (`steps` is the running model). */
   onEvent?: (event: BuildEvent, build: BuildStream) => void;
+  /**
+   * Secrets for `RUN --mount=type=secret,id=ID` (BuildKit), by id: the value as text or bytes,
+   * `{ file }` or `{ env }` (read when the engine asks). Never part of the image, the build
+   * request or an error. Needs a build session: Node, Bun and Deno.
+   */
+  secrets?: Record<string, BuildSecret>;
+  /**
+   * SSH agents for `RUN --mount=type=ssh` (BuildKit): `true` forwards `SSH_AUTH_SOCK` as the
+   * `default` agent; `{ id: socketPath }` names them. Needs a build session: Node, Bun and Deno.
+   */
+  ssh?: BuildSsh;
   /** BuildKit exporters, as the engine takes them: `[{ Type: "moby", Attrs: { ... } }]`. */
   outputs?: Array<{ Type: string; Attrs?: Record<string, string> }>;
   /** Tag(s) for the image. */
@@ -99,6 +112,29 @@ export interface BuildOptions extends ProgressOptions {
   query?: Record<string, unknown>;
 }
 
+
+/** `stream` as it is, calling `close` once when it ends, errors or is cancelled (a build's session). */
+function closingWith(stream: ReadableStream<Uint8Array>, close: () => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          close();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        close();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      close();
+      return reader.cancel(reason);
+    },
+  });
+}
 
 /** Splits `name[:tag][@digest]` (a colon before the last slash is a registry port). */
 export function parseImageRef(ref: string): { name: string; tag?: string; digest?: string } {
@@ -202,7 +238,15 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    * warnings, the image id) with the running model in `steps`, for either builder.
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, ...call } = options;
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, secrets: secretsOption, ssh: sshOption, ...call } = options;
+    const wants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption) };
+    const needsSession = wants.secrets !== undefined || wants.ssh !== undefined;
+    if (needsSession && (choice ?? this.client.builder) === "classic") {
+      throw new DockerConfigError('secrets and ssh need the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
+    }
+    // Loaded on demand: only builds with secrets or ssh need the session code.
+    const sessions = needsSession ? await import("../buildkit/session/session.ts") : undefined;
+    const services = sessions?.sessionServices(this.client, wants);
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     const directory = directoryOf(context);
@@ -220,8 +264,16 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     // After the context is checked: a wrong argument is refused before anything is sent. A call that
     // fails here (aborted during the ping) cancels the context, as a failed send does.
     let builder: Builder;
+    let session: BuildSession | undefined;
     try {
       builder = await chooseBuilder(this.client, choice, call.signal);
+      if (sessions && services) {
+        if (builder !== "buildkit") {
+          const why = (await this.client.isPodman()) ? "Podman builds with buildah, which has no BuildKit session" : "the engine at " + this.client.transport.address + " builds with the classic builder by default";
+          throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${why}: pass builder: "buildkit" (Docker Engine 18.09+)`);
+        }
+        session = await sessions.openSession(this.client, services, call.signal);
+      }
     } catch (err) {
       if (body instanceof ReadableStream) await body.cancel(err).catch(() => {});
       throw err;
@@ -230,7 +282,9 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     // Private base images: the given credentials, else every registry the credential source knows.
     const auths = registryConfig ?? (await this.client.credentials?.all?.());
     if (auths && Object.keys(auths).length > 0) headers["X-Registry-Config"] = encodeRegistryConfig(auths);
-    const response = await this.client.send({
+    let response;
+    try {
+      response = await this.client.send({
       // A build may take long before the engine answers at all (it reads the whole context first).
       timeout: 0,
       ...call,
@@ -255,12 +309,18 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         q: quiet,
         outputs: outputs ? JSON.stringify(outputs) : undefined,
         version: builder === "buildkit" ? "2" : undefined,
+        session: session?.id,
         ...query,
       },
       body,
       contentType: "application/x-tar",
     });
-    return new BuildStream(new ProgressStream(bodyOf(response), onProgress), builder, onEvent);
+    } catch (err) {
+      session?.close();
+      throw err;
+    }
+    const output = session ? closingWith(bodyOf(response), session.close) : bodyOf(response);
+    return new BuildStream(new ProgressStream(output, onProgress), builder, onEvent);
   }
 
   /** Loads images from a `docker save` tarball (`docker load`). */

@@ -1,0 +1,115 @@
+// The build session host on node:http2, node:net and node:fs (Node; Bun and Deno load it too where
+// their node:http2 can serve a given socket: see docs/builds.md, "Build sessions"). The hijacked
+// connection from the core is a pair of WHATWG streams; node:http2 wants a stream.Duplex, so the two
+// are bridged with Duplex.fromWeb and http2 wraps that as it wraps any non-socket stream.
+
+import http2 from "node:http2";
+import net from "node:net";
+import { readFile } from "node:fs/promises";
+import { Duplex as NodeDuplex } from "node:stream";
+import type { Duplex } from "../src/transport.ts";
+import type { Http2Served, Http2ServerStream, SessionHost } from "../src/buildkit/session/host.ts";
+
+export const nodeSessionHost: SessionHost = {
+  serveHttp2,
+  connectUnix,
+  readFile: async (path) => new Uint8Array(await readFile(path)),
+  env: (name) => process.env[name],
+};
+
+function serveHttp2(connection: Duplex, onStream: (stream: Http2ServerStream) => void): Http2Served {
+  const socket = NodeDuplex.fromWeb({ readable: connection.readable, writable: connection.writable } as never);
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const server = http2.createServer();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => finish());
+    session.on("error", () => finish());
+  });
+  server.on("stream", (stream, headers) => onStream(serverStream(stream, headers)));
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    for (const session of sessions) session.destroy();
+    socket.destroy();
+    connection.close();
+    server.close();
+    resolveClosed();
+  };
+  socket.on("error", () => finish());
+  socket.once("close", () => finish());
+  server.emit("connection", socket);
+  return { closed, close: finish };
+}
+
+function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Http2ServerStream {
+  const controller = new AbortController();
+  stream.once("close", () => controller.abort(new Error("stream closed")));
+  stream.on("error", () => controller.abort(new Error("stream reset")));
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  return {
+    path: String(headers[":path"] ?? ""),
+    headers: flat,
+    readable: requestBody(stream),
+    respond: (h) => stream.respond(h, { waitForTrailers: true }),
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => {
+        if (stream.destroyed) return reject(new Error("stream closed"));
+        stream.write(bytes, (err) => (err ? reject(err) : resolve()));
+      }),
+    end(trailers) {
+      if (stream.destroyed) return;
+      stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+      stream.end();
+    },
+    signal: controller.signal,
+  };
+}
+
+/**
+ * The request half of a stream. Not Readable.toWeb: on a Duplex it waits for the writable side to
+ * finish too, and a gRPC request ends (END_STREAM) long before its response does.
+ */
+function requestBody(stream: http2.ServerHttp2Stream): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      stream.on("data", (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) stream.pause();
+      });
+      stream.once("end", () => controller.close());
+      stream.once("close", () => {
+        try {
+          controller.error(new Error("stream closed"));
+        } catch {
+          // already closed after its end
+        }
+      });
+      stream.pause();
+    },
+    pull() {
+      stream.resume();
+    },
+    cancel() {
+      stream.pause();
+    },
+  }, { highWaterMark: 4 });
+}
+
+function connectUnix(path: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ path, allowHalfOpen: true });
+    socket.once("error", reject);
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      const { readable, writable } = NodeDuplex.toWeb(socket);
+      resolve({ readable: readable as ReadableStream<Uint8Array>, writable: writable as WritableStream<Uint8Array>, close: () => socket.destroy() });
+    });
+  });
+}
