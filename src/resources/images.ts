@@ -1,8 +1,8 @@
 // Images: the collection (`docker.images`) and the handle (`Image`).
 
 import { bodyOf } from "../streams/bytes.ts";
-import type { CallOptions, Client } from "../client.ts";
-import { encodeRegistryConfig, type RegistryAuth } from "../config/registry-auth.ts";
+import type { CallOptions, Client, CredentialSource } from "../client.ts";
+import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../config/registry-auth.ts";
 import { withImageAuth } from "./registry-auth-header.ts";
 import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "../errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
@@ -80,6 +80,12 @@ export interface BuildOptions extends ProgressOptions {
    * `default` agent; `{ id: socketPath }` names them. Needs a build session: Node, Bun and Deno.
    */
   ssh?: BuildSsh;
+  /**
+   * Whether a BuildKit build opens a build session, through which the engine asks for secrets,
+   * ssh agents and registry credentials (private base images). Default: yes where the runtime can
+   * serve one (Node, Bun, Deno); `false` builds without (then no secrets, ssh or session auth).
+   */
+  session?: boolean;
   /** BuildKit exporters, as the engine takes them: `[{ Type: "moby", Attrs: { ... } }]`. */
   outputs?: Array<{ Type: string; Attrs?: Record<string, string> }>;
   /** Tag(s) for the image. */
@@ -112,6 +118,12 @@ export interface BuildOptions extends ProgressOptions {
   query?: Record<string, unknown>;
 }
 
+
+/** The credentials a build was given, looked up as the credential source is. */
+function credentialsFrom(auths: Record<string, RegistryAuth>): CredentialSource {
+  const byKey = new Map(Object.entries(auths).map(([key, auth]) => [registryAuthKey(key), auth]));
+  return { forImage: async (ref) => byKey.get(registryAuthKey(registryOfImage(ref))) };
+}
 
 /** `stream` as it is, calling `close` once when it ends, errors or is cancelled (a build's session). */
 function closingWith(stream: ReadableStream<Uint8Array>, close: () => void): ReadableStream<Uint8Array> {
@@ -238,15 +250,18 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    * warnings, the image id) with the running model in `steps`, for either builder.
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, secrets: secretsOption, ssh: sshOption, ...call } = options;
-    const wants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption) };
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, secrets: secretsOption, ssh: sshOption, session: sessionOption, ...call } = options;
+    const wants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption), credentials: registryConfig ? credentialsFrom(registryConfig) : undefined };
     const needsSession = wants.secrets !== undefined || wants.ssh !== undefined;
+    if (sessionOption !== undefined && typeof sessionOption !== "boolean") throw new DockerConfigError(`Invalid session ${JSON.stringify(sessionOption)}: expected true or false`);
+    if (needsSession && sessionOption === false) throw new DockerConfigError("secrets and ssh reach the build through its session, and this build says session: false: leave it out");
     if (needsSession && (choice ?? this.client.builder) === "classic") {
       throw new DockerConfigError('secrets and ssh need the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
     }
-    // Loaded on demand: only builds with secrets or ssh need the session code.
-    const sessions = needsSession ? await import("../buildkit/session/session.ts") : undefined;
-    const services = sessions?.sessionServices(this.client, wants);
+    // Loaded on demand: browsers, and builds that say session: false, never need the session code.
+    const sessions = needsSession || (sessionOption !== false && this.client.sessionHost) ? await import("../buildkit/session/session.ts") : undefined;
+    // Refused here, before anything is sent, when secrets or ssh are asked for and the runtime cannot serve them.
+    let services = needsSession ? sessions!.sessionServices(this.client, wants) : undefined;
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     const directory = directoryOf(context);
@@ -267,6 +282,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     let session: BuildSession | undefined;
     try {
       builder = await chooseBuilder(this.client, choice, call.signal);
+      if (sessions && !services && builder === "buildkit" && sessions.canServeSession(this.client)) services = sessions.sessionServices(this.client, wants);
       if (sessions && services) {
         if (builder !== "buildkit") {
           const why = (await this.client.isPodman()) ? "Podman builds with buildah, which has no BuildKit session" : "the engine at " + this.client.transport.address + " builds with the classic builder by default";

@@ -46,13 +46,14 @@ async function secretValue(id: string, secret: BuildSecret, host: SessionHost | 
   }
 }
 
-/** moby.filesync.v1.Auth: credentials for a registry host from berth's credential source. */
+/** moby.filesync.v1.Auth: credentials for a registry host, from the build's or berth's credential source. */
 export function addAuth(services: Services, credentials: CredentialSource): void {
   services.set(
     "/moby.filesync.v1.Auth/Credentials",
     unary(async (request) => {
       const host = stringField(request, 1);
-      const auth = await credentials.forImage(imageOnHost(host)).catch(() => undefined);
+      // An image name on that host, for a source that looks images up (Docker Hub's hosts map to docker.io).
+      const auth = await credentials.forImage(`${host}/image`).catch(() => undefined);
       const out = new ProtoWriter();
       if (auth?.identitytoken) out.string(2, auth.identitytoken); // no user name: the secret is a refresh token
       else if (auth?.username !== undefined || auth?.password !== undefined) out.string(1, auth.username ?? "").string(2, auth.password ?? "");
@@ -63,11 +64,6 @@ export function addAuth(services: Services, credentials: CredentialSource): void
   services.set("/moby.filesync.v1.Auth/FetchToken", async () => {
     throw new GrpcError(GrpcStatus.UNIMPLEMENTED, "FetchToken is not implemented: use Credentials");
   });
-}
-
-/** An image name on `host`, for a credential source that looks images up. Docker Hub's hosts map to docker.io. */
-function imageOnHost(host: string): string {
-  return host === "registry-1.docker.io" || host === "index.docker.io" || host === "docker.io" ? "library/image" : `${host}/image`;
 }
 
 /** moby.sshforward.v1.SSH: each ForwardAgent call is one connection to the agent socket, piped both ways. */

@@ -3,7 +3,7 @@
 // makes while it builds (secrets, ssh agents, registry credentials). The build request names the
 // session (`session=<id>`); the session is closed when the build's output ends or is cancelled.
 
-import type { Client } from "../../client.ts";
+import type { Client, CredentialSource } from "../../client.ts";
 import { DockerUnsupportedError } from "../../errors.ts";
 import { serveCall } from "../../grpc/server.ts";
 import type { Http2Served } from "./host.ts";
@@ -14,6 +14,13 @@ export interface SessionWants {
   secrets?: ReadonlyMap<string, BuildSecret>;
   /** Agent ids to socket paths; undefined paths mean SSH_AUTH_SOCK. */
   ssh?: ReadonlyMap<string, string | undefined>;
+  /** Where registry credentials come from; default the client's credential source. */
+  credentials?: CredentialSource;
+}
+
+/** True where this runtime can serve a session (server runtimes with raw sockets). */
+export function canServeSession(client: Client): boolean {
+  return client.sessionHost !== undefined && client.transport.connect !== undefined;
 }
 
 export interface BuildSession {
@@ -27,7 +34,7 @@ export interface BuildSession {
  */
 export function sessionServices(client: Client, wants: SessionWants): Services {
   const host = client.sessionHost;
-  if (!host || !client.transport.connect) {
+  if (!host || !canServeSession(client)) {
     throw new DockerUnsupportedError(
       `A build with secrets or ssh needs a BuildKit session (the engine calls back over an upgraded HTTP/2 connection), which this runtime's adapter for ${client.transport.address} cannot serve: use Node, Bun or Deno`,
     );
@@ -44,7 +51,8 @@ export function sessionServices(client: Client, wants: SessionWants): Services {
     }
     addSsh(services, agents, host);
   }
-  if (client.credentials) addAuth(services, client.credentials);
+  const credentials = wants.credentials ?? client.credentials;
+  if (credentials) addAuth(services, credentials);
   return services;
 }
 
