@@ -13,7 +13,7 @@ import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
-import { nodeSessionHost } from "./node-session.ts";
+import { lazySessionHost } from "./session-host.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
 import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
@@ -53,7 +53,7 @@ export class Docker extends CoreDocker {
       credentials: credentials ?? nodeCredentials(Bun.env),
       fileSystem: core.fileSystem ?? nodeFileSystem,
       // node:http2 serves a given socket on this runtime too (docs/builds.md, "Build sessions").
-      sessionHost: core.sessionHost ?? nodeSessionHost,
+      sessionHost: core.sessionHost ?? lazySessionHost((name) => Bun.env[name]),
     });
   }
 

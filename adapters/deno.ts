@@ -17,7 +17,7 @@ import { builderFromEnv } from "../src/buildkit/builder.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerUnsupportedError } from "../src/errors.ts";
 import type { Transport } from "../src/transport.ts";
-import { nodeSessionHost } from "./node-session.ts";
+import { lazySessionHost } from "./session-host.ts";
 import { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
@@ -54,7 +54,7 @@ export class Docker extends CoreDocker {
       credentials: credentials ?? denoCredentials(),
       fileSystem: core.fileSystem ?? denoFileSystem,
       // node:http2 serves a given socket on this runtime too (docs/builds.md, "Build sessions").
-      sessionHost: core.sessionHost ?? nodeSessionHost,
+      sessionHost: core.sessionHost ?? lazySessionHost((name) => denoEnv()[name]),
     });
   }
 

@@ -1,23 +1,23 @@
-// The build session host on node:http2, node:net and node:fs (Node; Bun and Deno load it too where
-// their node:http2 can serve a given socket: see docs/builds.md, "Build sessions"). The hijacked
+// The build session host on node:http2, node:net and node:fs (Node; Bun and Deno load it too, as
+// their node:http2 serves a given socket: see docs/builds.md, "Build sessions"). Loaded on the first
+// session only (session-host.ts), so no entry pays for node:http2 at start-up. The hijacked
 // connection from the core is a pair of WHATWG streams; node:http2 wants a stream.Duplex, so the two
 // are bridged with Duplex.fromWeb and http2 wraps that as it wraps any non-socket stream.
 
-import http2 from "node:http2";
-import net from "node:net";
+import type http2 from "node:http2";
 import { readFile } from "node:fs/promises";
 import { Duplex as NodeDuplex } from "node:stream";
 import type { Duplex } from "../src/transport.ts";
-import type { Http2Served, Http2ServerStream, SessionHost } from "../src/buildkit/session/host.ts";
+import type { Http2Served, Http2ServerStream } from "../src/buildkit/session/host.ts";
 
-export const nodeSessionHost: SessionHost = {
-  serveHttp2,
-  connectUnix,
-  readFile: async (path) => new Uint8Array(await readFile(path)),
-  env: (name) => process.env[name],
-};
+export async function readLocalFile(path: string): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(path));
+}
 
-function serveHttp2(connection: Duplex, onStream: (stream: Http2ServerStream) => void): Http2Served {
+export async function serveHttp2(connection: Duplex, onStream: (stream: Http2ServerStream) => void): Promise<Http2Served> {
+  // Imported here, not at the top: bundlers follow session-host.ts's import of this file into
+  // every entry, and the Bun entry keeps Node's networking modules out of its graph.
+  const http2 = await import("node:http2");
   const socket = NodeDuplex.fromWeb({ readable: connection.readable, writable: connection.writable } as never);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -102,7 +102,8 @@ function requestBody(stream: http2.ServerHttp2Stream): ReadableStream<Uint8Array
   }, { highWaterMark: 4 });
 }
 
-function connectUnix(path: string): Promise<Duplex> {
+export async function connectUnix(path: string): Promise<Duplex> {
+  const net = await import("node:net");
   return new Promise((resolve, reject) => {
     const socket = net.connect({ path, allowHalfOpen: true });
     socket.once("error", reject);

@@ -12,7 +12,7 @@ import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/
 import type { Transport } from "../src/transport.ts";
 import { nodeConfigFs, nodeCredentials } from "./node-config.ts";
 import { nodeFileSystem } from "./node-fs.ts";
-import { nodeSessionHost } from "./node-session.ts";
+import { lazySessionHost } from "./session-host.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
@@ -65,7 +65,7 @@ export class Docker extends CoreDocker {
       transport: transport ?? nodeTransport(hostOf(host, socketPath, tls), { tls, ssh, maxSockets, idleTimeout }),
       credentials: credentials ?? nodeCredentials(),
       fileSystem: core.fileSystem ?? nodeFileSystem,
-      sessionHost: core.sessionHost ?? nodeSessionHost,
+      sessionHost: core.sessionHost ?? lazySessionHost((name) => process.env[name]),
     });
   }
 

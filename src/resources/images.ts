@@ -72,12 +72,12 @@ export interface BuildOptions extends ProgressOptions {
   /**
    * Secrets for `RUN --mount=type=secret,id=ID` (BuildKit), by id: the value as text or bytes,
    * `{ file }` or `{ env }` (read when the engine asks). Never part of the image, the build
-   * request or an error. Needs a build session: Node, Bun and Deno.
+   * request or an error. Needs a build session (Node, Bun, Deno).
    */
   secrets?: Record<string, BuildSecret>;
   /**
    * SSH agents for `RUN --mount=type=ssh` (BuildKit): `true` forwards `SSH_AUTH_SOCK` as the
-   * `default` agent; `{ id: socketPath }` names them. Needs a build session: Node, Bun and Deno.
+   * `default` agent; `{ id: socketPath }` names them. Needs a build session (Node, Bun, Deno).
    */
   ssh?: BuildSsh;
   /**

@@ -34,7 +34,7 @@ export interface Http2Served {
 
 export interface SessionHost {
   /** Serves HTTP/2 (prior knowledge, no TLS) on an already upgraded connection. */
-  serveHttp2(connection: Duplex, onStream: (stream: Http2ServerStream) => void): Http2Served;
+  serveHttp2(connection: Duplex, onStream: (stream: Http2ServerStream) => void): Promise<Http2Served>;
   /** Opens a unix socket (the ssh agent's `SSH_AUTH_SOCK`). */
   connectUnix(path: string): Promise<Duplex>;
   /** Reads a whole local file (a secret given as `{ file }`). */

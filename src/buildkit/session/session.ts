@@ -75,7 +75,7 @@ export async function openSession(client: Client, services: Services, signal?: A
   });
   let served: Http2Served;
   try {
-    served = host.serveHttp2(conn, (stream) => void serveCall(stream, services));
+    served = await host.serveHttp2(conn, (stream) => void serveCall(stream, services));
   } catch (err) {
     conn.close();
     throw err;
