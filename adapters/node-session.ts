@@ -2,7 +2,8 @@
 // their node:http2 serves a given socket: see docs/builds.md, "Build sessions"). Loaded on the first
 // session only (session-host.ts), so no entry pays for node:http2 at start-up. The hijacked
 // connection from the core is a pair of WHATWG streams; node:http2 wants a stream.Duplex, so the two
-// are bridged with Duplex.fromWeb and http2 wraps that as it wraps any non-socket stream.
+// are bridged with a small stream.Duplex
+// (bridge below) and http2 wraps that as it wraps any non-socket stream.
 
 import type http2 from "node:http2";
 import { readFile } from "node:fs/promises";
@@ -18,7 +19,7 @@ export async function serveHttp2(connection: Duplex, onStream: (stream: Http2Ser
   // Imported here, not at the top: bundlers follow session-host.ts's import of this file into
   // every entry, and the Bun entry keeps Node's networking modules out of its graph.
   const http2 = await import("node:http2");
-  const socket = NodeDuplex.fromWeb({ readable: connection.readable, writable: connection.writable } as never);
+  const socket = bridge(connection);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -70,6 +71,36 @@ function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHt
     },
     signal: controller.signal,
   };
+}
+
+/**
+ * The upgraded connection as a stream.Duplex for http2. Not Duplex.fromWeb: on Node 20 its destroy
+ * can throw from inside the adapter (an uncaught TypeError) when both halves close at once, which
+ * is how every session ends.
+ */
+function bridge(connection: Duplex): NodeDuplex {
+  const reader = connection.readable.getReader();
+  const writer = connection.writable.getWriter();
+  return new NodeDuplex({
+    read() {
+      reader.read().then(
+        ({ done, value }) => void this.push(done ? null : value),
+        (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      writer.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(() => callback(), callback);
+    },
+    final(callback) {
+      writer.close().then(() => callback(), () => callback());
+    },
+    destroy(err, callback) {
+      reader.cancel().catch(() => {});
+      writer.abort().catch(() => {});
+      connection.close();
+      callback(err);
+    },
+  });
 }
 
 /**
