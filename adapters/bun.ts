@@ -11,6 +11,7 @@ import type { DockerHost } from "../src/config/host.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
 import { serverEntry, type EndpointOptions } from "../src/entry.ts";
 import type { Transport } from "../src/transport.ts";
+import { lazySessionHost } from "./session-host.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
 import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import type { ContextStore } from "../src/config/contexts.ts";
@@ -38,6 +39,8 @@ const bun = serverEntry<BunDockerOptions>({
   credentials: (env = Bun.env) => nodeCredentials(env),
   dockerConfig: (env = Bun.env) => nodeDockerConfig(env),
   contextStoreFs: () => nodeContextStoreFs(),
+  // node:http2 serves a given socket on Bun too (docs/builds.md, "Build sessions").
+  sessionHost: () => lazySessionHost((name) => Bun.env[name]),
   fileSystem: nodeFileSystem,
   unix: (host) => new BunTransport({ socketPath: host.path }),
   tcp: (host, { tls }) => new BunTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),

@@ -17,6 +17,7 @@ import { serverEntry, type EndpointOptions } from "../src/entry.ts";
 import type { Transport } from "../src/transport.ts";
 import { denoConfigFs, denoContextStoreFs, denoCredentials, denoDockerConfig, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
 import type { ContextStore } from "../src/config/contexts.ts";
+import { lazySessionHost } from "./session-host.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
@@ -39,6 +40,8 @@ const deno = serverEntry<DenoDockerOptions>({
   credentials: denoCredentials,
   dockerConfig: (env) => denoDockerConfig(env),
   contextStoreFs: denoContextStoreFs,
+  // node:http2 serves a given socket on Deno too (docs/builds.md, "Build sessions").
+  sessionHost: () => lazySessionHost((name) => denoEnv()[name]),
   fileSystem: denoFileSystem,
   unix: (host) => new DenoTransport({ socketPath: host.path }),
   tcp: (host, { tls }) => new DenoTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),

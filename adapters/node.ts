@@ -13,6 +13,7 @@ import type { Transport } from "../src/transport.ts";
 import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
 import type { ContextStore } from "../src/config/contexts.ts";
 import { nodeFileSystem } from "./node-fs.ts";
+import { lazySessionHost } from "./session-host.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
@@ -55,6 +56,7 @@ const node = serverEntry<NodeDockerOptions>({
   credentials: nodeCredentials,
   dockerConfig: (env) => nodeDockerConfig(env),
   contextStoreFs: () => nodeContextStoreFs(),
+  sessionHost: () => lazySessionHost((name) => process.env[name]),
   fileSystem: nodeFileSystem,
   unix: (host, { maxSockets, idleTimeout }) => new NodeTransport({ socketPath: host.path }, { maxSockets, idleTimeout }),
   npipe: (host, { maxSockets, idleTimeout }) =>

@@ -24,6 +24,7 @@ import { Deadline, onAbort } from "./deadline.ts";
 import { fillPath, serializeQuery } from "./request.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
 import type { BuilderChoice } from "./buildkit/builder.ts";
+import type { SessionHost } from "./buildkit/session/host.ts";
 import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
 
 /** Options every call accepts. */
@@ -64,6 +65,8 @@ export interface Call extends CallOptions {
   upgradeProtocol?: string;
   /** The answer is a long-lived stream (see TransportRequest.stream). */
   stream?: boolean;
+  /** Headers of a hijacked call sent once per value (`POST /session` names each method it offers so). */
+  listHeaders?: Record<string, readonly string[]>;
 }
 
 /** Finds registry credentials for an image (from the Docker config, a credential helper, ...). */
@@ -79,6 +82,8 @@ export interface ClientOptions {
   credentials?: CredentialSource;
   /** File access for building from a directory (server runtimes). */
   fileSystem?: ContextFileSystem;
+  /** What a BuildKit build session needs from the runtime (server runtimes): secrets, ssh, registry auth. */
+  sessionHost?: SessionHost;
   /** Pins the API version (e.g. "1.41") and skips negotiation. */
   version?: string;
   /**
@@ -121,6 +126,7 @@ export class Client {
   readonly maxBodyBytes: number;
   credentials: CredentialSource | undefined;
   fileSystem: ContextFileSystem | undefined;
+  sessionHost: SessionHost | undefined;
   readonly builder: BuilderChoice | undefined;
   readonly #loadDockerConfig: (() => DockerConfigFile | undefined) | undefined;
   #dockerConfig: { value: DockerConfigFile | undefined } | undefined;
@@ -139,6 +145,7 @@ export class Client {
     this.#headers = { ...options.headers };
     this.credentials = options.credentials;
     this.fileSystem = options.fileSystem;
+    this.sessionHost = options.sessionHost;
     this.builder = options.builder;
     this.#loadDockerConfig = options.dockerConfig;
     if (options.version !== undefined) {
@@ -348,7 +355,8 @@ export class Client {
     try {
       if (call.signal?.aborted) throw new DockerAbortError(`${call.method} ${path}`, { cause: call.signal.reason });
       const duplex = await connect.call(this.transport, deadline.signal);
-      conn = await upgrade(duplex, { method: call.method, path: target, headers, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address, onEnd: () => finish() });
+      const all = call.listHeaders ? { ...headers, ...call.listHeaders } : headers;
+      conn = await upgrade(duplex, { method: call.method, path: target, headers: all, body, protocol: call.upgradeProtocol }, { signal: deadline.signal, errorPath: path, address: this.transport.address, onEnd: () => finish() });
     } catch (err) {
       deadline.end();
       const failure = this.#failure(err, deadline);

@@ -16,6 +16,7 @@ import type { DockerOptions } from "./docker.ts";
 import type { TlsOptions } from "./endpoint.ts";
 import { DockerUnsupportedError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
+import type { SessionHost } from "./buildkit/session/host.ts";
 
 /** The options every server runtime's Docker takes; a runtime may add its own (ssh, pooling). */
 export interface EndpointOptions<Tls = TlsOptions> extends Partial<DockerOptions> {
@@ -52,6 +53,8 @@ export interface ServerRuntime<O extends EndpointOptions<object>> {
   contextStoreFs(env: Env): ContextStoreFs;
   /** File access for builds from a directory. */
   fileSystem: ContextFileSystem;
+  /** What serves BuildKit build sessions (HTTP/2 on the hijacked connection), where the runtime can. */
+  sessionHost?(): SessionHost;
   /** A transport per kind of address; a kind left out is refused with DockerUnsupportedError. */
   unix: Dial<O, { path: string }>;
   tcp: Dial<O, Extract<DockerHost, { kind: "tcp" }>>;
@@ -121,6 +124,7 @@ export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRu
         credentials: credentials ?? runtime.credentials(),
         dockerConfig: core.dockerConfig ?? runtime.dockerConfig(),
         fileSystem: fileSystem ?? runtime.fileSystem,
+        sessionHost: core.sessionHost ?? runtime.sessionHost?.(),
       };
     },
     fromEnv(options) {

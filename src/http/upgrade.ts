@@ -29,7 +29,7 @@ export interface UpgradeRequest {
    * Extra request headers. Connection, Upgrade, Content-Length and Transfer-Encoding are set by
    * upgrade() itself; values given for them here are ignored. A Host given here replaces `host`.
    */
-  headers: Record<string, string>;
+  headers: Record<string, string | readonly string[]>;
   body?: Uint8Array | string;
   /** Host header value; default `docker` (the engine ignores it on a unix socket). */
   host?: string;

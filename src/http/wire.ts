@@ -37,7 +37,8 @@ export interface RequestHeadInit {
   path: string;
   /** Host header value unless `headers` names one. */
   host: string;
-  headers?: Record<string, string | undefined | null>;
+  /** A list value is sent as one header line per item (`X-Docker-Expose-Session-Grpc-Method`). */
+  headers?: Record<string, string | readonly string[] | undefined | null>;
   /**
    * How the body is framed: its exact byte length, `"chunked"` for a stream of unknown length, or
    * undefined for no body (a POST, PUT or PATCH without a body then says `Content-Length: 0`, unless
@@ -68,15 +69,17 @@ export function requestHead(init: RequestHeadInit): string {
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined || value === null) continue;
-      const v = typeof value === "string" ? value : String(value);
-      if (!TOKEN.test(name)) throw invalidName(name);
-      if (!FIELD_VALUE.test(v)) throw invalidValue(name);
-      const lower = name.toLowerCase();
-      if (FRAMING.has(lower)) {
-        if (lower === "host") host = v;
-        continue;
+      for (const item of Array.isArray(value) ? value : [value]) {
+        const v = typeof item === "string" ? item : String(item);
+        if (!TOKEN.test(name)) throw invalidName(name);
+        if (!FIELD_VALUE.test(v)) throw invalidValue(name);
+        const lower = name.toLowerCase();
+        if (FRAMING.has(lower)) {
+          if (lower === "host") host = v;
+          continue;
+        }
+        lines += `${name}: ${v}\r\n`;
       }
-      lines += `${name}: ${v}\r\n`;
     }
   }
   if (!FIELD_VALUE.test(host)) throw invalidValue("Host");
@@ -99,12 +102,14 @@ export function requestHead(init: RequestHeadInit): string {
  * every request, so transports that hand headers to a platform HTTP client (fetch) refuse exactly
  * what this module refuses, with the same DockerConfigError, before anything is sent.
  */
-export function checkHeaders(headers: Record<string, string | undefined | null>): void {
+export function checkHeaders(headers: Record<string, string | readonly string[] | undefined | null>): void {
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || value === null) continue;
     if (!TOKEN.test(name)) throw invalidName(name);
-    if (!FIELD_VALUE.test(typeof value === "string" ? value : String(value))) throw invalidValue(name);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (!FIELD_VALUE.test(typeof item === "string" ? item : String(item))) throw invalidValue(name);
+    }
   }
 }
 

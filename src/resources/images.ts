@@ -1,8 +1,8 @@
 // Images: the collection (`docker.images`) and the handle (`Image`).
 
 import { bodyOf } from "../streams/bytes.ts";
-import type { CallOptions, Client } from "../client.ts";
-import { encodeRegistryConfig, type RegistryAuth } from "../config/registry-auth.ts";
+import type { CallOptions, Client, CredentialSource } from "../client.ts";
+import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../config/registry-auth.ts";
 import { withImageAuth } from "./registry-auth-header.ts";
 import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "../errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
@@ -14,6 +14,8 @@ import { withProxyArgs } from "../config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
+import { checkSecrets, checkSsh, type BuildSecret, type BuildSsh } from "../buildkit/session/options.ts";
+import type { BuildSession } from "../buildkit/session/session.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -72,6 +74,23 @@ export interface BuildOptions extends ProgressOptions {
   builder?: BuilderChoice;
   /** Called with every build event and the build so far (`steps` is the running model). */
   onEvent?: (event: BuildEvent, build: BuildStream) => void;
+  /**
+   * Secrets for `RUN --mount=type=secret,id=ID` (BuildKit), by id: the value as text or bytes,
+   * `{ file }` or `{ env }` (read when the engine asks). Never part of the image, the build
+   * request or an error. Needs a build session (Node, Bun, Deno).
+   */
+  secrets?: Record<string, BuildSecret>;
+  /**
+   * SSH agents for `RUN --mount=type=ssh` (BuildKit): `true` forwards `SSH_AUTH_SOCK` as the
+   * `default` agent; `{ id: socketPath }` names them. Needs a build session (Node, Bun, Deno).
+   */
+  ssh?: BuildSsh;
+  /**
+   * Whether a BuildKit build opens a build session, through which the engine asks for secrets,
+   * ssh agents and registry credentials (private base images). Default: yes where the runtime can
+   * serve one (Node, Bun, Deno); `false` builds without (then no secrets, ssh or session auth).
+   */
+  session?: boolean;
   /** BuildKit exporters, as the engine takes them: `[{ Type: "moby", Attrs: { ... } }]`. */
   outputs?: Array<{ Type: string; Attrs?: Record<string, string> }>;
   /** Tag(s) for the image. */
@@ -132,6 +151,35 @@ export interface BuildOptions extends ProgressOptions {
   query?: Record<string, unknown>;
 }
 
+
+/** The credentials a build was given, looked up as the credential source is. */
+function credentialsFrom(auths: Record<string, RegistryAuth>): CredentialSource {
+  const byKey = new Map(Object.entries(auths).map(([key, auth]) => [registryAuthKey(key), auth]));
+  return { forImage: async (ref) => byKey.get(registryAuthKey(registryOfImage(ref))) };
+}
+
+/** `stream` as it is, calling `close` once when it ends, errors or is cancelled (a build's session). */
+function closingWith(stream: ReadableStream<Uint8Array>, close: () => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          close();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        close();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      close();
+      return reader.cancel(reason);
+    },
+  });
+}
 
 /** Splits `name[:tag][@digest]` (a colon before the last slash is a registry port). */
 export function parseImageRef(ref: string): { name: string; tag?: string; digest?: string } {
@@ -263,7 +311,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    * warnings, the image id) with the running model in `steps`, for either builder.
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, ...rest } = options;
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, secrets: secretsOption, ssh: sshOption, session: sessionOption, ...rest } = options;
     const { shmSize, memory, memswap, cpuShares, cpuSetCpus, cpuSetMems, cpuPeriod, cpuQuota, isolation, useConfigProxy = true, ...call } = rest;
     // Checked before the context is read: a wrong size is refused before anything is sent.
     const limits = {
@@ -277,6 +325,17 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       cpuquota: cpuQuota,
       isolation,
     };
+    const wants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption), credentials: registryConfig ? credentialsFrom(registryConfig) : undefined };
+    const needsSession = wants.secrets !== undefined || wants.ssh !== undefined;
+    if (sessionOption !== undefined && typeof sessionOption !== "boolean") throw new DockerConfigError(`Invalid session ${JSON.stringify(sessionOption)}: expected true or false`);
+    if (needsSession && sessionOption === false) throw new DockerConfigError("secrets and ssh reach the build through its session, and this build says session: false: leave it out");
+    if (needsSession && (choice ?? this.client.builder) === "classic") {
+      throw new DockerConfigError('secrets and ssh need the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
+    }
+    // Loaded on demand: browsers, and builds that say session: false, never need the session code.
+    const sessions = needsSession || (sessionOption !== false && this.client.sessionHost) ? await import("../buildkit/session/session.ts") : undefined;
+    // Refused here, before anything is sent, when secrets or ssh are asked for and the runtime cannot serve them.
+    let services = needsSession ? sessions!.sessionServices(this.client, wants) : undefined;
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
     let dockerfileParam = dockerfile;
     const directory = directoryOf(context);
@@ -295,8 +354,17 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     // After the context is checked: a wrong argument is refused before anything is sent. A call that
     // fails here (aborted during the ping) cancels the context, as a failed send does.
     let builder: Builder;
+    let session: BuildSession | undefined;
     try {
       builder = await chooseBuilder(this.client, choice, call.signal);
+      if (sessions && !services && builder === "buildkit" && sessions.canServeSession(this.client)) services = sessions.sessionServices(this.client, wants);
+      if (sessions && services) {
+        if (builder !== "buildkit") {
+          const why = (await this.client.isPodman()) ? "Podman builds with buildah, which has no BuildKit session" : "the engine at " + this.client.transport.address + " builds with the classic builder by default";
+          throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${why}: pass builder: "buildkit" (Docker Engine 18.09+)`);
+        }
+        session = await sessions.openSession(this.client, services, call.signal);
+      }
     } catch (err) {
       if (body instanceof ReadableStream) await body.cancel(err).catch(() => {});
       throw err;
@@ -305,7 +373,9 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     // Private base images: the given credentials, else every registry the credential source knows.
     const auths = registryConfig ?? (await this.client.credentials?.all?.());
     if (auths && Object.keys(auths).length > 0) headers["X-Registry-Config"] = encodeRegistryConfig(auths);
-    const response = await this.client.send({
+    let response;
+    try {
+      response = await this.client.send({
       // A build may take long before the engine answers at all (it reads the whole context first).
       timeout: 0,
       ...call,
@@ -331,12 +401,18 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         outputs: outputs ? JSON.stringify(outputs) : undefined,
         version: builder === "buildkit" ? "2" : undefined,
         ...limits,
+        session: session?.id,
         ...query,
       },
       body,
       contentType: "application/x-tar",
     });
-    return new BuildStream(new ProgressStream(bodyOf(response), onProgress), builder, onEvent);
+    } catch (err) {
+      session?.close();
+      throw err;
+    }
+    const output = session ? closingWith(bodyOf(response), session.close) : bodyOf(response);
+    return new BuildStream(new ProgressStream(output, onProgress), builder, onEvent);
   }
 
   /**

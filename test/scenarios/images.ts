@@ -80,17 +80,17 @@ export const imageScenarios: Scenario[] = [
 ];
 
 /** The registry's /v2/ answers; otherwise the scenario is skipped (failed under CI). */
-export async function requireRegistry(ctx: ScenarioContext): Promise<void> {
+export async function requireRegistry(ctx: ScenarioContext, registry: string = ctx.registry): Promise<void> {
   let status = 0;
   let problem = "";
   try {
-    const response = await fetch(`http://${ctx.registry}/v2/`, { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(`http://${registry}/v2/`, { signal: AbortSignal.timeout(3000) });
     status = response.status;
     await response.body?.cancel();
   } catch (err) {
     problem = String((err as Error)?.message ?? err);
   }
   if (status !== 200 && status !== 401) {
-    ctx.skip(`no registry at ${ctx.registry} (${problem || `HTTP ${status}`}): start one with scripts/registry.sh or set BERTH_TEST_REGISTRY`);
+    ctx.skip(`no registry at ${registry} (${problem || `HTTP ${status}`}): start one with scripts/registry.sh or set BERTH_TEST_REGISTRY`);
   }
 }

@@ -8,6 +8,7 @@ import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts"
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
 import { parityScenarios } from "./parity.ts";
+import { sessionScenarios } from "./session.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
 
@@ -22,6 +23,7 @@ export const scenarios: Scenario[] = [
   ...imageScenarios,
   ...buildkitScenarios,
   ...builderScenarios,
+  ...sessionScenarios,
   ...tlsScenarios,
   ...deadEngineScenarios,
   ...badInputScenarios,
