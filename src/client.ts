@@ -13,7 +13,8 @@ import {
   httpError,
 } from "./errors.ts";
 import { operationMinVersion, queryParamMinVersion } from "./generated/versions.ts";
-import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "./podman.ts";
+import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanDialect, podmanErrorStatus, type EngineKind } from "./podman.ts";
+import { dockerDialect, type Dialect } from "./dialect.ts";
 import type { ContextFileSystem } from "./build/context.ts";
 import type { RegistryAuth } from "./config/registry-auth.ts";
 import type { DockerConfigFile } from "./config/config-file.ts";
@@ -231,6 +232,11 @@ export class Client {
    */
   get pingHeaders(): PingHeaders | undefined {
     return this.#pingHeaders;
+  }
+
+  /** How the engine differs where engines differ (src/dialect.ts): known from `engine()`. */
+  async dialect(options: CallOptions = {}): Promise<Dialect> {
+    return (await this.engine(options)) === "podman" ? podmanDialect : dockerDialect;
   }
 
   /** True when the engine is Podman (see `engine()`). */

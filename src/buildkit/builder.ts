@@ -34,9 +34,9 @@ const engineDefaults = new WeakMap<Client, Promise<Builder>>();
 export async function chooseBuilder(client: Client, choice: BuilderChoice | undefined, signal?: AbortSignal): Promise<Builder> {
   const wanted = checkBuilderChoice(choice ?? client.builder ?? "auto");
   if (wanted === "classic") return wanted;
-  // Podman builds with buildah whatever is asked: it reads BuildKit's Dockerfile syntax (RUN
-  // --mount, heredocs) itself, ignores `version=2` and reports as the classic builder does.
-  if (await client.isPodman({ signal })) return "classic";
+  // An engine without BuildKit (Podman's buildah reads BuildKit's Dockerfile syntax itself,
+  // ignores `version=2` and reports as the classic builder does) builds classic whatever is asked.
+  if (!(await client.dialect({ signal })).buildKit) return "classic";
   if (wanted === "buildkit") return wanted;
   let found = engineDefaults.get(client);
   if (!found) {

@@ -383,8 +383,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     // A streamed run's container is removed once its output has been read and it has exited.
     let removedLater = false;
     try {
-      // (Podman's "removed" wait answers exit code 0 whatever the process returned: "next-exit" there.)
-      if (autoRemove && !detach) removal = await waitFor(this.client, container.id, (await this.client.isPodman({ signal: call.signal })) ? "next-exit" : "removed", call.signal);
+      if (autoRemove && !detach) removal = await waitFor(this.client, container.id, (await this.client.dialect({ signal: call.signal })).autoRemoveWait, call.signal);
       // Attached before the start, as the CLI does, the output is all there however soon the
       // container exits and the engine removes it (following the logs after the start lost it on
       // Podman, and cannot read a `none` or `syslog` log driver). Browsers cannot attach a
@@ -652,7 +651,7 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   async #framedByContentType(options: CallOptions): Promise<boolean> {
     const version = this.client.version ?? (await this.client.apiVersion());
     if (compareVersions(version, "1.42") < 0) return false;
-    return !(await this.client.isPodman(options));
+    return (await this.client.dialect(options)).labelsLogFraming;
   }
 
   /**
@@ -697,11 +696,11 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
       const parts = await webSocketParts(ws, this.client.transport.address);
       return new Session({ ...parts, writable: stdin ? parts.writable : undefined, resize });
     }
-    // Podman's replayed log lines carry their newline outside the frame.
-    const podmanLogs = logs === true && (await this.client.isPodman(call));
+    // (Podman's replayed log lines carry their newline outside the frame.)
+    const replayRepair = logs === true && (await this.client.dialect(call)).repairsAttachLogReplay;
     const conn = await this.client.hijack({ ...call, method: "POST", path: "/containers/{id}/attach", params: { id: this.id }, query });
     const multiplexed = isMultiplexed(conn.headers.get("content-type") ?? null, isTty);
-    const repair = podmanLogs && multiplexed;
+    const repair = replayRepair && multiplexed;
     return new Session({
       readable: repair ? conn.readable.pipeThrough(podmanLogReplayRepair()) : conn.readable,
       writable: stdin ? conn.writable : undefined,

@@ -205,7 +205,7 @@ export async function runExec(client: Client, containerId: string, cmd: string[]
   // The engine's own failure to start the process (no such binary or user), exit code 126 or 127:
   // dockerd writes it into stdout, Podman into stderr ("Error: runc: exec failed: ..."). The
   // process never had a pid.
-  const report = exitCode === 126 || exitCode === 127 ? startFailureText(asText(output), await client.isPodman({ signal: rest.signal })) : undefined;
+  const report = exitCode === 126 || exitCode === 127 ? (await client.dialect({ signal: rest.signal })).execStartFailure(asText(output)) : undefined;
   if (report !== undefined && (await exec.inspect({ signal: rest.signal })).Pid === 0) throw new ExecStartError(cmd, exitCode, report);
   return { exitCode, ...output };
 }
@@ -221,15 +221,6 @@ export function checkEncoding(encoding: unknown, where: string): void {
 export function asText(output: { stdout: string | Uint8Array; stderr: string | Uint8Array }): { stdout: string; stderr: string } {
   const text = (v: string | Uint8Array) => (typeof v === "string" ? v : decodeUtf8(v));
   return { stdout: text(output.stdout), stderr: text(output.stderr) };
-}
-
-function startFailureText(output: { stdout: string; stderr: string }, podman: boolean): string | undefined {
-  if (!podman) return output.stderr === "" && output.stdout.endsWith("\r\n") ? output.stdout.trim() : undefined;
-  // Podman: on stderr, or (a TTY merges the streams) on stdout.
-  for (const [text, other] of [[output.stderr, output.stdout], [output.stdout, output.stderr]] as const) {
-    if (other === "" && /^Error: \S+: exec failed: /.test(text)) return text.split("\n")[0]!.replace(/^Error: /, "").trim();
-  }
-  return undefined;
 }
 
 async function feed(session: Session, stdin: string | Uint8Array | ReadableStream<Uint8Array>): Promise<void> {

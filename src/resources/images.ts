@@ -246,7 +246,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     checkId(ref, "images.pull()", 'an image reference such as "busybox" or "registry.example.com/app:1"');
     const { platform, allTags, auth, onProgress, ...call } = options;
     const { name, tag, digest } = parseImageRef(ref);
-    if (allTags && (await this.client.isPodman(call))) {
+    if (allTags && !(await this.client.dialect(call)).pullsAllTags) {
       // Podman's Docker API pulls only `latest` for a repository without a tag (docs/podman.md).
       throw new DockerUnsupportedError(`images.pull("${name}", { allTags: true }): Podman's Docker-compatible API pulls only ${name}:latest this way; pull each tag by name instead`);
     }
@@ -360,7 +360,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       if (sessions && !services && builder === "buildkit" && sessions.canServeSession(this.client)) services = sessions.sessionServices(this.client, wants);
       if (sessions && services) {
         if (builder !== "buildkit") {
-          const why = (await this.client.isPodman()) ? "Podman builds with buildah, which has no BuildKit session" : "the engine at " + this.client.transport.address + " builds with the classic builder by default";
+          const why = (await this.client.dialect(call)).noBuildSession ?? "the engine at " + this.client.transport.address + " builds with the classic builder by default";
           throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${why}: pass builder: "buildkit" (Docker Engine 18.09+)`);
         }
         session = await sessions.openSession(this.client, services, call.signal);
@@ -389,8 +389,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         labels,
         target,
         cachefrom: cacheFrom ? JSON.stringify(cacheFrom) : undefined,
-        // dockerd reads one `extrahosts` parameter per entry; Podman reads a single JSON list.
-        extrahosts: extraHosts && extraHosts.length > 0 ? ((await this.client.isPodman()) ? JSON.stringify(extraHosts) : extraHosts) : undefined,
+        extrahosts: extraHosts && extraHosts.length > 0 ? (await this.client.dialect(call)).extraHosts(extraHosts) : undefined,
         networkmode: networkMode,
         platform,
         pull,

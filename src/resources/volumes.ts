@@ -61,7 +61,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
     let infos = answer?.Volumes ?? [];
     const labels = filterValues(filters, "label");
     // Podman 4 matches volumes having ANY of several labels; dockerd, and every other list, ALL.
-    if (labels.length > 1 && (await this.client.isPodman(call))) infos = infos.filter((v) => matchesLabelFilters(v.Labels, labels));
+    if (labels.length > 1 && (await this.client.dialect(call)).volumeLabelsMatchAny) infos = infos.filter((v) => matchesLabelFilters(v.Labels, labels));
     const volumes = infos.map((info) => new Volume(this.client, info.Name, info));
     return Object.assign(volumes, { warnings: answer?.Warnings ?? [] });
   }
@@ -81,7 +81,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
       const allFilterKnown = compareVersions(await this.client.apiVersion(), PRUNE_ALL_FILTER_SINCE) >= 0;
       effective = wantsAll && allFilterKnown ? { ...rest, all: true } : rest;
     }
-    if (filterValues(effective, "label").length > 1 && (await this.client.isPodman(call))) return this.#pruneEach(effective ?? {}, call);
+    if (filterValues(effective, "label").length > 1 && (await this.client.dialect(call)).volumeLabelsMatchAny) return this.#pruneEach(effective ?? {}, call);
     const result = await this.client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters: effective } });
     return { VolumesDeleted: result?.VolumesDeleted ?? [], SpaceReclaimed: result?.SpaceReclaimed ?? 0 };
   }
