@@ -69,11 +69,13 @@ export function requestHead(init: RequestHeadInit): string {
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined || value === null) continue;
-      for (const item of Array.isArray(value) ? value : [value]) {
-        const v = typeof item === "string" ? item : String(item);
-        if (!TOKEN.test(name)) throw invalidName(name);
+      if (!TOKEN.test(name)) throw invalidName(name);
+      const lower = name.toLowerCase();
+      // (No list made for the usual single value: this runs for every header of every request.)
+      const items = typeof value === "string" ? null : Array.isArray(value) ? value : [String(value)];
+      for (let i = 0, n = items === null ? 1 : items.length; i < n; i++) {
+        const v = items === null ? (value as string) : String(items[i]);
         if (!FIELD_VALUE.test(v)) throw invalidValue(name);
-        const lower = name.toLowerCase();
         if (FRAMING.has(lower)) {
           if (lower === "host") host = v;
           continue;
@@ -107,9 +109,11 @@ export function checkHeaders(headers: Record<string, string | readonly string[] 
     const value = headers[name];
     if (value === undefined || value === null) continue;
     if (!TOKEN.test(name)) throw invalidName(name);
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (!FIELD_VALUE.test(typeof item === "string" ? item : String(item))) throw invalidValue(name);
-    }
+    if (typeof value === "string") {
+      if (!FIELD_VALUE.test(value)) throw invalidValue(name);
+    } else if (Array.isArray(value)) {
+      for (const item of value) if (!FIELD_VALUE.test(String(item))) throw invalidValue(name);
+    } else if (!FIELD_VALUE.test(String(value))) throw invalidValue(name);
   }
 }
 
