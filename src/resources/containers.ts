@@ -1,6 +1,6 @@
 // Containers: the collection (`docker.containers`) and the handle (`Container`).
 
-import { bodyOf, collectBytes } from "../streams/bytes.ts";
+import { bodyOf, collectBytes, onSettled } from "../streams/bytes.ts";
 import { readTar } from "../streams/tar-lazy.ts"; // the tar reader loads when a file is read
 import type { CallOptions, Client } from "../client.ts";
 import { compareVersions } from "../version.ts";
@@ -256,27 +256,6 @@ function portBinding(value: RunPortBinding, key: string): { HostIp?: string; Hos
     return { HostIp: value.hostIp, HostPort: value.hostPort === undefined ? "" : String(value.hostPort) };
   }
   throw bad();
-}
-
-/** `readable`, calling `settled` once when it has been read to its end, failed, or been cancelled. */
-function onSettled<T>(readable: ReadableStream<T>, settled: () => void): ReadableStream<T> {
-  const reader = readable.getReader();
-  return new ReadableStream<T>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (!done) return controller.enqueue(value);
-        controller.close();
-      } catch (err) {
-        controller.error(err);
-      }
-      settled();
-    },
-    async cancel(reason) {
-      await reader.cancel(reason).catch(() => {});
-      settled();
-    },
-  });
 }
 
 function emptyStream<T>(): ReadableStream<T> {

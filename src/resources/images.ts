@@ -1,6 +1,6 @@
 // Images: the collection (`docker.images`) and the handle (`Image`).
 
-import { bodyOf } from "../streams/bytes.ts";
+import { bodyOf, onSettled } from "../streams/bytes.ts";
 import type { CallOptions, Client, CredentialSource } from "../client.ts";
 import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../config/registry-auth.ts";
 import { withImageAuth } from "./registry-auth-header.ts";
@@ -156,29 +156,6 @@ export interface BuildOptions extends ProgressOptions {
 function credentialsFrom(auths: Record<string, RegistryAuth>): CredentialSource {
   const byKey = new Map(Object.entries(auths).map(([key, auth]) => [registryAuthKey(key), auth]));
   return { forImage: async (ref) => byKey.get(registryAuthKey(registryOfImage(ref))) };
-}
-
-/** `stream` as it is, calling `close` once when it ends, errors or is cancelled (a build's session). */
-function closingWith(stream: ReadableStream<Uint8Array>, close: () => void): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          close();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (err) {
-        close();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      close();
-      return reader.cancel(reason);
-    },
-  });
 }
 
 /** Splits `name[:tag][@digest]` (a colon before the last slash is a registry port). */
@@ -410,7 +387,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       session?.close();
       throw err;
     }
-    const output = session ? closingWith(bodyOf(response), session.close) : bodyOf(response);
+    const output = session ? onSettled(bodyOf(response), session.close) : bodyOf(response);
     return new BuildStream(new ProgressStream(output, onProgress), builder, onEvent);
   }
 

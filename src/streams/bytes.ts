@@ -54,3 +54,36 @@ export async function collectBytes(stream: ReadableStream<Uint8Array>): Promise<
 export function bodyOf(response: { readonly body: ReadableStream<Uint8Array> | null }): ReadableStream<Uint8Array> {
   return response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 }
+
+/**
+ * `readable`, calling `settled` once when it has been read to its end, has failed, or is
+ * cancelled: what holds something open for a stream's lifetime (a build session, a container to
+ * remove) lets go of it then.
+ */
+export function onSettled<T>(readable: ReadableStream<T>, settled: () => void): ReadableStream<T> {
+  const reader = readable.getReader();
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    settled();
+  };
+  return new ReadableStream<T>({
+    async pull(controller) {
+      let result: ReadableStreamReadResult<T>;
+      try {
+        result = await reader.read();
+      } catch (err) {
+        once();
+        return controller.error(err);
+      }
+      if (!result.done) return controller.enqueue(result.value);
+      once();
+      controller.close();
+    },
+    async cancel(reason) {
+      once();
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+}
