@@ -4,12 +4,12 @@
 // Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
 // below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
 
-import { CONNECTION_ADVICE, checkKeyPair, tlsFailed } from "../src/advice.ts";
-import { onAbort } from "../src/deadline.ts";
-import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsOptions } from "../src/endpoint.ts";
-import { DockerConnectionError } from "../src/errors.ts";
-import { FetchTransport } from "../src/fetch-transport.ts";
-import type { Duplex } from "../src/transport.ts";
+import { CONNECTION_ADVICE, checkKeyPair, tlsFailed } from "../src/errors/advice.ts";
+import { onAbort } from "../src/request/deadline.ts";
+import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
+import { DockerConnectionError } from "../src/errors/errors.ts";
+import { FetchTransport } from "../src/transport/fetch.ts";
+import type { Duplex } from "../src/transport/transport.ts";
 // Bun reports TLS failures with Node's codes, so Node's explanation of them applies as it is.
 import { tlsFailure } from "./tls-failure.ts";
 

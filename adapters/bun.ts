@@ -6,19 +6,19 @@
 //   const docker = Docker.fromEnv();
 
 import { platform } from "node:os";
-import type { Env } from "../src/config/config-file.ts";
-import type { DockerHost } from "../src/config/host.ts";
+import type { Env } from "../src/server/config/config-file.ts";
+import type { DockerHost } from "../src/server/config/host.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
-import { serverEntry, type EndpointOptions } from "../src/entry.ts";
-import type { Transport } from "../src/transport.ts";
+import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";
+import type { Transport } from "../src/transport/transport.ts";
 import { lazySessionHost } from "./session-host.ts";
 import { BunTransport, type BunTlsOptions } from "./bun-transport.ts";
 import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
-import type { ContextStore } from "../src/config/contexts.ts";
+import type { ContextStore } from "../src/server/config/contexts.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
-export * from "../src/server.ts";
+export * from "../src/server/index.ts";
 export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.ts";
 export { BunTransport, type BunEndpoint, type BunTlsOptions, type BunTransportOptions } from "./bun-transport.ts";
 

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { brotliDecompress } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DockerConfigError } from "../src/errors.ts";
+import { DockerConfigError } from "../src/errors/errors.ts";
 import { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";
 
 export interface DashboardOptions extends Omit<GatewayOptions, "serve"> {

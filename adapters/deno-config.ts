@@ -2,10 +2,10 @@
 // contexts and certificates, file access for directory builds, and credential helpers run with
 // Deno.Command. Deno's own APIs throughout (no node: compatibility layer), declared locally.
 
-import type { ContextFileSystem } from "../src/build/context.ts";
-import type { ContextStoreFs } from "../src/config/contexts.ts";
-import { DockerConfigError } from "../src/errors.ts";
-import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/config/config-file.ts";
+import type { ContextFileSystem } from "../src/server/build/context.ts";
+import type { ContextStoreFs } from "../src/server/config/contexts.ts";
+import { DockerConfigError } from "../src/errors/errors.ts";
+import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/server/config/config-file.ts";
 import {
   CredentialResolver,
   HELPER_OUTPUT_LIMIT,
@@ -14,7 +14,7 @@ import {
   helperOutputTooLong,
   type HelperOutput,
   type RunHelper,
-} from "../src/config/credentials.ts";
+} from "../src/server/config/credentials.ts";
 import { concatBytes } from "../src/streams/bytes.ts";
 
 interface DenoFileInfo {

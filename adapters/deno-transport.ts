@@ -4,13 +4,13 @@
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
 
-import { onAbort } from "../src/deadline.ts";
-import { TLS_ADVICE, certificateRefused, checkKeyPair, tlsFailed } from "../src/advice.ts";
-import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } from "../src/endpoint.ts";
-import { DockerConnectionError } from "../src/errors.ts";
+import { onAbort } from "../src/request/deadline.ts";
+import { TLS_ADVICE, certificateRefused, checkKeyPair, tlsFailed } from "../src/errors/advice.ts";
+import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } from "../src/server/endpoint.ts";
+import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
-import { FetchTransport } from "../src/fetch-transport.ts";
-import type { Duplex } from "../src/transport.ts";
+import { FetchTransport } from "../src/transport/fetch.ts";
+import type { Duplex } from "../src/transport/transport.ts";
 
 /** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
 export interface DenoTlsOptions extends TlsPem {}
@@ -190,7 +190,7 @@ function messages(err: unknown): string[] {
 
 /**
  * What a TLS failure means, from rustls's wording (Deno's TLS), in the words berth uses on every
- * runtime (src/advice.ts); undefined when the failure is not a TLS one.
+ * runtime (src/errors/advice.ts); undefined when the failure is not a TLS one.
  */
 function tlsFailure(text: string, clientCert: boolean): string | undefined {
   const refused = certificateRefused(clientCert);

@@ -10,18 +10,18 @@
 // --allow-write=/var/run/docker.sock; fromEnv() adds --allow-env and --allow-read of ~/.docker.
 // A TCP engine needs only --allow-net=host:port.
 
-import type { Env } from "../src/config/config-file.ts";
-import type { DockerHost } from "../src/config/host.ts";
+import type { Env } from "../src/server/config/config-file.ts";
+import type { DockerHost } from "../src/server/config/host.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
-import { serverEntry, type EndpointOptions } from "../src/entry.ts";
-import type { Transport } from "../src/transport.ts";
+import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";
+import type { Transport } from "../src/transport/transport.ts";
 import { denoConfigFs, denoContextStoreFs, denoCredentials, denoDockerConfig, denoEnv, denoFileSystem, denoPlatform } from "./deno-config.ts";
-import type { ContextStore } from "../src/config/contexts.ts";
+import type { ContextStore } from "../src/server/config/contexts.ts";
 import { lazySessionHost } from "./session-host.ts";
 import { DenoTransport, type DenoTlsOptions } from "./deno-transport.ts";
 
 export * from "../src/index.ts";
-export * from "../src/server.ts";
+export * from "../src/server/index.ts";
 export { DenoTransport, type DenoEndpoint, type DenoTlsOptions, type DenoTransportOptions } from "./deno-transport.ts";
 export { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, runDenoCredentialHelper } from "./deno-config.ts";
 

@@ -23,7 +23,7 @@ import { Agent, createServer, request as httpRequest, type IncomingMessage, type
 import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { DockerConfigError } from "../src/errors.ts";
+import { DockerConfigError } from "../src/errors/errors.ts";
 import { closeServer, engineSocket, forwardRequest, hostOf, listen, pipeUpgrade, plain, rawAnswer, targetOf, type Target } from "./node-forward.ts";
 
 export interface GatewayOptions {

@@ -7,8 +7,8 @@ import { chmod, link, lstat, mkdir, realpath, rm, symlink, utimes } from "node:f
 import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
 import { Writable } from "node:stream";
-import { packContext } from "../src/build/context.ts";
-import { DockerStreamError } from "../src/errors.ts";
+import { packContext } from "../src/server/build/context.ts";
+import { DockerStreamError } from "../src/errors/errors.ts";
 import { readTar, safeJoin, tarStream, gunzipIfNeeded } from "../src/streams/tar.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 

@@ -4,10 +4,10 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/config/config-file.ts";
-import type { ContextStoreFs } from "../src/config/contexts.ts";
-import { CredentialResolver, HELPER_OUTPUT_LIMIT, HELPER_STDERR_LIMIT, HELPER_TIMEOUT_MS, helperOutputTooLong, type HelperOutput, type RunHelper } from "../src/config/credentials.ts";
-import { DockerConfigError } from "../src/errors.ts";
+import { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from "../src/server/config/config-file.ts";
+import type { ContextStoreFs } from "../src/server/config/contexts.ts";
+import { CredentialResolver, HELPER_OUTPUT_LIMIT, HELPER_STDERR_LIMIT, HELPER_TIMEOUT_MS, helperOutputTooLong, type HelperOutput, type RunHelper } from "../src/server/config/credentials.ts";
+import { DockerConfigError } from "../src/errors/errors.ts";
 
 /** Files through node:fs; a missing file (or a missing directory on the way) reads as undefined. */
 export function nodeConfigFs(): ConfigFs {
@@ -25,7 +25,7 @@ export function nodeConfigFs(): ConfigFs {
   };
 }
 
-export { HELPER_OUTPUT_LIMIT } from "../src/config/credentials.ts";
+export { HELPER_OUTPUT_LIMIT } from "../src/server/config/credentials.ts";
 
 /**
  * Runs `docker-credential-<helper> get` (found on PATH) with the server address on stdin, as the

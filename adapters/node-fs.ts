@@ -4,7 +4,7 @@
 import { createReadStream } from "node:fs";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { Readable } from "node:stream";
-import type { ContextFileSystem } from "../src/build/context.ts";
+import type { ContextFileSystem } from "../src/server/build/context.ts";
 
 export const nodeFileSystem: ContextFileSystem = {
   readdir: (path) => readdir(path),

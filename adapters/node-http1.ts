@@ -6,7 +6,7 @@
 // listener chain), so a sequential client spent more time in node:http than waiting for the engine.
 // Here a request is one write of a prebuilt head, and the response head is parsed with native
 // Buffer searches and one regular expression per line, as strictly as the core's parser
-// (src/http/http1.ts, used for the upgrade handshake), which is the fallback for anything unusual.
+// (src/transport/http/http1.ts, used for the upgrade handshake), which is the fallback for anything unusual.
 //
 // Behaviour kept from the node:http transport: bodies stream both ways with backpressure (a paused
 // socket when the reader's queue is full); at most `maxSockets` connections, further requests queue;
@@ -17,12 +17,12 @@
 // connection is confirmed by `confirmEnd` before it counts as complete.
 
 import type { Duplex as NodeDuplex } from "node:stream";
-import { CONNECTION_ADVICE } from "../src/advice.ts";
-import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors.ts";
-import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/http/http1.ts";
-import { requestHead } from "../src/http/wire.ts";
-import { onOwnAbort } from "../src/deadline.ts";
-import type { TransportRequest, TransportResponse } from "../src/transport.ts";
+import { CONNECTION_ADVICE } from "../src/errors/advice.ts";
+import { DockerConnectionError, DockerError, DockerStreamError } from "../src/errors/errors.ts";
+import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from "../src/transport/http/http1.ts";
+import { requestHead } from "../src/transport/http/wire.ts";
+import { onOwnAbort } from "../src/request/deadline.ts";
+import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 export interface Http1PoolOptions {
   /** Opens a connection. Writes may be issued at once: sockets queue them until connected. */
@@ -303,7 +303,7 @@ class Exchange {
     this.#head = head;
     this.#resolve = resolve;
     this.#reject = reject;
-    // The core gives every call a signal of its own (src/deadline.ts), shared with nothing else.
+    // The core gives every call a signal of its own (src/request/deadline.ts), shared with nothing else.
     if (req.signal) this.#unlisten = onOwnAbort(req.signal, () => this.abort());
   }
 

@@ -16,7 +16,7 @@
 
 import { Agent, createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { DockerConfigError } from "../src/errors.ts";
+import { DockerConfigError } from "../src/errors/errors.ts";
 import { closeServer, forwardRequest, listen, pipeUpgrade, plain, rawAnswer, targetOf } from "./node-forward.ts";
 
 export interface EngineProxyOptions {

@@ -8,7 +8,7 @@
 import type http2 from "node:http2";
 import { readFile } from "node:fs/promises";
 import { Duplex as NodeDuplex } from "node:stream";
-import type { Duplex } from "../src/transport.ts";
+import type { Duplex } from "../src/transport/transport.ts";
 import type { Http2Served, Http2ServerStream } from "../src/buildkit/session/host.ts";
 
 export async function readLocalFile(path: string): Promise<Uint8Array> {

@@ -7,11 +7,11 @@ import https from "node:https";
 import net from "node:net";
 import type { Duplex as NodeDuplex } from "node:stream";
 import tls from "node:tls";
-import { CONNECTION_ADVICE, tlsFailed } from "../src/advice.ts";
-import { onAbort } from "../src/deadline.ts";
-import { endpointAddress, type Endpoint, type TlsOptions } from "../src/endpoint.ts";
-import { DockerConnectionError } from "../src/errors.ts";
-import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport.ts";
+import { CONNECTION_ADVICE, tlsFailed } from "../src/errors/advice.ts";
+import { onAbort } from "../src/request/deadline.ts";
+import { endpointAddress, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
+import { DockerConnectionError } from "../src/errors/errors.ts";
+import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 import { Http1Pool, drained } from "./node-http1.ts";
 import { tlsFailure } from "./tls-failure.ts";
 

@@ -4,21 +4,21 @@
 //   import { Docker } from "berth-docker";      // picks this file under Node
 //   const docker = Docker.fromEnv();
 
-import type { Env } from "../src/config/config-file.ts";
-import { formatDockerHost, type DockerHost } from "../src/config/host.ts";
-import { checkTlsPair } from "../src/config/resolve.ts";
+import type { Env } from "../src/server/config/config-file.ts";
+import { formatDockerHost, type DockerHost } from "../src/server/config/host.ts";
+import { checkTlsPair } from "../src/server/config/resolve.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
-import { serverEntry, type EndpointOptions } from "../src/entry.ts";
-import type { Transport } from "../src/transport.ts";
+import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";
+import type { Transport } from "../src/transport/transport.ts";
 import { nodeConfigFs, nodeContextStoreFs, nodeCredentials, nodeDockerConfig } from "./node-config.ts";
-import type { ContextStore } from "../src/config/contexts.ts";
+import type { ContextStore } from "../src/server/config/contexts.ts";
 import { nodeFileSystem } from "./node-fs.ts";
 import { lazySessionHost } from "./session-host.ts";
 import { SshSocket, type SshOptions } from "./node-ssh.ts";
 import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
 export * from "../src/index.ts";
-export * from "../src/server.ts";
+export * from "../src/server/index.ts";
 export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.ts";
 export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
 export { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";

@@ -1,9 +1,9 @@
 // Why a TLS connection to the engine failed, from the error codes Node and Bun report. Kept apart
 // from the Node transport so that the Bun adapter can use it without loading node:http, https,
 // net and tls (which the Node transport needs and Bun's own transport does not). The words are
-// the table every runtime shares (src/advice.ts); only the codes are Node's.
+// the table every runtime shares (src/errors/advice.ts); only the codes are Node's.
 
-import { TLS_ADVICE, certificateRefused } from "../src/advice.ts";
+import { TLS_ADVICE, certificateRefused } from "../src/errors/advice.ts";
 
 /**
  * Why a TLS connection failed, in words that point at the fix; undefined when the failure is not

@@ -48,9 +48,9 @@ for (const [path, { bytesInOutput }] of Object.entries(full.inputs).sort((a, b) 
 }
 
 const candidates = [
-  ["the HTTP/1.1 upgrade (unusable without raw sockets)", ["src/http/upgrade.ts", "src/http/http1.ts"]],
+  ["the HTTP/1.1 upgrade (unusable without raw sockets)", ["src/transport/http/upgrade.ts", "src/transport/http/http1.ts"]],
   ["the tar writer and reader", ["src/streams/tar.ts"]],
-  ["Docker config files, credential helpers, directory build contexts (they need a file system)", ["src/config/resolve.ts", "src/config/credentials.ts", "src/config/config-file.ts", "src/build/context.ts", "src/build/dockerignore.ts"]],
+  ["Docker config files, credential helpers, directory build contexts (they need a file system)", ["src/server/config/resolve.ts", "src/server/config/credentials.ts", "src/server/config/config-file.ts", "src/server/build/context.ts", "src/server/build/dockerignore.ts"]],
   ["the swarm, plugin, secret and config resources", ["src/resources/services.ts", "src/resources/tasks.ts", "src/resources/nodes.ts", "src/resources/swarm.ts", "src/resources/secrets.ts", "src/resources/configs.ts", "src/resources/plugins.ts"]],
 ];
 console.log("\nwithout (gzip of the full entry):");

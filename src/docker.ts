@@ -1,8 +1,8 @@
 // The public entry: `new Docker({ transport })` in the core; adapters add `fromEnv()` and friends.
 
 import { bodyOf } from "./streams/bytes.ts";
-import { redactAddress } from "./config/redact.ts";
-import { Client, type CallOptions, type ClientOptions } from "./client.ts";
+import { redactAddress } from "./server/config/redact.ts";
+import { Client, type CallOptions, type ClientOptions } from "./request/engine.ts";
 import type {
   Operations,
   OperationKey,
@@ -28,10 +28,10 @@ import { ServiceCollection } from "./resources/services.ts";
 import { SwarmApi } from "./resources/swarm.ts";
 import { TaskCollection } from "./resources/tasks.ts";
 import { VolumeCollection } from "./resources/volumes.ts";
-import type { UpgradedConnection } from "./http/upgrade.ts";
+import type { UpgradedConnection } from "./transport/http/upgrade.ts";
 import { JsonStream } from "./streams/json-stream.ts";
-import type { EngineKind } from "./podman.ts";
-import type { TransportResponse } from "./transport.ts";
+import type { EngineKind } from "./dialect/podman.ts";
+import type { TransportResponse } from "./transport/transport.ts";
 
 export type DockerOptions = ClientOptions;
 

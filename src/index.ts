@@ -1,10 +1,10 @@
 // The runtime-agnostic core. Adapters re-export all of this and add a `Docker` bound to a transport.
 
 export { Docker, type DiskUsage, type DockerOptions, type RequestParams } from "./docker.ts";
-export { Client, type Call, type CallOptions, type ClientOptions } from "./client.ts";
-export { engineFromHeaders, engineFromVersion, type EngineKind } from "./podman.ts";
-export * from "./errors.ts";
-export type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport.ts";
+export { Client, type Call, type CallOptions, type ClientOptions } from "./request/engine.ts";
+export { engineFromHeaders, engineFromVersion, type EngineKind } from "./dialect/podman.ts";
+export * from "./errors/errors.ts";
+export type { Duplex, RequestBody, Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport/transport.ts";
 export {
   Container,
   ContainerCollection,
@@ -18,7 +18,7 @@ export {
 } from "./resources/containers.ts";
 export { Exec, ExecSession, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./resources/exec.ts";
 export { decodePathStat, type PathStat } from "./resources/archive.ts";
-export { Session } from "./session.ts";
+export { Session } from "./streams/live-session.ts";
 export type { SummaryOf } from "./resources/handle.ts";
 export { OutputStream, parseTimestamp, type LinesOptions, type OutputLine } from "./streams/output.ts";
 export { JsonStream } from "./streams/json-stream.ts";
@@ -53,9 +53,9 @@ export {
   type BuildkitVertexWarning,
 } from "./buildkit/status.ts";
 export { ProgressStream, ProgressTracker, type LayerProgress, type Progress, type ProgressEvent } from "./streams/progress.ts";
-export { IgnoreMatcher, parseDockerignore } from "./build/dockerignore.ts";
-export type { ContextFileSystem, ContextOptions } from "./build/context.ts";
-export type { CredentialSource } from "./client.ts";
+export { IgnoreMatcher, parseDockerignore } from "./server/build/dockerignore.ts";
+export type { ContextFileSystem, ContextOptions } from "./server/build/context.ts";
+export type { CredentialSource } from "./request/engine.ts";
 export {
   Network,
   NetworkCollection,
@@ -74,9 +74,9 @@ export { Secret, SecretCollection, type SecretCreateSpec, type SecretListOptions
 export { Config, ConfigCollection, type ConfigCreateSpec, type ConfigListOptions } from "./resources/configs.ts";
 export { Plugin, PluginCollection, type PluginListOptions, type PluginPullOptions } from "./resources/plugins.ts";
 export type { SpecUpdate } from "./resources/versioned-update.ts";
-export { encodePathParam, serializeFilters, serializeQuery } from "./request.ts";
-export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./version.ts";
-export { parseDockerHost, formatDockerHost, type DockerHost } from "./config/host.ts";
+export { encodePathParam, serializeFilters, serializeQuery } from "./request/encode.ts";
+export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./request/version.ts";
+export { parseDockerHost, formatDockerHost, type DockerHost } from "./server/config/host.ts";
 export {
   encodeRegistryAuth,
   encodeRegistryConfig,
@@ -84,5 +84,5 @@ export {
   registryAuthKey,
   DOCKER_HUB_AUTH_KEY,
   type RegistryAuth,
-} from "./config/registry-auth.ts";
+} from "./server/config/registry-auth.ts";
 export type * from "./generated/types.ts";

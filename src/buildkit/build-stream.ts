@@ -3,8 +3,8 @@
 // needs no bookkeeping of its own. BuildKit's protobuf trace feeds the model directly; the classic
 // builder's text ("Step 2/3 : RUN make", " ---> Using cache") is read into the same steps.
 
-import { brand } from "../error-brand.ts";
-import { DockerStreamError } from "../errors.ts";
+import { brand } from "../errors/brand.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { decodeUtf8, encodeUtf8 } from "../streams/bytes.ts";
 import type { ProgressEvent, ProgressStream } from "../streams/progress.ts";
 import { BuildModel, exitCodeOf, type BuildStep } from "./model.ts";

@@ -2,10 +2,10 @@
 // engine's /_ping says `Builder-Version: 2` (dockerd 23+ on Linux), the classic builder otherwise.
 // DOCKER_BUILDKIT=0|1 in the environment overrides that on runtimes that have an environment.
 
-import type { Client } from "../client.ts";
-import { discard } from "../client.ts";
-import { DockerConfigError } from "../errors.ts";
-import { compareVersions } from "../version.ts";
+import type { Client } from "../request/engine.ts";
+import { discard } from "../request/engine.ts";
+import { DockerConfigError } from "../errors/errors.ts";
+import { compareVersions } from "../request/version.ts";
 import type { Builder } from "./build-stream.ts";
 
 export type BuilderChoice = "auto" | Builder;

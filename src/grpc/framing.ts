@@ -2,7 +2,7 @@
 // big-endian length and the message. berth never compresses, and refuses compressed messages
 // (it offers no grpc-accept-encoding, so a peer that sends one breaks the protocol).
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { concatBytes } from "../streams/bytes.ts";
 
 /** Largest message accepted: BuildKit's own default receive limit is 16 MiB. */

@@ -6,9 +6,9 @@
 // current API version (a page cannot read the Api-Version header to negotiate, and a round trip
 // to /version before the first call would cost more than a list).
 
-import { redactAddress } from "../config/redact.ts";
-import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, httpError } from "../errors.ts";
-import { serializeQuery } from "../request.ts";
+import { redactAddress } from "../server/config/redact.ts";
+import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, httpError } from "../errors/errors.ts";
+import { serializeQuery } from "../request/encode.ts";
 
 export interface LiteOptions {
   /** The engine's URL, e.g. `http://127.0.0.1:2375` or a path behind a proxy, `https://example.com/docker`. */

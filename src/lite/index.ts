@@ -18,5 +18,5 @@ export {
   DockerTimeoutError,
   DockerAbortError,
   DockerConfigError,
-} from "../errors.ts";
+} from "../errors/errors.ts";
 export type { ContainerInspectResponse, ContainerSummary, Filters, ImageSummary, Network, SystemInfo, SystemVersion, VolumeListResponse } from "../generated/types.ts";

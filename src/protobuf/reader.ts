@@ -4,7 +4,7 @@
 // a sub-reader over a slice of it (no copies). Every length is checked against what is left, so a
 // hostile or truncated message fails with a DockerStreamError instead of reading out of bounds.
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { decodeUtf8 } from "../streams/bytes.ts";
 
 /** The wire types of the protobuf encoding (groups, 3 and 4, are long deprecated and refused). */

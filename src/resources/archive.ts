@@ -1,6 +1,6 @@
 // Container archive metadata: the `X-Docker-Container-Path-Stat` header of archive requests.
 
-import { DockerConfigError, DockerStreamError } from "../errors.ts";
+import { DockerConfigError, DockerStreamError } from "../errors/errors.ts";
 import { decodeUtf8 } from "../streams/bytes.ts";
 
 /** What the engine says about a path in a container. */

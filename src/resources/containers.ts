@@ -2,14 +2,14 @@
 
 import { bodyOf, collectBytes, onSettled } from "../streams/bytes.ts";
 import { readTar } from "../streams/tar-lazy.ts"; // the tar reader loads when a file is read
-import type { CallOptions, Client } from "../client.ts";
-import { compareVersions } from "../version.ts";
-import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors.ts";
-import type { TransportResponse } from "../transport.ts";
-import { Session, webSocketParts } from "../session.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
+import { compareVersions } from "../request/version.ts";
+import { ContainerExitError, DockerConfigError, DockerError, DockerHttpError, isNotFound } from "../errors/errors.ts";
+import type { TransportResponse } from "../transport/transport.ts";
+import { Session, webSocketParts } from "../streams/live-session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
 import { podmanLogReplayRepair } from "../streams/podman-log-replay.ts";
-import { splitTopColumns } from "../podman.ts";
+import { splitTopColumns } from "../dialect/podman.ts";
 import { JsonStream } from "../streams/json-stream.ts";
 import { OutputStream, outputOf } from "../streams/output.ts";
 import type { Frame } from "../streams/demux.ts";
@@ -18,7 +18,7 @@ import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { parseSize } from "./sizes.ts";
-import { withProxyEnv } from "../config/proxies.ts";
+import { withProxyEnv } from "../server/config/proxies.ts";
 import { Exec, ExecSession, asText, checkEncoding, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./exec.ts";
 import type {
   ContainerChangesResponse,

@@ -1,9 +1,9 @@
 // Exec: running a command in a running container, collected, streamed, or interactive.
 
-import type { CallOptions, Client } from "../client.ts";
-import { DockerConfigError, DockerError, DockerUnsupportedError, ExecStartError, httpError } from "../errors.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
+import { DockerConfigError, DockerError, DockerUnsupportedError, ExecStartError, httpError } from "../errors/errors.ts";
 import type { ExecInspectResponse } from "../generated/types.ts";
-import { Session, webSocketParts, type SessionParts } from "../session.ts";
+import { Session, webSocketParts, type SessionParts } from "../streams/live-session.ts";
 import { isMultiplexed } from "../streams/demux.ts";
 import { bodyOf, decodeUtf8, encodeUtf8 } from "../streams/bytes.ts";
 

@@ -3,8 +3,8 @@
 // collection (`docker.containers`, ...) lists, gets and makes handles of one class. What differs
 // between families is data: the routes each handle class declares, read here.
 
-import type { CallOptions, Client } from "../client.ts";
-import { DockerConfigError } from "../errors.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
+import { DockerConfigError } from "../errors/errors.ts";
 
 /** Where a family lives in the API; each handle class declares its own. */
 export interface Routes {

@@ -1,16 +1,16 @@
 // Images: the collection (`docker.images`) and the handle (`Image`).
 
 import { bodyOf, onSettled } from "../streams/bytes.ts";
-import type { CallOptions, Client, CredentialSource } from "../client.ts";
-import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../config/registry-auth.ts";
+import type { CallOptions, Client, CredentialSource } from "../request/engine.ts";
+import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../server/config/registry-auth.ts";
 import { withImageAuth } from "./registry-auth-header.ts";
-import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "../errors.ts";
+import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "../errors/errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { checkArchiveInput } from "./archive.ts";
 import { parseSize } from "./sizes.ts";
-import { withProxyArgs } from "../config/proxies.ts";
+import { withProxyArgs } from "../server/config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
@@ -320,7 +320,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       const fs = this.client.fileSystem;
       if (!fs) throw new DockerUnsupportedError(`Building from a directory ("${directory}") needs file access, which this runtime's adapter does not provide: pass a tar (ReadableStream, Uint8Array, Blob) or tar entries`);
       // Loaded on demand: browsers (no file system) never need the directory walker.
-      const { packContext } = await import("../build/context.ts");
+      const { packContext } = await import("../server/build/context.ts");
       const packed = await packContext(fs, directory, { dockerfile });
       body = (await archiveBody(packed.entries)) as ReadableStream<Uint8Array>;
       dockerfileParam = packed.dockerfile;

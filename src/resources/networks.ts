@@ -1,6 +1,6 @@
 // Networks: the collection (`docker.networks`) and the handle (`Network`).
 
-import type { CallOptions, Client } from "../client.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import type {
   EndpointSettings,
   Filters,
@@ -10,7 +10,7 @@ import type {
   NetworkPruneResponse,
   NetworkSummary,
 } from "../generated/types.ts";
-import { compareVersions } from "../version.ts";
+import { compareVersions } from "../request/version.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 
 /** A container given by id or name, or any handle with an `id` (a `Container`). */

@@ -1,6 +1,6 @@
 // Swarm nodes: the collection (`docker.nodes`) and the handle (`Node`). Managers only.
 
-import type { CallOptions, Client } from "../client.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Node as NodeInfo, NodeSpec } from "../generated/types.ts";
 import { Collection, type Routes } from "./handle.ts";
 import { VersionedHandle } from "./versioned-update.ts";

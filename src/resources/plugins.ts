@@ -4,11 +4,11 @@
 // stream ends: they resolve with the raw response, whose body the caller reads to the end.
 
 import { bodyOf } from "../streams/bytes.ts";
-import type { CallOptions, Client } from "../client.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Plugin as PluginInfo, PluginPrivilege } from "../generated/types.ts";
 import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
-import type { RequestBody, TransportResponse } from "../transport.ts";
+import type { RequestBody, TransportResponse } from "../transport/transport.ts";
 import { ProgressStream } from "../streams/progress.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";

@@ -1,7 +1,7 @@
 // Swarm secrets: the collection (`docker.secrets`) and the handle (`Secret`). The engine never
 // gives a secret's data back; inspect shows only its spec without `Data`.
 
-import type { CallOptions, Client } from "../client.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Secret as SecretInfo, SecretSpec } from "../generated/types.ts";
 import type { Routes } from "./handle.ts";
 import { DataCollection, DataHandle, type PlainData } from "./swarm-data.ts";

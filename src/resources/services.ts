@@ -1,7 +1,7 @@
 // Swarm services: the collection (`docker.services`) and the handle (`Service`).
 
-import type { CallOptions, Client } from "../client.ts";
-import { DockerError } from "../errors.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
+import { DockerError } from "../errors/errors.ts";
 import type {
   Filters,
   Service as ServiceInfo,
@@ -9,7 +9,7 @@ import type {
   ServiceSpec,
   ServiceUpdateResponse,
 } from "../generated/types.ts";
-import type { TransportResponse } from "../transport.ts";
+import type { TransportResponse } from "../transport/transport.ts";
 import type { OutputStream } from "../streams/output.ts";
 import { withImageAuth, withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 import { knownOrInspected, logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";

@@ -1,7 +1,7 @@
 // Sizes as the Docker CLI takes them (`-m 700M`, `--shm-size 64m`): one parser for run() and
 // build(), so "700M" means the same bytes everywhere.
 
-import { DockerConfigError } from "../errors.ts";
+import { DockerConfigError } from "../errors/errors.ts";
 
 /**
  * Bytes from a number or a size like `700M` / `1.5g` / `512k` / `2GiB` (binary units, as the

@@ -2,8 +2,8 @@
 // content base64-encoded, updated only in its labels, removed unless a service uses it. They
 // differ in their routes, and in that inspect gives a config's data back but never a secret's.
 
-import type { CallOptions } from "../client.ts";
-import { encodeBase64 } from "../config/base64.ts";
+import type { CallOptions } from "../request/engine.ts";
+import { encodeBase64 } from "../server/config/base64.ts";
 import type { IDResponse, ObjectVersion } from "../generated/types.ts";
 import { encodeUtf8 } from "../streams/bytes.ts";
 import { Collection, type AnyHandle } from "./handle.ts";

@@ -1,7 +1,7 @@
 // The engine's swarm membership (`docker.swarm`): init, join, inspect, update, lock, leave.
 
-import type { CallOptions, Client } from "../client.ts";
-import { DockerHttpError } from "../errors.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
+import { DockerHttpError } from "../errors/errors.ts";
 import type {
   LocalNodeState,
   Swarm,

@@ -1,9 +1,9 @@
 // Swarm tasks (`docker.tasks`): the containers a service schedules, one per replica and attempt.
 
-import type { CallOptions, Client } from "../client.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Task as TaskInfo } from "../generated/types.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
-import type { TransportResponse } from "../transport.ts";
+import type { TransportResponse } from "../transport/transport.ts";
 import { outputOf, type OutputStream } from "../streams/output.ts";
 
 export interface TaskListOptions extends CallOptions {

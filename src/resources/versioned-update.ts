@@ -3,8 +3,8 @@
 // the write when someone else changed the object in between. These helpers read both when the
 // caller did not give them.
 
-import type { CallOptions } from "../client.ts";
-import { DockerError } from "../errors.ts";
+import type { CallOptions } from "../request/engine.ts";
+import { DockerError } from "../errors/errors.ts";
 import type { ObjectVersion } from "../generated/types.ts";
 import { Handle } from "./handle.ts";
 

@@ -1,6 +1,6 @@
 // Volumes: the collection (`docker.volumes`) and the handle (`Volume`).
 
-import type { CallOptions, Client } from "../client.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import type {
   ClusterVolumeSpec,
   Filters,
@@ -10,9 +10,9 @@ import type {
   VolumePruneResponse,
 } from "../generated/types.ts";
 import { operationMinVersion } from "../generated/versions.ts";
-import { DockerConflictError, DockerError, DockerNotFoundError } from "../errors.ts";
-import { filterValues, matchesLabelFilters } from "../podman.ts";
-import { compareVersions } from "../version.ts";
+import { DockerConflictError, DockerError, DockerNotFoundError } from "../errors/errors.ts";
+import { filterValues, matchesLabelFilters } from "../dialect/podman.ts";
+import { compareVersions } from "../request/version.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 
 /** The list of volumes, with the engine's warnings (e.g. a volume driver that did not answer). */

@@ -2,7 +2,7 @@
 // as they are, or entries packed on the fly. The tar writer is loaded only when entries are given,
 // so code that never packs (a browser dashboard) does not carry it.
 
-import type { RequestBody } from "../transport.ts";
+import type { RequestBody } from "../transport/transport.ts";
 import type { TarEntry } from "./tar.ts";
 
 export type ArchiveInput = ReadableStream<Uint8Array> | Uint8Array | Blob | Iterable<TarEntry> | AsyncIterable<TarEntry>;

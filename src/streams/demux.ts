@@ -19,7 +19,7 @@
 // Frame boundaries carry no meaning in Docker (they are whatever sizes the process happened to
 // write), which is why splitting and coalescing them is safe.
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { decodeUtf8, concatBytes } from "./bytes.ts";
 
 export type StreamName = "stdout" | "stderr";

@@ -10,7 +10,7 @@
 // - some builders write several objects on one line (`{...}{...}`); when a line does not parse
 //   as one value it is split at top-level object/array boundaries and parsed piece by piece.
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { concatBytes, decodeUtf8 } from "./bytes.ts";
 
 export interface JsonLinesOptions {

@@ -1,7 +1,7 @@
 // What users iterate for logs, attach and exec output: demuxed frames with helpers to collect
 // text, split stdout from stderr, or read lines with their timestamps.
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { bodyOf, concatBytes, decodeUtf8, utf8Decoder } from "./bytes.ts";
 import { FrameDecoder, STREAM_COALESCE_BELOW, demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";

@@ -1,7 +1,7 @@
 // Archive path rules, apart from the tar reader and writer: small, synchronous, and exported from
 // the package's barrel without pulling the archive code into a page (see tar-lazy.ts).
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 
 /**
  * Cleans an archive path into a relative POSIX path: leading `/` and `./`, empty and `.` segments

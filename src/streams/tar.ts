@@ -11,7 +11,7 @@
 // verifies header checksums, and treats an archive without its end-of-archive marker as
 // truncated, so a cut connection never looks like a complete archive.
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { collectBytes, concatBytes, decodeUtf8, encodeUtf8 } from "./bytes.ts";
 import { normalizeTarPath, safeJoin } from "./tar-paths.ts";
 

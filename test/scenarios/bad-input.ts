@@ -2,7 +2,7 @@
 // names and values fetch refuses, a client certificate without its key, and a TLS engine reached
 // by a name its certificate does not carry.
 
-import { DockerConfigError, DockerConnectionError, DockerError } from "../../src/errors.ts";
+import { DockerConfigError, DockerConnectionError, DockerError } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 const TLS_PORT = 2376;
@@ -23,7 +23,7 @@ export const badInputScenarios: Scenario[] = [
         ["x-berth-crlf", "secret-one\r\nX-Injected: 1"],
         ["x berth space", "1"],
         ["x-berth-nul", "secret-two\0"],
-        // Would go out as CR LF if cut to Latin-1: one rule (src/http/wire.ts) refuses it everywhere.
+        // Would go out as CR LF if cut to Latin-1: one rule (src/transport/http/wire.ts) refuses it everywhere.
         ["x-berth-wide", "secret-three\u010D\u010A"],
       ];
       for (const via of ["unix", "tcp"] as const) {

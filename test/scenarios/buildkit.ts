@@ -2,7 +2,7 @@
 // multi-stage targets, typed progress, a failing step's own output, abort. On Podman every build
 // is buildah's, which reads the same Dockerfile syntax: the scenarios hold there too.
 
-import { DockerAbortError } from "../../src/errors.ts";
+import { DockerAbortError } from "../../src/errors/errors.ts";
 import { DockerBuildError, type BuildEvent } from "../../src/buildkit/build-stream.ts";
 import type { BuildStepState } from "../../src/buildkit/model.ts";
 import type { Scenario } from "./context.ts";

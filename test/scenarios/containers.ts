@@ -1,7 +1,7 @@
 // Containers and their streams: lifecycle, logs, exec (with stdin and half-close), attach, archives.
 
 import { readTarEntries } from "../../src/streams/tar.ts";
-import { DockerConflictError, DockerNotFoundError } from "../../src/errors.ts";
+import { DockerConflictError, DockerNotFoundError } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const containerScenarios: Scenario[] = [

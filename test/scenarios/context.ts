@@ -5,7 +5,7 @@
 
 import type { Container } from "../../src/resources/containers.ts";
 import type { Docker } from "../../src/docker.ts";
-import type { ContextStore } from "../../src/config/contexts.ts";
+import type { ContextStore } from "../../src/server/config/contexts.ts";
 import type { ContainerCreateBody } from "../../src/generated/types.ts";
 import { assert, type Assert } from "./assert.ts";
 

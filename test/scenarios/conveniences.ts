@@ -2,7 +2,7 @@
 // output as bytes, run() streaming and pulling with progress, images loaded and pulled by tag,
 // builds with resource limits, config.json's proxies and detachKeys, and contexts written.
 
-import { DockerConfigError, DockerNotFoundError, DockerUnsupportedError } from "../../src/errors.ts";
+import { DockerConfigError, DockerNotFoundError, DockerUnsupportedError } from "../../src/errors/errors.ts";
 import { collectBytes } from "../../src/streams/bytes.ts";
 import { tarBytes } from "../../src/streams/tar-lazy.ts";
 import type { Docker } from "../../src/docker.ts";

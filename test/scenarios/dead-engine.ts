@@ -3,7 +3,7 @@
 // is confirmed with a /_ping on a fresh connection: it ends normally while the engine answers, and
 // errors once the engine is gone.
 
-import { DockerConnectionError, DockerError, DockerStreamError } from "../../src/errors.ts";
+import { DockerConnectionError, DockerError, DockerStreamError } from "../../src/errors/errors.ts";
 import type { RawConnection, RawServer, Scenario, ScenarioContext } from "./context.ts";
 
 /** What the attach of the fake engine does once it has sent its output. */

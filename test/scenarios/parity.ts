@@ -2,7 +2,7 @@
 // drivers, the exit error's command and image, dates with their milliseconds, attach replaying a
 // stopped container's output, and an exec whose process could not start.
 
-import { ContainerExitError, DockerConfigError, DockerHttpError, DockerNotFoundError, ExecStartError } from "../../src/errors.ts";
+import { ContainerExitError, DockerConfigError, DockerHttpError, DockerNotFoundError, ExecStartError } from "../../src/errors/errors.ts";
 import { Exec } from "../../src/resources/exec.ts";
 import type { Scenario } from "./context.ts";
 

@@ -3,7 +3,7 @@
 // builder there is no session, and asking for one is refused before anything is sent.
 
 import { DockerBuildError } from "../../src/buildkit/build-stream.ts";
-import { DockerAbortError, DockerConfigError, DockerUnsupportedError } from "../../src/errors.ts";
+import { DockerAbortError, DockerConfigError, DockerUnsupportedError } from "../../src/errors/errors.ts";
 import { collectBytes } from "../../src/streams/bytes.ts";
 import { requireRegistry } from "./images.ts";
 import type { Scenario, ScenarioContext } from "./context.ts";

@@ -1,6 +1,6 @@
 // Reaching the engine: ping and version, connection failures, HTTP errors, and the event stream.
 
-import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError } from "../../src/errors.ts";
+import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const systemScenarios: Scenario[] = [

@@ -2,7 +2,7 @@
 // runtime's own fromEnv with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH: the runtime's TLS for
 // requests and for the raw connection of exec, half-close included; and a wrong CA refused.
 
-import { DockerConnectionError } from "../../src/errors.ts";
+import { DockerConnectionError } from "../../src/errors/errors.ts";
 import type { Docker } from "../../src/docker.ts";
 import type { Scenario, ScenarioContext } from "./context.ts";
 

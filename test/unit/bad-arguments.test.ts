@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Docker as NodeDocker } from "../../adapters/node.ts";
 import { Docker as BrowserDocker } from "../../adapters/browser.ts";
 import { Docker } from "../../src/docker.ts";
-import { DockerConfigError, DockerUnsupportedError } from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { DockerConfigError, DockerUnsupportedError } from "../../src/errors/errors.ts";
+import { FetchTransport } from "../../src/transport/fetch.ts";
 import { readTarEntries, tarBytes } from "../../src/index.ts";
 
 const BASE = "http://engine.test";

@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type net from "node:net";
 import { Docker } from "../../adapters/node.ts";
-import { Client } from "../../src/client.ts";
-import { DockerConfigError, DockerServerError, DockerStreamError } from "../../src/errors.ts";
+import { Client } from "../../src/request/engine.ts";
+import { DockerConfigError, DockerServerError, DockerStreamError } from "../../src/errors/errors.ts";
 import { json, startFakeEngine, type Answer, type FakeEngine } from "./fake-engine.ts";
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // size refused before any request reaches the (mocked) engine.
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { DockerConfigError } from "../../src/errors.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
 import { BASE, mockedEngine } from "./mocked-engine.ts";
 import { tarBytes } from "../../src/streams/tar.ts";
 

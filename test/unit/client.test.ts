@@ -13,8 +13,8 @@ import {
   DockerTimeoutError,
   DockerUnauthorizedError,
   DockerVersionError,
-} from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+} from "../../src/errors/errors.ts";
+import { FetchTransport } from "../../src/transport/fetch.ts";
 
 const BASE = "http://engine.test";
 const server = setupServer();

@@ -2,12 +2,12 @@
 // mocked engine: what the Docker CLI does with them, and no secret in any message.
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { DockerConfigError } from "../../src/errors.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
 import { BASE, mockedEngine } from "./mocked-engine.ts";
-import { loadDockerConfig, type DockerConfigFile } from "../../src/config/config-file.ts";
-import { ContextStore, type ContextStoreFs } from "../../src/config/contexts.ts";
-import { proxyVariables, withProxyEnv } from "../../src/config/proxies.ts";
-import { sha256Hex } from "../../src/config/sha256.ts";
+import { loadDockerConfig, type DockerConfigFile } from "../../src/server/config/config-file.ts";
+import { ContextStore, type ContextStoreFs } from "../../src/server/config/contexts.ts";
+import { proxyVariables, withProxyEnv } from "../../src/server/config/proxies.ts";
+import { sha256Hex } from "../../src/server/config/sha256.ts";
 
 const { server, docker } = mockedEngine();
 

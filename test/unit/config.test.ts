@@ -2,10 +2,10 @@
 // system: every variable, the precedence between them, and malformed values.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { DockerConfigError } from "../../src/errors.ts";
-import { joinPath, type ConfigFs } from "../../src/config/config-file.ts";
-import { currentContextName, resolveEndpoint } from "../../src/config/resolve.ts";
-import { sha256Hex } from "../../src/config/sha256.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
+import { joinPath, type ConfigFs } from "../../src/server/config/config-file.ts";
+import { currentContextName, resolveEndpoint } from "../../src/server/config/resolve.ts";
+import { sha256Hex } from "../../src/server/config/sha256.ts";
 
 const CA = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n";
 const CERT = "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n";

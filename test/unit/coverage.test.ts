@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import * as berth from "../../adapters/node.ts";
 import { coverage, coverageMarkdown } from "../../scripts/api-coverage.ts";
 import { operations } from "../../src/generated/operations.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { FetchTransport } from "../../src/transport/fetch.ts";
 
 const docker = new berth.Docker({ transport: new FetchTransport("http://unused.invalid") });
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HELPER_OUTPUT_LIMIT, nodeCredentials, runCredentialHelper } from "../../adapters/node-config.ts";
-import { DockerConfigError } from "../../src/errors.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "berth-helpers-"));
 const pidFile = join(dir, "pid");

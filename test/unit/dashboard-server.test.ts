@@ -10,7 +10,7 @@ import { brotliCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveDashboard } from "../../adapters/dashboard.ts";
 import type { Gateway } from "../../adapters/gateway.ts";
-import { DockerConfigError } from "../../src/errors.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
 
 let dir: string;
 let g: Gateway;

@@ -1,12 +1,12 @@
-// Time limits and aborts of a call (src/deadline.ts and the client), through the Node pool against
+// Time limits and aborts of a call (src/request/deadline.ts and the client), through the Node pool against
 // a fake engine: an idle timeout between body bytes of a call that resolves a value, none for a
 // stream, an opt-in total deadline, capped chunked trailers, and no listener left on a shared signal.
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import type net from "node:net";
 import { Docker } from "../../adapters/node.ts";
-import { Deadline, onAbort } from "../../src/deadline.ts";
-import { DockerAbortError, DockerStreamError, DockerTimeoutError } from "../../src/errors.ts";
+import { Deadline, onAbort } from "../../src/request/deadline.ts";
+import { DockerAbortError, DockerStreamError, DockerTimeoutError } from "../../src/errors/errors.ts";
 import { json, startFakeEngine, type Answer, type FakeEngine } from "./fake-engine.ts";
 
 const engines: FakeEngine[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DockerStreamError } from "../../src/errors.ts";
+import { DockerStreamError } from "../../src/errors/errors.ts";
 import {
   FrameDecoder,
   demuxStream,

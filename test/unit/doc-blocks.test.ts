@@ -141,7 +141,7 @@ describe("the stability contract", () => {
   const row = (name: string) => table.split("\n").find((l) => l.startsWith(`| ${name} |`)) ?? "";
 
   it("names the runtimes and API range the package and its CI pin", async () => {
-    const { MIN_API_VERSION, MAX_API_VERSION } = await import("../../src/version.ts");
+    const { MIN_API_VERSION, MAX_API_VERSION } = await import("../../src/request/version.ts");
     expect(row("Engine API")).toContain(`${MIN_API_VERSION} to ${MAX_API_VERSION}`);
     expect(row("Node")).toContain(`\`engines.node\` is \`${pkg.engines.node}\``);
     expect(row("Bun")).toContain(pkg.devDependencies["@oven/bun-linux-x64"]);

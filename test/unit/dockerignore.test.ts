@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IgnoreMatcher, cleanPath, parseDockerignore } from "../../src/build/dockerignore.ts";
-import { packContext, type ContextFileSystem } from "../../src/build/context.ts";
+import { IgnoreMatcher, cleanPath, parseDockerignore } from "../../src/server/build/dockerignore.ts";
+import { packContext, type ContextFileSystem } from "../../src/server/build/context.ts";
 
 const matcher = (text: string) => new IgnoreMatcher(parseDockerignore(text));
 

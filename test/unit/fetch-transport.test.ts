@@ -4,8 +4,8 @@
 // and the EOF probe tells a live engine from a dead one.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { DockerConfigError, DockerConnectionError } from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { DockerConfigError, DockerConnectionError } from "../../src/errors/errors.ts";
+import { FetchTransport } from "../../src/transport/fetch.ts";
 
 const servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();

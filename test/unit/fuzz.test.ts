@@ -5,13 +5,13 @@
 // exception, a hang, memory that grows with the input, or an unhandled rejection.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DockerError, DockerStreamError } from "../../src/errors.ts";
+import { DockerError, DockerStreamError } from "../../src/errors/errors.ts";
 import { FrameDecoder, demuxStream, type StreamName } from "../../src/streams/demux.ts";
 import { JsonLineDecoder, jsonLines } from "../../src/streams/json-lines.ts";
 import { gunzipIfNeeded, readTar, readTarEntries, tarBytes, type TarEntry } from "../../src/streams/tar.ts";
-import { ChunkedDecoder, bodyFraming, parseResponseHead } from "../../src/http/http1.ts";
-import { upgrade } from "../../src/http/upgrade.ts";
-import type { Duplex } from "../../src/transport.ts";
+import { ChunkedDecoder, bodyFraming, parseResponseHead } from "../../src/transport/http/http1.ts";
+import { upgrade } from "../../src/transport/http/upgrade.ts";
+import type { Duplex } from "../../src/transport/transport.ts";
 
 // BERTH_FUZZ_RUNS raises the count for a longer hunt (the default keeps the unit suite quick).
 const RUNS = Number(process.env.BERTH_FUZZ_RUNS) || 300;

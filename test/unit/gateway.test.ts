@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { refuseUpgrade } from "./fake-engine.ts";
 import { compileAllowList, engineRoute, serveGateway, type Gateway } from "../../adapters/gateway.ts";
-import { DockerConfigError } from "../../src/errors.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
 
 let dir: string;
 let engine: Server;

@@ -8,7 +8,7 @@ import { checkSecrets, checkSsh } from "../../src/buildkit/session/options.ts";
 import { addSecrets, type Services } from "../../src/buildkit/session/services.ts";
 import { ProtoWriter } from "../../src/protobuf/writer.ts";
 import { ProtoReader } from "../../src/protobuf/reader.ts";
-import { DockerConfigError, DockerStreamError } from "../../src/errors.ts";
+import { DockerConfigError, DockerStreamError } from "../../src/errors/errors.ts";
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({

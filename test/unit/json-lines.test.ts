@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DockerStreamError } from "../../src/errors.ts";
+import { DockerStreamError } from "../../src/errors/errors.ts";
 import { JsonLineDecoder, inBandError, jsonLines, splitConcatenated } from "../../src/streams/json-lines.ts";
 
 const enc = new TextEncoder();

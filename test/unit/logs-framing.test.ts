@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { Docker } from "../../src/index.ts";
-import type { Transport, TransportRequest, TransportResponse } from "../../src/transport.ts";
+import type { Transport, TransportRequest, TransportResponse } from "../../src/transport/transport.ts";
 
 const frame = (type: number, text: string) => {
   const data = new TextEncoder().encode(text);

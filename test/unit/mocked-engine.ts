@@ -3,7 +3,7 @@
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { Docker, type DockerOptions } from "../../src/docker.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
+import { FetchTransport } from "../../src/transport/fetch.ts";
 
 export const BASE = "http://engine.test";
 

@@ -4,7 +4,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Docker, DockerConfigError } from "../../adapters/node.ts";
-import { checkTlsPair } from "../../src/config/resolve.ts";
+import { checkTlsPair } from "../../src/server/config/resolve.ts";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN PRIVATE KEY-----\nTOPSECRETKEY\n-----END PRIVATE KEY-----\n";

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DockerStreamError } from "../../src/errors.ts";
+import { DockerStreamError } from "../../src/errors/errors.ts";
 import { OutputStream, TextCollector, type Frame } from "../../src/streams/output.ts";
 
 const enc = new TextEncoder();

@@ -5,9 +5,9 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Docker as NodeDocker } from "../../adapters/node.ts";
 import { Docker } from "../../src/docker.ts";
-import { DockerBadRequestError, DockerConflictError, DockerNotFoundError, DockerServerError, DockerUnsupportedError } from "../../src/errors.ts";
-import { FetchTransport } from "../../src/fetch-transport.ts";
-import { engineFromHeaders, engineFromVersion, filterValues, matchesLabelFilters, podmanErrorStatus, splitTopColumns } from "../../src/podman.ts";
+import { DockerBadRequestError, DockerConflictError, DockerNotFoundError, DockerServerError, DockerUnsupportedError } from "../../src/errors/errors.ts";
+import { FetchTransport } from "../../src/transport/fetch.ts";
+import { engineFromHeaders, engineFromVersion, filterValues, matchesLabelFilters, podmanErrorStatus, splitTopColumns } from "../../src/dialect/podman.ts";
 import { demuxStream, type Frame } from "../../src/streams/demux.ts";
 import { podmanLogReplayRepair } from "../../src/streams/podman-log-replay.ts";
 

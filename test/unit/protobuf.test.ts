@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DockerStreamError } from "../../src/errors.ts";
+import { DockerStreamError } from "../../src/errors/errors.ts";
 import { ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from "../../src/protobuf/reader.ts";
 import { ProtoWriter } from "../../src/protobuf/writer.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { encodePathParam, serializeFilters, serializeQuery } from "../../src/request.ts";
-import { fillPath } from "../../src/request.ts";
-import { DockerNotFoundError } from "../../src/errors.ts";
+import { encodePathParam, serializeFilters, serializeQuery } from "../../src/request/encode.ts";
+import { fillPath } from "../../src/request/encode.ts";
+import { DockerNotFoundError } from "../../src/errors/errors.ts";
 
 describe("path parameters", () => {
   it("percent-encodes every reserved character, so a name stays one segment", () => {

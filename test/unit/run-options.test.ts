@@ -3,7 +3,7 @@
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import type { Docker } from "../../src/docker.ts";
-import { ContainerExitError, DockerConfigError } from "../../src/errors.ts";
+import { ContainerExitError, DockerConfigError } from "../../src/errors/errors.ts";
 import { BASE, mockedEngine } from "./mocked-engine.ts";
 
 const { server, docker } = mockedEngine();

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { JsonStream, OutputStream, ProgressStream } from "../../src/index.ts";
 import { outputOf } from "../../src/streams/output.ts";
-import { Session } from "../../src/session.ts";
+import { Session } from "../../src/streams/live-session.ts";
 
 /** A source that would run for a long time (LIMIT chunks, one per tick), recording its cancellation. */
 const LIMIT = 400;

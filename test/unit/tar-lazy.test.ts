@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { gunzipIfNeeded, normalizeTarPath, readTar, readTarEntries, safeJoin, tarBytes, tarStream } from "../../src/index.ts";
-import { DockerStreamError } from "../../src/errors.ts";
+import { DockerStreamError } from "../../src/errors/errors.ts";
 import { collectBytes } from "../../src/streams/bytes.ts";
 // @ts-expect-error: a plain .mjs helper shared with scripts/browser-size.mjs
 import { eagerBundle } from "../../scripts/lib/bundle-size.mjs";

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeTransport } from "../../adapters/node-transport.ts";
-import { Client } from "../../src/client.ts";
-import { DockerConnectionError, DockerError } from "../../src/errors.ts";
-import type { TransportResponse } from "../../src/transport.ts";
+import { Client } from "../../src/request/engine.ts";
+import { DockerConnectionError, DockerError } from "../../src/errors/errors.ts";
+import type { TransportResponse } from "../../src/transport/transport.ts";
 
 type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, nthOnConnection: number) => void;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { upgrade } from "../../src/http/upgrade.ts";
-import { ChunkedDecoder, bodyFraming, parseResponseHead } from "../../src/http/http1.ts";
+import { upgrade } from "../../src/transport/http/upgrade.ts";
+import { ChunkedDecoder, bodyFraming, parseResponseHead } from "../../src/transport/http/http1.ts";
 import {
   DockerAbortError,
   DockerConfigError,
@@ -11,8 +11,8 @@ import {
   DockerServerError,
   DockerStreamError,
   DockerTimeoutError,
-} from "../../src/errors.ts";
-import type { Duplex } from "../../src/transport.ts";
+} from "../../src/errors/errors.ts";
+import type { Duplex } from "../../src/transport/transport.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,14 +1,14 @@
-// The one writer of HTTP/1.1 request heads (src/http/wire.ts), on its own and through the Node pool
+// The one writer of HTTP/1.1 request heads (src/transport/http/wire.ts), on its own and through the Node pool
 // against a fake engine that keeps the raw bytes: a hostile header value must never become a second
 // request on a pooled connection, whose answer the next caller would receive.
 import { afterEach, describe, expect, it } from "vitest";
 import { Docker } from "../../adapters/node.ts";
 import { NodeTransport } from "../../adapters/node-transport.ts";
-import { Client } from "../../src/client.ts";
-import { DockerConfigError } from "../../src/errors.ts";
-import { upgrade } from "../../src/http/upgrade.ts";
-import { latin1Bytes, requestHead } from "../../src/http/wire.ts";
-import type { Duplex } from "../../src/transport.ts";
+import { Client } from "../../src/request/engine.ts";
+import { DockerConfigError } from "../../src/errors/errors.ts";
+import { upgrade } from "../../src/transport/http/upgrade.ts";
+import { latin1Bytes, requestHead } from "../../src/transport/http/wire.ts";
+import type { Duplex } from "../../src/transport/transport.ts";
 import { json, startFakeEngine, type FakeEngine } from "./fake-engine.ts";
 
 const engines: FakeEngine[] = [];

@@ -4,7 +4,7 @@
 // Server adapters provide it; browsers and edge runtimes have none, and a build that needs a
 // session is then refused before anything is sent.
 
-import type { Duplex } from "../../transport.ts";
+import type { Duplex } from "../../transport/transport.ts";
 
 /** One request the engine made on the session connection: a gRPC call. */
 export interface Http2ServerStream {

@@ -1,6 +1,6 @@
 // The build options that need a session, checked before any request: `secrets` and `ssh`.
 
-import { DockerConfigError } from "../../errors.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
 
 /**
  * A secret for `RUN --mount=type=secret,id=ID`: its value (text or bytes), or where to read it

@@ -2,7 +2,7 @@
 // method path. Each handler answers only what it was given: an unknown secret or agent id is
 // NOT_FOUND, and no error text carries a secret's value or where it was read from.
 
-import type { CredentialSource } from "../../client.ts";
+import type { CredentialSource } from "../../request/engine.ts";
 import { ProtoReader, WIRE_LENGTH } from "../../protobuf/reader.ts";
 import { ProtoWriter } from "../../protobuf/writer.ts";
 import { encodeUtf8 } from "../../streams/bytes.ts";

@@ -3,8 +3,8 @@
 // makes while it builds (secrets, ssh agents, registry credentials). The build request names the
 // session (`session=<id>`); the session is closed when the build's output ends or is cancelled.
 
-import type { Client, CredentialSource } from "../../client.ts";
-import { DockerUnsupportedError } from "../../errors.ts";
+import type { Client, CredentialSource } from "../../request/engine.ts";
+import { DockerUnsupportedError } from "../../errors/errors.ts";
 import { serveCall } from "../../grpc/server.ts";
 import type { Http2Served } from "./host.ts";
 import type { BuildSecret } from "./options.ts";

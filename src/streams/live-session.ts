@@ -1,11 +1,11 @@
 // A live two-way connection to a process: attach, or exec with stdin. The same API whether it
 // runs over a hijacked HTTP connection (Node, Bun, Deno) or the engine's WebSocket (browsers).
 
-import { DockerConnectionError, DockerError } from "./errors.ts";
-import { encodeUtf8 } from "./streams/bytes.ts";
-import type { Frame } from "./streams/demux.ts";
-import { OutputStream } from "./streams/output.ts";
-import type { WebSocketLike } from "./transport.ts";
+import { DockerConnectionError, DockerError } from "../errors/errors.ts";
+import { encodeUtf8 } from "./bytes.ts";
+import type { Frame } from "./demux.ts";
+import { OutputStream } from "./output.ts";
+import type { WebSocketLike } from "../transport/transport.ts";
 
 export interface SessionParts {
   readable: ReadableStream<Uint8Array>;

@@ -7,7 +7,7 @@
 //
 // Pure: files come through ContextStoreFs, which server adapters implement.
 
-import { DockerConfigError } from "../errors.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
 import { configDir, joinPath, parseJsonFile, readFile, type ConfigFs, type Env } from "./config-file.ts";
 import { formatDockerHost, parseDockerHost } from "./host.ts";
 import { CONTEXT_NAME, currentContextName, resolveEndpoint, type TlsMaterial } from "./resolve.ts";

@@ -8,8 +8,8 @@
 // Nothing here keeps credentials: config.json is read at each lookup (a `docker login` in between
 // is seen) and the resolver holds only functions, so inspecting or serialising it shows nothing.
 
-import { DockerConfigError } from "../errors.ts";
-import { decodeUtf8 } from "../streams/bytes.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
+import { decodeUtf8 } from "../../streams/bytes.ts";
 import { decodeBase64 } from "./base64.ts";
 import type { ConfigAuthEntry, LoadedConfig } from "./config-file.ts";
 import { hostOfServerAddress, registryAuthKey, registryOfImage, type RegistryAuth } from "./registry-auth.ts";

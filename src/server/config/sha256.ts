@@ -2,7 +2,7 @@
 // name, and `Docker.fromEnv()` must resolve synchronously, which rules out crypto.subtle (async).
 // Names are a few bytes long, so a plain implementation costs nothing measurable.
 
-import { encodeUtf8 } from "../streams/bytes.ts";
+import { encodeUtf8 } from "../../streams/bytes.ts";
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

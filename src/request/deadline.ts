@@ -9,7 +9,7 @@
 //   of the body (the client uses the call's `timeout` for it). Streams returned to the caller have none;
 // - `deadline`: the whole call, body included, opt-in.
 
-import { DockerAbortError, DockerError, DockerTimeoutError } from "./errors.ts";
+import { DockerAbortError, DockerError, DockerTimeoutError } from "../errors/errors.ts";
 
 /**
  * The callers waiting on a signal, kept on the signal itself. A signal gets one listener of ours

@@ -2,7 +2,7 @@
 // Reading goes through a small synchronous file interface an adapter provides, so the rules live
 // here once for every runtime and are tested with a fake file system.
 
-import { DockerConfigError } from "../errors.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
 
 /** Environment variables, as the runtime exposes them. */
 export type Env = Record<string, string | undefined>;

@@ -1,8 +1,8 @@
 // Building a build context from a directory, over a small file-system interface each server
 // runtime implements (the core reads no files itself).
 
-import { DockerConfigError } from "../errors.ts";
-import type { TarEntry } from "../streams/tar.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
+import type { TarEntry } from "../../streams/tar.ts";
 import { IgnoreMatcher, cleanPath, parseDockerignore } from "./dockerignore.ts";
 
 /** What the context packer needs from a file system. Paths are absolute, `/`-separated. */

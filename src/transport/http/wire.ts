@@ -19,7 +19,7 @@
 // a stream body; a caller's Content-Length, Transfer-Encoding or Connection header is dropped, so a
 // declared length can never disagree with the bytes that follow.
 
-import { DockerConfigError } from "../errors.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
 
 /** RFC 9110 token: what methods and header names are made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,9 +1,9 @@
 // A transport on the global fetch, for engines reached by URL (browsers, edge runtimes, and any
 // runtime given an http(s) address). Runtime adapters reuse it with their own fetch options.
 
-import { DockerConfigError, DockerConnectionError, DockerError, DockerUnsupportedError } from "./errors.ts";
+import { DockerConfigError, DockerConnectionError, DockerError, DockerUnsupportedError } from "../errors/errors.ts";
 import type { Transport, TransportRequest, TransportResponse, WebSocketLike } from "./transport.ts";
-import { CONNECTION_ADVICE } from "./advice.ts";
+import { CONNECTION_ADVICE } from "../errors/advice.ts";
 
 export interface FetchTransportOptions {
   /** The fetch to use; defaults to the global one. */

@@ -3,7 +3,7 @@
 // every known difference, including those berth leaves as they are.)
 
 import type { Dialect } from "./dialect.ts";
-import type { Filters } from "./generated/types.ts";
+import type { Filters } from "../generated/types.ts";
 
 /** Which engine serves the API. */
 export type EngineKind = "docker" | "podman";

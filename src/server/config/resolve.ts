@@ -8,7 +8,7 @@
 //
 // DOCKER_API_VERSION pins the API version in every case. Pure: files come through ConfigFs.
 
-import { DockerConfigError } from "../errors.ts";
+import { DockerConfigError } from "../../errors/errors.ts";
 import { configDir, joinPath, parseJsonFile, readFile, type ConfigFs, type Env } from "./config-file.ts";
 import { DEFAULT_UNIX_SOCKET, parseDockerHost, type DockerHost } from "./host.ts";
 import { sha256Hex } from "./sha256.ts";

@@ -14,12 +14,12 @@
 // - 3xx and up: an error. Its body (JSON `{"message"}` or text) becomes the DockerHttpError.
 
 import type { Duplex } from "../transport.ts";
-import { DockerConnectionError, DockerError, DockerStreamError, httpError } from "../errors.ts";
+import { DockerConnectionError, DockerError, DockerStreamError, httpError } from "../../errors/errors.ts";
 import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
 import { latin1Bytes, requestHead } from "./wire.ts";
-import { abortReason, onAbort } from "../deadline.ts";
-import { CONNECTION_ADVICE } from "../advice.ts";
+import { abortReason, onAbort } from "../../request/deadline.ts";
+import { CONNECTION_ADVICE } from "../../errors/advice.ts";
 
 export interface UpgradeRequest {
   method: string;
@@ -78,7 +78,7 @@ const encoder = new TextEncoder();
  * answered. On an error status the duplex is closed and the matching DockerHttpError is thrown; on any
  * other failure the duplex is closed as well. Errors:
  * - DockerConfigError: a header name or value, the method, the path or the host breaks the wire
- *   module's rule (src/http/wire.ts; nothing is sent);
+ *   module's rule (src/transport/http/wire.ts; nothing is sent);
  * - DockerHttpError and subclasses: the engine answered 3xx or above;
  * - DockerStreamError: the reply is not HTTP/1.x, or its head exceeds maxHeadBytes, or is malformed;
  * - DockerConnectionError: the connection failed or ended before the response head was complete

@@ -5,18 +5,18 @@
 // lookup live here once, so the runtimes cannot drift apart. Each adapter keeps only a thin
 // `class Docker` that calls it (its own class, so `instanceof` and the documentation stay its own).
 
-import { builderFromEnv } from "./buildkit/builder.ts";
+import { builderFromEnv } from "../buildkit/builder.ts";
 import type { ContextFileSystem } from "./build/context.ts";
-import type { CredentialSource } from "./client.ts";
+import type { CredentialSource } from "../request/engine.ts";
 import type { ConfigFs, DockerConfigFile, Env } from "./config/config-file.ts";
 import { ContextStore, type ContextStoreFs } from "./config/contexts.ts";
 import { formatDockerHost, parseDockerHost, type DockerHost } from "./config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "./config/resolve.ts";
-import type { DockerOptions } from "./docker.ts";
+import type { DockerOptions } from "../docker.ts";
 import type { TlsOptions } from "./endpoint.ts";
-import { DockerUnsupportedError } from "./errors.ts";
-import type { Transport } from "./transport.ts";
-import type { SessionHost } from "./buildkit/session/host.ts";
+import { DockerUnsupportedError } from "../errors/errors.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { SessionHost } from "../buildkit/session/host.ts";
 
 /** The options every server runtime's Docker takes; a runtime may add its own (ssh, pooling). */
 export interface EndpointOptions<Tls = TlsOptions> extends Partial<DockerOptions> {

@@ -11,21 +11,21 @@ import {
   DockerUnsupportedError,
   DockerVersionError,
   httpError,
-} from "./errors.ts";
-import { operationMinVersion, queryParamMinVersion } from "./generated/versions.ts";
-import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanDialect, podmanErrorStatus, type EngineKind } from "./podman.ts";
-import { dockerDialect, type Dialect } from "./dialect.ts";
-import type { ContextFileSystem } from "./build/context.ts";
-import type { RegistryAuth } from "./config/registry-auth.ts";
-import type { DockerConfigFile } from "./config/config-file.ts";
-import { proxyVariables } from "./config/proxies.ts";
-import type { UpgradedConnection } from "./http/upgrade.ts";
-import { checkHeaders } from "./http/wire.ts";
+} from "../errors/errors.ts";
+import { operationMinVersion, queryParamMinVersion } from "../generated/versions.ts";
+import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanDialect, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
+import { dockerDialect, type Dialect } from "../dialect/dialect.ts";
+import type { ContextFileSystem } from "../server/build/context.ts";
+import type { RegistryAuth } from "../server/config/registry-auth.ts";
+import type { DockerConfigFile } from "../server/config/config-file.ts";
+import { proxyVariables } from "../server/config/proxies.ts";
+import type { UpgradedConnection } from "../transport/http/upgrade.ts";
+import { checkHeaders } from "../transport/http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";
-import { fillPath, serializeQuery } from "./request.ts";
-import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "./transport.ts";
-import type { BuilderChoice } from "./buildkit/builder.ts";
-import type { SessionHost } from "./buildkit/session/host.ts";
+import { fillPath, serializeQuery } from "./encode.ts";
+import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "../transport/transport.ts";
+import type { BuilderChoice } from "../buildkit/builder.ts";
+import type { SessionHost } from "../buildkit/session/host.ts";
 import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
 
 /** Options every call accepts. */
@@ -234,7 +234,7 @@ export class Client {
     return this.#pingHeaders;
   }
 
-  /** How the engine differs where engines differ (src/dialect.ts): known from `engine()`. */
+  /** How the engine differs where engines differ (src/dialect/dialect.ts): known from `engine()`. */
   async dialect(options: CallOptions = {}): Promise<Dialect> {
     return (await this.engine(options)) === "podman" ? podmanDialect : dockerDialect;
   }
@@ -354,7 +354,7 @@ export class Client {
       throw new DockerError("A hijacked request takes a JSON or byte body only");
     }
     // Loaded on demand: runtimes without raw sockets (browsers) never need the HTTP/1.1 upgrade.
-    const { upgrade } = await import("./http/upgrade.ts");
+    const { upgrade } = await import("../transport/http/upgrade.ts");
     const deadline = this.#deadline(call, path);
     let conn: UpgradedConnection;
     let finish = (): void => {};

@@ -1,7 +1,7 @@
 // Turning a call's path template, parameters and query into the exact bytes of a request line.
 // Everything the caller supplies is encoded here, once, so no value can reach another endpoint.
 
-import { DockerConfigError, httpError } from "./errors.ts";
+import { DockerConfigError, httpError } from "../errors/errors.ts";
 
 /**
  * encodeURIComponent, with a typed error for text that is not valid Unicode (a lone surrogate,

@@ -6,7 +6,7 @@
 // CRLF line endings and well-formed headers; anything else means we are not talking to an engine at all
 // (a TLS port spoken to in clear, an SSH banner, a proxy's error page), and failing loudly beats guessing.
 
-import { DockerStreamError } from "../errors.ts";
+import { DockerStreamError } from "../../errors/errors.ts";
 
 /** A parsed HTTP/1.x response status line and header block. */
 export interface ResponseHead {
