@@ -4,9 +4,9 @@
 // Bun's own types are not a dependency of berth: the little of the Bun API used here is declared
 // below, so this file type-checks with plain TypeScript (and under Deno, for JSR).
 
-import { CONNECTION_ADVICE, checkKeyPair, tlsFailed } from "../src/errors/advice.ts";
+import { CONNECTION_ADVICE, tlsFailed } from "../src/errors/advice.ts";
 import { onAbort } from "../src/request/deadline.ts";
-import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
+import { checkTlsPair, endpointAddress, endpointBase, pemText, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
 import type { Duplex } from "../src/transport/transport.ts";
@@ -64,7 +64,7 @@ export class BunTransport extends FetchTransport {
     const unix = "socketPath" in endpoint;
     const address = options.address ?? endpointAddress(endpoint);
     const base = endpointBase(endpoint);
-    if (!unix) checkKeyPair(endpoint.tls);
+    if (!unix) checkTlsPair(endpoint.tls);
     let init: Record<string, unknown> | undefined;
     if (unix) init = { unix: endpoint.socketPath };
     else if (endpoint.protocol === "https") init = { tls: fetchTls(endpoint.tls ?? {}) };

@@ -5,8 +5,8 @@
 // so the file type-checks with plain TypeScript as well as under `deno check`.
 
 import { onAbort } from "../src/request/deadline.ts";
-import { TLS_ADVICE, certificateRefused, checkKeyPair, tlsFailed } from "../src/errors/advice.ts";
-import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } from "../src/server/endpoint.ts";
+import { TLS_ADVICE, certificateRefused, tlsFailed } from "../src/errors/advice.ts";
+import { checkTlsPair, endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } from "../src/server/endpoint.ts";
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
@@ -62,7 +62,7 @@ export class DenoTransport extends FetchTransport {
     const address = options.address ?? endpointAddress(endpoint);
     const base = endpointBase(endpoint);
     const clientCert = !unix && Boolean(endpoint.tls?.cert);
-    if (!unix) checkKeyPair(endpoint.tls);
+    if (!unix) checkTlsPair(endpoint.tls);
     // The HttpClient is made at the first request, not here: Deno checks the socket's permissions
     // when it is made, and making a Docker must ask for none (a refusal is then the request's
     // DockerConnectionError, naming the flag).

@@ -6,7 +6,7 @@
 
 import type { Env } from "../src/server/config/config-file.ts";
 import { formatDockerHost, type DockerHost } from "../src/server/config/host.ts";
-import { checkTlsPair } from "../src/server/config/resolve.ts";
+import { checkTlsPair } from "../src/server/endpoint.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
 import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";
 import type { Transport } from "../src/transport/transport.ts";

@@ -4,7 +4,6 @@
 // runtime. The failures of reaching the engine at all (no socket, refused, denied) are
 // worded by DockerConnectionError itself (errors.ts).
 
-import { DockerConfigError } from "./errors.ts";
 
 /** Why a TLS connection failed, in words that point at the fix. */
 export const TLS_ADVICE = {
@@ -43,13 +42,3 @@ export const CONNECTION_ADVICE = {
   engineGone: (detail: string) => `the connection closed and the engine no longer answers (${detail}): it stopped or crashed`,
 } as const;
 
-/**
- * A client certificate needs its key and a key its certificate: said before any connection (the
- * runtime would otherwise send the certificate alone, and the engine's refusal would read as a bad
- * certificate). Bun's and Deno's transports check this; Node's Docker checks with checkTlsPair.
- */
-export function checkKeyPair(tls: { cert?: unknown; key?: unknown } | undefined): void {
-  if (!tls) return;
-  if (tls.cert && !tls.key) throw new DockerConfigError("A TLS client certificate was given without its key: pass tls.key too (key.pem beside cert.pem in DOCKER_CERT_PATH)");
-  if (tls.key && !tls.cert) throw new DockerConfigError("A TLS client key was given without its certificate: pass tls.cert too (cert.pem beside key.pem in DOCKER_CERT_PATH)");
-}

@@ -2,6 +2,7 @@
 // Docker and transports take, the endpoint a transport is made for, and the strings built from it
 // (the address in messages, the base of request URLs).
 
+import { DockerConfigError } from "../errors/errors.ts";
 import { formatDockerHost } from "./config/host.ts";
 
 /** PEM material for https engines. Verification is always on. */
@@ -39,4 +40,21 @@ export function endpointBase(endpoint: Endpoint<unknown>): string {
 /** PEM as text, for the runtimes whose TLS takes strings. */
 export function pemText(value: string | Uint8Array): string {
   return typeof value === "string" ? value : new TextDecoder().decode(value);
+}
+
+/**
+ * TLS options given in code (`{ tls: { cert, key } }`): a client certificate needs its key and a
+ * key its certificate, said before any connection on every runtime (the runtime would otherwise
+ * send the certificate alone, and the engine's refusal would read as a bad certificate).
+ * Contents are never quoted.
+ */
+export function checkTlsPair(tls: { cert?: unknown; key?: unknown } | undefined, source = "tls"): void {
+  if (!tls) return;
+  const has = (value: unknown) => value !== undefined && value !== null && value !== "";
+  if (has(tls.cert) === has(tls.key)) return;
+  const [given, missing, option, file] = has(tls.cert) ? ["certificate", "key", "key", "key.pem beside cert.pem"] : ["key", "certificate", "cert", "cert.pem beside key.pem"];
+  throw new DockerConfigError(
+    `${source}: a TLS client ${given} was given without its ${missing}: pass tls.${option} too (${file} in DOCKER_CERT_PATH), ` +
+      "or neither to connect without a client certificate",
+  );
 }

@@ -4,7 +4,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Docker, DockerConfigError } from "../../adapters/node.ts";
-import { checkTlsPair } from "../../src/server/config/resolve.ts";
+import { checkTlsPair } from "../../src/server/endpoint.ts";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN PRIVATE KEY-----\nTOPSECRETKEY\n-----END PRIVATE KEY-----\n";
@@ -24,9 +24,9 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe("Node tls: { cert, key } come in pairs", () => {
   it.each([
-    [{ cert: CERT }, /has a client certificate \(cert\) but no key/],
-    [{ key: KEY }, /has a key but no client certificate \(cert\)/],
-    [{ cert: CERT, key: "" }, /but no key/],
+    [{ cert: CERT }, /client certificate was given without its key: pass tls\.key/],
+    [{ key: KEY }, /client key was given without its certificate: pass tls\.cert/],
+    [{ cert: CERT, key: "" }, /without its key/],
   ])("%j is a DockerConfigError before connecting", (tls, why) => {
     for (const make of [
       () => new Docker({ host: `https://127.0.0.1:${port}`, tls }),

@@ -159,23 +159,6 @@ function contextEndpoint(name: string, via: string, env: Env, fs: ConfigFs): Res
 }
 
 /**
- * TLS options given in code (`{ tls: { cert, key } }`): a client certificate without its key, or
- * a key without its certificate, is a DockerConfigError before any connection. (Left to the TLS
- * handshake, the engine's refusal of a certificate-less client reads as the engine's fault.)
- * Adapters call it with the options they received; contents are never quoted.
- */
-export function checkTlsPair(tls: { cert?: unknown; key?: unknown } | undefined, source = "tls"): void {
-  if (!tls) return;
-  const has = (value: unknown) => value !== undefined && value !== null && value !== "";
-  if (has(tls.cert) !== has(tls.key)) {
-    throw new DockerConfigError(
-      `${source} has ${has(tls.cert) ? "a client certificate (cert) but no key" : "a key but no client certificate (cert)"}: ` +
-        "a client certificate needs both, e.g. { tls: { ca, cert, key } } with PEM text; give neither to connect without one",
-    );
-  }
-}
-
-/**
  * ca.pem, cert.pem and key.pem of a directory, each optional as in the CLI (no ca.pem: the
  * system's CAs). A certificate without its key, or the reverse, is an error; so is an explicitly
  * named directory holding none of them. File contents are never quoted in messages.
