@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The shared engine scenarios (test/scenarios) again, against Docker Engine 23.0.6: API 1.42, and
-# BuildKit its default builder (its /_ping sends Builder-Version: 2; berth's builds still ask for
-# the classic builder, which the engine keeps for API clients). The engine is started beside the
+# BuildKit its default builder (its /_ping sends Builder-Version: 2, which berth's `builder: "auto"`
+# follows, as the CLI does: builds there run on BuildKit, with a session). The engine is started beside the
 # main one by ../shared/engines/dockerd-23.sh (its own socket, data root and bridge; ../shared may
 # be a read-only copy) and has no images of its own: the test image is copied in from the main
 # engine. Then the scenarios run under Node (vitest), Bun and Deno, and the run must leave nothing
