@@ -24,8 +24,6 @@ FILES=(
   test/engine/streams.test.ts
   test/engine/images.test.ts
   test/engine/build.test.ts
-  test/engine/networks.test.ts
-  test/engine/volumes.test.ts
 )
 
 snapshot=$(mktemp -t berth-podman-before.XXXXXX)

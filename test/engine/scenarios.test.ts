@@ -13,6 +13,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   contexts: (env) => Docker.contexts({ env }),
   env: (name) => process.env[name],
+  cwd: process.cwd(),
   tempDir: nodeTempDir,
   listen: nodeListen,
 });

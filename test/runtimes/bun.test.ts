@@ -1,5 +1,6 @@
 // The shared engine scenarios (test/scenarios) under Bun, through berth's Bun adapter.
 //   bun test ./test/runtimes/bun.test.ts
+import { cwd } from "node:process"; // Bun implements node:process
 import { afterAll, test } from "bun:test";
 import { Docker } from "../../adapters/bun.ts";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
@@ -15,6 +16,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   contexts: (env) => Docker.contexts({ env }),
   env: (name) => Bun.env[name],
+  cwd: cwd(),
   tempDir: nodeTempDir, // Bun implements node:fs
   listen: nodeListen,
 });

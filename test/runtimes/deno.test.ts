@@ -13,6 +13,7 @@ declare const Deno: {
   };
   env: { get(name: string): string | undefined };
   version: { deno: string };
+  cwd(): string;
   makeTempDir(options: { prefix: string }): Promise<string>;
   mkdir(path: string, options: { recursive: true }): Promise<void>;
   writeTextFile(path: string, text: string): Promise<void>;
@@ -38,6 +39,7 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   contexts: (env) => Docker.contexts({ env }),
   env: (name) => Deno.env.get(name),
+  cwd: Deno.cwd(),
   tempDir: denoTempDir,
   listen: nodeListen, // Deno implements node:net
 });

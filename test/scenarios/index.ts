@@ -7,10 +7,12 @@ import { convenienceScenarios } from "./conveniences.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
+import { networkScenarios } from "./networks.ts";
 import { parityScenarios } from "./parity.ts";
 import { sessionScenarios } from "./session.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
+import { volumeScenarios } from "./volumes.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
 export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext } from "./context.ts";
@@ -21,6 +23,8 @@ export const scenarios: Scenario[] = [
   ...parityScenarios,
   ...convenienceScenarios,
   ...imageScenarios,
+  ...volumeScenarios,
+  ...networkScenarios,
   ...buildkitScenarios,
   ...builderScenarios,
   ...sessionScenarios,
