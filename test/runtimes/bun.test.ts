@@ -6,6 +6,7 @@ import { Docker } from "../../adapters/bun.ts";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "./node-temp-dir.ts";
 import { nodeListen } from "./node-listen.ts";
+import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Bun's node:http
 
 declare const Bun: { env: Record<string, string | undefined>; version: string };
 
@@ -19,6 +20,7 @@ const ctx = createContext({
   cwd: cwd(),
   tempDir: nodeTempDir, // Bun implements node:fs
   listen: nodeListen,
+  engineProxy: () => startEngineProxy(),
 });
 afterAll(() => ctx.cleanup(), 60_000);
 

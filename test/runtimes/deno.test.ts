@@ -4,6 +4,7 @@ import { Docker } from "../../adapters/deno.ts";
 import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { permissionCases } from "./deno-permissions.ts";
 import { nodeListen } from "./node-listen.ts";
+import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Deno's node:http
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {
@@ -42,6 +43,7 @@ const ctx = createContext({
   cwd: Deno.cwd(),
   tempDir: denoTempDir,
   listen: nodeListen, // Deno implements node:net
+  engineProxy: () => startEngineProxy(),
 });
 Deno.test.afterAll(() => ctx.cleanup());
 

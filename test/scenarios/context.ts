@@ -56,6 +56,8 @@ export interface ScenarioContext {
    * `onConnection` as raw bytes; closed after the suite. Skips where the runner gives no listener.
    */
   listen(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+  /** A loopback TCP door to the engine (adapters/node-proxy.ts), as `tcp://127.0.0.1:<port>`; closed after the suite. */
+  tcpEngine(): Promise<string>;
 }
 
 /** One connection to a scenario's fake engine. */
@@ -96,6 +98,8 @@ export interface ContextInit {
   tempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }>;
   /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+  /** Starts a loopback proxy to the engine (see ScenarioContext.tcpEngine). */
+  engineProxy(): Promise<{ port: number; close(): Promise<void> }>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
@@ -139,6 +143,11 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
       const server = await init.listen(onConnection);
       deferred.push(() => server.close());
       return server;
+    },
+    async tcpEngine() {
+      const proxy = await init.engineProxy();
+      deferred.push(() => proxy.close());
+      return `tcp://127.0.0.1:${proxy.port}`;
     },
     async cleanup() {
       for (const fn of deferred.reverse()) await fn().catch(() => {});
