@@ -21,7 +21,6 @@ FILES=(
   test/engine/podman.test.ts
   test/engine/containers.test.ts
   test/engine/streams.test.ts
-  test/engine/build.test.ts
 )
 
 snapshot=$(mktemp -t berth-podman-before.XXXXXX)

@@ -1,7 +1,7 @@
 // Containers and their streams: lifecycle, logs, exec (with stdin and half-close), attach, archives.
 
 import { readTarEntries } from "../../src/streams/tar.ts";
-import { DockerConflictError, DockerNotFoundError } from "../../src/errors/errors.ts";
+import { ContainerExitError, DockerConflictError, DockerNotFoundError } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const containerScenarios: Scenario[] = [
@@ -128,6 +128,17 @@ export const containerScenarios: Scenario[] = [
       assert.equal(file!.mode & 0o777, 0o600);
       await assert.rejects(c.getArchive("/no/such/path"), DockerNotFoundError);
       await c.kill();
+    },
+  },
+  {
+    name: "run rejects a non-zero exit with its code and stderr, and detach returns the running container",
+    async run({ docker, assert, labels, image }) {
+      const err = await assert.rejects(docker.containers.run(image, "echo bad >&2; exit 5", { config: { Labels: labels } }), ContainerExitError);
+      assert.equal(err.exitCode, 5);
+      assert.equal(err.stderr, "bad\n");
+      const { container } = await docker.containers.run(image, ["sleep", "30"], { detach: true, config: { Labels: labels } });
+      assert.equal((await container.inspect()).State?.Running, true);
+      await container.remove({ force: true });
     },
   },
 ];

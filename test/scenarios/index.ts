@@ -1,6 +1,7 @@
 // The engine scenarios, written once and run by vitest (Node), bun test and deno test.
 
 import { badInputScenarios } from "./bad-input.ts";
+import { buildScenarios } from "./build.ts";
 import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
 import { convenienceScenarios } from "./conveniences.ts";
@@ -23,6 +24,7 @@ export const scenarios: Scenario[] = [
   ...parityScenarios,
   ...convenienceScenarios,
   ...imageScenarios,
+  ...buildScenarios,
   ...volumeScenarios,
   ...networkScenarios,
   ...buildkitScenarios,
