@@ -10,6 +10,7 @@ import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
 import { networkScenarios } from "./networks.ts";
 import { parityScenarios } from "./parity.ts";
+import { pluginScenarios } from "./plugins.ts";
 import { sessionScenarios } from "./session.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
@@ -27,6 +28,7 @@ export const scenarios: Scenario[] = [
   ...buildScenarios,
   ...volumeScenarios,
   ...networkScenarios,
+  ...pluginScenarios,
   ...buildkitScenarios,
   ...builderScenarios,
   ...sessionScenarios,
