@@ -19,7 +19,6 @@ export DOCKER_HOST
 FILES=(
   test/engine/scenarios.test.ts
   test/engine/podman.test.ts
-  test/engine/containers.test.ts
   test/engine/streams.test.ts
 )
 

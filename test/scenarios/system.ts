@@ -1,7 +1,7 @@
 // Reaching the engine: ping, version and info, TCP and a pinned version, connection failures, HTTP
 // errors, the raw request, the session upgrade, and the event stream.
 
-import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError, DockerUnsupportedError, DockerVersionError } from "../../src/errors/errors.ts";
+import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError, DockerUnsupportedError, DockerVersionError, isNotFound } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const systemScenarios: Scenario[] = [
@@ -104,9 +104,15 @@ export const systemScenarios: Scenario[] = [
   {
     name: "404 and 409 carry the daemon's message",
     async run({ docker, assert, container, name }) {
-      const notFound = await assert.rejects(docker.containers.get(name("missing")), DockerNotFoundError);
+      const missing = name("missing");
+      const notFound = await assert.rejects(docker.containers.get(missing), DockerNotFoundError);
       assert.equal(notFound.status, 404);
+      assert.equal(notFound.isNotFound, true);
+      assert.equal(isNotFound(notFound), true);
+      // dockerd: "No such container: NAME"; Podman: "no container with name or ID ... found: no such container".
       assert.match(notFound.reason, /no such container/i);
+      assert.equal(notFound.method, "GET");
+      assert.equal(notFound.path, `/containers/${missing}/json`);
       await assert.rejects(docker.images.get(`berth-no-such-image:${name("tag")}`), DockerNotFoundError);
 
       const taken = name("taken");
