@@ -12,6 +12,7 @@ import { networkScenarios } from "./networks.ts";
 import { parityScenarios } from "./parity.ts";
 import { pluginScenarios } from "./plugins.ts";
 import { sessionScenarios } from "./session.ts";
+import { streamScenarios } from "./streams.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
 import { volumeScenarios } from "./volumes.ts";
@@ -22,6 +23,7 @@ export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConn
 export const scenarios: Scenario[] = [
   ...systemScenarios,
   ...containerScenarios,
+  ...streamScenarios,
   ...parityScenarios,
   ...convenienceScenarios,
   ...imageScenarios,
