@@ -72,42 +72,30 @@ export const imageScenarios: Scenario[] = [
     },
   },
   {
-    name: "build from a directory through the runtime's file access, honouring .dockerignore",
+    name: "build from a directory through the runtime's file access, honouring .dockerignore; build(\"./dir\") as docker-py's path=",
     timeout: 120_000,
-    async run({ docker, assert, run, labels, image, defer, tempDir }) {
+    async run({ docker, assert, run, labels, image, defer, tempDir, cwd }) {
       const dir = await tempDir({
         "Dockerfile": `FROM ${image}\nCOPY . /ctx/\n`,
-        ".dockerignore": "secret.txt\n**/*.log\n",
+        ".dockerignore": "secret.txt\n**/*.log\n*.env\ncache\n",
         "keep.txt": "kept\n",
         "secret.txt": "must not be sent\n",
+        "local.env": "TOKEN=x",
+        "cache/big.bin": "x",
         "sub/inner.txt": "inner\n",
         "sub/debug.log": "ignored too\n",
       });
       const tag = `berth-scenario-dir:${run}`;
-      defer(() => docker.images.ref(tag).remove({ force: true }));
+      const relative = `berth-scenario-dir-relative:${run}`;
+      for (const t of [tag, relative]) defer(() => docker.images.ref(t).remove({ force: true }));
       await docker.images.build({ directory: dir }, { tag, labels, rm: true, forceRm: true });
-      const listing = await docker.containers.run(tag, ["sh", "-c", "cd /ctx && find . -type f | sort && cat sub/inner.txt"], { config: { Labels: labels } });
-      assert.equal(listing.stdout, "./.dockerignore\n./Dockerfile\n./keep.txt\n./sub/inner.txt\ninner\n");
-    },
-  },
-  {
-    name: "build(\"./dir\") builds that directory given relative to the working directory, as docker-py's path=, honouring .dockerignore",
-    timeout: 120_000,
-    async run({ docker, assert, run, labels, image, defer, tempDir, cwd }) {
-      const dir = await tempDir({
-        "Dockerfile": `FROM ${image}\nCOPY . /ctx/\nCMD ["ls", "-a", "/ctx"]\n`,
-        "app.txt": "app",
-        "local.env": "TOKEN=x",
-        "cache/big.bin": "x",
-        ".dockerignore": "*.env\ncache\n",
-      });
-      const tag = `berth-test-dir:${run}`;
-      defer(() => docker.images.ref(tag).remove({ force: true }));
-      // A relative path, as a user types it.
-      const built = await docker.images.build(relativePath(cwd, dir), { tag, labels });
+      // A path relative to the working directory, as a user types it, names the same context.
+      const built = await docker.images.build(relativePath(cwd, dir), { tag: relative, labels, rm: true, forceRm: true });
       assert.match(built.id, /^sha256:|^[0-9a-f]{12}/);
-      const out = await docker.containers.run(tag, undefined, { config: { Labels: labels } });
-      assert.equal(out.stdout.split("\n").filter((n) => n && n !== "." && n !== "..").sort(), [".dockerignore", "Dockerfile", "app.txt"]);
+      for (const t of [tag, relative]) {
+        const listing = await docker.containers.run(t, ["sh", "-c", "cd /ctx && find . -type f | sort && cat sub/inner.txt"], { config: { Labels: labels } });
+        assert.equal(listing.stdout, "./.dockerignore\n./Dockerfile\n./keep.txt\n./sub/inner.txt\ninner\n", t);
+      }
     },
   },
   {
