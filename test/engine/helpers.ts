@@ -2,6 +2,7 @@
 // creates can be found and removed at the end, without touching what other files create.
 import { Docker, type ContainerCreateBody } from "berth-docker";
 import { afterAll } from "vitest";
+import { removeLabelled } from "../scenarios/context.ts";
 
 export const IMAGE = "berth-test:busybox";
 
@@ -25,20 +26,5 @@ export function useEngine(prefix?: string) {
   return { docker, labels, run, container, uniqueName: (prefix = "berth") => `${prefix}-${run}-${Math.random().toString(36).slice(2, 7)}` };
 }
 
-export async function cleanup(docker: Docker, run: string): Promise<void> {
-  const filters = { label: [`berth.test.run=${run}`] };
-  for (const c of await docker.containers.list({ all: true, filters })) {
-    await c.remove({ force: true, v: true }).catch(() => {});
-  }
-  // Listed and removed one by one, not pruned: from API 1.42 on, a volume prune spares named
-  // volumes (unless `all`), and what a test built is an image no prune of containers reaches.
-  for (const image of await docker.images.list({ filters }).catch(() => [])) {
-    await image.remove({ force: true }).catch(() => {});
-  }
-  for (const network of await docker.networks.list({ filters }).catch(() => [])) {
-    await network.remove().catch(() => {});
-  }
-  for (const volume of await docker.volumes.list({ filters }).catch(() => [])) {
-    await volume.remove({ force: true }).catch(() => {});
-  }
-}
+/** What the file's tests made: everything labelled with its run (test/scenarios/context.ts). */
+export const cleanup = removeLabelled;

@@ -5,6 +5,7 @@ import { afterAll, describe, it } from "vitest";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "../runtimes/node-temp-dir.ts";
 import { nodeListen } from "../runtimes/node-listen.ts";
+import { startEngineProxy } from "../../adapters/node-proxy.ts";
 
 const ctx = createContext({
   docker: Docker.fromEnv(),
@@ -13,8 +14,10 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   contexts: (env) => Docker.contexts({ env }),
   env: (name) => process.env[name],
+  cwd: process.cwd(),
   tempDir: nodeTempDir,
   listen: nodeListen,
+  engineProxy: () => startEngineProxy(),
 });
 afterAll(() => ctx.cleanup());
 

@@ -1,10 +1,12 @@
 // The shared engine scenarios (test/scenarios) under Bun, through berth's Bun adapter.
 //   bun test ./test/runtimes/bun.test.ts
+import { cwd } from "node:process"; // Bun implements node:process
 import { afterAll, test } from "bun:test";
 import { Docker } from "../../adapters/bun.ts";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "./node-temp-dir.ts";
 import { nodeListen } from "./node-listen.ts";
+import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Bun's node:http
 
 declare const Bun: { env: Record<string, string | undefined>; version: string };
 
@@ -15,8 +17,10 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   contexts: (env) => Docker.contexts({ env }),
   env: (name) => Bun.env[name],
+  cwd: cwd(),
   tempDir: nodeTempDir, // Bun implements node:fs
   listen: nodeListen,
+  engineProxy: () => startEngineProxy(),
 });
 afterAll(() => ctx.cleanup(), 60_000);
 

@@ -4,6 +4,7 @@ import { Docker } from "../../adapters/deno.ts";
 import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { permissionCases } from "./deno-permissions.ts";
 import { nodeListen } from "./node-listen.ts";
+import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Deno's node:http
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {
@@ -13,6 +14,7 @@ declare const Deno: {
   };
   env: { get(name: string): string | undefined };
   version: { deno: string };
+  cwd(): string;
   makeTempDir(options: { prefix: string }): Promise<string>;
   mkdir(path: string, options: { recursive: true }): Promise<void>;
   writeTextFile(path: string, text: string): Promise<void>;
@@ -38,8 +40,10 @@ const ctx = createContext({
   fromEnv: (env) => Docker.fromEnv({ env }),
   contexts: (env) => Docker.contexts({ env }),
   env: (name) => Deno.env.get(name),
+  cwd: Deno.cwd(),
   tempDir: denoTempDir,
   listen: nodeListen, // Deno implements node:net
+  engineProxy: () => startEngineProxy(),
 });
 Deno.test.afterAll(() => ctx.cleanup());
 

@@ -12,6 +12,8 @@ export interface Assert {
   equal<T>(actual: T, expected: T, message?: string): void;
   /** Fails unless `text` matches `pattern`. */
   match(text: string, pattern: RegExp, message?: string): void;
+  /** Fails unless the string contains `part`, or the array holds an element equal to it (deep). */
+  includes(haystack: string | readonly unknown[] | undefined | null, part: unknown, message?: string): void;
   /** Awaits `promise`, expecting it to reject with an instance of `type`; returns the error. */
   rejects<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E, message?: string): Promise<E>;
 }
@@ -61,6 +63,10 @@ export const assert: Assert = {
     if (typeof text !== "string" || !pattern.test(text)) {
       throw new AssertionError(`${message ? `${message}: ` : ""}expected ${show(text)} to match ${pattern}`);
     }
+  },
+  includes(haystack: string | readonly unknown[] | undefined | null, part: unknown, message?: string): void {
+    const found = typeof haystack === "string" ? typeof part === "string" && haystack.includes(part) : Array.isArray(haystack) && haystack.some((v) => deepEqual(v, part));
+    if (!found) throw new AssertionError(`${message ? `${message}: ` : ""}expected ${show(haystack)} to include ${show(part)}`);
   },
   async rejects<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E, message?: string): Promise<E> {
     let outcome: unknown;

@@ -1,10 +1,47 @@
-// Containers and their streams: lifecycle, logs, exec (with stdin and half-close), attach, archives.
+// Containers and their streams: lifecycle, list and get, rename, update, top, changes, wait,
+// names the engine refuses, prune, run's exit error; logs, exec (with stdin and half-close), attach, archives.
 
 import { readTarEntries } from "../../src/streams/tar.ts";
-import { DockerConflictError, DockerNotFoundError } from "../../src/errors/errors.ts";
+import { ContainerExitError, DockerConflictError, DockerHttpError, DockerNotFoundError, DockerUnsupportedError } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const containerScenarios: Scenario[] = [
+  {
+    name: "the quick-start lifecycle: create, start, wait for the exit code, remove",
+    async run({ docker, assert, labels, image }) {
+      const c = await docker.containers.create({ Image: image, Cmd: ["sh", "-c", "exit 7"], Labels: labels });
+      assert.match(c.id, /^[0-9a-f]{64}$/);
+      await c.start();
+      const { StatusCode } = await c.wait();
+      assert.equal(StatusCode, 7);
+      await c.remove();
+      await assert.rejects(c.inspect(), DockerNotFoundError);
+    },
+  },
+  {
+    name: "containers: list in one request filtered by label and id; get by name, /name and id; reload",
+    async run({ docker, assert, container, labels, image, name }) {
+      const a = await container({ Cmd: ["sleep", "30"] });
+      const b = await container({ Cmd: ["sleep", "30"] });
+      const list = await docker.containers.list({ all: true, filters: { label: [`berth.test.run=${labels["berth.test.run"]}`], id: [a.id, b.id] } });
+      assert.equal(list.map((c) => c.id).sort(), [a.id, b.id].sort());
+      // Podman lists the image by its full name (the test image is loaded as localhost/NAME).
+      assert.equal(list[0]!.attrs?.Image, (await docker.isPodman()) ? `localhost/${image}` : image);
+      assert.equal(await docker.containers.list({ filters: { id: [a.id] } }), [], "a created container is not running");
+
+      const wanted = name();
+      const c = await container({ Cmd: ["sleep", "30"] }, wanted);
+      const byName = await docker.containers.get(wanted);
+      assert.equal(byName.id, c.id);
+      assert.equal((await docker.containers.get(`/${wanted}`)).id, c.id, "as listed in Names");
+      assert.equal((await docker.containers.get(c.id)).name, wanted);
+      assert.equal(byName.name, wanted);
+      await c.start();
+      await c.reload();
+      assert.equal((c.attrs as { State?: { Running?: boolean } }).State?.Running, true);
+      await c.remove({ force: true });
+    },
+  },
   {
     name: "container lifecycle: create, start, pause, stop, restart, kill, wait, remove",
     async run({ docker, assert, container, name, labels }) {
@@ -18,17 +55,23 @@ export const containerScenarios: Scenario[] = [
       assert.equal(info.Config?.Labels?.["berth.test.run"], labels["berth.test.run"]);
       const listed = await docker.containers.list({ filters: { label: [`berth.test.run=${labels["berth.test.run"]}`], name: [wanted] } });
       assert.equal(listed.map((x) => x.id), [c.id]);
+      await c.start(); // already started: 304, not an error
       await c.pause();
       assert.equal((await c.inspect()).State?.Status, "paused");
       await c.unpause();
-      await assert.rejects(c.remove(), DockerConflictError, "removing a running container");
+      assert.equal((await c.inspect()).State?.Status, "running");
+      const conflict = await assert.rejects(c.remove(), DockerConflictError, "removing a running container");
+      assert.equal(conflict.status, 409);
+      assert.equal(conflict.isConflict, true);
       await c.stop({ t: 0 });
       assert.equal((await c.inspect()).State?.Running, false);
+      assert.equal((await c.inspect()).State?.Status, "exited");
       await c.restart({ t: 0 });
       assert.equal((await c.inspect()).State?.Running, true);
       await c.kill("SIGKILL");
       const { StatusCode } = await c.wait();
       assert.equal(StatusCode, 137);
+      assert.equal((await c.inspect()).State?.Running, false);
       await c.remove();
       await assert.rejects(c.inspect(), DockerNotFoundError);
     },
@@ -128,6 +171,78 @@ export const containerScenarios: Scenario[] = [
       assert.equal(file!.mode & 0o777, 0o600);
       await assert.rejects(c.getArchive("/no/such/path"), DockerNotFoundError);
       await c.kill();
+    },
+  },
+  {
+    name: "run rejects a non-zero exit with its code and stderr, and detach returns the running container",
+    async run({ docker, assert, labels, image }) {
+      const err = await assert.rejects(docker.containers.run(image, "echo bad >&2; exit 5", { config: { Labels: labels } }), ContainerExitError);
+      assert.equal(err.exitCode, 5);
+      assert.equal(err.stderr, "bad\n");
+      const { container } = await docker.containers.run(image, ["sleep", "30"], { detach: true, config: { Labels: labels } });
+      assert.equal((await container.inspect()).State?.Running, true);
+      await container.remove({ force: true });
+    },
+  },
+  {
+    name: "containers: rename, update, top and changes",
+    async run({ docker, assert, container, name }) {
+      const c = await container({ Cmd: ["sh", "-c", "touch /created-file; sleep 300"] });
+      await c.start();
+      const newName = name("renamed");
+      await c.rename(newName);
+      assert.equal((await c.inspect()).Name, `/${newName}`);
+      if (await docker.isPodman()) {
+        // Podman 4 has no /containers/{id}/update.
+        await assert.rejects(c.update({ Memory: 64 * 1024 * 1024, MemorySwap: -1 }), DockerUnsupportedError, "update on Podman");
+      } else {
+        const updated = await c.update({ Memory: 64 * 1024 * 1024, MemorySwap: -1 });
+        assert.ok(updated !== undefined, "update answers");
+        assert.equal((await c.inspect()).HostConfig?.Memory, 64 * 1024 * 1024);
+      }
+      const top = await c.top();
+      assert.includes(top.Titles, "PID");
+      assert.ok(top.Processes!.some((p) => p.join(" ").includes("sleep")), `sleep in ${JSON.stringify(top.Processes)}`);
+      // the shell may not have touched the file yet
+      for (let i = 0; ; i++) {
+        const changes = await c.changes();
+        if (changes.some((ch) => ch.Path === "/created-file")) break;
+        assert.ok(i < 49, "the created file never showed in changes()");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await c.remove({ force: true });
+    },
+  },
+  {
+    name: "wait with condition next-exit, asked before the start",
+    async run({ assert, container }) {
+      const c = await container({ Cmd: ["sh", "-c", "sleep 0.3; exit 4"] });
+      const waiting = c.wait({ condition: "next-exit" });
+      await c.start();
+      assert.equal((await waiting).StatusCode, 4);
+    },
+  },
+  {
+    name: "a name with a space is refused by the engine, not misrouted; a path-like name never reaches another endpoint",
+    async run({ docker, assert, container }) {
+      const err = await assert.rejects(container({ Cmd: ["true"] }, "a b"), DockerHttpError);
+      // Podman answers 500 with cause "invalid argument", which berth reports as dockerd's 400.
+      assert.equal(err.status, 400);
+      assert.match(err.reason, (await docker.isPodman()) ? /names must match/ : /Invalid container name/);
+      await assert.rejects(docker.containers.get("a b"), DockerNotFoundError, "get a b");
+      for (const odd of ["x/../../images/json", "..", ".", "../images/json", "a?b=1", "a#b", "%2e%2e"]) {
+        await assert.rejects(docker.containers.get(odd), DockerNotFoundError, odd);
+      }
+    },
+  },
+  {
+    name: "containers: prune removes what matches its filters",
+    async run({ docker, assert, container, labels }) {
+      const c = await container({ Cmd: ["true"] });
+      await c.start();
+      await c.wait();
+      const pruned = await docker.containers.prune({ filters: { label: [`berth.test.run=${labels["berth.test.run"]}`] } });
+      assert.includes(pruned.ContainersDeleted, c.id);
     },
   },
 ];

@@ -39,6 +39,8 @@ export interface ScenarioContext {
   contexts(env: Record<string, string | undefined>): ContextStore;
   /** Reads an environment variable of the process. */
   env(name: string): string | undefined;
+  /** The process's working directory, where a relative path given to berth starts. */
+  cwd: string;
   /** Writes files (path → text or bytes) under a fresh temporary directory, removed after the suite. */
   tempDir(files: Record<string, string | Uint8Array>): Promise<string>;
   /** A name unique to this run. */
@@ -54,6 +56,8 @@ export interface ScenarioContext {
    * `onConnection` as raw bytes; closed after the suite. Skips where the runner gives no listener.
    */
   listen(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+  /** A loopback TCP door to the engine (adapters/node-proxy.ts), as `tcp://127.0.0.1:<port>`; closed after the suite. */
+  tcpEngine(): Promise<string>;
 }
 
 /** One connection to a scenario's fake engine. */
@@ -89,10 +93,13 @@ export interface ContextInit {
   contexts: ScenarioContext["contexts"];
   /** Reads an environment variable (CI, BERTH_TEST_REGISTRY). */
   env(name: string): string | undefined;
+  cwd: string;
   /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
   tempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }>;
   /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+  /** Starts a loopback proxy to the engine (see ScenarioContext.tcpEngine). */
+  engineProxy(): Promise<{ port: number; close(): Promise<void> }>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
@@ -120,6 +127,7 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
     fromEnv: init.fromEnv,
     contexts: init.contexts,
     env: init.env,
+    cwd: init.cwd,
     async tempDir(files) {
       const dir = await init.tempDir(files);
       deferred.push(() => dir.remove());
@@ -136,16 +144,37 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
       deferred.push(() => server.close());
       return server;
     },
+    async tcpEngine() {
+      const proxy = await init.engineProxy();
+      deferred.push(() => proxy.close());
+      return `tcp://127.0.0.1:${proxy.port}`;
+    },
     async cleanup() {
       for (const fn of deferred.reverse()) await fn().catch(() => {});
-      const filters = { label: [`berth.test.run=${run}`] };
-      for (const c of await docker.containers.list({ all: true, filters })) {
-        await c.remove({ force: true, v: true }).catch(() => {});
-      }
-      for (const image of await docker.images.list({ filters })) {
-        await image.remove({ force: true }).catch(() => {});
-      }
+      await removeLabelled(docker, run);
       await docker.close();
     },
   };
+}
+
+/**
+ * Removes what carries the label `berth.test.run=<run>`: containers (with their anonymous
+ * volumes), images, networks, volumes. Listed and removed one by one, not pruned: from API 1.42 on,
+ * a volume prune spares named volumes (unless `all`), and what a test built is an image no prune of
+ * containers reaches.
+ */
+export async function removeLabelled(docker: Docker, run: string): Promise<void> {
+  const filters = { label: [`berth.test.run=${run}`] };
+  for (const c of await docker.containers.list({ all: true, filters }).catch(() => [])) {
+    await c.remove({ force: true, v: true }).catch(() => {});
+  }
+  for (const image of await docker.images.list({ filters }).catch(() => [])) {
+    await image.remove({ force: true }).catch(() => {});
+  }
+  for (const network of await docker.networks.list({ filters }).catch(() => [])) {
+    await network.remove().catch(() => {});
+  }
+  for (const volume of await docker.volumes.list({ filters }).catch(() => [])) {
+    await volume.remove({ force: true }).catch(() => {});
+  }
 }

@@ -1,16 +1,21 @@
 // The engine scenarios, written once and run by vitest (Node), bun test and deno test.
 
 import { badInputScenarios } from "./bad-input.ts";
+import { buildScenarios } from "./build.ts";
 import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
 import { convenienceScenarios } from "./conveniences.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
+import { networkScenarios } from "./networks.ts";
 import { parityScenarios } from "./parity.ts";
+import { pluginScenarios } from "./plugins.ts";
 import { sessionScenarios } from "./session.ts";
+import { streamScenarios } from "./streams.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
+import { volumeScenarios } from "./volumes.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
 export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext } from "./context.ts";
@@ -18,9 +23,14 @@ export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConn
 export const scenarios: Scenario[] = [
   ...systemScenarios,
   ...containerScenarios,
+  ...streamScenarios,
   ...parityScenarios,
   ...convenienceScenarios,
   ...imageScenarios,
+  ...buildScenarios,
+  ...volumeScenarios,
+  ...networkScenarios,
+  ...pluginScenarios,
   ...buildkitScenarios,
   ...builderScenarios,
   ...sessionScenarios,

@@ -1,19 +1,73 @@
-// Reaching the engine: ping and version, connection failures, HTTP errors, and the event stream.
+// Reaching the engine: ping, version and info, TCP and a pinned version, connection failures, HTTP
+// errors, the raw request, the session upgrade, and the event stream.
 
-import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError } from "../../src/errors/errors.ts";
+import { DockerAbortError, DockerConflictError, DockerConnectionError, DockerNotFoundError, DockerUnsupportedError, DockerVersionError, isNotFound } from "../../src/errors/errors.ts";
 import type { Scenario } from "./context.ts";
 
 export const systemScenarios: Scenario[] = [
   {
-    name: "ping and version",
-    async run({ docker, assert }) {
+    name: "ping (GET and HEAD), version negotiation, info and disk usage",
+    async run({ docker, assert, image }) {
       assert.equal(await docker.ping(), "OK");
+      assert.equal(await docker.ping({ method: "HEAD" }), "");
       const version = await docker.version();
       assert.match(version.ApiVersion ?? "", /^\d+\.\d+$/, "ApiVersion");
       assert.match(version.Version ?? "", /\d/, "engine Version");
-      assert.match(await docker.apiVersion(), /^\d+\.\d+$/, "negotiated version");
+      assert.equal(await docker.apiVersion(), version.ApiVersion, "the negotiated version is the engine's");
       const info = await docker.info();
       assert.ok(typeof info.ID === "string" && info.ID.length > 0, "info has an ID");
+      assert.equal(typeof info.Containers, "number");
+      const df = await docker.df();
+      assert.ok(Array.isArray(df.Images), "df lists images");
+      // Podman 4's df lists only the tag part of each name ("busybox").
+      const listed = (await docker.isPodman()) ? "busybox" : image;
+      assert.ok(df.Images!.some((i) => i.RepoTags?.includes(listed)), `${listed} in df's images`);
+    },
+  },
+  {
+    name: "a pinned version is used as given; TCP reaches the engine too",
+    async run({ docker, assert, connect, env, tcpEngine }) {
+      const pinned = connect({ host: env("DOCKER_HOST") || "unix:///var/run/docker.sock", version: "1.30" });
+      try {
+        assert.equal(await pinned.apiVersion(), "1.30");
+        assert.equal(await pinned.ping(), "OK");
+      } finally {
+        await pinned.close();
+      }
+      // The engine listens on its unix socket only: TCP through a loopback proxy to it.
+      const tcp = connect({ host: await tcpEngine() });
+      try {
+        assert.equal(await tcp.ping(), "OK");
+        assert.equal((await tcp.version()).ApiVersion, (await docker.version()).ApiVersion);
+      } finally {
+        await tcp.close();
+      }
+    },
+  },
+  {
+    name: "any operation through the typed raw request; one newer than the engine is refused, naming the version it needs",
+    async run({ docker, assert, image }) {
+      const list = await docker.request("GET /images/json", { query: { filters: { reference: [image] } } });
+      assert.equal(list.length, 1);
+      assert.includes(list[0]!.RepoTags, (await docker.isPodman()) ? `localhost/${image}` : image);
+      const err = await assert.rejects(docker.images.ref(image).attestations(), DockerVersionError);
+      assert.equal(err.required, "1.55");
+    },
+  },
+  {
+    name: "a BuildKit session connection (upgraded to h2c), and a build cache prune",
+    async run({ docker, assert }) {
+      if (await docker.isPodman()) {
+        // Podman has no BuildKit, no /session endpoint and no build cache.
+        await assert.rejects(docker.session(), DockerUnsupportedError, "session on Podman");
+        await assert.rejects(docker.images.pruneBuildCache(), DockerUnsupportedError, "build cache prune on Podman");
+        return;
+      }
+      const conn = await docker.session({ headers: { "X-Docker-Expose-Session-Uuid": "berth-test-session", "X-Docker-Expose-Session-Name": "berth" } });
+      assert.equal(conn.status, 101);
+      conn.close();
+      const result = await docker.images.pruneBuildCache();
+      assert.equal(typeof result.SpaceReclaimed, "number");
     },
   },
   {
@@ -26,6 +80,9 @@ export const systemScenarios: Scenario[] = [
         assert.equal(missing.code, "ENOENT");
         assert.equal(missing.address, `unix://${path}`);
         assert.match(missing.message, /socket does not exist/);
+        // It names the path and how to point elsewhere.
+        assert.includes(missing.message, `unix://${path}`);
+        assert.includes(missing.message, "DOCKER_HOST");
         // The raw connection of attach/exec fails the same way.
         const raw = await assert.rejects(absent.containers.ref("x").attach({ tty: false }), DockerConnectionError);
         assert.equal(raw.code, "ENOENT");
@@ -38,6 +95,7 @@ export const systemScenarios: Scenario[] = [
         const refused = await assert.rejects(closed.ping(), DockerConnectionError);
         assert.equal(refused.code, "ECONNREFUSED");
         assert.equal(refused.address, "http://127.0.0.1:2");
+        assert.includes(refused.message, "http://127.0.0.1:2");
       } finally {
         await closed.close();
       }
@@ -46,9 +104,15 @@ export const systemScenarios: Scenario[] = [
   {
     name: "404 and 409 carry the daemon's message",
     async run({ docker, assert, container, name }) {
-      const notFound = await assert.rejects(docker.containers.get(name("missing")), DockerNotFoundError);
+      const missing = name("missing");
+      const notFound = await assert.rejects(docker.containers.get(missing), DockerNotFoundError);
       assert.equal(notFound.status, 404);
+      assert.equal(notFound.isNotFound, true);
+      assert.equal(isNotFound(notFound), true);
+      // dockerd: "No such container: NAME"; Podman: "no container with name or ID ... found: no such container".
       assert.match(notFound.reason, /no such container/i);
+      assert.equal(notFound.method, "GET");
+      assert.equal(notFound.path, `/containers/${missing}/json`);
       await assert.rejects(docker.images.get(`berth-no-such-image:${name("tag")}`), DockerNotFoundError);
 
       const taken = name("taken");
