@@ -5,6 +5,7 @@ import { afterAll, describe, it } from "vitest";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "../runtimes/node-temp-dir.ts";
 import { nodeListen } from "../runtimes/node-listen.ts";
+import { nodeSshAgent } from "../runtimes/node-ssh-agent.ts";
 
 const ctx = createContext({
   docker: Docker.fromEnv(),
@@ -15,6 +16,7 @@ const ctx = createContext({
   env: (name) => process.env[name],
   tempDir: nodeTempDir,
   listen: nodeListen,
+  sshAgent: nodeSshAgent,
 });
 afterAll(() => ctx.cleanup());
 

@@ -5,6 +5,7 @@ import { Docker } from "../../adapters/bun.ts";
 import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { nodeTempDir } from "./node-temp-dir.ts";
 import { nodeListen } from "./node-listen.ts";
+import { nodeSshAgent } from "./node-ssh-agent.ts";
 
 declare const Bun: { env: Record<string, string | undefined>; version: string };
 
@@ -17,6 +18,7 @@ const ctx = createContext({
   env: (name) => Bun.env[name],
   tempDir: nodeTempDir, // Bun implements node:fs
   listen: nodeListen,
+  sshAgent: nodeSshAgent,
 });
 afterAll(() => ctx.cleanup(), 60_000);
 

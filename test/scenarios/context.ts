@@ -54,6 +54,25 @@ export interface ScenarioContext {
    * `onConnection` as raw bytes; closed after the suite. Skips where the runner gives no listener.
    */
   listen(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+  /**
+   * Starts a real ssh-agent holding one fresh key with this comment; stopped after the suite.
+   * Skips where the runner gives none.
+   */
+  sshAgent(comment: string): Promise<SshAgent>;
+}
+
+/** A running ssh-agent (OpenSSH) with one key, and an ssh client to put in a test image. */
+export interface SshAgent {
+  socketPath: string;
+  /** `ssh-ed25519 AAAA… comment` */
+  publicKey: string;
+  /** `SHA256:…`, as `ssh-add -l` lists it. */
+  fingerprint: string;
+  /** The key's file as it was before it was deleted: only to assert it appears nowhere. */
+  privateKey: string;
+  /** ssh-add, ssh-keygen and their libraries, as build context entries under `rootfs/`. */
+  client: Array<{ name: string; data: Uint8Array; mode: number }>;
+  close(): Promise<void>;
 }
 
 /** One connection to a scenario's fake engine. */
@@ -93,6 +112,8 @@ export interface ContextInit {
   tempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }>;
   /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
+  /** Starts an ssh-agent (see ScenarioContext.sshAgent); the scenario needing one skips without it. */
+  sshAgent?(comment: string): Promise<SshAgent>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
@@ -135,6 +156,12 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
       const server = await init.listen(onConnection);
       deferred.push(() => server.close());
       return server;
+    },
+    async sshAgent(comment) {
+      if (!init.sshAgent) skip("this runner gives the scenarios no ssh-agent");
+      const agent = await init.sshAgent(comment);
+      deferred.push(() => agent.close());
+      return agent;
     },
     async cleanup() {
       for (const fn of deferred.reverse()) await fn().catch(() => {});

@@ -4,7 +4,7 @@ import { badInputScenarios } from "./bad-input.ts";
 import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
 import { convenienceScenarios } from "./conveniences.ts";
-import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
+import { ScenarioSkip, type Scenario, type ScenarioContext, type SshAgent } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
 import { parityScenarios } from "./parity.ts";
