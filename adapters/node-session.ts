@@ -109,8 +109,7 @@ function bridge(connection: Duplex, onEof: () => void): NodeDuplex {
   const reader = connection.readable.getReader();
   const writer = connection.writable.getWriter();
   return new NodeDuplex({
-    // The engine's EOF ends the session: it never half-closes a session to go on reading, and
-    // http2 alone would wait for a frame that is not coming (a truncated one) forever.
+    // The engine's EOF ends the session (see serveHttp2): it never half-closes one to go on reading.
     allowHalfOpen: false,
     read() {
       reader.read().then(
