@@ -15,11 +15,24 @@ export async function readLocalFile(path: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
 
+/** How long calls may go on after the engine's EOF (they cannot get another byte). */
+const EOF_GRACE = 2_000;
+
 export async function serveHttp2(connection: Duplex, onStream: (stream: Http2ServerStream) => void): Promise<Http2Served> {
   // Imported here, not at the top: bundlers follow session-host.ts's import of this file into
   // every entry, and the Bun entry keeps Node's networking modules out of its graph.
   const http2 = await import("node:http2");
-  const socket = bridge(connection);
+  // The engine's EOF ends the session once the calls it made have ended. node:http2 alone would
+  // not notice: after a protocol error it sends GOAWAY and stops reading, so the end of the input
+  // never reaches it. A call still open EOF_GRACE after the EOF is waiting for bytes that cannot come.
+  let open = 0;
+  let eof = false;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const socket = bridge(connection, () => {
+    eof = true;
+    setTimeout(() => open === 0 && finish(), 0); // what was read before the EOF is handled first
+    graceTimer = setTimeout(() => finish(), EOF_GRACE);
+  });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -29,11 +42,19 @@ export async function serveHttp2(connection: Duplex, onStream: (stream: Http2Ser
     session.once("close", () => finish());
     session.on("error", () => finish());
   });
-  server.on("stream", (stream, headers) => onStream(serverStream(stream, headers)));
+  server.on("stream", (stream, headers) => {
+    open++;
+    stream.once("close", () => {
+      open--;
+      if (eof && open === 0) finish();
+    });
+    onStream(serverStream(stream, headers));
+  });
   let done = false;
   const finish = (): void => {
     if (done) return;
     done = true;
+    clearTimeout(graceTimer);
     for (const session of sessions) session.destroy();
     socket.destroy();
     connection.close();
@@ -58,15 +79,21 @@ function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHt
     path: String(headers[":path"] ?? ""),
     headers: flat,
     readable: requestBody(stream),
-    respond: (h) => stream.respond(h, { waitForTrailers: true }),
+    // Both are no-ops once the engine has reset the stream (node:http2 would throw): the call's
+    // signal has aborted by then, and nothing is left to tell the engine.
+    respond(h) {
+      if (!stream.destroyed && !stream.headersSent) stream.respond(h, { waitForTrailers: true });
+    },
     write: (bytes) =>
       new Promise<void>((resolve, reject) => {
         if (stream.destroyed) return reject(new Error("stream closed"));
         stream.write(bytes, (err) => (err ? reject(err) : resolve()));
       }),
     end(trailers) {
-      if (stream.destroyed) return;
-      stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+      if (stream.destroyed || !stream.headersSent) return;
+      stream.once("wantTrailers", () => {
+        if (!stream.destroyed) stream.sendTrailers(trailers);
+      });
       stream.end();
     },
     signal: controller.signal,
@@ -78,13 +105,18 @@ function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHt
  * can throw from inside the adapter (an uncaught TypeError) when both halves close at once, which
  * is how every session ends.
  */
-function bridge(connection: Duplex): NodeDuplex {
+function bridge(connection: Duplex, onEof: () => void): NodeDuplex {
   const reader = connection.readable.getReader();
   const writer = connection.writable.getWriter();
   return new NodeDuplex({
+    // The engine's EOF ends the session (see serveHttp2): it never half-closes one to go on reading.
+    allowHalfOpen: false,
     read() {
       reader.read().then(
-        ({ done, value }) => void this.push(done ? null : value),
+        ({ done, value }) => {
+          if (done) onEof();
+          this.push(done ? null : value);
+        },
         (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
       );
     },

@@ -40,8 +40,9 @@ if [ "$which" = all ] || [ "$which" = deno ]; then
   echo "test-runtimes: engine scenarios on Deno $("$DENO" --version 2>/dev/null | head -n 1)"
   if need "$DENO" @deno/linux-x64-glibc; then
     # net: the engine (unix socket or TCP) and the registry; read/write: the socket (Deno asks for
-    # both to connect to one) and ~/.docker; env: DOCKER_HOST and friends, CI.
-    "$DENO" test --no-prompt --allow-net --allow-read --allow-write --allow-env test/runtimes/deno.test.ts || failed+=(deno)
+    # both to connect to one) and ~/.docker; env: DOCKER_HOST and friends, CI; run: the ssh agent
+    # scenario's ssh-agent, its key and the ssh client it copies into an image.
+    "$DENO" test --no-prompt --allow-net --allow-read --allow-write --allow-env --allow-run=ssh-agent,ssh-add,ssh-keygen,ldd test/runtimes/deno.test.ts || failed+=(deno)
   else
     failed+=(deno)
   fi

@@ -3,7 +3,6 @@
 // (it offers no grpc-accept-encoding, so a peer that sends one breaks the protocol).
 
 import { DockerStreamError } from "../errors/errors.ts";
-import { concatBytes } from "../streams/bytes.ts";
 
 /** Largest message accepted: BuildKit's own default receive limit is 16 MiB. */
 export const MAX_MESSAGE = 16 * 1024 * 1024;
@@ -16,25 +15,52 @@ export function frameMessage(message: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The messages of a gRPC request body, one by one, as they complete. */
+/**
+ * The messages of a gRPC request body, one by one, as they complete. What is held is at most one
+ * message under the limit plus the chunk that completes it, and each byte is copied once (the
+ * chunks are kept as they came until a message is whole).
+ */
 export async function* readMessages(body: ReadableStream<Uint8Array>, maxMessage = MAX_MESSAGE): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
-  let buffered: Uint8Array = new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  /** The first n held bytes, taken out. */
+  const take = (n: number): Uint8Array => {
+    size -= n;
+    const out = new Uint8Array(n);
+    for (let at = 0; at < n; ) {
+      const part = parts[0]!;
+      const k = Math.min(part.length, n - at);
+      out.set(part.subarray(0, k), at);
+      at += k;
+      if (k === part.length) parts.shift();
+      else parts[0] = part.subarray(k);
+    }
+    return out;
+  };
+  let length = -1; // of the message whose prefix was read, while its bytes are still coming
   try {
     for (;;) {
-      while (buffered.length >= 5) {
-        if (buffered[0] !== 0) throw new DockerStreamError("gRPC: a compressed message arrived, and none was offered");
-        const length = new DataView(buffered.buffer, buffered.byteOffset, 5).getUint32(1);
-        if (length > maxMessage) throw new DockerStreamError(`gRPC: a message of ${length} bytes exceeds the limit of ${maxMessage}`);
-        if (buffered.length < 5 + length) break;
-        yield buffered.slice(5, 5 + length);
-        buffered = buffered.subarray(5 + length);
+      for (;;) {
+        if (length < 0) {
+          if (size < 5) break;
+          const prefix = take(5);
+          if (prefix[0] !== 0) throw new DockerStreamError("gRPC: a compressed message arrived, and none was offered");
+          length = new DataView(prefix.buffer).getUint32(1);
+          if (length > maxMessage) throw new DockerStreamError(`gRPC: a message of ${length} bytes exceeds the limit of ${maxMessage}`);
+        }
+        if (size < length) break;
+        yield take(length);
+        length = -1;
       }
       const { done, value } = await reader.read();
       if (done) break;
-      buffered = buffered.length ? concatBytes([buffered, value]) : value;
+      if (value.length) {
+        parts.push(value);
+        size += value.length;
+      }
     }
-    if (buffered.length) throw new DockerStreamError(`gRPC: the stream ended inside a message (${buffered.length} bytes left over)`);
+    if (length >= 0 || size) throw new DockerStreamError(`gRPC: the stream ended inside a message (${size + (length >= 0 ? 5 : 0)} bytes left over)`);
   } finally {
     reader.releaseLock();
   }

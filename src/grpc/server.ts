@@ -4,6 +4,7 @@
 // nothing a handler touched (a secret, a path) can leak to the peer through an error text.
 
 import type { Http2ServerStream } from "../buildkit/session/host.ts";
+import { DockerStreamError } from "../errors/errors.ts";
 import { frameMessage, readMessages } from "./framing.ts";
 
 /** The status codes berth answers with (google.golang.org/grpc/codes). */
@@ -68,6 +69,11 @@ export async function serveCall(stream: Http2ServerStream, handlers: ReadonlyMap
   } catch (err) {
     if (err instanceof GrpcError) {
       code = err.code;
+      message = err.message;
+    } else if (err instanceof DockerStreamError && !stream.signal.aborted) {
+      // The request's framing or protobuf is malformed: the texts of those errors carry lengths
+      // and positions, never the bytes.
+      code = GrpcStatus.INVALID_ARGUMENT;
       message = err.message;
     } else {
       code = stream.signal.aborted ? GrpcStatus.CANCELLED : GrpcStatus.INTERNAL;

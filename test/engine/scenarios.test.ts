@@ -6,6 +6,7 @@ import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scen
 import { nodeTempDir } from "../runtimes/node-temp-dir.ts";
 import { nodeListen } from "../runtimes/node-listen.ts";
 import { startEngineProxy } from "../../adapters/node-proxy.ts";
+import { nodeSshAgent } from "../runtimes/node-ssh-agent.ts";
 
 const ctx = createContext({
   docker: Docker.fromEnv(),
@@ -18,6 +19,7 @@ const ctx = createContext({
   tempDir: nodeTempDir,
   listen: nodeListen,
   engineProxy: () => startEngineProxy(),
+  sshAgent: nodeSshAgent,
 });
 afterAll(() => ctx.cleanup());
 

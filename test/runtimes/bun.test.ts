@@ -7,6 +7,7 @@ import { SCENARIO_TIMEOUT, createContext, runScenario, scenarios } from "../scen
 import { nodeTempDir } from "./node-temp-dir.ts";
 import { nodeListen } from "./node-listen.ts";
 import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Bun's node:http
+import { nodeSshAgent } from "./node-ssh-agent.ts";
 
 declare const Bun: { env: Record<string, string | undefined>; version: string };
 
@@ -21,6 +22,7 @@ const ctx = createContext({
   tempDir: nodeTempDir, // Bun implements node:fs
   listen: nodeListen,
   engineProxy: () => startEngineProxy(),
+  sshAgent: nodeSshAgent,
 });
 afterAll(() => ctx.cleanup(), 60_000);
 

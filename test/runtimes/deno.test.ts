@@ -1,10 +1,11 @@
 // The shared engine scenarios (test/scenarios) under Deno, through berth's Deno adapter.
-//   deno test --allow-net --allow-read --allow-write --allow-env test/runtimes/deno.test.ts
+//   deno test --allow-net --allow-read --allow-write --allow-env --allow-run=ssh-agent,ssh-add,ssh-keygen,ldd test/runtimes/deno.test.ts
 import { Docker } from "../../adapters/deno.ts";
 import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
 import { permissionCases } from "./deno-permissions.ts";
 import { nodeListen } from "./node-listen.ts";
 import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Deno's node:http
+import { nodeSshAgent } from "./node-ssh-agent.ts";
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {
@@ -44,6 +45,7 @@ const ctx = createContext({
   tempDir: denoTempDir,
   listen: nodeListen, // Deno implements node:net
   engineProxy: () => startEngineProxy(),
+  sshAgent: nodeSshAgent,
 });
 Deno.test.afterAll(() => ctx.cleanup());
 

@@ -58,6 +58,25 @@ export interface ScenarioContext {
   listen(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
   /** A loopback TCP door to the engine (adapters/node-proxy.ts), as `tcp://127.0.0.1:<port>`; closed after the suite. */
   tcpEngine(): Promise<string>;
+  /**
+   * Starts a real ssh-agent holding one fresh key with this comment; stopped after the suite.
+   * Skips where the runner gives none.
+   */
+  sshAgent(comment: string): Promise<SshAgent>;
+}
+
+/** A running ssh-agent (OpenSSH) with one key, and an ssh client to put in a test image. */
+export interface SshAgent {
+  socketPath: string;
+  /** `ssh-ed25519 AAAA… comment` */
+  publicKey: string;
+  /** `SHA256:…`, as `ssh-add -l` lists it. */
+  fingerprint: string;
+  /** The key's file as it was before it was deleted: only to assert it appears nowhere. */
+  privateKey: string;
+  /** ssh-add, ssh-keygen and their libraries, as build context entries under `rootfs/`. */
+  client: Array<{ name: string; data: Uint8Array; mode: number }>;
+  close(): Promise<void>;
 }
 
 /** One connection to a scenario's fake engine. */
@@ -100,6 +119,8 @@ export interface ContextInit {
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
   /** Starts a loopback proxy to the engine (see ScenarioContext.tcpEngine). */
   engineProxy(): Promise<{ port: number; close(): Promise<void> }>;
+  /** Starts an ssh-agent (see ScenarioContext.sshAgent); the scenario needing one skips without it. */
+  sshAgent?(comment: string): Promise<SshAgent>;
 }
 
 export function createContext(init: ContextInit): ScenarioContext & { cleanup(): Promise<void> } {
@@ -148,6 +169,12 @@ export function createContext(init: ContextInit): ScenarioContext & { cleanup():
       const proxy = await init.engineProxy();
       deferred.push(() => proxy.close());
       return `tcp://127.0.0.1:${proxy.port}`;
+    },
+    async sshAgent(comment) {
+      if (!init.sshAgent) skip("this runner gives the scenarios no ssh-agent");
+      const agent = await init.sshAgent(comment);
+      deferred.push(() => agent.close());
+      return agent;
     },
     async cleanup() {
       for (const fn of deferred.reverse()) await fn().catch(() => {});

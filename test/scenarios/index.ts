@@ -5,7 +5,7 @@ import { buildScenarios } from "./build.ts";
 import { builderScenarios, buildkitScenarios } from "./buildkit.ts";
 import { containerScenarios } from "./containers.ts";
 import { convenienceScenarios } from "./conveniences.ts";
-import { ScenarioSkip, type Scenario, type ScenarioContext } from "./context.ts";
+import { ScenarioSkip, type Scenario, type ScenarioContext, type SshAgent } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
 import { networkScenarios } from "./networks.ts";

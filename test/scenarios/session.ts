@@ -29,9 +29,9 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
  * Session builds need the Docker engine's BuildKit. Podman has no `/session`: there a build asking
  * for one is refused before any request, which is what these scenarios assert on it (true: done).
  */
-async function refusedOnPodman(ctx: ScenarioContext): Promise<boolean> {
+async function refusedOnPodman(ctx: ScenarioContext, wants: object = { secrets: { x: "v" } }): Promise<boolean> {
   if (!(await ctx.docker.isPodman())) return false;
-  const err = await ctx.assert.rejects(ctx.docker.images.build([{ name: "Dockerfile", data: "FROM scratch\n" }], { secrets: { x: "v" }, labels: ctx.labels }), DockerUnsupportedError);
+  const err = await ctx.assert.rejects(ctx.docker.images.build([{ name: "Dockerfile", data: "FROM scratch\n" }], { ...wants, labels: ctx.labels }), DockerUnsupportedError);
   ctx.assert.match(err.message, /Podman/);
   return true;
 }
@@ -85,24 +85,51 @@ export const sessionScenarios: Scenario[] = [
     },
   },
   {
-    name: "BuildKit session: ssh forwards an agent socket into RUN --mount=type=ssh",
-    timeout: 120_000,
+    name: "BuildKit session: ssh forwards a real agent: RUN --mount=type=ssh lists its key and has it sign, and the key is in no error, event or layer",
+    timeout: 180_000,
     async run(ctx) {
-      if (await refusedOnPodman(ctx)) return;
-      const { docker, assert, run, labels, image, listen } = ctx;
-      // A listening socket stands in for the agent: the engine checks it exists (CheckAgent) and
-      // mounts a socket forwarding to it; busybox has no ssh client to speak the agent protocol.
-      const agent = await listen((conn) => conn.destroy());
-      try {
-        const dockerfile = `FROM ${image}\nRUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo agent-${run} at $SSH_AUTH_SOCK\n`;
-        const built = await docker.images.build([{ name: "Dockerfile", data: dockerfile }], { builder: "buildkit", labels, noCache: true, ssh: { default: agent.socketPath } });
-        assert.match(built.output, new RegExp(`agent-${run} at /run/buildkit/ssh_agent\\.0`));
-        await docker.images.ref(built.id).remove({ force: true });
-        const missing = `FROM ${image}\nRUN --mount=type=ssh,id=elsewhere,required=true true\n`;
-        const err = await assert.rejects(docker.images.build([{ name: "Dockerfile", data: missing }], { builder: "buildkit", labels, noCache: true, ssh: { default: agent.socketPath } }), DockerBuildError);
-        assert.match(err.message, /elsewhere/);
-      } finally {
-        await agent.close();
+      if (await refusedOnPodman(ctx, { ssh: { default: "/run/berth-no-agent.sock" } })) return;
+      const { docker, assert, run, labels, image, defer } = ctx;
+      const comment = `berth-agent-key-${run}`;
+      const agent = await ctx.sshAgent(comment);
+      // The test image has no ssh client: one from this machine goes into a local image first.
+      const client = `berth-scenario-ssh-client:${run}`;
+      defer(() => docker.images.ref(client).remove({ force: true }));
+      await docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nCOPY rootfs/ /\n` }, ...agent.client], { tag: client, labels });
+      // Two agent requests: the identities (ssh-add -l) and a signature (ssh-keygen -Y sign with
+      // only the public key at hand), checked against the public key in the same step.
+      const steps = [
+        `test "$SSH_AUTH_SOCK" = /run/buildkit/ssh_agent.0`,
+        "ssh-add -l > /listed",
+        `echo signed-${run} > /message`,
+        `echo '${agent.publicKey}' > /key.pub`,
+        "ssh-keygen -Y sign -f /key.pub -n berth /message",
+        "ssh-keygen -Y check-novalidate -n berth -f /key.pub -s /message.sig < /message > /checked 2>&1",
+      ].join(" && ");
+      const output: string[] = [];
+      const built = await docker.images.build([{ name: "Dockerfile", data: `FROM ${client}\nRUN --mount=type=ssh ${steps}\n` }], {
+        builder: "buildkit",
+        labels,
+        noCache: true,
+        ssh: { default: agent.socketPath },
+        onEvent: (event) => output.push(JSON.stringify(event)),
+      });
+      defer(() => docker.images.ref(built.id).remove({ force: true }));
+      const seen = await docker.containers.run(built.id, ["cat", "/listed", "/checked"], { config: { Labels: labels } });
+      assert.equal(seen.stdout.split("\n")[0], `256 ${agent.fingerprint} ${comment} (ED25519)`, "ssh-add -l lists the agent's key");
+      assert.ok(seen.stdout.includes(`Good "berth" signature with ED25519 key ${agent.fingerprint}`), `the agent signed: ${seen.stdout}`);
+      // An id the build was not given fails the step, naming it.
+      const missing = `FROM ${image}\nRUN --mount=type=ssh,id=elsewhere,required=true true\n`;
+      const err = await assert.rejects(docker.images.build([{ name: "Dockerfile", data: missing }], { builder: "buildkit", labels, noCache: true, ssh: { default: agent.socketPath } }), DockerBuildError);
+      assert.match(err.message, /elsewhere/);
+      // The private key: its base64 lines and the bytes they encode.
+      const lines = agent.privateKey.split("\n").filter((line) => line !== "" && !line.startsWith("-----"));
+      const material = Uint8Array.from(atob(lines.join("")), (c) => c.charCodeAt(0));
+      const saved = await collectBytes(await docker.images.save([built.id]));
+      assert.ok(!contains(saved, material), "the key's bytes are in no layer of the saved image");
+      for (const line of lines) {
+        assert.ok(!contains(saved, new TextEncoder().encode(line)), "the key's text is in no layer of the saved image");
+        for (const text of [...output, built.output, err.message, err.output, seen.stdout]) assert.ok(!text.includes(line), "the key is in no event, output or error");
       }
     },
   },

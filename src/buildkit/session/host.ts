@@ -14,11 +14,11 @@ export interface Http2ServerStream {
   readonly headers: Record<string, string>;
   /** The request body (gRPC-framed messages); ends when the engine half-closes the stream. */
   readonly readable: ReadableStream<Uint8Array>;
-  /** Sends the response head (`:status` 200 and `content-type` are the caller's to give). */
+  /** Sends the response head (`:status` 200 and `content-type` are the caller's to give); a no-op on a reset stream. */
   respond(headers: Record<string, string>): void;
   /** Sends response body bytes; resolves when the runtime took them (flow control). */
   write(bytes: Uint8Array): Promise<void>;
-  /** Ends the response with trailers (`grpc-status`, `grpc-message`). */
+  /** Ends the response with trailers (`grpc-status`, `grpc-message`); a no-op on a reset stream. */
   end(trailers: Record<string, string>): void;
   /** Aborts when the engine resets the stream or the connection goes. */
   readonly signal: AbortSignal;

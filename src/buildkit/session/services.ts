@@ -97,6 +97,8 @@ export function addSsh(services: Services, agents: ReadonlyMap<string, string>, 
           await call.send(new ProtoWriter().bytes(1, value).finish());
         }
       })();
+      // Awaited below; until then a failure (the engine reset the call) must not go unhandled.
+      toEngine.catch(() => {});
       const writer = agent.writable.getWriter();
       for await (const message of call.messages) {
         const data = bytesField(message, 1);

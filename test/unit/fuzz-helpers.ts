@@ -1,0 +1,72 @@
+// What the fuzz tests share: run counts, random chunkings of a byte string, a stream of chunks,
+// and the check that anything thrown is a typed DockerError.
+import fc from "fast-check";
+import { DockerError } from "../../src/errors/errors.ts";
+
+// BERTH_FUZZ_RUNS raises the count for a longer hunt (the default keeps the unit suite quick).
+export const RUNS = Number(process.env.BERTH_FUZZ_RUNS) || 300;
+/** One async run taking this long is a hang: fast-check then reports it as a counterexample. */
+export const HANG = 5_000;
+
+/** Cuts `bytes` at the given points (taken modulo its length); empty chunks are kept on purpose. */
+export function chunked(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(bytes.slice(prev, p));
+    prev = p;
+  }
+  out.push(bytes.slice(prev));
+  return out;
+}
+
+export const cutsArb = fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 24 });
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function source(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(chunks[i++]);
+      else c.close();
+    },
+  });
+}
+
+/** Anything thrown must be a DockerError (of the expected class); returns it, or undefined. */
+export function typed<E extends DockerError>(fn: () => void, Class: new (...args: never[]) => E = DockerError as never): E | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof Class)) throw new Error(`expected a ${Class.name}, got ${String(err)}`, { cause: err });
+    return err;
+  }
+}
+
+export async function typedAsync<E extends DockerError>(fn: () => Promise<unknown>, Class: new (...args: never[]) => E = DockerError as never): Promise<E | undefined> {
+  try {
+    await fn();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof Class)) throw new Error(`expected a ${Class.name}, got ${String(err)}`, { cause: err });
+    return err;
+  }
+}
+
+/** Bytes that look like what a parser expects often enough to get past its first checks. */
+export function biasedBytes(alphabet: number[], maxLength = 300): fc.Arbitrary<Uint8Array> {
+  return fc
+    .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...alphabet) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) }), { maxLength })
+    .map((a) => Uint8Array.from(a));
+}
