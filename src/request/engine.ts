@@ -13,7 +13,7 @@ import {
   httpError,
 } from "../errors/errors.ts";
 import { operationMinVersion, queryParamMinVersion } from "../generated/versions.ts";
-import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanDialect, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
+import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
 import { dockerDialect, type Dialect } from "../dialect/dialect.ts";
 import type { ContextFileSystem } from "../server/build/context.ts";
 import type { RegistryAuth } from "../server/config/registry-auth.ts";
@@ -247,7 +247,7 @@ export class Client {
 
   /** How the engine differs where engines differ (src/dialect/dialect.ts): known from `engine()`. */
   async dialect(options: CallOptions = {}): Promise<Dialect> {
-    return (await this.engine(options)) === "podman" ? podmanDialect : dockerDialect;
+    return (await this.engine(options)) === "podman" ? (await import("../dialect/podman-dialect.ts")).podmanDialect : dockerDialect;
   }
 
   /** True when the engine is Podman (see `engine()`). */
