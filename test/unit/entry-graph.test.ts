@@ -1,7 +1,9 @@
 // What each entry makes a program load, checked on esbuild's metafile: code a program may never
 // use is loaded on demand (a chunk of its own in a split build), or, where no runtime of that
 // entry can use it, not referenced at all (so even a one-file bundle, which inlines what loads
-// on demand, leaves it out).
+// on demand, leaves it out). The Bun entry talks to the engine through Bun's own fetch and
+// Bun.connect: Node's networking modules would only cost it start-up time (Bun implements them
+// in JavaScript, loaded on first import).
 
 import { describe, expect, it } from "vitest";
 import { build } from "esbuild";
@@ -10,9 +12,13 @@ import { fileURLToPath } from "node:url";
 import { oneFileBundle } from "../../scripts/lib/bundle-size.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const NETWORKING = ["node:http", "node:https", "node:net", "node:tls", "node:http2"];
 
-/** The modules an entry's static imports reach (dynamic imports not followed). */
-async function staticGraph(entry: string): Promise<string[]> {
+/**
+ * What an entry's static imports reach (dynamic imports not followed): its modules, and each
+ * node:* module with the files that import it.
+ */
+async function staticGraph(entry: string): Promise<{ modules: string[]; builtins: Map<string, string[]> }> {
   const result = await build({
     entryPoints: [entry],
     absWorkingDir: ROOT,
@@ -26,16 +32,23 @@ async function staticGraph(entry: string): Promise<string[]> {
     external: ["node:*", "bun"],
     logLevel: "silent",
   });
-  const outputs = result.metafile!.outputs;
-  const entryOut = Object.keys(outputs).find((k) => outputs[k]!.entryPoint === entry)!;
+  const { inputs, outputs } = result.metafile!;
   const seen = new Set<string>();
   const visit = (out: string): void => {
     if (seen.has(out)) return;
     seen.add(out);
     for (const imp of outputs[out]!.imports) if (imp.kind === "import-statement" && outputs[imp.path]) visit(imp.path);
   };
-  visit(entryOut);
-  return [...seen].flatMap((out) => Object.keys(outputs[out]!.inputs));
+  visit(Object.keys(outputs).find((k) => outputs[k]!.entryPoint === entry)!);
+  const modules = [...seen].flatMap((out) => Object.keys(outputs[out]!.inputs));
+  const builtins = new Map<string, string[]>();
+  for (const file of modules) {
+    for (const imported of inputs[file]?.imports ?? []) {
+      if (!imported.path.startsWith("node:") || imported.kind === "dynamic-import") continue;
+      builtins.set(imported.path, [...(builtins.get(imported.path) ?? []), file]);
+    }
+  }
+  return { modules, builtins };
 }
 
 describe("the browser entry", () => {
@@ -48,19 +61,34 @@ describe("the browser entry", () => {
 
 describe("a build's progress", () => {
   it("loads BuildKit's trace decoder (and the protobuf reader) with the first trace line", async () => {
-    const graph = await staticGraph("src/buildkit/build-stream.ts");
-    expect(graph).toContain("src/buildkit/model.ts");
-    expect(graph).not.toContain("src/buildkit/status.ts");
-    expect(graph).not.toContain("src/protobuf/reader.ts");
+    const { modules } = await staticGraph("src/buildkit/build-stream.ts");
+    expect(modules).toContain("src/buildkit/model.ts");
+    expect(modules).not.toContain("src/buildkit/status.ts");
+    expect(modules).not.toContain("src/protobuf/reader.ts");
   });
 });
 
 describe("the server entries", () => {
   it.each(["adapters/node.ts", "adapters/bun.ts"])("%s loads the tar code, the gateway and the dashboard on first call", async (entry) => {
-    const graph = await staticGraph(entry);
-    expect(graph).toContain("src/request/engine.ts");
+    const { modules } = await staticGraph(entry);
+    expect(modules).toContain("src/request/engine.ts");
     for (const lazy of ["src/streams/tar.ts", "adapters/node-archive.ts", "adapters/gateway.ts", "adapters/dashboard.ts", "src/transport/http/upgrade.ts", "src/buildkit/session/session.ts"]) {
-      expect(graph).not.toContain(lazy);
+      expect(modules).not.toContain(lazy);
     }
+  });
+
+  it("the Bun entry has no node:http, https, net or tls", async () => {
+    const { builtins } = await staticGraph("adapters/bun.ts");
+    const networking = NETWORKING.filter((m) => builtins.has(m)).map((m) => `${m} (from ${builtins.get(m)!.join(", ")})`);
+    expect(networking).toEqual([]);
+    // The check sees imports at all: the entry does read files and the Docker config through Node's modules.
+    expect(builtins.has("node:fs")).toBe(true);
+  });
+
+  it("the same check finds them in the Node entry, and no node:crypto or node:zlib (the gateway's and dashboard's)", async () => {
+    const { builtins } = await staticGraph("adapters/node.ts");
+    expect(NETWORKING.filter((m) => builtins.has(m))).toEqual(expect.arrayContaining(["node:http", "node:https", "node:net", "node:tls"]));
+    expect(builtins.has("node:crypto")).toBe(false);
+    expect(builtins.has("node:zlib")).toBe(false);
   });
 });
