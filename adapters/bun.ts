@@ -19,7 +19,7 @@ import { nodeFileSystem } from "./node-fs.ts";
 
 export * from "../src/index.ts";
 export * from "../src/server/index.ts";
-export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.ts";
+export { extractTar, packDirectory, type ExtractOptions } from "./on-demand.ts";
 export { BunTransport, type BunEndpoint, type BunTlsOptions, type BunTransportOptions } from "./bun-transport.ts";
 
 declare const Bun: { env: Env };

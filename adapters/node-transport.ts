@@ -1,12 +1,14 @@
 // The Node transport: HTTP/1.1 over node:net/node:tls (unix socket, TCP, TLS, or a given Duplex)
 // with a bounded keep-alive pool (node-http1.ts), and the raw duplex of attach and exec. Bodies
-// stream in both directions.
+// stream in both directions. node:tls and node:https load when an https endpoint's transport is
+// made, not with the package: they are a sixth of what `import "berth-docker"` costs, and most
+// programs talk to a unix socket.
 
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
 import net from "node:net";
 import type { Duplex as NodeDuplex } from "node:stream";
-import tls from "node:tls";
+import type tls from "node:tls";
 import { CONNECTION_ADVICE, tlsFailed } from "../src/errors/advice.ts";
 import { onAbort } from "../src/request/deadline.ts";
 import { endpointAddress, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
@@ -39,26 +41,34 @@ export interface NodeTransportOptions {
   idleTimeout?: number;
 }
 
+interface TlsModules {
+  tls: typeof tls;
+  https: typeof https;
+}
+
+/** node:tls and node:https, loaded once, on the first https endpoint. */
+let tlsModules: Promise<TlsModules> | undefined;
+const loadTls = (): Promise<TlsModules> =>
+  (tlsModules ??= Promise.all([import("node:tls"), import("node:https")]).then(([t, h]) => ({ tls: t.default, https: h.default })));
+
 export class NodeTransport implements Transport {
   readonly address: string;
   readonly #endpoint: NodeEndpoint;
   readonly #pool: Http1Pool;
-  readonly #module: typeof http | typeof https;
   readonly #createConnection: (() => NodeDuplex) | undefined;
   readonly #tls: boolean;
+  /** node:tls and node:https once loaded (https endpoints); until then requests wait for them. */
+  #tlsModules: TlsModules | undefined;
+  #tlsLoading: Promise<TlsModules> | undefined;
   /** Fresh connections for liveness probes, never the pool's (whose sockets may be the dead ones). */
-  readonly #probeAgent: http.Agent;
+  #probeAgent: http.Agent | undefined;
 
   constructor(endpoint: NodeEndpoint, options: NodeTransportOptions = {}) {
     this.#endpoint = endpoint;
     this.#createConnection = options.createConnection;
     this.address = options.address ?? endpointAddress(endpoint);
-    const https_ = "protocol" in endpoint && endpoint.protocol === "https";
-    this.#tls = https_;
-    this.#module = https_ ? https : http;
-    const probeOptions: https.AgentOptions = { keepAlive: false, maxSockets: 4 };
-    if (https_ && "tls" in endpoint && endpoint.tls) Object.assign(probeOptions, tlsOptions(endpoint.tls));
-    this.#probeAgent = https_ ? new https.Agent(probeOptions) : new http.Agent(probeOptions);
+    this.#tls = "protocol" in endpoint && endpoint.protocol === "https";
+    if (this.#tls) this.#tlsLoading = loadTls().then((m) => (this.#tlsModules = m));
     this.#pool = new Http1Pool({
       open: () => this.#open(),
       maxSockets: options.maxSockets ?? 64,
@@ -75,13 +85,24 @@ export class NodeTransport implements Transport {
     if (this.#createConnection) return this.#createConnection();
     const endpoint = this.#endpoint;
     if ("socketPath" in endpoint) return net.connect({ path: endpoint.socketPath });
-    if (endpoint.protocol === "https") return tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}) });
+    if (endpoint.protocol === "https") return this.#tlsModules!.tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}) });
     return net.connect({ host: endpoint.hostname, port: endpoint.port });
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
     // Keep-alive, queueing, streaming and backpressure live in the pool: see node-http1.ts.
+    if (this.#tls && !this.#tlsModules) return this.#tlsLoading!.then(() => this.#pool.request(req));
     return this.#pool.request(req);
+  }
+
+  /** The agent of liveness probes, made on the first probe. */
+  #probe(): { module: typeof http | typeof https; agent: http.Agent } {
+    const options: https.AgentOptions = { keepAlive: false, maxSockets: 4 };
+    if (!this.#tls) return { module: http, agent: (this.#probeAgent ??= new http.Agent(options)) };
+    const endpoint = this.#endpoint;
+    if ("tls" in endpoint && endpoint.tls) Object.assign(options, tlsOptions(endpoint.tls));
+    const { https } = this.#tlsModules!;
+    return { module: https, agent: (this.#probeAgent ??= new https.Agent(options)) };
   }
 
   /**
@@ -92,8 +113,9 @@ export class NodeTransport implements Transport {
    */
   async #confirmEnd(): Promise<Error | undefined> {
     if (this.#createConnection) return undefined;
+    const { module, agent } = this.#probe();
     return new Promise<Error | undefined>((resolve) => {
-      const options: http.RequestOptions = { agent: this.#probeAgent, method: "GET", path: "/_ping", timeout: PROBE_TIMEOUT };
+      const options: http.RequestOptions = { agent, method: "GET", path: "/_ping", timeout: PROBE_TIMEOUT };
       if ("socketPath" in this.#endpoint) {
         options.socketPath = this.#endpoint.socketPath;
         options.headers = { host: "docker" };
@@ -101,7 +123,7 @@ export class NodeTransport implements Transport {
         options.hostname = this.#endpoint.hostname;
         options.port = this.#endpoint.port;
       }
-      const probe = this.#module.request(options, (res) => {
+      const probe = module.request(options, (res) => {
         res.resume();
         resolve(undefined); // any answer: the engine is there, the stream simply ended
       });
@@ -116,7 +138,8 @@ export class NodeTransport implements Transport {
     });
   }
 
-  connect(signal?: AbortSignal): Promise<Duplex> {
+  async connect(signal?: AbortSignal): Promise<Duplex> {
+    if (this.#tls && !this.#tlsModules) await this.#tlsLoading;
     return new Promise<Duplex>((resolve, reject) => {
       let socket: NodeDuplex;
       const endpoint = this.#endpoint;
@@ -126,12 +149,12 @@ export class NodeTransport implements Transport {
         socket = net.connect({ path: endpoint.socketPath, allowHalfOpen: true });
       } else if (endpoint.protocol === "https") {
         // allowHalfOpen is honoured by TLSSocket (a net.Socket) though its options type omits it.
-        socket = tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}), allowHalfOpen: true } as tls.ConnectionOptions);
+        socket = this.#tlsModules!.tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}), allowHalfOpen: true } as tls.ConnectionOptions);
       } else {
         socket = net.connect({ host: endpoint.hostname, port: endpoint.port, allowHalfOpen: true });
       }
       const unlisten = onAbort(signal, () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted")));
-      const ready = socket instanceof tls.TLSSocket ? "secureConnect" : "connect";
+      const ready = this.#isTls(socket) ? "secureConnect" : "connect";
       const alreadyConnected = this.#createConnection !== undefined;
       const done = () => {
         unlisten();
@@ -151,14 +174,18 @@ export class NodeTransport implements Transport {
 
   async close(): Promise<void> {
     this.#pool.close();
-    this.#probeAgent.destroy();
+    this.#probeAgent?.destroy();
+  }
+
+  #isTls(socket: unknown): socket is tls.TLSSocket {
+    return this.#tlsModules !== undefined && socket instanceof this.#tlsModules.tls.TLSSocket;
   }
 
   #connectionError(err: Error & { code?: string }, socket?: unknown): Error {
     if (err.name === "AbortError") return err; // the core turns this into a timeout or abort error
     if (this.#tls) {
       // A reset before the handshake completed is the engine refusing us at the TLS level.
-      const handshaking = !(socket instanceof tls.TLSSocket && socket.authorized);
+      const handshaking = !(this.#isTls(socket) && socket.authorized);
       const endpoint = this.#endpoint;
       const clientCert = "tls" in endpoint && endpoint.tls?.cert !== undefined;
       const why = tlsFailure(err, { handshaking, clientCert });

@@ -19,10 +19,8 @@ import { NodeTransport, type NodeTlsOptions } from "./node-transport.ts";
 
 export * from "../src/index.ts";
 export * from "../src/server/index.ts";
-export { extractTar, packDirectory, type ExtractOptions } from "./node-archive.ts";
+export { extractTar, packDirectory, serveGateway, serveDashboard, type ExtractOptions, type Gateway, type GatewayOptions, type DashboardOptions } from "./on-demand.ts";
 export { NodeTransport, tlsFailure, type NodeTlsOptions } from "./node-transport.ts";
-export { serveGateway, type Gateway, type GatewayOptions } from "./gateway.ts";
-export { serveDashboard, type DashboardOptions } from "./dashboard.ts";
 export { SshSocket, sshArgs, type SshOptions, type SshTarget } from "./node-ssh.ts";
 export { nodeConfigFs, nodeCredentials, nodeDockerConfig, runCredentialHelper } from "./node-config.ts";
 

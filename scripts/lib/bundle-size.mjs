@@ -5,6 +5,13 @@
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
+/** The browser pages measured (BENCHMARKS.md, Footprint): what each imports, `@/` the package root. */
+export const BROWSER_PAGES = [
+  ["a page listing containers with `berth-docker/lite`", 'import { connect, listContainers } from "@/adapters/lite.ts"; listContainers(connect({ url: location.origin + "/engine" }), { all: true }).then((l) => console.log(l.length));'],
+  ["a page listing containers with `Docker`", 'import { Docker } from "@/adapters/browser.ts"; new Docker({ url: location.origin + "/engine" }).containers.list({ all: true }).then((l) => console.log(l.length));'],
+  ["everything the browser entry exports", 'import * as berth from "@/adapters/browser.ts"; (globalThis as any).berth = berth;'],
+];
+
 /** esbuild's options for a minified browser bundle of `contents`, written to memory. */
 const browserBuild = (root, contents) => ({
   stdin: { contents, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
@@ -42,12 +49,16 @@ export async function eagerBundle(root, contents, { plugins = [] } = {}) {
   return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs };
 }
 
-/** The same entry as one file (esbuild without splitting: modules loaded on demand are inlined). */
-export async function oneFileBundle(root, contents) {
+/**
+ * The same entry as one file (esbuild without splitting: modules loaded on demand are inlined, so
+ * only code that nothing reachable references is left out). `inputs` are the modules in it.
+ */
+export async function oneFileBundle(root, contents, { plugins = [] } = {}) {
   const { build } = await import("esbuild");
-  const result = await build(browserBuild(root, contents));
+  const result = await build({ ...browserBuild(root, contents), metafile: true, plugins });
   const code = Buffer.from(result.outputFiles[0].contents);
-  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
+  const [output] = Object.values(result.metafile.outputs);
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs: output.inputs };
 }
 
 /**

@@ -8,7 +8,9 @@ import { DockerStreamError } from "../errors/errors.ts";
 import { decodeUtf8, encodeUtf8 } from "../streams/bytes.ts";
 import type { ProgressEvent, ProgressStream } from "../streams/progress.ts";
 import { BuildModel, exitCodeOf, type BuildStep } from "./model.ts";
-import { BUILDKIT_TRACE_ID, decodeBuildkitTrace, type BuildkitStatus, type BuildkitVertexStatus, type BuildkitVertexWarning } from "./status.ts";
+// The trace decoder (status.ts, with the protobuf reader) loads with a BuildKit build's first
+// trace line: a classic build, or a page that never builds, does not carry it.
+import type { BuildkitStatus, BuildkitVertexStatus, BuildkitVertexWarning, decodeBuildkitTrace } from "./status.ts";
 
 export type Builder = "buildkit" | "classic";
 
@@ -38,6 +40,9 @@ export interface BuildResult {
   /** The engine's events as sent. */
   events: ProgressEvent[];
 }
+
+/** The JSON-lines id that carries a StatusResponse in `aux`. */
+export const BUILDKIT_TRACE_ID = "moby.buildkit.trace";
 
 /** A failed build: which step, its exit code and last output lines, and the whole model. */
 export class DockerBuildError extends DockerStreamError {
@@ -90,6 +95,7 @@ export class BuildStream implements AsyncIterable<BuildEvent> {
   #output = "";
   #imageId: string | undefined;
   #finished = false;
+  #decodeTrace: typeof decodeBuildkitTrace | undefined;
   readonly #onEvent: ((event: BuildEvent, build: BuildStream) => void) | undefined;
 
   constructor(source: ProgressStream, builder: Builder, onEvent?: (event: BuildEvent, build: BuildStream) => void) {
@@ -120,6 +126,7 @@ export class BuildStream implements AsyncIterable<BuildEvent> {
   async *[Symbol.asyncIterator](): AsyncGenerator<BuildEvent, void, undefined> {
     try {
       for await (const event of this.#source) {
+        if (event.id === BUILDKIT_TRACE_ID) this.#decodeTrace ??= (await import("./status.ts")).decodeBuildkitTrace;
         this.#events.push(event);
         for (const e of this.#translate(event)) {
           this.#onEvent?.(e, this);
@@ -160,7 +167,7 @@ export class BuildStream implements AsyncIterable<BuildEvent> {
 
   *#translate(event: ProgressEvent): Generator<BuildEvent> {
     if (event.id === BUILDKIT_TRACE_ID) {
-      yield* this.#apply(decodeBuildkitTrace(event.aux));
+      yield* this.#apply(this.#decodeTrace!(event.aux));
       return;
     }
     const auxId = (event.aux as { ID?: unknown } | undefined)?.ID;

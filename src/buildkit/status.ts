@@ -64,9 +64,6 @@ export interface BuildkitStatus {
   warnings: BuildkitVertexWarning[];
 }
 
-/** The JSON-lines id that carries a StatusResponse in `aux`. */
-export const BUILDKIT_TRACE_ID = "moby.buildkit.trace";
-
 /** One trace message is one small protobuf; anything near this is not a progress message. */
 const MAX_TRACE_BYTES = 8 * 1024 * 1024;
 

@@ -1,7 +1,8 @@
 // What differs between the engines berth speaks to, one entry per behaviour: methods ask the
 // engine's dialect (`client.dialect()`) instead of branching on the engine inline, so each
-// difference is written once, beside its reason. Docker Engine's is here; Podman's, with the
-// rest of what berth knows about Podman, in podman.ts. docs/podman.md lists them for users.
+// difference is written once, beside its reason. Docker Engine's is here; Podman's in
+// podman-dialect.ts (loaded only for Podman), the rest of what berth knows about Podman in
+// podman.ts. docs/podman.md lists them for users.
 
 import type { EngineKind } from "./podman.ts";
 

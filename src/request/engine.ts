@@ -13,13 +13,13 @@ import {
   httpError,
 } from "../errors/errors.ts";
 import { operationMinVersion, queryParamMinVersion } from "../generated/versions.ts";
-import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanDialect, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
+import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
 import { dockerDialect, type Dialect } from "../dialect/dialect.ts";
 import type { ContextFileSystem } from "../server/build/context.ts";
 import type { RegistryAuth } from "../server/config/registry-auth.ts";
 import type { DockerConfigFile } from "../server/config/config-file.ts";
 import { proxyVariables } from "../server/config/proxies.ts";
-import type { UpgradedConnection } from "../transport/http/upgrade.ts";
+import type { UpgradedConnection, upgrade } from "../transport/http/upgrade.ts";
 import { checkHeaders } from "../transport/http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";
 import { fillPath, serializeQuery } from "./encode.ts";
@@ -108,7 +108,16 @@ export interface ClientOptions {
    * on first need, once. Server runtimes pass the file under DOCKER_CONFIG or ~/.docker.
    */
   dockerConfig?: () => DockerConfigFile | undefined;
+  /**
+   * Loads the HTTP/1.1 upgrade spoken over `transport.connect()` (attach and exec with stdin,
+   * build sessions). Server runtimes pass it; the browser entry does not, so no browser bundle
+   * carries that code: a browser attaches over the engine's WebSocket.
+   */
+  upgrade?: () => Promise<Upgrade>;
 }
+
+/** The HTTP/1.1 upgrade (src/transport/http/upgrade.ts), as a runtime hands it to the core. */
+export type Upgrade = typeof upgrade;
 
 const DEFAULT_TIMEOUT = 60_000;
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
@@ -130,6 +139,7 @@ export class Client {
   sessionHost: SessionHost | undefined;
   readonly builder: BuilderChoice | undefined;
   readonly #loadDockerConfig: (() => DockerConfigFile | undefined) | undefined;
+  readonly #upgrade: (() => Promise<Upgrade>) | undefined;
   #dockerConfig: { value: DockerConfigFile | undefined } | undefined;
   #headers: Record<string, string>;
   #version: string | undefined;
@@ -148,6 +158,7 @@ export class Client {
     this.fileSystem = options.fileSystem;
     this.sessionHost = options.sessionHost;
     this.builder = options.builder;
+    this.#upgrade = options.upgrade;
     this.#loadDockerConfig = options.dockerConfig;
     if (options.version !== undefined) {
       const v = options.version.replace(/^v/, "");
@@ -236,7 +247,7 @@ export class Client {
 
   /** How the engine differs where engines differ (src/dialect/dialect.ts): known from `engine()`. */
   async dialect(options: CallOptions = {}): Promise<Dialect> {
-    return (await this.engine(options)) === "podman" ? podmanDialect : dockerDialect;
+    return (await this.engine(options)) === "podman" ? (await import("../dialect/podman-dialect.ts")).podmanDialect : dockerDialect;
   }
 
   /** True when the engine is Podman (see `engine()`). */
@@ -353,8 +364,13 @@ export class Client {
     if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) {
       throw new DockerError("A hijacked request takes a JSON or byte body only");
     }
-    // Loaded on demand: runtimes without raw sockets (browsers) never need the HTTP/1.1 upgrade.
-    const { upgrade } = await import("../transport/http/upgrade.ts");
+    if (!this.#upgrade) {
+      throw new DockerUnsupportedError(
+        `${call.method} ${call.path} needs the HTTP/1.1 upgrade on a raw connection, which this entry leaves out: browsers and edge ` +
+          "runtimes attach over the engine's WebSocket. berth-docker on Node, Bun or Deno speaks it over its own transports and over a given one",
+      );
+    }
+    const upgrade = await this.#upgrade();
     const deadline = this.#deadline(call, path);
     let conn: UpgradedConnection;
     let finish = (): void => {};

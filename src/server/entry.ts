@@ -79,6 +79,12 @@ export interface ServerEntry<O> {
   contexts(options: EnvOption): ContextStore;
 }
 
+/**
+ * The HTTP/1.1 upgrade, loaded on the first attach, exec with stdin or build session: server
+ * runtimes have raw sockets (the browser entry never references it, so its bundles leave it out).
+ */
+const loadUpgrade = () => import("../transport/http/upgrade.ts").then((m) => m.upgrade);
+
 export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRuntime<O>): ServerEntry<O> {
   const transport = (host: DockerHost, options: O): Transport => {
     switch (host.kind) {
@@ -125,6 +131,7 @@ export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRu
         dockerConfig: core.dockerConfig ?? runtime.dockerConfig(),
         fileSystem: fileSystem ?? runtime.fileSystem,
         sessionHost: core.sessionHost ?? runtime.sessionHost?.(),
+        upgrade: core.upgrade ?? loadUpgrade,
       };
     },
     fromEnv(options) {

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors/errors.ts";
 import { encodeBase64 } from "../../src/server/config/base64.ts";
-import { BUILDKIT_TRACE_ID, decodeBuildkitTrace, decodeStatusResponse } from "../../src/buildkit/status.ts";
+import { decodeBuildkitTrace, decodeStatusResponse } from "../../src/buildkit/status.ts";
+import { BUILDKIT_TRACE_ID } from "../../src/buildkit/build-stream.ts";
 import { BuildModel, exitCodeOf } from "../../src/buildkit/model.ts";
 import { ProtoWriter } from "../../src/protobuf/writer.ts";
 
