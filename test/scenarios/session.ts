@@ -50,7 +50,9 @@ export const sessionScenarios: Scenario[] = [
       const tag = `berth-scenario-secret:${run}`;
       defer(() => docker.images.ref(tag).remove({ force: true }));
       const mounts = ["text", "bytes", "file"].map((id) => `--mount=type=secret,id=${id}`).join(" ");
-      const dockerfile = `FROM ${image}\nRUN ${mounts} cd /run/secrets && sha256sum text bytes file > /digests && ls /run/secrets > /listed\n`;
+      // The run's id in the step: BuildKit shares a step in flight between builds whose steps are the
+      // same, and secrets are not part of a step's identity, so another run's build would answer.
+      const dockerfile = `FROM ${image}\nRUN ${mounts} echo ${run} > /run-id && cd /run/secrets && sha256sum text bytes file > /digests && ls /run/secrets > /listed\n`;
       const output: string[] = [];
       const built = await docker.images.build([{ name: "Dockerfile", data: dockerfile }], {
         builder: "buildkit",
