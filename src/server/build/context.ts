@@ -4,6 +4,7 @@
 import { DockerConfigError } from "../../errors/errors.ts";
 import type { TarEntry } from "../../streams/tar.ts";
 import { IgnoreMatcher, cleanPath, parseDockerignore } from "./dockerignore.ts";
+import type { SyncedDir } from "../../buildkit/filesync/service.ts";
 
 /** What the context packer needs from a file system. Paths are absolute, `/`-separated. */
 export interface ContextFileSystem {
@@ -35,26 +36,18 @@ export interface PackedContext {
  * context is added under a generated name.
  */
 export async function packContext(fs: ContextFileSystem, dir: string, options: ContextOptions = {}): Promise<PackedContext> {
-  const root = cleanPath(dir);
-  const rootStat = await fs.lstat(root).catch(() => undefined);
-  if (!rootStat || rootStat.kind !== "directory") throw new DockerConfigError(`The build context "${dir}" is not a directory`);
+  const root = await contextRoot(fs, dir);
   const ignoreText = await fs.readText(`${root}/.dockerignore`);
   const hasIgnoreFile = ignoreText !== undefined;
   const patterns = parseDockerignore(ignoreText ?? "");
 
-  let dockerfile = options.dockerfile ?? "Dockerfile";
+  const located = locateDockerfile(root, options.dockerfile);
+  let dockerfile = located.inside ?? "";
   let outside: { path: string; name: string } | undefined;
-  if (dockerfile.startsWith("/")) {
-    const abs = cleanPath(dockerfile);
-    if (abs.startsWith(`${root}/`)) {
-      dockerfile = abs.slice(root.length + 1);
-    } else {
-      const name = `.dockerfile.${randomHex(10)}`;
-      outside = { path: abs, name };
-      dockerfile = name;
-    }
-  } else {
-    dockerfile = cleanPath(dockerfile);
+  if (located.outside !== undefined) {
+    const name = `.dockerfile.${randomHex(10)}`;
+    outside = { path: located.outside, name };
+    dockerfile = name;
   }
 
   // The CLI re-includes these, whatever .dockerignore says.
@@ -99,6 +92,51 @@ export async function packContext(fs: ContextFileSystem, dir: string, options: C
   }
 
   return { entries: all(), dockerfile };
+}
+
+/** The context's root, cleaned; refused unless it is a directory. */
+async function contextRoot(fs: ContextFileSystem, dir: string): Promise<string> {
+  const root = cleanPath(dir);
+  const rootStat = await fs.lstat(root).catch(() => undefined);
+  if (!rootStat || rootStat.kind !== "directory") throw new DockerConfigError(`The build context "${dir}" is not a directory`);
+  return root;
+}
+
+/** The Dockerfile option as a path inside the context, or an absolute path outside it. */
+function locateDockerfile(root: string, dockerfile = "Dockerfile"): { inside?: string; outside?: string } {
+  if (!dockerfile.startsWith("/")) return { inside: cleanPath(dockerfile) };
+  const abs = cleanPath(dockerfile);
+  return abs.startsWith(`${root}/`) ? { inside: abs.slice(root.length + 1) } : { outside: abs };
+}
+
+/** A directory context served through the build session's file sync instead of a tar. */
+export interface SyncedContext {
+  /** The synced directories by the names the engine asks for. */
+  dirs: Map<string, SyncedDir>;
+  /** The `dockerfile` parameter: the Dockerfile's name in the `dockerfile` directory. */
+  dockerfile: string;
+  /** The session's shared key: the same directory keeps the engine's copy of it across builds. */
+  sharedKey: string;
+}
+
+/**
+ * `context` is the directory with its .dockerignore applied (the .dockerignore itself is always
+ * there: the engine reads it); `dockerfile` is the directory holding the Dockerfile, inside the
+ * context or not, unfiltered, as the Docker CLI sets them up.
+ */
+export async function syncContext(fs: ContextFileSystem, dir: string, options: ContextOptions = {}): Promise<SyncedContext> {
+  const root = await contextRoot(fs, dir);
+  const exclude = parseDockerignore((await fs.readText(`${root}/.dockerignore`)) ?? "");
+  const located = locateDockerfile(root, options.dockerfile);
+  const path = located.outside ?? `${root}/${located.inside}`;
+  const slash = path.lastIndexOf("/");
+  const dockerfileDir = slash === 0 ? "/" : path.slice(0, slash);
+  const dirs = new Map<string, SyncedDir>([
+    ["context", { root, exclude, always: [".dockerignore"] }],
+    ["dockerfile", { root: dockerfileDir }],
+  ]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`berth:${root}`)));
+  return { dirs, dockerfile: path.slice(slash + 1), sharedKey: Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("") };
 }
 
 function withIgnored(dockerignore: string, name: string): string {
