@@ -9,11 +9,12 @@ import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
 import { parityScenarios } from "./parity.ts";
 import { sessionScenarios } from "./session.ts";
+import { fileSyncScenarios } from "./filesync.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
-export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext } from "./context.ts";
+export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext, type TempEntry } from "./context.ts";
 
 export const scenarios: Scenario[] = [
   ...systemScenarios,
@@ -24,6 +25,7 @@ export const scenarios: Scenario[] = [
   ...buildkitScenarios,
   ...builderScenarios,
   ...sessionScenarios,
+  ...fileSyncScenarios,
   ...tlsScenarios,
   ...deadEngineScenarios,
   ...badInputScenarios,

@@ -79,6 +79,9 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
 
     const sendFile = async (id: number, path: string): Promise<void> => {
       const reader = fs.open(`${dir.root}/${path}`).getReader();
+      // A closed session stops the read: a file that never ends holds nothing open.
+      const stop = (): void => void reader.cancel().catch(() => {});
+      call.signal.addEventListener("abort", stop, { once: true });
       try {
         for (;;) {
           const { done, value } = await reader.read();
@@ -88,6 +91,8 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
       } catch (err) {
         reader.cancel().catch(() => {});
         await failed(`cannot read ${dir.root}/${path}: ${reason(err)}`);
+      } finally {
+        call.signal.removeEventListener("abort", stop);
       }
       count.files++;
       await send({ type: PacketType.DATA, id });
