@@ -88,8 +88,9 @@ export interface BuildOptions extends ProgressOptions {
   ssh?: BuildSsh;
   /**
    * Whether a BuildKit build opens a build session, through which the engine asks for secrets,
-   * ssh agents and registry credentials (private base images). Default: yes where the runtime can
-   * serve one (Node, Bun, Deno); `false` builds without (then no secrets, ssh or session auth).
+   * ssh agents, registry credentials (private base images) and a directory context's files.
+   * Default: yes where the runtime can serve one (Node, Bun, Deno); `false` builds without (then
+   * no secrets, ssh or session auth, and a directory goes as a tar).
    */
   session?: boolean;
   /**
