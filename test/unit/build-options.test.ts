@@ -63,4 +63,14 @@ describe("images.build() options", () => {
     }
     expect(log).toEqual([]);
   });
+
+  it("a wrong contextTransfer is a DockerConfigError naming the two forms, before any request", async () => {
+    const log = engine();
+    for (const contextTransfer of ["stream", true, ""]) {
+      const err = await docker().images.build(entries, { contextTransfer: contextTransfer as "tar" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DockerConfigError);
+      expect((err as Error).message).toMatch(/Invalid contextTransfer .*: expected "session" or "tar"/);
+    }
+    expect(log).toEqual([]);
+  });
 });

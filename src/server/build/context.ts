@@ -1,9 +1,11 @@
 // Building a build context from a directory, over a small file-system interface each server
-// runtime implements (the core reads no files itself).
+// runtime implements (the core reads no files itself): packed as a tar, or described for the
+// build session's file sync, which reads the files as the engine asks for them.
 
 import { DockerConfigError } from "../../errors/errors.ts";
 import type { TarEntry } from "../../streams/tar.ts";
-import { IgnoreMatcher, cleanPath, parseDockerignore } from "./dockerignore.ts";
+import { cleanPath, parseDockerignore } from "./dockerignore.ts";
+import { patternFilter, walkTree } from "./walk.ts";
 import type { SyncedDir } from "../../buildkit/filesync/service.ts";
 
 /** What the context packer needs from a file system. Paths are absolute, `/`-separated. */
@@ -51,36 +53,21 @@ export async function packContext(fs: ContextFileSystem, dir: string, options: C
   }
 
   // The CLI re-includes these, whatever .dockerignore says.
-  const matcher = new IgnoreMatcher([...patterns, "!.dockerignore", ...(outside ? [] : [`!${dockerfile}`])]);
+  const filter = patternFilter({ exclude: patterns, always: [".dockerignore", ...(outside ? [] : [dockerfile])] });
 
-  async function* walk(rel: string): AsyncGenerator<TarEntry> {
-    const names = (await fs.readdir(rel ? `${root}/${rel}` : root)).sort();
-    for (const name of names) {
-      const path = rel ? `${rel}/${name}` : name;
+  async function* walk(): AsyncGenerator<TarEntry> {
+    for await (const entry of walkTree(fs, root, filter)) {
+      const { path, mode, mtimeMs: mtime } = entry;
       const abs = `${root}/${path}`;
-      const stat = await fs.lstat(abs);
-      const excluded = matcher.excludes(path);
-      if (stat.kind === "directory") {
-        if (excluded && !matcher.hasExceptions) continue;
-        if (!excluded) yield { name: path, type: "directory", mode: stat.mode & 0o7777, mtime: stat.mtimeMs };
-        yield* walk(path);
-        continue;
-      }
-      if (excluded) continue;
-      if (outside && path === ".dockerignore" && stat.kind === "file") {
-        yield { name: path, data: withIgnored((await fs.readText(abs)) ?? "", outside.name), mode: stat.mode & 0o7777, mtime: stat.mtimeMs };
-        continue;
-      }
-      if (stat.kind === "file") {
-        yield { name: path, type: "file", size: stat.size, data: fs.open(abs), mode: stat.mode & 0o7777, mtime: stat.mtimeMs };
-      } else if (stat.kind === "symlink") {
-        yield { name: path, type: "symlink", linkname: await fs.readlink(abs), mode: stat.mode & 0o7777, mtime: stat.mtimeMs };
-      }
+      if (entry.kind === "directory") yield { name: path, type: "directory", mode: mode & 0o7777, mtime };
+      else if (entry.kind === "symlink") yield { name: path, type: "symlink", linkname: entry.linkname!, mode: mode & 0o7777, mtime };
+      else if (outside && path === ".dockerignore") yield { name: path, data: withIgnored((await fs.readText(abs)) ?? "", outside.name), mode: mode & 0o7777, mtime };
+      else yield { name: path, type: "file", size: entry.size, data: fs.open(abs), mode: mode & 0o7777, mtime };
     }
   }
 
   async function* all(): AsyncGenerator<TarEntry> {
-    yield* walk("");
+    yield* walk();
     if (outside) {
       const text = await fs.readText(outside.path);
       if (text === undefined) throw new DockerConfigError(`The Dockerfile "${outside.path}" cannot be read`);
