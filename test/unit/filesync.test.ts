@@ -186,6 +186,16 @@ describe("DiffCopy", () => {
     expect(count.bytes).toBeGreaterThan(0);
   });
 
+  it("offers nothing beyond a directory's `only` paths, whatever the engine asks for", async () => {
+    const { fs } = memoryFs({ "app.Dockerfile": { link: "real.Dockerfile" }, "real.Dockerfile": "FROM x\n", ".ssh": { id_rsa: "secret" }, notes: "" });
+    const c = call({ "dir-name": ["dockerfile"] });
+    const done = diffCopy(fs, new Map([["dockerfile", { root: "/root", only: ["app.Dockerfile", "app.Dockerfile.dockerignore"] }]]), { files: 0, bytes: 0 })(c.grpc);
+    await c.waitFor(() => c.sent.length === 3);
+    c.push({ type: PacketType.FIN });
+    await done;
+    expect(c.sent.map((p) => p.stat?.path)).toEqual(["app.Dockerfile", "real.Dockerfile", undefined, undefined]);
+  });
+
   it("reads URL-encoded metadata where the engine marks it so", async () => {
     const { fs } = memoryFs({ "ünï": "", other: "" });
     const c = call({ "dir-name": ["context"], followpaths: ["%C3%BCn%C3%AF"], "followpaths-encoded": ["1"] });

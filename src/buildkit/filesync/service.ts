@@ -10,7 +10,7 @@
 import { GrpcError, GrpcStatus, type GrpcCall, type GrpcHandler } from "../../grpc/server.ts";
 import { MAX_MESSAGE } from "../../grpc/framing.ts";
 import type { ContextFileSystem } from "../../server/build/context.ts";
-import { followLinks, patternFilter, walkTree } from "../../server/build/walk.ts";
+import { followLinks, patternFilter, walkTree, type WalkFilter } from "../../server/build/walk.ts";
 import type { ContextSent } from "../build-stream.ts";
 import { PacketType, decodePacket, encodePacket, goMode, hasData, type Packet } from "./packet.ts";
 
@@ -21,6 +21,11 @@ export interface SyncedDir {
   exclude?: string[];
   /** Paths kept whatever `exclude` says (the context's .dockerignore). */
   always?: string[];
+  /**
+   * The only paths the engine may have, whatever it asks for (the Dockerfile and its
+   * `.dockerignore` in a directory that holds more: a Dockerfile outside the context).
+   */
+  only?: string[];
 }
 
 
@@ -48,7 +53,8 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
     const follow = md("followpaths");
     const include = [...md("include-patterns"), ...(follow.length ? await followLinks(fs, dir.root, follow) : [])];
     // The engine's excludes come on top of berth's own: what .dockerignore names is never sent.
-    const filter = patternFilter({ include, exclude: [...(dir.exclude ?? []), ...md("exclude-patterns")], always: dir.always });
+    const asked = patternFilter({ include, exclude: [...(dir.exclude ?? []), ...md("exclude-patterns")], always: dir.always });
+    const filter = dir.only ? bothFilters(asked, patternFilter({ include: await followLinks(fs, dir.root, dir.only) })) : asked;
     const files = new Map<number, string>();
     // A failed walk or file send ends the call at once, whether or not the engine answers the ERR.
     let fail!: (err: unknown) => void;
@@ -125,6 +131,10 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
       void messages.return?.().catch(() => {});
     }
   };
+}
+
+function bothFilters(a: WalkFilter, b: WalkFilter): WalkFilter {
+  return { keeps: (path) => a.keeps(path) && b.keeps(path), prunes: (dir) => a.prunes(dir) || b.prunes(dir) };
 }
 
 /** gRPC metadata values of one key, URL-decoded where the engine marked them `<key>-encoded`. */

@@ -109,7 +109,7 @@ export interface SyncedContext {
 /**
  * `context` is the directory with its .dockerignore applied (the .dockerignore itself is always
  * there: the engine reads it); `dockerfile` is the directory holding the Dockerfile, inside the
- * context or not, unfiltered, as the Docker CLI sets them up.
+ * context or not, as the Docker CLI sets them up, but offering the Dockerfile alone.
  */
 export async function syncContext(fs: ContextFileSystem, dir: string, options: ContextOptions = {}): Promise<SyncedContext> {
   const root = await contextRoot(fs, dir);
@@ -118,12 +118,15 @@ export async function syncContext(fs: ContextFileSystem, dir: string, options: C
   const path = located.outside ?? `${root}/${located.inside}`;
   const slash = path.lastIndexOf("/");
   const dockerfileDir = slash === 0 ? "/" : path.slice(0, slash);
+  const name = path.slice(slash + 1);
   const dirs = new Map<string, SyncedDir>([
     ["context", { root, exclude, always: [".dockerignore"] }],
-    ["dockerfile", { root: dockerfileDir }],
+    // The engine asks for the Dockerfile and its own .dockerignore only: nothing else of a
+    // directory outside the context (a home directory, /tmp) is ever offered.
+    ["dockerfile", { root: dockerfileDir, only: [name, `${name}.dockerignore`] }],
   ]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`berth:${root}`)));
-  return { dirs, dockerfile: path.slice(slash + 1), sharedKey: Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("") };
+  return { dirs, dockerfile: name, sharedKey: Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("") };
 }
 
 function withIgnored(dockerignore: string, name: string): string {
