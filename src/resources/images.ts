@@ -136,7 +136,8 @@ export interface BuildOptions extends ProgressOptions {
   useConfigProxy?: boolean;
   /**
    * Compress the context with gzip on the way (`docker build --compress`): less to send to a
-   * remote engine, more CPU on both sides. Both builders accept it.
+   * remote engine, more CPU on both sides. Both builders accept it. A tar context only: a directory
+   * served through the build session sends just the files the engine asks for.
    */
   gzip?: boolean;
   /** Size of /dev/shm in the build's containers (`--shm-size`): bytes or `"64m"`, as run()'s `memory`. */

@@ -13,7 +13,7 @@ import { compareNames, followLinks, patternFilter, walkTree } from "../../src/se
 type Tree = { [name: string]: string | Tree | { link: string } };
 
 /** An in-memory file system under /root, recording every path asked about. */
-function memoryFs(tree: Tree, fail: Record<string, string> = {}) {
+function memoryFs(tree: Tree, fail: Record<string, string> = {}, vanished: string[] = []) {
   const asked: string[] = [];
   const find = (path: string): string | Tree | { link: string } | undefined => {
     let node: string | Tree | { link: string } | undefined = { root: tree };
@@ -31,7 +31,7 @@ function memoryFs(tree: Tree, fail: Record<string, string> = {}) {
     },
     async lstat(path) {
       asked.push(`lstat ${path}`);
-      const n = find(path);
+      const n = vanished.includes(path) ? undefined : find(path);
       if (n === undefined) throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
       if (typeof n === "string") return { kind: "file", size: n.length, mode: 0o100644, mtimeMs: 1_700_000_000_123.456 };
       if (isLink(n)) return { kind: "symlink", size: n.link.length, mode: 0o120777, mtimeMs: 1 };
@@ -216,6 +216,13 @@ describe("DiffCopy", () => {
     const err = c.sent.at(-1)!;
     expect(err.type).toBe(PacketType.ERR);
     expect(new TextDecoder().decode(err.data)).toBe("cannot read /root/gone: it no longer exists");
+  });
+
+  it("fails naming the path when an entry vanishes during the walk", async () => {
+    const { fs } = memoryFs({ a: "", sub: { b: "" } }, {}, ["/root/sub"]);
+    const c = call({ "dir-name": ["context"] });
+    await expect(diffCopy(fs, dirs({ root: "/root" }), { files: 0, bytes: 0 })(c.grpc)).rejects.toThrow("cannot read /root/sub: it no longer exists");
+    expect(c.sent.map((p) => p.type)).toEqual([PacketType.STAT, PacketType.ERR]);
   });
 
   it("refuses a directory it was not given and a request for an id that is no file", async () => {

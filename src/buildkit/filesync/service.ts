@@ -10,7 +10,7 @@
 import { GrpcError, GrpcStatus, type GrpcCall, type GrpcHandler } from "../../grpc/server.ts";
 import { MAX_MESSAGE } from "../../grpc/framing.ts";
 import type { ContextFileSystem } from "../../server/build/context.ts";
-import { followLinks, patternFilter, walkTree, type WalkFilter } from "../../server/build/walk.ts";
+import { WalkError, describe, followLinks, patternFilter, walkTree, type WalkFilter } from "../../server/build/walk.ts";
 import type { ContextSent } from "../build-stream.ts";
 import { PacketType, decodePacket, encodePacket, goMode, hasData, type Packet } from "./packet.ts";
 
@@ -77,7 +77,7 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
           });
         }
       } catch (err) {
-        await failed(`cannot walk ${dir.root}: ${reason(err)}`);
+        await failed(err instanceof WalkError ? err.message : `cannot walk ${dir.root}: ${describe(err)}`);
       }
       await send({ type: PacketType.STAT });
     })();
@@ -96,7 +96,7 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
         }
       } catch (err) {
         reader.cancel().catch(() => {});
-        await failed(`cannot read ${dir.root}/${path}: ${reason(err)}`);
+        await failed(new WalkError(`${dir.root}/${path}`, err).message);
       } finally {
         call.signal.removeEventListener("abort", stop);
       }
@@ -151,11 +151,4 @@ function metadata(call: GrpcCall): (key: string) => string[] {
       }
     });
   };
-}
-
-function reason(err: unknown): string {
-  const code = (err as { code?: unknown })?.code;
-  if (code === "ENOENT") return "it no longer exists";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  return err instanceof Error ? err.message : String(err);
 }

@@ -27,6 +27,31 @@ export interface WalkFilter {
   prunes(dir: string): boolean;
 }
 
+/** A path the walk could not read (gone since its directory was listed, unreadable): its reason in `cause`. */
+export class WalkError extends Error {
+  constructor(readonly path: string, cause: unknown) {
+    super(`cannot read ${path}: ${describe(cause)}`, { cause });
+    this.name = "WalkError";
+  }
+}
+
+/** What went wrong reading a file, in words: node:fs's codes say it tersely, and with the path again. */
+export function describe(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  if (code === "ENOENT") return "it no longer exists";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs one read of the walk, naming the path when it fails. */
+async function reading<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw new WalkError(path, err);
+  }
+}
+
 export const KEEP_ALL: WalkFilter = { keeps: () => true, prunes: () => false };
 
 /** The entries under `root` (absolute) that `filter` keeps, in fsutil's order. */
@@ -34,7 +59,8 @@ export async function* walkTree(fs: ContextFileSystem, root: string, filter: Wal
   // Left-out directories on the way down, sent only once something under them is kept.
   const pending: WalkEntry[] = [];
   async function* dir(rel: string): AsyncGenerator<WalkEntry> {
-    const names = (await fs.readdir(rel ? `${root}/${rel}` : root)).sort(compareNames);
+    const at = rel ? `${root}/${rel}` : root;
+    const names = (await reading(at, () => fs.readdir(at))).sort(compareNames);
     for (const name of names) {
       const path = rel ? `${rel}/${name}` : name;
       const keep = filter.keeps(path);
@@ -62,11 +88,11 @@ export async function* walkTree(fs: ContextFileSystem, root: string, filter: Wal
 
 async function stat(fs: ContextFileSystem, root: string, path: string): Promise<WalkEntry | undefined> {
   const abs = `${root}/${path}`;
-  const s = await fs.lstat(abs);
+  const s = await reading(abs, () => fs.lstat(abs));
   // Sockets, pipes and devices are not part of a build context (the tar walk leaves them out too).
   if (s.kind === "other") return undefined;
   const entry: WalkEntry = { path, kind: s.kind, size: s.kind === "directory" ? 0 : s.size, mode: s.mode, mtimeMs: s.mtimeMs };
-  if (s.kind === "symlink") entry.linkname = await fs.readlink(abs);
+  if (s.kind === "symlink") entry.linkname = await reading(abs, () => fs.readlink(abs));
   return entry;
 }
 
