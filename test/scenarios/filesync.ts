@@ -113,12 +113,23 @@ export const fileSyncScenarios: Scenario[] = [
         const built = await client.images.build(dir, { builder: "buildkit", labels, noCache: true, dockerfile: `${elsewhere}/build.Dockerfile` });
         defer(() => docker.images.ref(built.id).remove({ force: true }));
         assert.match(built.output, new RegExp(`built-${run}`));
-        const seen = await listing(ctx, built.id, "cd /ctx && ls -A && readlink link && cat link && test -d empty && ls -A empty | wc -l");
-        assert.equal(seen, `empty\nlink\ntarget.txt\ntarget.txt\ntarget-${run}\n0\n`);
-        if (!(await docker.isPodman())) {
-          assert.ok(built.contextSent, "the context went through the session");
-          assert.ok(!touched.some((p) => p.endsWith("/neighbour.txt")), "only the Dockerfile is read from its directory");
+        const script = "cd /ctx && ls -A && readlink link && cat link && test -d empty && ls -A empty | wc -l";
+        // A tar carries the Dockerfile under a generated name and a .dockerignore naming it, which
+        // COPY then sees; through the session the context is the directory alone.
+        const fromTar = `.dockerignore\nempty\nlink\ntarget.txt\ntarget.txt\ntarget-${run}\n0\n`;
+        if (await docker.isPodman()) {
+          assert.equal(built.contextSent, undefined, "Podman builds classic, from a tar");
+          assert.equal(await listing(ctx, built.id, script), fromTar);
+          return;
         }
+        assert.equal(await listing(ctx, built.id, script), `empty\nlink\ntarget.txt\ntarget.txt\ntarget-${run}\n0\n`);
+        assert.ok(built.contextSent, "the context went through the session");
+        assert.ok(!touched.some((p) => p.endsWith("/neighbour.txt")), "only the Dockerfile is read from its directory");
+        // The classic builder, as Podman builds: the same directory as a tar.
+        const classic = await client.images.build(dir, { builder: "classic", labels, noCache: true, dockerfile: `${elsewhere}/build.Dockerfile` });
+        defer(() => docker.images.ref(classic.id).remove({ force: true }));
+        assert.equal(classic.contextSent, undefined);
+        assert.equal(await listing(ctx, classic.id, script), fromTar);
       } finally {
         await client.close();
       }
