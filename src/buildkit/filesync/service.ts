@@ -52,9 +52,12 @@ export function diffCopy(fs: ContextFileSystem, dirs: ReadonlyMap<string, Synced
 
     const follow = md("followpaths");
     const include = [...md("include-patterns"), ...(follow.length ? await followLinks(fs, dir.root, follow) : [])];
-    // The engine's excludes come on top of berth's own: what .dockerignore names is never sent.
-    const asked = patternFilter({ include, exclude: [...(dir.exclude ?? []), ...md("exclude-patterns")], always: dir.always });
-    const filter = dir.only ? bothFilters(asked, patternFilter({ include: await followLinks(fs, dir.root, dir.only) })) : asked;
+    // What the engine asks for, within what berth offers: the engine's patterns decide what the
+    // build sees, berth's own (.dockerignore, `only`) what may leave at all.
+    const filter = bothFilters(
+      patternFilter({ include, exclude: md("exclude-patterns") }),
+      patternFilter({ include: dir.only ? await followLinks(fs, dir.root, dir.only) : undefined, exclude: dir.exclude, always: dir.always }),
+    );
     const files = new Map<number, string>();
     // A failed walk or file send ends the call at once, whether or not the engine answers the ERR.
     let fail!: (err: unknown) => void;
