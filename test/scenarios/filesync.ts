@@ -95,6 +95,10 @@ export const fileSyncScenarios: Scenario[] = [
         const tar = await client.images.build(dir, { builder: "buildkit", labels, noCache: true, contextTransfer: "tar" });
         await docker.images.ref(tar.id).remove({ force: true });
         assert.equal(tar.contextSent, undefined);
+        // So does a build without a session.
+        const sessionless = await client.images.build(dir, { builder: "buildkit", labels, noCache: true, session: false });
+        await docker.images.ref(sessionless.id).remove({ force: true });
+        assert.equal(sessionless.contextSent, undefined);
       } finally {
         await client.close();
       }
