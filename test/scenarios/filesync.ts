@@ -5,7 +5,9 @@
 
 import { DockerBuildError } from "../../src/buildkit/build-stream.ts";
 import { DockerAbortError } from "../../src/errors/errors.ts";
-import type { ContextFileSystem } from "../../src/server/build/context.ts";
+import { packContext, type ContextFileSystem } from "../../src/server/build/context.ts";
+import { archiveBody } from "../../src/streams/archive-body.ts";
+import { collectBytes } from "../../src/streams/bytes.ts";
 import type { Docker } from "../../src/docker.ts";
 import type { Scenario, ScenarioContext } from "./context.ts";
 
@@ -33,6 +35,12 @@ function watched(docker: Docker, open?: (path: string, real: ContextFileSystem) 
 /** A client on the scenario's engine whose directory builds read through `fs`. */
 function withFiles(ctx: ScenarioContext, fs: ContextFileSystem): Docker {
   return ctx.connect({ host: ctx.docker.client.transport.address, fileSystem: fs });
+}
+
+/** The size of the tar a directory build sends without a session. */
+async function tarSize(fs: ContextFileSystem, dir: string): Promise<number> {
+  const packed = await packContext(fs, dir);
+  return (await collectBytes((await archiveBody(packed.entries)) as ReadableStream<Uint8Array>)).length;
 }
 
 async function listing(ctx: ScenarioContext, image: string, script: string): Promise<string> {
@@ -72,6 +80,9 @@ export const fileSyncScenarios: Scenario[] = [
         const kept = `main-${run}\n`.length + "deep\n".length;
         assert.ok(built.contextSent!.files >= 2 && built.contextSent!.bytes >= kept, `sent ${JSON.stringify(built.contextSent)}`);
         assert.ok(built.contextSent!.bytes < MiB, `sent ${built.contextSent!.bytes} bytes, far less than the ignored 20 MiB`);
+        // Against the tar berth would have sent instead (.dockerignore applied too): no more than it.
+        const tar = await tarSize(docker.client.fileSystem!, dir);
+        assert.ok(built.contextSent!.bytes <= tar, `sent ${built.contextSent!.bytes} bytes over the session, the tar has ${tar}`);
         assert.ok(opened.some((p) => p.endsWith("/app/nested/deep.txt")), "the engine asked for the files it copies");
 
         // The same directory again, one file changed (another size): the image has the new bytes.
@@ -92,9 +103,9 @@ export const fileSyncScenarios: Scenario[] = [
         }
 
         // contextTransfer: "tar" sends the whole context first, as before.
-        const tar = await client.images.build(dir, { builder: "buildkit", labels, noCache: true, contextTransfer: "tar" });
-        await docker.images.ref(tar.id).remove({ force: true });
-        assert.equal(tar.contextSent, undefined);
+        const asTar = await client.images.build(dir, { builder: "buildkit", labels, noCache: true, contextTransfer: "tar" });
+        await docker.images.ref(asTar.id).remove({ force: true });
+        assert.equal(asTar.contextSent, undefined);
         // So does a build without a session.
         const sessionless = await client.images.build(dir, { builder: "buildkit", labels, noCache: true, session: false });
         await docker.images.ref(sessionless.id).remove({ force: true });
