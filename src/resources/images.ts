@@ -98,7 +98,9 @@ export interface BuildOptions extends ProgressOptions {
    * can open: Node, Bun, Deno) serves its files through the build session as the engine asks for
    * them, so what .dockerignore names is never read or sent and a rebuild sends only what
    * changed; `"tar"` sends the whole context in the request body first, as the classic builder
-   * always gets it. A context given as a tar or tar entries is always sent as it is.
+   * always gets it. A context given as a tar or tar entries is always sent as it is. Left out,
+   * a build that cannot open a session sends the tar; `"session"` refuses to (DockerConfigError,
+   * or DockerUnsupportedError naming why no session opens).
    */
   contextTransfer?: "session" | "tar";
   /** BuildKit exporters, as the engine takes them: `[{ Type: "moby", Attrs: { ... } }]`. */
@@ -318,6 +320,12 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       throw new DockerConfigError(`Invalid contextTransfer ${JSON.stringify(contextTransfer)}: expected "session" or "tar"`);
     }
     const needsSession = wants.secrets !== undefined || wants.ssh !== undefined;
+    // contextTransfer: "session" insists (the default only prefers): what cannot honour it is refused, as secrets are.
+    if (contextTransfer === "session") {
+      if (sessionOption === false) throw new DockerConfigError('contextTransfer: "session" serves the directory through the build session, and this build says session: false: leave one out');
+      if ((choice ?? this.client.builder) === "classic") throw new DockerConfigError('contextTransfer: "session" needs the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
+      if (directoryOf(context) === undefined) throw new DockerConfigError('contextTransfer: "session" serves a directory, and this context is a tar or tar entries: pass the directory ("./app"), or leave contextTransfer out');
+    }
     if (sessionOption !== undefined && typeof sessionOption !== "boolean") throw new DockerConfigError(`Invalid session ${JSON.stringify(sessionOption)}: expected true or false`);
     if (needsSession && sessionOption === false) throw new DockerConfigError("secrets and ssh reach the build through its session, and this build says session: false: leave it out");
     if (needsSession && (choice ?? this.client.builder) === "classic") {
@@ -347,6 +355,8 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       };
       if (sessions && contextTransfer !== "tar" && (choice ?? this.client.builder) !== "classic" && sessions.canServeSession(this.client)) {
         synced = await syncContext(fs, directory, { dockerfile });
+      } else if (contextTransfer === "session") {
+        throw new DockerUnsupportedError(`contextTransfer: "session" needs a BuildKit build session, which this runtime's adapter for ${this.client.transport.address} cannot serve: use Node, Bun or Deno, or leave contextTransfer out`);
       } else {
         await pack();
       }
@@ -362,6 +372,9 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     try {
       builder = await chooseBuilder(this.client, choice, call.signal);
       if (synced && builder !== "buildkit") {
+        if (contextTransfer === "session") {
+          throw new DockerUnsupportedError(`contextTransfer: "session" needs a BuildKit build session, and ${await this.#whyNoSession(call)}: pass builder: "buildkit" (Docker Engine 18.09+), or leave contextTransfer out`);
+        }
         synced = undefined;
         await pack!();
       }
@@ -374,8 +387,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       if (sessions && !services && builder === "buildkit" && sessions.canServeSession(this.client)) services = sessions.sessionServices(this.client, wants);
       if (sessions && services) {
         if (builder !== "buildkit") {
-          const why = (await this.client.dialect(call)).noBuildSession ?? "the engine at " + this.client.transport.address + " builds with the classic builder by default";
-          throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${why}: pass builder: "buildkit" (Docker Engine 18.09+)`);
+          throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${await this.#whyNoSession(call)}: pass builder: "buildkit" (Docker Engine 18.09+)`);
         }
         session = await sessions.openSession(this.client, services, call.signal, synced?.sharedKey);
       }
@@ -429,6 +441,11 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     }
     const output = session ? onSettled(bodyOf(response), session.close) : bodyOf(response);
     return new BuildStream(new ProgressStream(output, onProgress), builder, onEvent, contextSent);
+  }
+
+  /** Why a build gets no BuildKit session from this engine: the dialect's word, else its default builder. */
+  async #whyNoSession(call: CallOptions): Promise<string> {
+    return (await this.client.dialect(call)).noBuildSession ?? `the engine at ${this.client.transport.address} builds with the classic builder by default`;
   }
 
   /**

@@ -4,7 +4,7 @@
 // BuildKit: there the same directory goes as a tar, which is what these scenarios assert on it.
 
 import { DockerBuildError } from "../../src/buildkit/build-stream.ts";
-import { DockerAbortError } from "../../src/errors/errors.ts";
+import { DockerAbortError, DockerUnsupportedError } from "../../src/errors/errors.ts";
 import { packContext, type ContextFileSystem } from "../../src/server/build/context.ts";
 import { archiveBody } from "../../src/streams/archive-body.ts";
 import { collectBytes } from "../../src/streams/bytes.ts";
@@ -74,6 +74,9 @@ export const fileSyncScenarios: Scenario[] = [
         for (const path of touched) assert.ok(!/\/(big\.bin|logs\/)/.test(path), `read ${path}, which .dockerignore names`);
         if (podman) {
           assert.equal(built.contextSent, undefined, "Podman builds classic: the directory went as a tar");
+          // Insisting on the session is refused before the build, naming why.
+          const err = await assert.rejects(client.images.build(dir, { builder: "buildkit", labels, contextTransfer: "session" }), DockerUnsupportedError);
+          assert.match(err.message, /Podman/);
           return;
         }
         assert.ok(built.contextSent, "the context went through the session");

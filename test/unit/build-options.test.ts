@@ -73,4 +73,18 @@ describe("images.build() options", () => {
     }
     expect(log).toEqual([]);
   });
+
+  it('contextTransfer: "session" where no session can serve it is refused before any request, naming why', async () => {
+    const log = engine();
+    for (const [context, options, why] of [
+      ["/tmp", { session: false }, /says session: false/],
+      ["/tmp", { builder: "classic" }, /needs the BuildKit builder/],
+      [entries, {}, /serves a directory, and this context is a tar or tar entries/],
+    ] as const) {
+      const err = await docker().images.build(context, { contextTransfer: "session", ...options }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DockerConfigError);
+      expect((err as Error).message).toMatch(why);
+    }
+    expect(log).toEqual([]);
+  });
 });
