@@ -14,7 +14,7 @@ import { withProxyArgs } from "../server/config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type ContextSent, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
-import { checkSecrets, checkSsh, type BuildSecret, type BuildSsh } from "../buildkit/session/options.ts";
+import { checkContextTransfer, checkSecrets, checkSsh, type BuildSecret, type BuildSsh } from "../buildkit/session/options.ts";
 import type { BuildSession, SessionWants } from "../buildkit/session/session.ts";
 import type { SyncedContext } from "../server/build/context.ts";
 import type {
@@ -316,16 +316,8 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       isolation,
     };
     const wants: SessionWants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption), credentials: registryConfig ? credentialsFrom(registryConfig) : undefined };
-    if (contextTransfer !== undefined && contextTransfer !== "session" && contextTransfer !== "tar") {
-      throw new DockerConfigError(`Invalid contextTransfer ${JSON.stringify(contextTransfer)}: expected "session" or "tar"`);
-    }
+    checkContextTransfer(contextTransfer, { session: sessionOption, builder: choice ?? this.client.builder, directory: directoryOf(context) !== undefined });
     const needsSession = wants.secrets !== undefined || wants.ssh !== undefined;
-    // contextTransfer: "session" insists (the default only prefers): what cannot honour it is refused, as secrets are.
-    if (contextTransfer === "session") {
-      if (sessionOption === false) throw new DockerConfigError('contextTransfer: "session" serves the directory through the build session, and this build says session: false: leave one out');
-      if ((choice ?? this.client.builder) === "classic") throw new DockerConfigError('contextTransfer: "session" needs the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
-      if (directoryOf(context) === undefined) throw new DockerConfigError('contextTransfer: "session" serves a directory, and this context is a tar or tar entries: pass the directory ("./app"), or leave contextTransfer out');
-    }
     if (sessionOption !== undefined && typeof sessionOption !== "boolean") throw new DockerConfigError(`Invalid session ${JSON.stringify(sessionOption)}: expected true or false`);
     if (needsSession && sessionOption === false) throw new DockerConfigError("secrets and ssh reach the build through its session, and this build says session: false: leave it out");
     if (needsSession && (choice ?? this.client.builder) === "classic") {
