@@ -42,13 +42,14 @@ export async function serveHttp2(connection: Duplex, onStream: (stream: Http2Ser
     session.once("close", () => finish());
     session.on("error", () => finish());
   });
-  server.on("stream", (stream, headers) => {
+  // rawHeaders: Node's types leave the fourth argument out, and Node, Bun and Deno all pass it.
+  server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders?: string[]) => {
     open++;
     stream.once("close", () => {
       open--;
       if (eof && open === 0) finish();
     });
-    onStream(serverStream(stream, headers));
+    onStream(serverStream(stream, headers, rawHeaders));
   });
   let done = false;
   const finish = (): void => {
@@ -67,7 +68,7 @@ export async function serveHttp2(connection: Duplex, onStream: (stream: Http2Ser
   return { closed, close: finish };
 }
 
-function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Http2ServerStream {
+function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[] | undefined): Http2ServerStream {
   const controller = new AbortController();
   stream.once("close", () => controller.abort(new Error("stream closed")));
   stream.on("error", () => controller.abort(new Error("stream reset")));
@@ -78,6 +79,14 @@ function serverStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHt
   return {
     path: String(headers[":path"] ?? ""),
     headers: flat,
+    // The raw list keeps each field apart: `headers` joins repeated ones with ", ".
+    headerValues: rawHeaders
+      ? (name) => {
+          const out: string[] = [];
+          for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) out.push(rawHeaders[i + 1]!);
+          return out;
+        }
+      : undefined,
     readable: requestBody(stream),
     // Both are no-ops once the engine has reset the stream (node:http2 would throw): the call's
     // signal has aborted by then, and nothing is left to tell the engine.

@@ -798,7 +798,7 @@ function report(ctx, results) {
   if (results.build) {
     const b = results.build;
     parts.push("", "## 10. BuildKit build", "");
-    parts.push("Time to image for a directory context (a Dockerfile with a `RUN --mount=type=cache` step, a 4 MiB `COPY` and a `RUN` over it), `--no-cache` each time: berth's `images.build(dir, { builder: \"buildkit\" })` against `DOCKER_BUILDKIT=1 docker build -q` (the Docker CLI with buildx 0.10.5, which opens a session and streams the context through it). Seconds, lower is better; the engine's own work is most of it.", "");
+    parts.push("Time to image for a directory context (a Dockerfile with a `RUN --mount=type=cache` step, a 4 MiB `COPY` and a `RUN` over it), `--no-cache` each time: berth's `images.build(dir, { builder: \"buildkit\" })` against `DOCKER_BUILDKIT=1 docker build -q` (the Docker CLI with buildx 0.10.5; both open a session and stream the context through it). Seconds, lower is better; the engine's own work is most of it.", "");
     if (b.note) parts.push(b.note, "");
     parts.push(table(["client", "time to image"], b.clients.map((c) => [c, fmt.sec(b.samples.median(c, "seconds"))])));
     const e = errorsOf(b.samples);

@@ -39,7 +39,7 @@ export {
   type PullOptions,
   type PushOptions,
 } from "./resources/images.ts";
-export { BuildStream, DockerBuildError, type Builder, type BuildEvent, type BuildResult } from "./buildkit/build-stream.ts";
+export { BuildStream, DockerBuildError, type Builder, type BuildEvent, type BuildResult, type ContextSent } from "./buildkit/build-stream.ts";
 export { builderFromEnv, type BuilderChoice } from "./buildkit/builder.ts";
 export { BuildModel, type BuildStep, type BuildStepState } from "./buildkit/model.ts";
 export { PlainProgress } from "./buildkit/render.ts";

@@ -39,6 +39,17 @@ export interface BuildResult {
   output: string;
   /** The engine's events as sent. */
   events: ProgressEvent[];
+  /**
+   * A directory context streamed through the build session: how many files the engine asked
+   * for and the bytes berth sent it (stats and file data). Absent when the context went as a tar.
+   */
+  contextSent?: ContextSent;
+}
+
+/** What a streamed directory context sent the engine, counted as it goes. */
+export interface ContextSent {
+  files: number;
+  bytes: number;
 }
 
 /** The JSON-lines id that carries a StatusResponse in `aux`. */
@@ -97,11 +108,14 @@ export class BuildStream implements AsyncIterable<BuildEvent> {
   #finished = false;
   #decodeTrace: typeof decodeBuildkitTrace | undefined;
   readonly #onEvent: ((event: BuildEvent, build: BuildStream) => void) | undefined;
+  /** A directory context streamed through the session: the running count of what it sent. */
+  readonly contextSent: Readonly<ContextSent> | undefined;
 
-  constructor(source: ProgressStream, builder: Builder, onEvent?: (event: BuildEvent, build: BuildStream) => void) {
+  constructor(source: ProgressStream, builder: Builder, onEvent?: (event: BuildEvent, build: BuildStream) => void, contextSent?: ContextSent) {
     this.#source = source;
     this.builder = builder;
     this.#onEvent = onEvent;
+    this.contextSent = contextSent;
   }
 
   /** The steps so far, in order. */
@@ -162,7 +176,9 @@ export class BuildStream implements AsyncIterable<BuildEvent> {
       }
     }
     if (!this.#imageId) throw new DockerStreamError(`The build ended without an image id: ${this.#output.trim().split("\n").slice(-3).join(" / ")}`);
-    return { id: this.#imageId, builder: this.builder, steps: this.steps, warnings: this.warnings, output: this.#output, events: [...this.#events] };
+    const result: BuildResult = { id: this.#imageId, builder: this.builder, steps: this.steps, warnings: this.warnings, output: this.#output, events: [...this.#events] };
+    if (this.contextSent) result.contextSent = { ...this.contextSent };
+    return result;
   }
 
   *#translate(event: ProgressEvent): Generator<BuildEvent> {

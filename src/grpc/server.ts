@@ -11,6 +11,7 @@ import { frameMessage, readMessages } from "./framing.ts";
 export const GrpcStatus = {
   OK: 0,
   CANCELLED: 1,
+  UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   PERMISSION_DENIED: 7,
@@ -31,6 +32,8 @@ export interface GrpcCall {
   readonly path: string;
   /** Request metadata, lower-case names. */
   readonly metadata: Record<string, string>;
+  /** Every value of one metadata key, as sent (a key may come several times: patterns, paths). */
+  metadataValues(name: string): string[];
   readonly messages: AsyncIterable<Uint8Array>;
   send(message: Uint8Array): Promise<void>;
   readonly signal: AbortSignal;
@@ -62,6 +65,7 @@ export async function serveCall(stream: Http2ServerStream, handlers: ReadonlyMap
     await handler({
       path: stream.path,
       metadata: stream.headers,
+      metadataValues: (name) => stream.headerValues?.(name) ?? (name in stream.headers ? [stream.headers[name]!] : []),
       messages: readMessages(stream.readable),
       send: (m) => stream.write(frameMessage(m)),
       signal: stream.signal,

@@ -16,6 +16,20 @@ export class ProtoWriter {
     return this;
   }
 
+  /** An int64 field beyond 2^53 (nanosecond timestamps): two's complement over 64 bits. */
+  int64(field: number, value: bigint): this {
+    this.#tag(field, WIRE_VARINT);
+    let v = BigInt.asUintN(64, value);
+    const out: number[] = [];
+    while (v > 0x7fn) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+    this.#push(Uint8Array.from(out));
+    return this;
+  }
+
   bytes(field: number, value: Uint8Array): this {
     this.#tag(field, WIRE_LENGTH);
     this.#varint(value.length);

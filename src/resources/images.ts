@@ -12,10 +12,11 @@ import { checkArchiveInput } from "./archive.ts";
 import { parseSize } from "./sizes.ts";
 import { withProxyArgs } from "../server/config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
-import { BuildStream, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
+import { BuildStream, type ContextSent, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";
-import { checkSecrets, checkSsh, type BuildSecret, type BuildSsh } from "../buildkit/session/options.ts";
-import type { BuildSession } from "../buildkit/session/session.ts";
+import { checkContextTransfer, checkSecrets, checkSsh, type BuildSecret, type BuildSsh } from "../buildkit/session/options.ts";
+import type { BuildSession, SessionWants } from "../buildkit/session/session.ts";
+import type { SyncedContext } from "../server/build/context.ts";
 import type {
   Filters,
   ImageDeleteResponse,
@@ -87,10 +88,21 @@ export interface BuildOptions extends ProgressOptions {
   ssh?: BuildSsh;
   /**
    * Whether a BuildKit build opens a build session, through which the engine asks for secrets,
-   * ssh agents and registry credentials (private base images). Default: yes where the runtime can
-   * serve one (Node, Bun, Deno); `false` builds without (then no secrets, ssh or session auth).
+   * ssh agents, registry credentials (private base images) and a directory context's files.
+   * Default: yes where the runtime can serve one (Node, Bun, Deno); `false` builds without (then
+   * no secrets, ssh or session auth, and a directory goes as a tar).
    */
   session?: boolean;
+  /**
+   * How a directory context reaches a BuildKit build: `"session"` (the default where a session
+   * can open: Node, Bun, Deno) serves its files through the build session as the engine asks for
+   * them, so what .dockerignore names is never read or sent and a rebuild sends only what
+   * changed; `"tar"` sends the whole context in the request body first, as the classic builder
+   * always gets it. A context given as a tar or tar entries is always sent as it is. Left out,
+   * a build that cannot open a session sends the tar; `"session"` refuses to (DockerConfigError,
+   * or DockerUnsupportedError naming why no session opens).
+   */
+  contextTransfer?: "session" | "tar";
   /** BuildKit exporters, as the engine takes them: `[{ Type: "moby", Attrs: { ... } }]`. */
   outputs?: Array<{ Type: string; Attrs?: Record<string, string> }>;
   /** Tag(s) for the image. */
@@ -126,7 +138,8 @@ export interface BuildOptions extends ProgressOptions {
   useConfigProxy?: boolean;
   /**
    * Compress the context with gzip on the way (`docker build --compress`): less to send to a
-   * remote engine, more CPU on both sides. Both builders accept it.
+   * remote engine, more CPU on both sides. Both builders accept it. A tar context only: a directory
+   * served through the build session sends just the files the engine asks for.
    */
   gzip?: boolean;
   /** Size of /dev/shm in the build's containers (`--shm-size`): bytes or `"64m"`, as run()'s `memory`. */
@@ -288,7 +301,7 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
    * warnings, the image id) with the running model in `steps`, for either builder.
    */
   async buildStream(context: BuildContext, options: BuildOptions = {}): Promise<BuildStream> {
-    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, secrets: secretsOption, ssh: sshOption, session: sessionOption, ...rest } = options;
+    const { tag, dockerfile, buildArgs, labels, target, cacheFrom, extraHosts, networkMode, platform, pull, noCache, rm, forceRm, quiet, registryConfig, query, onProgress, builder: choice, onEvent, outputs, gzip, secrets: secretsOption, ssh: sshOption, session: sessionOption, contextTransfer, ...rest } = options;
     const { shmSize, memory, memswap, cpuShares, cpuSetCpus, cpuSetMems, cpuPeriod, cpuQuota, isolation, useConfigProxy = true, ...call } = rest;
     // Checked before the context is read: a wrong size is refused before anything is sent.
     const limits = {
@@ -302,7 +315,8 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
       cpuquota: cpuQuota,
       isolation,
     };
-    const wants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption), credentials: registryConfig ? credentialsFrom(registryConfig) : undefined };
+    const wants: SessionWants = { secrets: checkSecrets(secretsOption), ssh: checkSsh(sshOption), credentials: registryConfig ? credentialsFrom(registryConfig) : undefined };
+    checkContextTransfer(contextTransfer, { session: sessionOption, builder: choice ?? this.client.builder, directory: directoryOf(context) !== undefined });
     const needsSession = wants.secrets !== undefined || wants.ssh !== undefined;
     if (sessionOption !== undefined && typeof sessionOption !== "boolean") throw new DockerConfigError(`Invalid session ${JSON.stringify(sessionOption)}: expected true or false`);
     if (needsSession && sessionOption === false) throw new DockerConfigError("secrets and ssh reach the build through its session, and this build says session: false: leave it out");
@@ -313,37 +327,65 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     const sessions = needsSession || (sessionOption !== false && this.client.sessionHost) ? await import("../buildkit/session/session.ts") : undefined;
     // Refused here, before anything is sent, when secrets or ssh are asked for and the runtime cannot serve them.
     let services = needsSession ? sessions!.sessionServices(this.client, wants) : undefined;
-    let body: ReadableStream<Uint8Array> | Uint8Array | Blob;
+    let body: ReadableStream<Uint8Array> | Uint8Array | Blob | undefined;
     let dockerfileParam = dockerfile;
     const directory = directoryOf(context);
+    // A directory is served through the session when the builder turns out to be BuildKit; packed
+    // as a tar otherwise (the classic builder, an opt-out, a runtime that cannot serve a session).
+    let synced: SyncedContext | undefined;
+    let pack: (() => Promise<void>) | undefined;
     if (directory !== undefined) {
       const fs = this.client.fileSystem;
       if (!fs) throw new DockerUnsupportedError(`Building from a directory ("${directory}") needs file access, which this runtime's adapter does not provide: pass a tar (ReadableStream, Uint8Array, Blob) or tar entries`);
       // Loaded on demand: browsers (no file system) never need the directory walker.
-      const { packContext } = await import("../server/build/context.ts");
-      const packed = await packContext(fs, directory, { dockerfile });
-      body = (await archiveBody(packed.entries)) as ReadableStream<Uint8Array>;
-      dockerfileParam = packed.dockerfile;
+      const { packContext, syncContext } = await import("../server/build/context.ts");
+      pack = async () => {
+        const packed = await packContext(fs, directory, { dockerfile });
+        body = (await archiveBody(packed.entries)) as ReadableStream<Uint8Array>;
+        dockerfileParam = packed.dockerfile;
+        if (gzip) body = gzipped(body);
+      };
+      if (sessions && contextTransfer !== "tar" && (choice ?? this.client.builder) !== "classic" && sessions.canServeSession(this.client)) {
+        synced = await syncContext(fs, directory, { dockerfile });
+      } else if (contextTransfer === "session") {
+        throw new DockerUnsupportedError(`contextTransfer: "session" needs a BuildKit build session, which this runtime's adapter for ${this.client.transport.address} cannot serve: use Node, Bun or Deno, or leave contextTransfer out`);
+      } else {
+        await pack();
+      }
     } else {
       body = (await archiveBody(context as Exclude<BuildContext, string | { directory: string }>)) as ReadableStream<Uint8Array> | Uint8Array | Blob;
+      if (gzip) body = gzipped(body);
     }
-    if (gzip) body = gzipped(body);
     // After the context is checked: a wrong argument is refused before anything is sent. A call that
     // fails here (aborted during the ping) cancels the context, as a failed send does.
     let builder: Builder;
     let session: BuildSession | undefined;
+    let contextSent: ContextSent | undefined;
     try {
       builder = await chooseBuilder(this.client, choice, call.signal);
+      if (synced && builder !== "buildkit") {
+        if (contextTransfer === "session") {
+          throw new DockerUnsupportedError(`contextTransfer: "session" needs a BuildKit build session, and ${await this.#whyNoSession(call)}: pass builder: "buildkit" (Docker Engine 18.09+), or leave contextTransfer out`);
+        }
+        synced = undefined;
+        await pack!();
+      }
+      if (synced) {
+        contextSent = { files: 0, bytes: 0 };
+        wants.dirs = { fs: this.client.fileSystem!, named: synced.dirs, count: contextSent };
+        dockerfileParam = synced.dockerfile;
+        services = sessions!.sessionServices(this.client, wants);
+      }
       if (sessions && !services && builder === "buildkit" && sessions.canServeSession(this.client)) services = sessions.sessionServices(this.client, wants);
       if (sessions && services) {
         if (builder !== "buildkit") {
-          const why = (await this.client.dialect(call)).noBuildSession ?? "the engine at " + this.client.transport.address + " builds with the classic builder by default";
-          throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${why}: pass builder: "buildkit" (Docker Engine 18.09+)`);
+          throw new DockerUnsupportedError(`secrets and ssh need a BuildKit build session, and ${await this.#whyNoSession(call)}: pass builder: "buildkit" (Docker Engine 18.09+)`);
         }
-        session = await sessions.openSession(this.client, services, call.signal);
+        session = await sessions.openSession(this.client, services, call.signal, synced?.sharedKey);
       }
     } catch (err) {
-      if (body instanceof ReadableStream) await body.cancel(err).catch(() => {});
+      const given = body as ReadableStream<Uint8Array> | Uint8Array | Blob | undefined;
+      if (given instanceof ReadableStream) await given.cancel(err).catch(() => {});
       throw err;
     }
     const headers: Record<string, string> = { ...call.headers };
@@ -378,17 +420,24 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
         version: builder === "buildkit" ? "2" : undefined,
         ...limits,
         session: session?.id,
+        // The engine then reads the context through the session and no body comes.
+        remote: synced ? "client-session" : undefined,
         ...query,
       },
       body,
-      contentType: "application/x-tar",
+      contentType: body === undefined ? undefined : "application/x-tar",
     });
     } catch (err) {
       session?.close();
       throw err;
     }
     const output = session ? onSettled(bodyOf(response), session.close) : bodyOf(response);
-    return new BuildStream(new ProgressStream(output, onProgress), builder, onEvent);
+    return new BuildStream(new ProgressStream(output, onProgress), builder, onEvent, contextSent);
+  }
+
+  /** Why a build gets no BuildKit session from this engine: the dialect's word, else its default builder. */
+  async #whyNoSession(call: CallOptions): Promise<string> {
+    return (await this.client.dialect(call)).noBuildSession ?? `the engine at ${this.client.transport.address} builds with the classic builder by default`;
   }
 
   /**

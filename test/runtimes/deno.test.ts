@@ -1,7 +1,7 @@
 // The shared engine scenarios (test/scenarios) under Deno, through berth's Deno adapter.
 //   deno test --allow-net --allow-read --allow-write --allow-env --allow-run=ssh-agent,ssh-add,ssh-keygen,ldd test/runtimes/deno.test.ts
 import { Docker } from "../../adapters/deno.ts";
-import { createContext, runScenario, scenarios } from "../scenarios/index.ts";
+import { createContext, runScenario, scenarios, type TempEntry } from "../scenarios/index.ts";
 import { permissionCases } from "./deno-permissions.ts";
 import { nodeListen } from "./node-listen.ts";
 import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Deno's node:http
@@ -20,16 +20,19 @@ declare const Deno: {
   mkdir(path: string, options: { recursive: true }): Promise<void>;
   writeTextFile(path: string, text: string): Promise<void>;
   writeFile(path: string, data: Uint8Array): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
   remove(path: string, options: { recursive: true }): Promise<void>;
 };
 
-async function denoTempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }> {
+async function denoTempDir(files: Record<string, TempEntry>): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await Deno.makeTempDir({ prefix: "berth-scenario-" });
   for (const [name, data] of Object.entries(files)) {
     const file = `${path}/${name}`;
     await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
     if (typeof data === "string") await Deno.writeTextFile(file, data);
-    else await Deno.writeFile(file, data);
+    else if (data instanceof Uint8Array) await Deno.writeFile(file, data);
+    else if ("symlink" in data) await Deno.symlink(data.symlink, file);
+    else await Deno.mkdir(file, { recursive: true });
   }
   return { path, remove: () => Deno.remove(path, { recursive: true }) };
 }

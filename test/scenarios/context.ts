@@ -7,10 +7,14 @@ import type { Container } from "../../src/resources/containers.ts";
 import type { Docker } from "../../src/docker.ts";
 import type { ContextStore } from "../../src/server/config/contexts.ts";
 import type { ContainerCreateBody } from "../../src/generated/types.ts";
+import type { ContextFileSystem } from "../../src/server/build/context.ts";
 import { assert, type Assert } from "./assert.ts";
 
 export const TEST_IMAGE = "berth-test:busybox";
 export const DEFAULT_REGISTRY = "127.0.0.1:5000";
+
+/** What tempDir writes at a path: a file's text or bytes, a symlink to `symlink`, or an empty directory. */
+export type TempEntry = string | Uint8Array | { symlink: string } | { directory: true };
 
 /** Thrown by a scenario that cannot run here; runners report it as skipped. */
 export class ScenarioSkip extends Error {
@@ -32,7 +36,7 @@ export interface ScenarioContext {
   /** True under CI: a scenario that cannot run then fails instead of skipping. */
   ci: boolean;
   /** The runtime's own Docker class, for connections the scenario chooses (a missing socket...). */
-  connect(options: { host?: string; socketPath?: string; version?: string; tls?: { ca?: string; cert?: string; key?: string } }): Docker;
+  connect(options: { host?: string; socketPath?: string; version?: string; tls?: { ca?: string; cert?: string; key?: string }; fileSystem?: ContextFileSystem }): Docker;
   /** The runtime's `Docker.fromEnv` given these variables instead of the process environment. */
   fromEnv(env: Record<string, string | undefined>): Docker;
   /** The runtime's `Docker.contexts` given these variables (a DOCKER_CONFIG of the scenario's own). */
@@ -41,8 +45,8 @@ export interface ScenarioContext {
   env(name: string): string | undefined;
   /** The process's working directory, where a relative path given to berth starts. */
   cwd: string;
-  /** Writes files (path → text or bytes) under a fresh temporary directory, removed after the suite. */
-  tempDir(files: Record<string, string | Uint8Array>): Promise<string>;
+  /** Writes files (path → text, bytes, a symlink or an empty directory) under a fresh temporary directory, removed after the suite. */
+  tempDir(files: Record<string, TempEntry>): Promise<string>;
   /** A name unique to this run. */
   name(prefix?: string): string;
   /** Creates a labelled container from the test image. */
@@ -114,7 +118,7 @@ export interface ContextInit {
   env(name: string): string | undefined;
   cwd: string;
   /** Makes a temporary directory holding `files`; returns its path and how to remove it. */
-  tempDir(files: Record<string, string | Uint8Array>): Promise<{ path: string; remove(): Promise<void> }>;
+  tempDir(files: Record<string, TempEntry>): Promise<{ path: string; remove(): Promise<void> }>;
   /** Starts a raw listener (see ScenarioContext.listen); scenarios needing one skip without it. */
   listen?(onConnection: (conn: RawConnection) => void): Promise<RawServer>;
   /** Starts a loopback proxy to the engine (see ScenarioContext.tcpEngine). */

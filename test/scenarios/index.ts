@@ -13,12 +13,13 @@ import { parityScenarios } from "./parity.ts";
 import { pluginScenarios } from "./plugins.ts";
 import { sessionScenarios } from "./session.ts";
 import { streamScenarios } from "./streams.ts";
+import { fileSyncScenarios } from "./filesync.ts";
 import { systemScenarios } from "./system.ts";
 import { tlsScenarios } from "./tls.ts";
 import { volumeScenarios } from "./volumes.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
-export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext } from "./context.ts";
+export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext, type TempEntry } from "./context.ts";
 
 export const scenarios: Scenario[] = [
   ...systemScenarios,
@@ -34,6 +35,7 @@ export const scenarios: Scenario[] = [
   ...buildkitScenarios,
   ...builderScenarios,
   ...sessionScenarios,
+  ...fileSyncScenarios,
   ...tlsScenarios,
   ...deadEngineScenarios,
   ...badInputScenarios,

@@ -63,4 +63,28 @@ describe("images.build() options", () => {
     }
     expect(log).toEqual([]);
   });
+
+  it("a wrong contextTransfer is a DockerConfigError naming the two forms, before any request", async () => {
+    const log = engine();
+    for (const contextTransfer of ["stream", true, ""]) {
+      const err = await docker().images.build(entries, { contextTransfer: contextTransfer as "tar" }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DockerConfigError);
+      expect((err as Error).message).toMatch(/Invalid contextTransfer .*: expected "session" or "tar"/);
+    }
+    expect(log).toEqual([]);
+  });
+
+  it('contextTransfer: "session" where no session can serve it is refused before any request, naming why', async () => {
+    const log = engine();
+    for (const [context, options, why] of [
+      ["/tmp", { session: false }, /says session: false/],
+      ["/tmp", { builder: "classic" }, /needs the BuildKit builder/],
+      [entries, {}, /serves a directory, and this context is a tar or tar entries/],
+    ] as const) {
+      const err = await docker().images.build(context, { contextTransfer: "session", ...options }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DockerConfigError);
+      expect((err as Error).message).toMatch(why);
+    }
+    expect(log).toEqual([]);
+  });
 });

@@ -12,6 +12,11 @@ export interface Http2ServerStream {
   readonly path: string;
   /** Request headers (gRPC metadata), lower-case names; several values joined by `, `. */
   readonly headers: Record<string, string>;
+  /**
+   * Every value of a request header, each as sent: gRPC sends a metadata key with several values
+   * (include patterns) as several header fields, and a value may itself hold `, `.
+   */
+  headerValues?(name: string): string[];
   /** The request body (gRPC-framed messages); ends when the engine half-closes the stream. */
   readonly readable: ReadableStream<Uint8Array>;
   /** Sends the response head (`:status` 200 and `content-type` are the caller's to give); a no-op on a reset stream. */

@@ -1,4 +1,5 @@
-// The build options that need a session, checked before any request: `secrets` and `ssh`.
+// The build options that need a session, checked before any request: `secrets`, `ssh` and
+// `contextTransfer: "session"`.
 
 import { DockerConfigError } from "../../errors/errors.ts";
 
@@ -49,6 +50,18 @@ export function checkSsh(ssh: unknown): Map<string, string | undefined> | undefi
   }
   if (out.size === 0) throw new DockerConfigError(`Invalid ssh: no agent given; expected ${forms}`);
   return out;
+}
+
+/**
+ * `"session"` or `"tar"`. `"session"` insists where leaving it out only prefers: a build that
+ * says it cannot have a session, or gives no directory to serve, is refused.
+ */
+export function checkContextTransfer(value: unknown, build: { session?: boolean; builder?: string; directory: boolean }): void {
+  if (value === undefined || value === "tar") return;
+  if (value !== "session") throw new DockerConfigError(`Invalid contextTransfer ${JSON.stringify(value)}: expected "session" or "tar"`);
+  if (build.session === false) throw new DockerConfigError('contextTransfer: "session" serves the directory through the build session, and this build says session: false: leave one out');
+  if (build.builder === "classic") throw new DockerConfigError('contextTransfer: "session" needs the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
+  if (!build.directory) throw new DockerConfigError('contextTransfer: "session" serves a directory, and this context is a tar or tar entries: pass the directory ("./app"), or leave contextTransfer out');
 }
 
 function checkId(id: string, what: string): void {

@@ -9,6 +9,9 @@ import { serveCall } from "../../grpc/server.ts";
 import type { Http2Served } from "./host.ts";
 import type { BuildSecret } from "./options.ts";
 import { addAuth, addHealth, addSecrets, addSsh, type Services } from "./services.ts";
+import type { ContextSent } from "../build-stream.ts";
+import type { ContextFileSystem } from "../../server/build/context.ts";
+import { DIFF_COPY, diffCopy, type SyncedDir } from "../filesync/service.ts";
 
 export interface SessionWants {
   secrets?: ReadonlyMap<string, BuildSecret>;
@@ -16,6 +19,8 @@ export interface SessionWants {
   ssh?: ReadonlyMap<string, string | undefined>;
   /** Where registry credentials come from; default the client's credential source. */
   credentials?: CredentialSource;
+  /** Local directories the engine syncs by name (`context`, `dockerfile`), and the count of what went. */
+  dirs?: { fs: ContextFileSystem; named: ReadonlyMap<string, SyncedDir>; count: ContextSent };
 }
 
 /** True where this runtime can serve a session (server runtimes with raw sockets). */
@@ -51,13 +56,14 @@ export function sessionServices(client: Client, wants: SessionWants): Services {
     }
     addSsh(services, agents, host);
   }
+  if (wants.dirs) services.set(DIFF_COPY, diffCopy(wants.dirs.fs, wants.dirs.named, wants.dirs.count));
   const credentials = wants.credentials ?? client.credentials;
   if (credentials) addAuth(services, credentials);
   return services;
 }
 
 /** Opens the session and starts serving it; resolves once the engine has taken the connection over. */
-export async function openSession(client: Client, services: Services, signal?: AbortSignal): Promise<BuildSession> {
+export async function openSession(client: Client, services: Services, signal?: AbortSignal, sharedKey?: string): Promise<BuildSession> {
   const host = client.sessionHost!;
   const id = randomId();
   const conn = await client.hijack({
@@ -68,8 +74,9 @@ export async function openSession(client: Client, services: Services, signal?: A
     headers: {
       "X-Docker-Expose-Session-Uuid": id,
       "X-Docker-Expose-Session-Name": "berth",
-      // BuildKit keys the local directories' cache by it; berth sends no local directories.
-      "X-Docker-Expose-Session-Sharedkey": id,
+      // BuildKit keys its copy of the synced directories by it: the same key for the same
+      // directory lets a rebuild send only what changed.
+      "X-Docker-Expose-Session-Sharedkey": sharedKey ?? id,
     },
     listHeaders: { "X-Docker-Expose-Session-Grpc-Method": [...services.keys()] },
   });
