@@ -195,7 +195,9 @@ function createSchemaPrinter(definitions) {
     if (schema.$ref) return refName(schema.$ref);
     if (Array.isArray(schema.allOf)) {
       // Members of an allOf are merged, never null, whatever the member definition says.
-      const parts = schema.allOf.map((s) => paren(bareType(s, indent)));
+      // A member that only carries an example (`type: object`, nothing else) adds no field.
+      const adds = (s) => !(s && s.type === "object" && !s.$ref && !s.allOf && !s.properties && s.additionalProperties === undefined);
+      const parts = schema.allOf.filter(adds).map((s) => paren(bareType(s, indent)));
       if (schema.properties) parts.push(objectType(schema, indent));
       return parts.join(" & ");
     }
