@@ -504,6 +504,9 @@ function generateOperationTable(spec) {
 // - or it is known to answer with JSON progress/stat messages although the spec says
 //   application/json or 204: ${[...JSON_PROGRESS_STREAMS.keys()].join(", ")}.
 //   (ContainerStats streams only while its \`stream\` query parameter is true, the default.)
+//
+// \`endpoint\` names the function of endpoints/<family>.ts that sends the operation; null for the
+// streamed ones, which only hand-written methods send.
 
 export const operations = [\n`;
   for (const entry of listOperations(spec)) {
@@ -516,6 +519,7 @@ export const operations = [\n`;
       `tag: ${literal(op.tags?.[0] ?? "")}`,
       `query: [${query.join(", ")}]`,
       `stream: ${isStreaming(entry)}`,
+      `endpoint: ${hasEndpoint(entry) ? literal(endpointName(op.operationId)) : "null"}`,
     ];
     out += `  { ${fields.join(", ")} },\n`;
   }
