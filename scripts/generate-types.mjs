@@ -679,21 +679,26 @@ function generateEndpoints(spec, oldSpec, facts) {
     if (headers.length) doc.push(`Takes the ${headers.map((h) => `\`${h}\``).join(", ")} header in \`options.headers\`.`);
     out += jsdoc(doc.join(" "), "", isDeprecated(op.description) ? ["@deprecated"] : []);
     out += `export function ${fn}(${args.join(", ")}): Promise<${responseType}> {\n`;
-    const fields = ["method: " + literal(method), "path: " + literal(path)];
-    if (pathParams.length) fields.push(`params: { ${pathParams.join(", ")} }`);
-    let call = "options";
+    // sendOperation (src/request/operation.ts) takes the facts as arguments: a line per function.
+    const send = [
+      "client",
+      String(fact.responseType !== "void"),
+      literal(key),
+      pathParams.length ? `{ ${pathParams.join(", ")} }` : "undefined",
+      "options",
+    ];
     if (queryParams.length > 0) {
-      const names = queryParams.map((p) => optionName(op.operationId, p.name));
-      out += `  const { ${names.join(", ")}, ...call } = options;\n`;
-      call = "call";
-      const mapping = queryParams.map((p, i) => (propertyKey(p.name) === names[i] ? names[i] : `${propertyKey(p.name)}: ${names[i]}`));
-      fields.push(`query: { ${mapping.join(", ")} }`);
-    }
+      const names = queryParams.map((p) => {
+        const name = optionName(op.operationId, p.name);
+        return literal(name === p.name ? name : `${name}:${p.name}`);
+      });
+      send.push(`[${names.join(", ")}]`);
+    } else if (bodyParam) send.push("undefined");
     if (bodyParam) {
-      fields.push("body");
-      if (fact.binaryBody) fields.push(`contentType: ${literal((op.consumes ?? []).find((m) => m !== "application/json") ?? "application/octet-stream")}`);
+      send.push("body");
+      if (fact.binaryBody) send.push(literal((op.consumes ?? []).find((m) => m !== "application/json") ?? "application/octet-stream"));
     }
-    out += `  return client.${sends}({ ...${call}, ${fields.join(", ")} });\n}\n\n`;
+    out += `  return sendOperation<${responseType}>(${send.join(", ")});\n}\n\n`;
     family.body += out;
   }
 
@@ -703,9 +708,10 @@ function generateEndpoints(spec, oldSpec, facts) {
     out += `// The ${file.replace(/\.ts$/, "")} operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { ${[...types].sort().join(", ")} } from "../types.ts";
 
 `;

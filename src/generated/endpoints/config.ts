@@ -2,9 +2,10 @@
 // The config operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { ConfigCreateBody, ConfigCreateResponse, ConfigDeleteResponse, ConfigInspectResponse, ConfigListResponse, ConfigUpdateBody, ConfigUpdateResponse, Filters } from "../types.ts";
 
 /** Options of `configList`: the query parameters of `GET /configs` in camelCase, and the call's. */
@@ -15,23 +16,22 @@ export interface ConfigListOptions extends CallOptions {
 
 /** `GET /configs` (ConfigList): List configs. */
 export function configList(client: Client, options: ConfigListOptions = {}): Promise<ConfigListResponse> {
-  const { filters, ...call } = options;
-  return client.json<ConfigListResponse>({ ...call, method: "GET", path: "/configs", query: { filters } });
+  return sendOperation<ConfigListResponse>(client, true, "GET /configs", undefined, options, ["filters"]);
 }
 
 /** `POST /configs/create` (ConfigCreate): Create a config. */
 export function configCreate(client: Client, body?: ConfigCreateBody, options: CallOptions = {}): Promise<ConfigCreateResponse> {
-  return client.json<ConfigCreateResponse>({ ...options, method: "POST", path: "/configs/create", body });
+  return sendOperation<ConfigCreateResponse>(client, true, "POST /configs/create", undefined, options, undefined, body);
 }
 
 /** `GET /configs/{id}` (ConfigInspect): Inspect a config. */
 export function configInspect(client: Client, id: string, options: CallOptions = {}): Promise<ConfigInspectResponse> {
-  return client.json<ConfigInspectResponse>({ ...options, method: "GET", path: "/configs/{id}", params: { id } });
+  return sendOperation<ConfigInspectResponse>(client, true, "GET /configs/{id}", { id }, options);
 }
 
 /** `DELETE /configs/{id}` (ConfigDelete): Delete a config. */
 export function configDelete(client: Client, id: string, options: CallOptions = {}): Promise<ConfigDeleteResponse> {
-  return client.void({ ...options, method: "DELETE", path: "/configs/{id}", params: { id } });
+  return sendOperation<ConfigDeleteResponse>(client, false, "DELETE /configs/{id}", { id }, options);
 }
 
 /**
@@ -48,6 +48,5 @@ export interface ConfigUpdateOptions extends CallOptions {
 
 /** `POST /configs/{id}/update` (ConfigUpdate): Update a Config. */
 export function configUpdate(client: Client, id: string, body: ConfigUpdateBody, options: ConfigUpdateOptions): Promise<ConfigUpdateResponse> {
-  const { version, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/configs/{id}/update", params: { id }, query: { version }, body });
+  return sendOperation<ConfigUpdateResponse>(client, false, "POST /configs/{id}/update", { id }, options, ["version"], body);
 }

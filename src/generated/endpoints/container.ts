@@ -2,9 +2,10 @@
 // The container operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { ContainerArchiveInfoResponse, ContainerChangesResponse, ContainerCreateBody, ContainerCreateResponse, ContainerDeleteResponse, ContainerInspectResponse, ContainerKillResponse, ContainerListResponse, ContainerPauseResponse, ContainerPruneResponse, ContainerRenameResponse, ContainerResizeResponse, ContainerRestartResponse, ContainerStartResponse, ContainerStopResponse, ContainerTopResponse, ContainerUnpauseResponse, ContainerUpdateBody, ContainerUpdateResponse, ContainerWaitResponse, Filters, PutContainerArchiveBody, PutContainerArchiveResponse } from "../types.ts";
 
 /**
@@ -33,8 +34,7 @@ export interface ContainerListOptions extends CallOptions {
 
 /** `GET /containers/json` (ContainerList): List containers. */
 export function containerList(client: Client, options: ContainerListOptions = {}): Promise<ContainerListResponse> {
-  const { all, limit, size, filters, ...call } = options;
-  return client.json<ContainerListResponse>({ ...call, method: "GET", path: "/containers/json", query: { all, limit, size, filters } });
+  return sendOperation<ContainerListResponse>(client, true, "GET /containers/json", undefined, options, ["all", "limit", "size", "filters"]);
 }
 
 /**
@@ -53,8 +53,7 @@ export interface ContainerCreateOptions extends CallOptions {
 
 /** `POST /containers/create` (ContainerCreate): Create a container. */
 export function containerCreate(client: Client, body: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<ContainerCreateResponse> {
-  const { name, platform, ...call } = options;
-  return client.json<ContainerCreateResponse>({ ...call, method: "POST", path: "/containers/create", query: { name, platform }, body });
+  return sendOperation<ContainerCreateResponse>(client, true, "POST /containers/create", undefined, options, ["name", "platform"], body);
 }
 
 /**
@@ -71,8 +70,7 @@ export interface ContainerInspectOptions extends CallOptions {
 
 /** `GET /containers/{id}/json` (ContainerInspect): Inspect a container. */
 export function containerInspect(client: Client, id: string, options: ContainerInspectOptions = {}): Promise<ContainerInspectResponse> {
-  const { size, ...call } = options;
-  return client.json<ContainerInspectResponse>({ ...call, method: "GET", path: "/containers/{id}/json", params: { id }, query: { size } });
+  return sendOperation<ContainerInspectResponse>(client, true, "GET /containers/{id}/json", { id }, options, ["size"]);
 }
 
 /**
@@ -90,13 +88,12 @@ export interface ContainerTopOptions extends CallOptions {
 
 /** `GET /containers/{id}/top` (ContainerTop): List processes running inside a container. */
 export function containerTop(client: Client, id: string, options: ContainerTopOptions = {}): Promise<ContainerTopResponse> {
-  const { psArgs, ...call } = options;
-  return client.json<ContainerTopResponse>({ ...call, method: "GET", path: "/containers/{id}/top", params: { id }, query: { ps_args: psArgs } });
+  return sendOperation<ContainerTopResponse>(client, true, "GET /containers/{id}/top", { id }, options, ["psArgs:ps_args"]);
 }
 
 /** `GET /containers/{id}/changes` (ContainerChanges): Get changes on a container’s filesystem. */
 export function containerChanges(client: Client, id: string, options: CallOptions = {}): Promise<ContainerChangesResponse> {
-  return client.json<ContainerChangesResponse>({ ...options, method: "GET", path: "/containers/{id}/changes", params: { id } });
+  return sendOperation<ContainerChangesResponse>(client, true, "GET /containers/{id}/changes", { id }, options);
 }
 
 /**
@@ -112,8 +109,7 @@ export interface ContainerResizeOptions extends CallOptions {
 
 /** `POST /containers/{id}/resize` (ContainerResize): Resize a container TTY. */
 export function containerResize(client: Client, id: string, options: ContainerResizeOptions): Promise<ContainerResizeResponse> {
-  const { h, w, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/containers/{id}/resize", params: { id }, query: { h, w } });
+  return sendOperation<ContainerResizeResponse>(client, false, "POST /containers/{id}/resize", { id }, options, ["h", "w"]);
 }
 
 /**
@@ -130,8 +126,7 @@ export interface ContainerStartOptions extends CallOptions {
 
 /** `POST /containers/{id}/start` (ContainerStart): Start a container. */
 export function containerStart(client: Client, id: string, options: ContainerStartOptions = {}): Promise<ContainerStartResponse> {
-  const { detachKeys, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/containers/{id}/start", params: { id }, query: { detachKeys } });
+  return sendOperation<ContainerStartResponse>(client, false, "POST /containers/{id}/start", { id }, options, ["detachKeys"]);
 }
 
 /**
@@ -151,8 +146,7 @@ export interface ContainerStopOptions extends CallOptions {
 
 /** `POST /containers/{id}/stop` (ContainerStop): Stop a container. */
 export function containerStop(client: Client, id: string, options: ContainerStopOptions = {}): Promise<ContainerStopResponse> {
-  const { stopSignal, t, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/containers/{id}/stop", params: { id }, query: { signal: stopSignal, t } });
+  return sendOperation<ContainerStopResponse>(client, false, "POST /containers/{id}/stop", { id }, options, ["stopSignal:signal", "t"]);
 }
 
 /**
@@ -172,8 +166,7 @@ export interface ContainerRestartOptions extends CallOptions {
 
 /** `POST /containers/{id}/restart` (ContainerRestart): Restart a container. */
 export function containerRestart(client: Client, id: string, options: ContainerRestartOptions = {}): Promise<ContainerRestartResponse> {
-  const { stopSignal, t, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/containers/{id}/restart", params: { id }, query: { signal: stopSignal, t } });
+  return sendOperation<ContainerRestartResponse>(client, false, "POST /containers/{id}/restart", { id }, options, ["stopSignal:signal", "t"]);
 }
 
 /**
@@ -191,13 +184,12 @@ export interface ContainerKillOptions extends CallOptions {
 
 /** `POST /containers/{id}/kill` (ContainerKill): Kill a container. */
 export function containerKill(client: Client, id: string, options: ContainerKillOptions = {}): Promise<ContainerKillResponse> {
-  const { unixSignal, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/containers/{id}/kill", params: { id }, query: { signal: unixSignal } });
+  return sendOperation<ContainerKillResponse>(client, false, "POST /containers/{id}/kill", { id }, options, ["unixSignal:signal"]);
 }
 
 /** `POST /containers/{id}/update` (ContainerUpdate): Update a container. */
 export function containerUpdate(client: Client, id: string, body: ContainerUpdateBody, options: CallOptions = {}): Promise<ContainerUpdateResponse> {
-  return client.json<ContainerUpdateResponse>({ ...options, method: "POST", path: "/containers/{id}/update", params: { id }, body });
+  return sendOperation<ContainerUpdateResponse>(client, true, "POST /containers/{id}/update", { id }, options, undefined, body);
 }
 
 /**
@@ -211,18 +203,17 @@ export interface ContainerRenameOptions extends CallOptions {
 
 /** `POST /containers/{id}/rename` (ContainerRename): Rename a container. */
 export function containerRename(client: Client, id: string, options: ContainerRenameOptions): Promise<ContainerRenameResponse> {
-  const { name, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/containers/{id}/rename", params: { id }, query: { name } });
+  return sendOperation<ContainerRenameResponse>(client, false, "POST /containers/{id}/rename", { id }, options, ["name"]);
 }
 
 /** `POST /containers/{id}/pause` (ContainerPause): Pause a container. */
 export function containerPause(client: Client, id: string, options: CallOptions = {}): Promise<ContainerPauseResponse> {
-  return client.void({ ...options, method: "POST", path: "/containers/{id}/pause", params: { id } });
+  return sendOperation<ContainerPauseResponse>(client, false, "POST /containers/{id}/pause", { id }, options);
 }
 
 /** `POST /containers/{id}/unpause` (ContainerUnpause): Unpause a container. */
 export function containerUnpause(client: Client, id: string, options: CallOptions = {}): Promise<ContainerUnpauseResponse> {
-  return client.void({ ...options, method: "POST", path: "/containers/{id}/unpause", params: { id } });
+  return sendOperation<ContainerUnpauseResponse>(client, false, "POST /containers/{id}/unpause", { id }, options);
 }
 
 /**
@@ -239,8 +230,7 @@ export interface ContainerWaitOptions extends CallOptions {
 
 /** `POST /containers/{id}/wait` (ContainerWait): Wait for a container. */
 export function containerWait(client: Client, id: string, options: ContainerWaitOptions = {}): Promise<ContainerWaitResponse> {
-  const { condition, ...call } = options;
-  return client.json<ContainerWaitResponse>({ ...call, method: "POST", path: "/containers/{id}/wait", params: { id }, query: { condition } });
+  return sendOperation<ContainerWaitResponse>(client, true, "POST /containers/{id}/wait", { id }, options, ["condition"]);
 }
 
 /**
@@ -267,8 +257,7 @@ export interface ContainerDeleteOptions extends CallOptions {
 
 /** `DELETE /containers/{id}` (ContainerDelete): Remove a container. */
 export function containerDelete(client: Client, id: string, options: ContainerDeleteOptions = {}): Promise<ContainerDeleteResponse> {
-  const { v, force, link, ...call } = options;
-  return client.void({ ...call, method: "DELETE", path: "/containers/{id}", params: { id }, query: { v, force, link } });
+  return sendOperation<ContainerDeleteResponse>(client, false, "DELETE /containers/{id}", { id }, options, ["v", "force", "link"]);
 }
 
 /**
@@ -285,8 +274,7 @@ export interface ContainerArchiveInfoOptions extends CallOptions {
  * container.
  */
 export function containerArchiveInfo(client: Client, id: string, options: ContainerArchiveInfoOptions): Promise<ContainerArchiveInfoResponse> {
-  const { path, ...call } = options;
-  return client.void({ ...call, method: "HEAD", path: "/containers/{id}/archive", params: { id }, query: { path } });
+  return sendOperation<ContainerArchiveInfoResponse>(client, false, "HEAD /containers/{id}/archive", { id }, options, ["path"]);
 }
 
 /**
@@ -310,8 +298,7 @@ export interface PutContainerArchiveOptions extends CallOptions {
  * directory in a container.
  */
 export function putContainerArchive(client: Client, id: string, body: PutContainerArchiveBody, options: PutContainerArchiveOptions): Promise<PutContainerArchiveResponse> {
-  const { path, noOverwriteDirNonDir, copyUIDGID, ...call } = options;
-  return client.void({ ...call, method: "PUT", path: "/containers/{id}/archive", params: { id }, query: { path, noOverwriteDirNonDir, copyUIDGID }, body, contentType: "application/x-tar" });
+  return sendOperation<PutContainerArchiveResponse>(client, false, "PUT /containers/{id}/archive", { id }, options, ["path", "noOverwriteDirNonDir", "copyUIDGID"], body, "application/x-tar");
 }
 
 /**
@@ -325,6 +312,5 @@ export interface ContainerPruneOptions extends CallOptions {
 
 /** `POST /containers/prune` (ContainerPrune): Delete stopped containers. */
 export function containerPrune(client: Client, options: ContainerPruneOptions = {}): Promise<ContainerPruneResponse> {
-  const { filters, ...call } = options;
-  return client.json<ContainerPruneResponse>({ ...call, method: "POST", path: "/containers/prune", query: { filters } });
+  return sendOperation<ContainerPruneResponse>(client, true, "POST /containers/prune", undefined, options, ["filters"]);
 }

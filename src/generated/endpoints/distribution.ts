@@ -2,12 +2,13 @@
 // The distribution operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { DistributionInspectResponse } from "../types.ts";
 
 /** `GET /distribution/{name}/json` (DistributionInspect): Get image information from the registry. */
 export function distributionInspect(client: Client, name: string, options: CallOptions = {}): Promise<DistributionInspectResponse> {
-  return client.json<DistributionInspectResponse>({ ...options, method: "GET", path: "/distribution/{name}/json", params: { name } });
+  return sendOperation<DistributionInspectResponse>(client, true, "GET /distribution/{name}/json", { name }, options);
 }

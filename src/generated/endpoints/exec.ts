@@ -2,14 +2,15 @@
 // The exec operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { ContainerExecBody, ContainerExecResponse, ExecInspectResponse, ExecResizeResponse } from "../types.ts";
 
 /** `POST /containers/{id}/exec` (ContainerExec): Create an exec instance. */
 export function containerExec(client: Client, id: string, body: ContainerExecBody, options: CallOptions = {}): Promise<ContainerExecResponse> {
-  return client.json<ContainerExecResponse>({ ...options, method: "POST", path: "/containers/{id}/exec", params: { id }, body });
+  return sendOperation<ContainerExecResponse>(client, true, "POST /containers/{id}/exec", { id }, options, undefined, body);
 }
 
 /**
@@ -25,11 +26,10 @@ export interface ExecResizeOptions extends CallOptions {
 
 /** `POST /exec/{id}/resize` (ExecResize): Resize an exec instance. */
 export function execResize(client: Client, id: string, options: ExecResizeOptions): Promise<ExecResizeResponse> {
-  const { h, w, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/exec/{id}/resize", params: { id }, query: { h, w } });
+  return sendOperation<ExecResizeResponse>(client, false, "POST /exec/{id}/resize", { id }, options, ["h", "w"]);
 }
 
 /** `GET /exec/{id}/json` (ExecInspect): Inspect an exec instance. */
 export function execInspect(client: Client, id: string, options: CallOptions = {}): Promise<ExecInspectResponse> {
-  return client.json<ExecInspectResponse>({ ...options, method: "GET", path: "/exec/{id}/json", params: { id } });
+  return sendOperation<ExecInspectResponse>(client, true, "GET /exec/{id}/json", { id }, options);
 }

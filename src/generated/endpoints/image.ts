@@ -2,9 +2,10 @@
 // The image operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { BuildPruneResponse, Filters, ImageAttestationsResponse, ImageCommitBody, ImageCommitResponse, ImageDeleteResponse, ImageHistoryResponse, ImageInspectResponse, ImageListResponse, ImagePruneResponse, ImageSearchResponse, ImageTagResponse } from "../types.ts";
 
 /** Options of `imageList`: the query parameters of `GET /images/json` in camelCase, and the call's. */
@@ -44,8 +45,7 @@ export interface ImageListOptions extends CallOptions {
 
 /** `GET /images/json` (ImageList): List Images. */
 export function imageList(client: Client, options: ImageListOptions = {}): Promise<ImageListResponse> {
-  const { all, filters, sharedSize, digests, manifests, identity, ...call } = options;
-  return client.json<ImageListResponse>({ ...call, method: "GET", path: "/images/json", query: { all, filters, "shared-size": sharedSize, digests, manifests, identity } });
+  return sendOperation<ImageListResponse>(client, true, "GET /images/json", undefined, options, ["all", "filters", "sharedSize:shared-size", "digests", "manifests", "identity"]);
 }
 
 /**
@@ -82,8 +82,7 @@ export interface BuildPruneOptions extends CallOptions {
 
 /** `POST /build/prune` (BuildPrune): Delete builder cache. */
 export function buildPrune(client: Client, options: BuildPruneOptions = {}): Promise<BuildPruneResponse> {
-  const { reservedSpace, maxUsedSpace, minFreeSpace, all, filters, ...call } = options;
-  return client.json<BuildPruneResponse>({ ...call, method: "POST", path: "/build/prune", query: { "reserved-space": reservedSpace, "max-used-space": maxUsedSpace, "min-free-space": minFreeSpace, all, filters } });
+  return sendOperation<BuildPruneResponse>(client, true, "POST /build/prune", undefined, options, ["reservedSpace:reserved-space", "maxUsedSpace:max-used-space", "minFreeSpace:min-free-space", "all", "filters"]);
 }
 
 /**
@@ -108,8 +107,7 @@ export interface ImageInspectOptions extends CallOptions {
 
 /** `GET /images/{name}/json` (ImageInspect): Inspect an image. */
 export function imageInspect(client: Client, name: string, options: ImageInspectOptions = {}): Promise<ImageInspectResponse> {
-  const { manifests, platform, ...call } = options;
-  return client.json<ImageInspectResponse>({ ...call, method: "GET", path: "/images/{name}/json", params: { name }, query: { manifests, platform } });
+  return sendOperation<ImageInspectResponse>(client, true, "GET /images/{name}/json", { name }, options, ["manifests", "platform"]);
 }
 
 /**
@@ -142,8 +140,7 @@ export interface ImageAttestationsOptions extends CallOptions {
  * API 1.55+: an older engine refuses it with DockerVersionError before anything is sent.
  */
 export function imageAttestations(client: Client, name: string, options: ImageAttestationsOptions = {}): Promise<ImageAttestationsResponse> {
-  const { platform, type, statement, ...call } = options;
-  return client.json<ImageAttestationsResponse>({ ...call, method: "GET", path: "/images/{name}/attestations", params: { name }, query: { platform, type, statement } });
+  return sendOperation<ImageAttestationsResponse>(client, true, "GET /images/{name}/attestations", { name }, options, ["platform", "type", "statement"]);
 }
 
 /**
@@ -162,8 +159,7 @@ export interface ImageHistoryOptions extends CallOptions {
 
 /** `GET /images/{name}/history` (ImageHistory): Get the history of an image. */
 export function imageHistory(client: Client, name: string, options: ImageHistoryOptions = {}): Promise<ImageHistoryResponse> {
-  const { platform, ...call } = options;
-  return client.json<ImageHistoryResponse>({ ...call, method: "GET", path: "/images/{name}/history", params: { name }, query: { platform } });
+  return sendOperation<ImageHistoryResponse>(client, true, "GET /images/{name}/history", { name }, options, ["platform"]);
 }
 
 /**
@@ -179,8 +175,7 @@ export interface ImageTagOptions extends CallOptions {
 
 /** `POST /images/{name}/tag` (ImageTag): Tag an image. */
 export function imageTag(client: Client, name: string, options: ImageTagOptions = {}): Promise<ImageTagResponse> {
-  const { repo, tag, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/images/{name}/tag", params: { name }, query: { repo, tag } });
+  return sendOperation<ImageTagResponse>(client, false, "POST /images/{name}/tag", { name }, options, ["repo", "tag"]);
 }
 
 /**
@@ -209,8 +204,7 @@ export interface ImageDeleteOptions extends CallOptions {
 
 /** `DELETE /images/{name}` (ImageDelete): Remove an image. */
 export function imageDelete(client: Client, name: string, options: ImageDeleteOptions = {}): Promise<ImageDeleteResponse> {
-  const { force, noprune, platforms, ...call } = options;
-  return client.json<ImageDeleteResponse>({ ...call, method: "DELETE", path: "/images/{name}", params: { name }, query: { force, noprune, platforms } });
+  return sendOperation<ImageDeleteResponse>(client, true, "DELETE /images/{name}", { name }, options, ["force", "noprune", "platforms"]);
 }
 
 /**
@@ -231,8 +225,7 @@ export interface ImageSearchOptions extends CallOptions {
 
 /** `GET /images/search` (ImageSearch): Search images. */
 export function imageSearch(client: Client, options: ImageSearchOptions): Promise<ImageSearchResponse> {
-  const { term, limit, filters, ...call } = options;
-  return client.json<ImageSearchResponse>({ ...call, method: "GET", path: "/images/search", query: { term, limit, filters } });
+  return sendOperation<ImageSearchResponse>(client, true, "GET /images/search", undefined, options, ["term", "limit", "filters"]);
 }
 
 /**
@@ -249,8 +242,7 @@ export interface ImagePruneOptions extends CallOptions {
 
 /** `POST /images/prune` (ImagePrune): Delete unused images. */
 export function imagePrune(client: Client, options: ImagePruneOptions = {}): Promise<ImagePruneResponse> {
-  const { filters, ...call } = options;
-  return client.json<ImagePruneResponse>({ ...call, method: "POST", path: "/images/prune", query: { filters } });
+  return sendOperation<ImagePruneResponse>(client, true, "POST /images/prune", undefined, options, ["filters"]);
 }
 
 /** Options of `imageCommit`: the query parameters of `POST /commit` in camelCase, and the call's. */
@@ -276,6 +268,5 @@ export interface ImageCommitOptions extends CallOptions {
 
 /** `POST /commit` (ImageCommit): Create a new image from a container. */
 export function imageCommit(client: Client, body?: ImageCommitBody, options: ImageCommitOptions = {}): Promise<ImageCommitResponse> {
-  const { container, repo, tag, comment, author, pause, changes, ...call } = options;
-  return client.json<ImageCommitResponse>({ ...call, method: "POST", path: "/commit", query: { container, repo, tag, comment, author, pause, changes }, body });
+  return sendOperation<ImageCommitResponse>(client, true, "POST /commit", undefined, options, ["container", "repo", "tag", "comment", "author", "pause", "changes"], body);
 }

@@ -2,9 +2,10 @@
 // The network operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, NetworkConnectBody, NetworkConnectResponse, NetworkCreateBody, NetworkCreateResponse, NetworkDeleteResponse, NetworkDisconnectBody, NetworkDisconnectResponse, NetworkInspectResponse, NetworkListResponse, NetworkPruneResponse } from "../types.ts";
 
 /** Options of `networkList`: the query parameters of `GET /networks` in camelCase, and the call's. */
@@ -15,8 +16,7 @@ export interface NetworkListOptions extends CallOptions {
 
 /** `GET /networks` (NetworkList): List networks. */
 export function networkList(client: Client, options: NetworkListOptions = {}): Promise<NetworkListResponse> {
-  const { filters, ...call } = options;
-  return client.json<NetworkListResponse>({ ...call, method: "GET", path: "/networks", query: { filters } });
+  return sendOperation<NetworkListResponse>(client, true, "GET /networks", undefined, options, ["filters"]);
 }
 
 /**
@@ -35,28 +35,27 @@ export interface NetworkInspectOptions extends CallOptions {
 
 /** `GET /networks/{id}` (NetworkInspect): Inspect a network. */
 export function networkInspect(client: Client, id: string, options: NetworkInspectOptions = {}): Promise<NetworkInspectResponse> {
-  const { verbose, scope, ...call } = options;
-  return client.json<NetworkInspectResponse>({ ...call, method: "GET", path: "/networks/{id}", params: { id }, query: { verbose, scope } });
+  return sendOperation<NetworkInspectResponse>(client, true, "GET /networks/{id}", { id }, options, ["verbose", "scope"]);
 }
 
 /** `DELETE /networks/{id}` (NetworkDelete): Remove a network. */
 export function networkDelete(client: Client, id: string, options: CallOptions = {}): Promise<NetworkDeleteResponse> {
-  return client.void({ ...options, method: "DELETE", path: "/networks/{id}", params: { id } });
+  return sendOperation<NetworkDeleteResponse>(client, false, "DELETE /networks/{id}", { id }, options);
 }
 
 /** `POST /networks/create` (NetworkCreate): Create a network. */
 export function networkCreate(client: Client, body: NetworkCreateBody, options: CallOptions = {}): Promise<NetworkCreateResponse> {
-  return client.json<NetworkCreateResponse>({ ...options, method: "POST", path: "/networks/create", body });
+  return sendOperation<NetworkCreateResponse>(client, true, "POST /networks/create", undefined, options, undefined, body);
 }
 
 /** `POST /networks/{id}/connect` (NetworkConnect): Connect a container to a network. */
 export function networkConnect(client: Client, id: string, body: NetworkConnectBody, options: CallOptions = {}): Promise<NetworkConnectResponse> {
-  return client.void({ ...options, method: "POST", path: "/networks/{id}/connect", params: { id }, body });
+  return sendOperation<NetworkConnectResponse>(client, false, "POST /networks/{id}/connect", { id }, options, undefined, body);
 }
 
 /** `POST /networks/{id}/disconnect` (NetworkDisconnect): Disconnect a container from a network. */
 export function networkDisconnect(client: Client, id: string, body: NetworkDisconnectBody, options: CallOptions = {}): Promise<NetworkDisconnectResponse> {
-  return client.void({ ...options, method: "POST", path: "/networks/{id}/disconnect", params: { id }, body });
+  return sendOperation<NetworkDisconnectResponse>(client, false, "POST /networks/{id}/disconnect", { id }, options, undefined, body);
 }
 
 /**
@@ -70,6 +69,5 @@ export interface NetworkPruneOptions extends CallOptions {
 
 /** `POST /networks/prune` (NetworkPrune): Delete unused networks. */
 export function networkPrune(client: Client, options: NetworkPruneOptions = {}): Promise<NetworkPruneResponse> {
-  const { filters, ...call } = options;
-  return client.json<NetworkPruneResponse>({ ...call, method: "POST", path: "/networks/prune", query: { filters } });
+  return sendOperation<NetworkPruneResponse>(client, true, "POST /networks/prune", undefined, options, ["filters"]);
 }

@@ -2,9 +2,10 @@
 // The node operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, NodeDeleteResponse, NodeInspectResponse, NodeListResponse, NodeUpdateBody, NodeUpdateResponse } from "../types.ts";
 
 /** Options of `nodeList`: the query parameters of `GET /nodes` in camelCase, and the call's. */
@@ -15,13 +16,12 @@ export interface NodeListOptions extends CallOptions {
 
 /** `GET /nodes` (NodeList): List nodes. */
 export function nodeList(client: Client, options: NodeListOptions = {}): Promise<NodeListResponse> {
-  const { filters, ...call } = options;
-  return client.json<NodeListResponse>({ ...call, method: "GET", path: "/nodes", query: { filters } });
+  return sendOperation<NodeListResponse>(client, true, "GET /nodes", undefined, options, ["filters"]);
 }
 
 /** `GET /nodes/{id}` (NodeInspect): Inspect a node. */
 export function nodeInspect(client: Client, id: string, options: CallOptions = {}): Promise<NodeInspectResponse> {
-  return client.json<NodeInspectResponse>({ ...options, method: "GET", path: "/nodes/{id}", params: { id } });
+  return sendOperation<NodeInspectResponse>(client, true, "GET /nodes/{id}", { id }, options);
 }
 
 /**
@@ -38,8 +38,7 @@ export interface NodeDeleteOptions extends CallOptions {
 
 /** `DELETE /nodes/{id}` (NodeDelete): Delete a node. */
 export function nodeDelete(client: Client, id: string, options: NodeDeleteOptions = {}): Promise<NodeDeleteResponse> {
-  const { force, ...call } = options;
-  return client.void({ ...call, method: "DELETE", path: "/nodes/{id}", params: { id }, query: { force } });
+  return sendOperation<NodeDeleteResponse>(client, false, "DELETE /nodes/{id}", { id }, options, ["force"]);
 }
 
 /**
@@ -56,6 +55,5 @@ export interface NodeUpdateOptions extends CallOptions {
 
 /** `POST /nodes/{id}/update` (NodeUpdate): Update a node. */
 export function nodeUpdate(client: Client, id: string, body: NodeUpdateBody, options: NodeUpdateOptions): Promise<NodeUpdateResponse> {
-  const { version, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/nodes/{id}/update", params: { id }, query: { version }, body });
+  return sendOperation<NodeUpdateResponse>(client, false, "POST /nodes/{id}/update", { id }, options, ["version"], body);
 }

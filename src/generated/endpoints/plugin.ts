@@ -2,9 +2,10 @@
 // The plugin operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, GetPluginPrivilegesResponse, PluginCreateBody, PluginCreateResponse, PluginDeleteResponse, PluginDisableResponse, PluginEnableResponse, PluginInspectResponse, PluginListResponse, PluginSetBody, PluginSetResponse } from "../types.ts";
 
 /** Options of `pluginList`: the query parameters of `GET /plugins` in camelCase, and the call's. */
@@ -15,8 +16,7 @@ export interface PluginListOptions extends CallOptions {
 
 /** `GET /plugins` (PluginList): List plugins. */
 export function pluginList(client: Client, options: PluginListOptions = {}): Promise<PluginListResponse> {
-  const { filters, ...call } = options;
-  return client.json<PluginListResponse>({ ...call, method: "GET", path: "/plugins", query: { filters } });
+  return sendOperation<PluginListResponse>(client, true, "GET /plugins", undefined, options, ["filters"]);
 }
 
 /**
@@ -30,13 +30,12 @@ export interface GetPluginPrivilegesOptions extends CallOptions {
 
 /** `GET /plugins/privileges` (GetPluginPrivileges): Get plugin privileges. */
 export function getPluginPrivileges(client: Client, options: GetPluginPrivilegesOptions): Promise<GetPluginPrivilegesResponse> {
-  const { remote, ...call } = options;
-  return client.json<GetPluginPrivilegesResponse>({ ...call, method: "GET", path: "/plugins/privileges", query: { remote } });
+  return sendOperation<GetPluginPrivilegesResponse>(client, true, "GET /plugins/privileges", undefined, options, ["remote"]);
 }
 
 /** `GET /plugins/{name}/json` (PluginInspect): Inspect a plugin. */
 export function pluginInspect(client: Client, name: string, options: CallOptions = {}): Promise<PluginInspectResponse> {
-  return client.json<PluginInspectResponse>({ ...options, method: "GET", path: "/plugins/{name}/json", params: { name } });
+  return sendOperation<PluginInspectResponse>(client, true, "GET /plugins/{name}/json", { name }, options);
 }
 
 /**
@@ -54,8 +53,7 @@ export interface PluginDeleteOptions extends CallOptions {
 
 /** `DELETE /plugins/{name}` (PluginDelete): Remove a plugin. */
 export function pluginDelete(client: Client, name: string, options: PluginDeleteOptions = {}): Promise<PluginDeleteResponse> {
-  const { force, ...call } = options;
-  return client.json<PluginDeleteResponse>({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name }, query: { force } });
+  return sendOperation<PluginDeleteResponse>(client, true, "DELETE /plugins/{name}", { name }, options, ["force"]);
 }
 
 /**
@@ -73,8 +71,7 @@ export interface PluginEnableOptions extends CallOptions {
 
 /** `POST /plugins/{name}/enable` (PluginEnable): Enable a plugin. */
 export function pluginEnable(client: Client, name: string, options: PluginEnableOptions = {}): Promise<PluginEnableResponse> {
-  const { activateTimeout, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/plugins/{name}/enable", params: { name }, query: { timeout: activateTimeout } });
+  return sendOperation<PluginEnableResponse>(client, false, "POST /plugins/{name}/enable", { name }, options, ["activateTimeout:timeout"]);
 }
 
 /**
@@ -88,8 +85,7 @@ export interface PluginDisableOptions extends CallOptions {
 
 /** `POST /plugins/{name}/disable` (PluginDisable): Disable a plugin. */
 export function pluginDisable(client: Client, name: string, options: PluginDisableOptions = {}): Promise<PluginDisableResponse> {
-  const { force, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/plugins/{name}/disable", params: { name }, query: { force } });
+  return sendOperation<PluginDisableResponse>(client, false, "POST /plugins/{name}/disable", { name }, options, ["force"]);
 }
 
 /**
@@ -103,11 +99,10 @@ export interface PluginCreateOptions extends CallOptions {
 
 /** `POST /plugins/create` (PluginCreate): Create a plugin. */
 export function pluginCreate(client: Client, body: PluginCreateBody, options: PluginCreateOptions): Promise<PluginCreateResponse> {
-  const { name, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/plugins/create", query: { name }, body, contentType: "application/x-tar" });
+  return sendOperation<PluginCreateResponse>(client, false, "POST /plugins/create", undefined, options, ["name"], body, "application/x-tar");
 }
 
 /** `POST /plugins/{name}/set` (PluginSet): Configure a plugin. */
 export function pluginSet(client: Client, name: string, body?: PluginSetBody, options: CallOptions = {}): Promise<PluginSetResponse> {
-  return client.void({ ...options, method: "POST", path: "/plugins/{name}/set", params: { name }, body });
+  return sendOperation<PluginSetResponse>(client, false, "POST /plugins/{name}/set", { name }, options, undefined, body);
 }

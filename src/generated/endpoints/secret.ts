@@ -2,9 +2,10 @@
 // The secret operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, SecretCreateBody, SecretCreateResponse, SecretDeleteResponse, SecretInspectResponse, SecretListResponse, SecretUpdateBody, SecretUpdateResponse } from "../types.ts";
 
 /** Options of `secretList`: the query parameters of `GET /secrets` in camelCase, and the call's. */
@@ -15,23 +16,22 @@ export interface SecretListOptions extends CallOptions {
 
 /** `GET /secrets` (SecretList): List secrets. */
 export function secretList(client: Client, options: SecretListOptions = {}): Promise<SecretListResponse> {
-  const { filters, ...call } = options;
-  return client.json<SecretListResponse>({ ...call, method: "GET", path: "/secrets", query: { filters } });
+  return sendOperation<SecretListResponse>(client, true, "GET /secrets", undefined, options, ["filters"]);
 }
 
 /** `POST /secrets/create` (SecretCreate): Create a secret. */
 export function secretCreate(client: Client, body?: SecretCreateBody, options: CallOptions = {}): Promise<SecretCreateResponse> {
-  return client.json<SecretCreateResponse>({ ...options, method: "POST", path: "/secrets/create", body });
+  return sendOperation<SecretCreateResponse>(client, true, "POST /secrets/create", undefined, options, undefined, body);
 }
 
 /** `GET /secrets/{id}` (SecretInspect): Inspect a secret. */
 export function secretInspect(client: Client, id: string, options: CallOptions = {}): Promise<SecretInspectResponse> {
-  return client.json<SecretInspectResponse>({ ...options, method: "GET", path: "/secrets/{id}", params: { id } });
+  return sendOperation<SecretInspectResponse>(client, true, "GET /secrets/{id}", { id }, options);
 }
 
 /** `DELETE /secrets/{id}` (SecretDelete): Delete a secret. */
 export function secretDelete(client: Client, id: string, options: CallOptions = {}): Promise<SecretDeleteResponse> {
-  return client.void({ ...options, method: "DELETE", path: "/secrets/{id}", params: { id } });
+  return sendOperation<SecretDeleteResponse>(client, false, "DELETE /secrets/{id}", { id }, options);
 }
 
 /**
@@ -48,6 +48,5 @@ export interface SecretUpdateOptions extends CallOptions {
 
 /** `POST /secrets/{id}/update` (SecretUpdate): Update a Secret. */
 export function secretUpdate(client: Client, id: string, body: SecretUpdateBody, options: SecretUpdateOptions): Promise<SecretUpdateResponse> {
-  const { version, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/secrets/{id}/update", params: { id }, query: { version }, body });
+  return sendOperation<SecretUpdateResponse>(client, false, "POST /secrets/{id}/update", { id }, options, ["version"], body);
 }

@@ -2,9 +2,10 @@
 // The service operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, ServiceCreateBody, ServiceCreateResponse, ServiceDeleteResponse, ServiceInspectResponse, ServiceListResponse, ServiceUpdateBody, ServiceUpdateResponse } from "../types.ts";
 
 /** Options of `serviceList`: the query parameters of `GET /services` in camelCase, and the call's. */
@@ -17,8 +18,7 @@ export interface ServiceListOptions extends CallOptions {
 
 /** `GET /services` (ServiceList): List services. */
 export function serviceList(client: Client, options: ServiceListOptions = {}): Promise<ServiceListResponse> {
-  const { filters, status, ...call } = options;
-  return client.json<ServiceListResponse>({ ...call, method: "GET", path: "/services", query: { filters, status } });
+  return sendOperation<ServiceListResponse>(client, true, "GET /services", undefined, options, ["filters", "status"]);
 }
 
 /**
@@ -26,7 +26,7 @@ export function serviceList(client: Client, options: ServiceListOptions = {}): P
  * `options.headers`.
  */
 export function serviceCreate(client: Client, body: ServiceCreateBody, options: CallOptions = {}): Promise<ServiceCreateResponse> {
-  return client.json<ServiceCreateResponse>({ ...options, method: "POST", path: "/services/create", body });
+  return sendOperation<ServiceCreateResponse>(client, true, "POST /services/create", undefined, options, undefined, body);
 }
 
 /**
@@ -43,13 +43,12 @@ export interface ServiceInspectOptions extends CallOptions {
 
 /** `GET /services/{id}` (ServiceInspect): Inspect a service. */
 export function serviceInspect(client: Client, id: string, options: ServiceInspectOptions = {}): Promise<ServiceInspectResponse> {
-  const { insertDefaults, ...call } = options;
-  return client.json<ServiceInspectResponse>({ ...call, method: "GET", path: "/services/{id}", params: { id }, query: { insertDefaults } });
+  return sendOperation<ServiceInspectResponse>(client, true, "GET /services/{id}", { id }, options, ["insertDefaults"]);
 }
 
 /** `DELETE /services/{id}` (ServiceDelete): Delete a service. */
 export function serviceDelete(client: Client, id: string, options: CallOptions = {}): Promise<ServiceDeleteResponse> {
-  return client.void({ ...options, method: "DELETE", path: "/services/{id}", params: { id } });
+  return sendOperation<ServiceDeleteResponse>(client, false, "DELETE /services/{id}", { id }, options);
 }
 
 /**
@@ -81,6 +80,5 @@ export interface ServiceUpdateOptions extends CallOptions {
  * header in `options.headers`.
  */
 export function serviceUpdate(client: Client, id: string, body: ServiceUpdateBody, options: ServiceUpdateOptions): Promise<ServiceUpdateResponse> {
-  const { version, registryAuthFrom, rollback, ...call } = options;
-  return client.json<ServiceUpdateResponse>({ ...call, method: "POST", path: "/services/{id}/update", params: { id }, query: { version, registryAuthFrom, rollback }, body });
+  return sendOperation<ServiceUpdateResponse>(client, true, "POST /services/{id}/update", { id }, options, ["version", "registryAuthFrom", "rollback"], body);
 }

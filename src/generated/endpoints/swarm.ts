@@ -2,24 +2,25 @@
 // The swarm operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { SwarmInitBody, SwarmInitResponse, SwarmInspectResponse, SwarmJoinBody, SwarmJoinResponse, SwarmLeaveResponse, SwarmUnlockBody, SwarmUnlockResponse, SwarmUnlockkeyResponse, SwarmUpdateBody, SwarmUpdateResponse } from "../types.ts";
 
 /** `GET /swarm` (SwarmInspect): Inspect swarm. */
 export function swarmInspect(client: Client, options: CallOptions = {}): Promise<SwarmInspectResponse> {
-  return client.json<SwarmInspectResponse>({ ...options, method: "GET", path: "/swarm" });
+  return sendOperation<SwarmInspectResponse>(client, true, "GET /swarm", undefined, options);
 }
 
 /** `POST /swarm/init` (SwarmInit): Initialize a new swarm. */
 export function swarmInit(client: Client, body: SwarmInitBody, options: CallOptions = {}): Promise<SwarmInitResponse> {
-  return client.json<SwarmInitResponse>({ ...options, method: "POST", path: "/swarm/init", body });
+  return sendOperation<SwarmInitResponse>(client, true, "POST /swarm/init", undefined, options, undefined, body);
 }
 
 /** `POST /swarm/join` (SwarmJoin): Join an existing swarm. */
 export function swarmJoin(client: Client, body: SwarmJoinBody, options: CallOptions = {}): Promise<SwarmJoinResponse> {
-  return client.void({ ...options, method: "POST", path: "/swarm/join", body });
+  return sendOperation<SwarmJoinResponse>(client, false, "POST /swarm/join", undefined, options, undefined, body);
 }
 
 /**
@@ -36,8 +37,7 @@ export interface SwarmLeaveOptions extends CallOptions {
 
 /** `POST /swarm/leave` (SwarmLeave): Leave a swarm. */
 export function swarmLeave(client: Client, options: SwarmLeaveOptions = {}): Promise<SwarmLeaveResponse> {
-  const { force, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/swarm/leave", query: { force } });
+  return sendOperation<SwarmLeaveResponse>(client, false, "POST /swarm/leave", undefined, options, ["force"]);
 }
 
 /**
@@ -69,16 +69,15 @@ export interface SwarmUpdateOptions extends CallOptions {
 
 /** `POST /swarm/update` (SwarmUpdate): Update a swarm. */
 export function swarmUpdate(client: Client, body: SwarmUpdateBody, options: SwarmUpdateOptions): Promise<SwarmUpdateResponse> {
-  const { version, rotateWorkerToken, rotateManagerToken, rotateManagerUnlockKey, ...call } = options;
-  return client.void({ ...call, method: "POST", path: "/swarm/update", query: { version, rotateWorkerToken, rotateManagerToken, rotateManagerUnlockKey }, body });
+  return sendOperation<SwarmUpdateResponse>(client, false, "POST /swarm/update", undefined, options, ["version", "rotateWorkerToken", "rotateManagerToken", "rotateManagerUnlockKey"], body);
 }
 
 /** `GET /swarm/unlockkey` (SwarmUnlockkey): Get the unlock key. */
 export function swarmUnlockkey(client: Client, options: CallOptions = {}): Promise<SwarmUnlockkeyResponse> {
-  return client.json<SwarmUnlockkeyResponse>({ ...options, method: "GET", path: "/swarm/unlockkey" });
+  return sendOperation<SwarmUnlockkeyResponse>(client, true, "GET /swarm/unlockkey", undefined, options);
 }
 
 /** `POST /swarm/unlock` (SwarmUnlock): Unlock a locked manager. */
 export function swarmUnlock(client: Client, body: SwarmUnlockBody, options: CallOptions = {}): Promise<SwarmUnlockResponse> {
-  return client.void({ ...options, method: "POST", path: "/swarm/unlock", body });
+  return sendOperation<SwarmUnlockResponse>(client, false, "POST /swarm/unlock", undefined, options, undefined, body);
 }

@@ -2,34 +2,35 @@
 // The system operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { SystemAuthBody, SystemAuthResponse, SystemDataUsageResponse, SystemInfoResponse, SystemPingHeadResponse, SystemPingResponse, SystemVersionResponse } from "../types.ts";
 
 /** `POST /auth` (SystemAuth): Check auth configuration. */
 export function systemAuth(client: Client, body?: SystemAuthBody, options: CallOptions = {}): Promise<SystemAuthResponse> {
-  return client.json<SystemAuthResponse>({ ...options, method: "POST", path: "/auth", body });
+  return sendOperation<SystemAuthResponse>(client, true, "POST /auth", undefined, options, undefined, body);
 }
 
 /** `GET /info` (SystemInfo): Get system information. */
 export function systemInfo(client: Client, options: CallOptions = {}): Promise<SystemInfoResponse> {
-  return client.json<SystemInfoResponse>({ ...options, method: "GET", path: "/info" });
+  return sendOperation<SystemInfoResponse>(client, true, "GET /info", undefined, options);
 }
 
 /** `GET /version` (SystemVersion): Get version. */
 export function systemVersion(client: Client, options: CallOptions = {}): Promise<SystemVersionResponse> {
-  return client.json<SystemVersionResponse>({ ...options, method: "GET", path: "/version" });
+  return sendOperation<SystemVersionResponse>(client, true, "GET /version", undefined, options);
 }
 
 /** `GET /_ping` (SystemPing): Ping. */
 export function systemPing(client: Client, options: CallOptions = {}): Promise<SystemPingResponse> {
-  return client.json<SystemPingResponse>({ ...options, method: "GET", path: "/_ping" });
+  return sendOperation<SystemPingResponse>(client, true, "GET /_ping", undefined, options);
 }
 
 /** `HEAD /_ping` (SystemPingHead): Ping. */
 export function systemPingHead(client: Client, options: CallOptions = {}): Promise<SystemPingHeadResponse> {
-  return client.void({ ...options, method: "HEAD", path: "/_ping" });
+  return sendOperation<SystemPingHeadResponse>(client, false, "HEAD /_ping", undefined, options);
 }
 
 /**
@@ -52,6 +53,5 @@ export interface SystemDataUsageOptions extends CallOptions {
 
 /** `GET /system/df` (SystemDataUsage): Get data usage information. */
 export function systemDataUsage(client: Client, options: SystemDataUsageOptions = {}): Promise<SystemDataUsageResponse> {
-  const { type, verbose, ...call } = options;
-  return client.json<SystemDataUsageResponse>({ ...call, method: "GET", path: "/system/df", query: { type, verbose } });
+  return sendOperation<SystemDataUsageResponse>(client, true, "GET /system/df", undefined, options, ["type", "verbose"]);
 }

@@ -2,9 +2,10 @@
 // The task operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, TaskInspectResponse, TaskListResponse } from "../types.ts";
 
 /** Options of `taskList`: the query parameters of `GET /tasks` in camelCase, and the call's. */
@@ -15,11 +16,10 @@ export interface TaskListOptions extends CallOptions {
 
 /** `GET /tasks` (TaskList): List tasks. */
 export function taskList(client: Client, options: TaskListOptions = {}): Promise<TaskListResponse> {
-  const { filters, ...call } = options;
-  return client.json<TaskListResponse>({ ...call, method: "GET", path: "/tasks", query: { filters } });
+  return sendOperation<TaskListResponse>(client, true, "GET /tasks", undefined, options, ["filters"]);
 }
 
 /** `GET /tasks/{id}` (TaskInspect): Inspect a task. */
 export function taskInspect(client: Client, id: string, options: CallOptions = {}): Promise<TaskInspectResponse> {
-  return client.json<TaskInspectResponse>({ ...options, method: "GET", path: "/tasks/{id}", params: { id } });
+  return sendOperation<TaskInspectResponse>(client, true, "GET /tasks/{id}", { id }, options);
 }

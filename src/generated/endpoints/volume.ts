@@ -2,9 +2,10 @@
 // The volume operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
 // so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the path template each function sends.
+// versions.ts, by the operation each function sends.
 
 import type { CallOptions, Client } from "../../request/engine.ts";
+import { sendOperation } from "../../request/operation.ts";
 import type { Filters, VolumeCreateBody, VolumeCreateResponse, VolumeDeleteResponse, VolumeInspectResponse, VolumeListResponse, VolumePruneResponse, VolumeUpdateBody, VolumeUpdateResponse } from "../types.ts";
 
 /** Options of `volumeList`: the query parameters of `GET /volumes` in camelCase, and the call's. */
@@ -18,18 +19,17 @@ export interface VolumeListOptions extends CallOptions {
 
 /** `GET /volumes` (VolumeList): List volumes. */
 export function volumeList(client: Client, options: VolumeListOptions = {}): Promise<VolumeListResponse> {
-  const { filters, ...call } = options;
-  return client.json<VolumeListResponse>({ ...call, method: "GET", path: "/volumes", query: { filters } });
+  return sendOperation<VolumeListResponse>(client, true, "GET /volumes", undefined, options, ["filters"]);
 }
 
 /** `POST /volumes/create` (VolumeCreate): Create a volume. */
 export function volumeCreate(client: Client, body: VolumeCreateBody, options: CallOptions = {}): Promise<VolumeCreateResponse> {
-  return client.json<VolumeCreateResponse>({ ...options, method: "POST", path: "/volumes/create", body });
+  return sendOperation<VolumeCreateResponse>(client, true, "POST /volumes/create", undefined, options, undefined, body);
 }
 
 /** `GET /volumes/{name}` (VolumeInspect): Inspect a volume. */
 export function volumeInspect(client: Client, name: string, options: CallOptions = {}): Promise<VolumeInspectResponse> {
-  return client.json<VolumeInspectResponse>({ ...options, method: "GET", path: "/volumes/{name}", params: { name } });
+  return sendOperation<VolumeInspectResponse>(client, true, "GET /volumes/{name}", { name }, options);
 }
 
 /**
@@ -49,8 +49,7 @@ export interface VolumeUpdateOptions extends CallOptions {
  * API 1.42+: an older engine refuses it with DockerVersionError before anything is sent.
  */
 export function volumeUpdate(client: Client, name: string, body: VolumeUpdateBody, options: VolumeUpdateOptions): Promise<VolumeUpdateResponse> {
-  const { version, ...call } = options;
-  return client.void({ ...call, method: "PUT", path: "/volumes/{name}", params: { name }, query: { version }, body });
+  return sendOperation<VolumeUpdateResponse>(client, false, "PUT /volumes/{name}", { name }, options, ["version"], body);
 }
 
 /**
@@ -67,8 +66,7 @@ export interface VolumeDeleteOptions extends CallOptions {
 
 /** `DELETE /volumes/{name}` (VolumeDelete): Remove a volume. */
 export function volumeDelete(client: Client, name: string, options: VolumeDeleteOptions = {}): Promise<VolumeDeleteResponse> {
-  const { force, ...call } = options;
-  return client.void({ ...call, method: "DELETE", path: "/volumes/{name}", params: { name }, query: { force } });
+  return sendOperation<VolumeDeleteResponse>(client, false, "DELETE /volumes/{name}", { name }, options, ["force"]);
 }
 
 /**
@@ -82,6 +80,5 @@ export interface VolumePruneOptions extends CallOptions {
 
 /** `POST /volumes/prune` (VolumePrune): Delete unused volumes. */
 export function volumePrune(client: Client, options: VolumePruneOptions = {}): Promise<VolumePruneResponse> {
-  const { filters, ...call } = options;
-  return client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters } });
+  return sendOperation<VolumePruneResponse>(client, true, "POST /volumes/prune", undefined, options, ["filters"]);
 }
