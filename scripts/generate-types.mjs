@@ -668,7 +668,7 @@ function generateEndpoints(spec, oldSpec, facts) {
       args.push(`body${bodyParam.required || optionsRequired ? "" : "?"}: ${id}Body`);
       family.types.add(`${id}Body`);
     }
-    args.push(optionsRequired ? `options: ${optionsType}` : `options: ${optionsType} = {}`);
+    args.push(optionsRequired ? `options: ${optionsType}` : `options?: ${optionsType}`);
     const responseType = `${id}Response`;
     family.types.add(responseType);
     const sends = fact.responseType === "void" ? "void" : `json<${responseType}>`;

@@ -14,7 +14,7 @@ export function sendOperation<T>(
   json: boolean,
   key: string,
   params: Record<string, string> | undefined,
-  options: CallOptions,
+  options: CallOptions | undefined,
   query?: readonly string[],
   body?: unknown,
   contentType?: string,

@@ -15,22 +15,22 @@ export interface ConfigListOptions extends CallOptions {
 }
 
 /** `GET /configs` (ConfigList): List configs. */
-export function configList(client: Client, options: ConfigListOptions = {}): Promise<ConfigListResponse> {
+export function configList(client: Client, options?: ConfigListOptions): Promise<ConfigListResponse> {
   return sendOperation<ConfigListResponse>(client, true, "GET /configs", undefined, options, ["filters"]);
 }
 
 /** `POST /configs/create` (ConfigCreate): Create a config. */
-export function configCreate(client: Client, body?: ConfigCreateBody, options: CallOptions = {}): Promise<ConfigCreateResponse> {
+export function configCreate(client: Client, body?: ConfigCreateBody, options?: CallOptions): Promise<ConfigCreateResponse> {
   return sendOperation<ConfigCreateResponse>(client, true, "POST /configs/create", undefined, options, undefined, body);
 }
 
 /** `GET /configs/{id}` (ConfigInspect): Inspect a config. */
-export function configInspect(client: Client, id: string, options: CallOptions = {}): Promise<ConfigInspectResponse> {
+export function configInspect(client: Client, id: string, options?: CallOptions): Promise<ConfigInspectResponse> {
   return sendOperation<ConfigInspectResponse>(client, true, "GET /configs/{id}", { id }, options);
 }
 
 /** `DELETE /configs/{id}` (ConfigDelete): Delete a config. */
-export function configDelete(client: Client, id: string, options: CallOptions = {}): Promise<ConfigDeleteResponse> {
+export function configDelete(client: Client, id: string, options?: CallOptions): Promise<ConfigDeleteResponse> {
   return sendOperation<ConfigDeleteResponse>(client, false, "DELETE /configs/{id}", { id }, options);
 }
 

@@ -33,7 +33,7 @@ export interface ContainerListOptions extends CallOptions {
 }
 
 /** `GET /containers/json` (ContainerList): List containers. */
-export function containerList(client: Client, options: ContainerListOptions = {}): Promise<ContainerListResponse> {
+export function containerList(client: Client, options?: ContainerListOptions): Promise<ContainerListResponse> {
   return sendOperation<ContainerListResponse>(client, true, "GET /containers/json", undefined, options, ["all", "limit", "size", "filters"]);
 }
 
@@ -52,7 +52,7 @@ export interface ContainerCreateOptions extends CallOptions {
 }
 
 /** `POST /containers/create` (ContainerCreate): Create a container. */
-export function containerCreate(client: Client, body: ContainerCreateBody, options: ContainerCreateOptions = {}): Promise<ContainerCreateResponse> {
+export function containerCreate(client: Client, body: ContainerCreateBody, options?: ContainerCreateOptions): Promise<ContainerCreateResponse> {
   return sendOperation<ContainerCreateResponse>(client, true, "POST /containers/create", undefined, options, ["name", "platform"], body);
 }
 
@@ -69,7 +69,7 @@ export interface ContainerInspectOptions extends CallOptions {
 }
 
 /** `GET /containers/{id}/json` (ContainerInspect): Inspect a container. */
-export function containerInspect(client: Client, id: string, options: ContainerInspectOptions = {}): Promise<ContainerInspectResponse> {
+export function containerInspect(client: Client, id: string, options?: ContainerInspectOptions): Promise<ContainerInspectResponse> {
   return sendOperation<ContainerInspectResponse>(client, true, "GET /containers/{id}/json", { id }, options, ["size"]);
 }
 
@@ -87,12 +87,12 @@ export interface ContainerTopOptions extends CallOptions {
 }
 
 /** `GET /containers/{id}/top` (ContainerTop): List processes running inside a container. */
-export function containerTop(client: Client, id: string, options: ContainerTopOptions = {}): Promise<ContainerTopResponse> {
+export function containerTop(client: Client, id: string, options?: ContainerTopOptions): Promise<ContainerTopResponse> {
   return sendOperation<ContainerTopResponse>(client, true, "GET /containers/{id}/top", { id }, options, ["psArgs:ps_args"]);
 }
 
 /** `GET /containers/{id}/changes` (ContainerChanges): Get changes on a container’s filesystem. */
-export function containerChanges(client: Client, id: string, options: CallOptions = {}): Promise<ContainerChangesResponse> {
+export function containerChanges(client: Client, id: string, options?: CallOptions): Promise<ContainerChangesResponse> {
   return sendOperation<ContainerChangesResponse>(client, true, "GET /containers/{id}/changes", { id }, options);
 }
 
@@ -125,7 +125,7 @@ export interface ContainerStartOptions extends CallOptions {
 }
 
 /** `POST /containers/{id}/start` (ContainerStart): Start a container. */
-export function containerStart(client: Client, id: string, options: ContainerStartOptions = {}): Promise<ContainerStartResponse> {
+export function containerStart(client: Client, id: string, options?: ContainerStartOptions): Promise<ContainerStartResponse> {
   return sendOperation<ContainerStartResponse>(client, false, "POST /containers/{id}/start", { id }, options, ["detachKeys"]);
 }
 
@@ -145,7 +145,7 @@ export interface ContainerStopOptions extends CallOptions {
 }
 
 /** `POST /containers/{id}/stop` (ContainerStop): Stop a container. */
-export function containerStop(client: Client, id: string, options: ContainerStopOptions = {}): Promise<ContainerStopResponse> {
+export function containerStop(client: Client, id: string, options?: ContainerStopOptions): Promise<ContainerStopResponse> {
   return sendOperation<ContainerStopResponse>(client, false, "POST /containers/{id}/stop", { id }, options, ["stopSignal:signal", "t"]);
 }
 
@@ -165,7 +165,7 @@ export interface ContainerRestartOptions extends CallOptions {
 }
 
 /** `POST /containers/{id}/restart` (ContainerRestart): Restart a container. */
-export function containerRestart(client: Client, id: string, options: ContainerRestartOptions = {}): Promise<ContainerRestartResponse> {
+export function containerRestart(client: Client, id: string, options?: ContainerRestartOptions): Promise<ContainerRestartResponse> {
   return sendOperation<ContainerRestartResponse>(client, false, "POST /containers/{id}/restart", { id }, options, ["stopSignal:signal", "t"]);
 }
 
@@ -183,12 +183,12 @@ export interface ContainerKillOptions extends CallOptions {
 }
 
 /** `POST /containers/{id}/kill` (ContainerKill): Kill a container. */
-export function containerKill(client: Client, id: string, options: ContainerKillOptions = {}): Promise<ContainerKillResponse> {
+export function containerKill(client: Client, id: string, options?: ContainerKillOptions): Promise<ContainerKillResponse> {
   return sendOperation<ContainerKillResponse>(client, false, "POST /containers/{id}/kill", { id }, options, ["unixSignal:signal"]);
 }
 
 /** `POST /containers/{id}/update` (ContainerUpdate): Update a container. */
-export function containerUpdate(client: Client, id: string, body: ContainerUpdateBody, options: CallOptions = {}): Promise<ContainerUpdateResponse> {
+export function containerUpdate(client: Client, id: string, body: ContainerUpdateBody, options?: CallOptions): Promise<ContainerUpdateResponse> {
   return sendOperation<ContainerUpdateResponse>(client, true, "POST /containers/{id}/update", { id }, options, undefined, body);
 }
 
@@ -207,12 +207,12 @@ export function containerRename(client: Client, id: string, options: ContainerRe
 }
 
 /** `POST /containers/{id}/pause` (ContainerPause): Pause a container. */
-export function containerPause(client: Client, id: string, options: CallOptions = {}): Promise<ContainerPauseResponse> {
+export function containerPause(client: Client, id: string, options?: CallOptions): Promise<ContainerPauseResponse> {
   return sendOperation<ContainerPauseResponse>(client, false, "POST /containers/{id}/pause", { id }, options);
 }
 
 /** `POST /containers/{id}/unpause` (ContainerUnpause): Unpause a container. */
-export function containerUnpause(client: Client, id: string, options: CallOptions = {}): Promise<ContainerUnpauseResponse> {
+export function containerUnpause(client: Client, id: string, options?: CallOptions): Promise<ContainerUnpauseResponse> {
   return sendOperation<ContainerUnpauseResponse>(client, false, "POST /containers/{id}/unpause", { id }, options);
 }
 
@@ -229,7 +229,7 @@ export interface ContainerWaitOptions extends CallOptions {
 }
 
 /** `POST /containers/{id}/wait` (ContainerWait): Wait for a container. */
-export function containerWait(client: Client, id: string, options: ContainerWaitOptions = {}): Promise<ContainerWaitResponse> {
+export function containerWait(client: Client, id: string, options?: ContainerWaitOptions): Promise<ContainerWaitResponse> {
   return sendOperation<ContainerWaitResponse>(client, true, "POST /containers/{id}/wait", { id }, options, ["condition"]);
 }
 
@@ -256,7 +256,7 @@ export interface ContainerDeleteOptions extends CallOptions {
 }
 
 /** `DELETE /containers/{id}` (ContainerDelete): Remove a container. */
-export function containerDelete(client: Client, id: string, options: ContainerDeleteOptions = {}): Promise<ContainerDeleteResponse> {
+export function containerDelete(client: Client, id: string, options?: ContainerDeleteOptions): Promise<ContainerDeleteResponse> {
   return sendOperation<ContainerDeleteResponse>(client, false, "DELETE /containers/{id}", { id }, options, ["v", "force", "link"]);
 }
 
@@ -311,6 +311,6 @@ export interface ContainerPruneOptions extends CallOptions {
 }
 
 /** `POST /containers/prune` (ContainerPrune): Delete stopped containers. */
-export function containerPrune(client: Client, options: ContainerPruneOptions = {}): Promise<ContainerPruneResponse> {
+export function containerPrune(client: Client, options?: ContainerPruneOptions): Promise<ContainerPruneResponse> {
   return sendOperation<ContainerPruneResponse>(client, true, "POST /containers/prune", undefined, options, ["filters"]);
 }

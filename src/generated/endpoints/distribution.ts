@@ -9,6 +9,6 @@ import { sendOperation } from "../../request/operation.ts";
 import type { DistributionInspectResponse } from "../types.ts";
 
 /** `GET /distribution/{name}/json` (DistributionInspect): Get image information from the registry. */
-export function distributionInspect(client: Client, name: string, options: CallOptions = {}): Promise<DistributionInspectResponse> {
+export function distributionInspect(client: Client, name: string, options?: CallOptions): Promise<DistributionInspectResponse> {
   return sendOperation<DistributionInspectResponse>(client, true, "GET /distribution/{name}/json", { name }, options);
 }

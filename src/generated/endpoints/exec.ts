@@ -9,7 +9,7 @@ import { sendOperation } from "../../request/operation.ts";
 import type { ContainerExecBody, ContainerExecResponse, ExecInspectResponse, ExecResizeResponse } from "../types.ts";
 
 /** `POST /containers/{id}/exec` (ContainerExec): Create an exec instance. */
-export function containerExec(client: Client, id: string, body: ContainerExecBody, options: CallOptions = {}): Promise<ContainerExecResponse> {
+export function containerExec(client: Client, id: string, body: ContainerExecBody, options?: CallOptions): Promise<ContainerExecResponse> {
   return sendOperation<ContainerExecResponse>(client, true, "POST /containers/{id}/exec", { id }, options, undefined, body);
 }
 
@@ -30,6 +30,6 @@ export function execResize(client: Client, id: string, options: ExecResizeOption
 }
 
 /** `GET /exec/{id}/json` (ExecInspect): Inspect an exec instance. */
-export function execInspect(client: Client, id: string, options: CallOptions = {}): Promise<ExecInspectResponse> {
+export function execInspect(client: Client, id: string, options?: CallOptions): Promise<ExecInspectResponse> {
   return sendOperation<ExecInspectResponse>(client, true, "GET /exec/{id}/json", { id }, options);
 }

@@ -44,7 +44,7 @@ export interface ImageListOptions extends CallOptions {
 }
 
 /** `GET /images/json` (ImageList): List Images. */
-export function imageList(client: Client, options: ImageListOptions = {}): Promise<ImageListResponse> {
+export function imageList(client: Client, options?: ImageListOptions): Promise<ImageListResponse> {
   return sendOperation<ImageListResponse>(client, true, "GET /images/json", undefined, options, ["all", "filters", "sharedSize:shared-size", "digests", "manifests", "identity"]);
 }
 
@@ -81,7 +81,7 @@ export interface BuildPruneOptions extends CallOptions {
 }
 
 /** `POST /build/prune` (BuildPrune): Delete builder cache. */
-export function buildPrune(client: Client, options: BuildPruneOptions = {}): Promise<BuildPruneResponse> {
+export function buildPrune(client: Client, options?: BuildPruneOptions): Promise<BuildPruneResponse> {
   return sendOperation<BuildPruneResponse>(client, true, "POST /build/prune", undefined, options, ["reservedSpace:reserved-space", "maxUsedSpace:max-used-space", "minFreeSpace:min-free-space", "all", "filters"]);
 }
 
@@ -106,7 +106,7 @@ export interface ImageInspectOptions extends CallOptions {
 }
 
 /** `GET /images/{name}/json` (ImageInspect): Inspect an image. */
-export function imageInspect(client: Client, name: string, options: ImageInspectOptions = {}): Promise<ImageInspectResponse> {
+export function imageInspect(client: Client, name: string, options?: ImageInspectOptions): Promise<ImageInspectResponse> {
   return sendOperation<ImageInspectResponse>(client, true, "GET /images/{name}/json", { name }, options, ["manifests", "platform"]);
 }
 
@@ -139,7 +139,7 @@ export interface ImageAttestationsOptions extends CallOptions {
  * `GET /images/{name}/attestations` (ImageAttestations): Get attestation statements for an image.
  * API 1.55+: an older engine refuses it with DockerVersionError before anything is sent.
  */
-export function imageAttestations(client: Client, name: string, options: ImageAttestationsOptions = {}): Promise<ImageAttestationsResponse> {
+export function imageAttestations(client: Client, name: string, options?: ImageAttestationsOptions): Promise<ImageAttestationsResponse> {
   return sendOperation<ImageAttestationsResponse>(client, true, "GET /images/{name}/attestations", { name }, options, ["platform", "type", "statement"]);
 }
 
@@ -158,7 +158,7 @@ export interface ImageHistoryOptions extends CallOptions {
 }
 
 /** `GET /images/{name}/history` (ImageHistory): Get the history of an image. */
-export function imageHistory(client: Client, name: string, options: ImageHistoryOptions = {}): Promise<ImageHistoryResponse> {
+export function imageHistory(client: Client, name: string, options?: ImageHistoryOptions): Promise<ImageHistoryResponse> {
   return sendOperation<ImageHistoryResponse>(client, true, "GET /images/{name}/history", { name }, options, ["platform"]);
 }
 
@@ -174,7 +174,7 @@ export interface ImageTagOptions extends CallOptions {
 }
 
 /** `POST /images/{name}/tag` (ImageTag): Tag an image. */
-export function imageTag(client: Client, name: string, options: ImageTagOptions = {}): Promise<ImageTagResponse> {
+export function imageTag(client: Client, name: string, options?: ImageTagOptions): Promise<ImageTagResponse> {
   return sendOperation<ImageTagResponse>(client, false, "POST /images/{name}/tag", { name }, options, ["repo", "tag"]);
 }
 
@@ -203,7 +203,7 @@ export interface ImageDeleteOptions extends CallOptions {
 }
 
 /** `DELETE /images/{name}` (ImageDelete): Remove an image. */
-export function imageDelete(client: Client, name: string, options: ImageDeleteOptions = {}): Promise<ImageDeleteResponse> {
+export function imageDelete(client: Client, name: string, options?: ImageDeleteOptions): Promise<ImageDeleteResponse> {
   return sendOperation<ImageDeleteResponse>(client, true, "DELETE /images/{name}", { name }, options, ["force", "noprune", "platforms"]);
 }
 
@@ -241,7 +241,7 @@ export interface ImagePruneOptions extends CallOptions {
 }
 
 /** `POST /images/prune` (ImagePrune): Delete unused images. */
-export function imagePrune(client: Client, options: ImagePruneOptions = {}): Promise<ImagePruneResponse> {
+export function imagePrune(client: Client, options?: ImagePruneOptions): Promise<ImagePruneResponse> {
   return sendOperation<ImagePruneResponse>(client, true, "POST /images/prune", undefined, options, ["filters"]);
 }
 
@@ -267,6 +267,6 @@ export interface ImageCommitOptions extends CallOptions {
 }
 
 /** `POST /commit` (ImageCommit): Create a new image from a container. */
-export function imageCommit(client: Client, body?: ImageCommitBody, options: ImageCommitOptions = {}): Promise<ImageCommitResponse> {
+export function imageCommit(client: Client, body?: ImageCommitBody, options?: ImageCommitOptions): Promise<ImageCommitResponse> {
   return sendOperation<ImageCommitResponse>(client, true, "POST /commit", undefined, options, ["container", "repo", "tag", "comment", "author", "pause", "changes"], body);
 }

@@ -15,7 +15,7 @@ export interface NetworkListOptions extends CallOptions {
 }
 
 /** `GET /networks` (NetworkList): List networks. */
-export function networkList(client: Client, options: NetworkListOptions = {}): Promise<NetworkListResponse> {
+export function networkList(client: Client, options?: NetworkListOptions): Promise<NetworkListResponse> {
   return sendOperation<NetworkListResponse>(client, true, "GET /networks", undefined, options, ["filters"]);
 }
 
@@ -34,27 +34,27 @@ export interface NetworkInspectOptions extends CallOptions {
 }
 
 /** `GET /networks/{id}` (NetworkInspect): Inspect a network. */
-export function networkInspect(client: Client, id: string, options: NetworkInspectOptions = {}): Promise<NetworkInspectResponse> {
+export function networkInspect(client: Client, id: string, options?: NetworkInspectOptions): Promise<NetworkInspectResponse> {
   return sendOperation<NetworkInspectResponse>(client, true, "GET /networks/{id}", { id }, options, ["verbose", "scope"]);
 }
 
 /** `DELETE /networks/{id}` (NetworkDelete): Remove a network. */
-export function networkDelete(client: Client, id: string, options: CallOptions = {}): Promise<NetworkDeleteResponse> {
+export function networkDelete(client: Client, id: string, options?: CallOptions): Promise<NetworkDeleteResponse> {
   return sendOperation<NetworkDeleteResponse>(client, false, "DELETE /networks/{id}", { id }, options);
 }
 
 /** `POST /networks/create` (NetworkCreate): Create a network. */
-export function networkCreate(client: Client, body: NetworkCreateBody, options: CallOptions = {}): Promise<NetworkCreateResponse> {
+export function networkCreate(client: Client, body: NetworkCreateBody, options?: CallOptions): Promise<NetworkCreateResponse> {
   return sendOperation<NetworkCreateResponse>(client, true, "POST /networks/create", undefined, options, undefined, body);
 }
 
 /** `POST /networks/{id}/connect` (NetworkConnect): Connect a container to a network. */
-export function networkConnect(client: Client, id: string, body: NetworkConnectBody, options: CallOptions = {}): Promise<NetworkConnectResponse> {
+export function networkConnect(client: Client, id: string, body: NetworkConnectBody, options?: CallOptions): Promise<NetworkConnectResponse> {
   return sendOperation<NetworkConnectResponse>(client, false, "POST /networks/{id}/connect", { id }, options, undefined, body);
 }
 
 /** `POST /networks/{id}/disconnect` (NetworkDisconnect): Disconnect a container from a network. */
-export function networkDisconnect(client: Client, id: string, body: NetworkDisconnectBody, options: CallOptions = {}): Promise<NetworkDisconnectResponse> {
+export function networkDisconnect(client: Client, id: string, body: NetworkDisconnectBody, options?: CallOptions): Promise<NetworkDisconnectResponse> {
   return sendOperation<NetworkDisconnectResponse>(client, false, "POST /networks/{id}/disconnect", { id }, options, undefined, body);
 }
 
@@ -68,6 +68,6 @@ export interface NetworkPruneOptions extends CallOptions {
 }
 
 /** `POST /networks/prune` (NetworkPrune): Delete unused networks. */
-export function networkPrune(client: Client, options: NetworkPruneOptions = {}): Promise<NetworkPruneResponse> {
+export function networkPrune(client: Client, options?: NetworkPruneOptions): Promise<NetworkPruneResponse> {
   return sendOperation<NetworkPruneResponse>(client, true, "POST /networks/prune", undefined, options, ["filters"]);
 }

@@ -15,12 +15,12 @@ export interface NodeListOptions extends CallOptions {
 }
 
 /** `GET /nodes` (NodeList): List nodes. */
-export function nodeList(client: Client, options: NodeListOptions = {}): Promise<NodeListResponse> {
+export function nodeList(client: Client, options?: NodeListOptions): Promise<NodeListResponse> {
   return sendOperation<NodeListResponse>(client, true, "GET /nodes", undefined, options, ["filters"]);
 }
 
 /** `GET /nodes/{id}` (NodeInspect): Inspect a node. */
-export function nodeInspect(client: Client, id: string, options: CallOptions = {}): Promise<NodeInspectResponse> {
+export function nodeInspect(client: Client, id: string, options?: CallOptions): Promise<NodeInspectResponse> {
   return sendOperation<NodeInspectResponse>(client, true, "GET /nodes/{id}", { id }, options);
 }
 
@@ -37,7 +37,7 @@ export interface NodeDeleteOptions extends CallOptions {
 }
 
 /** `DELETE /nodes/{id}` (NodeDelete): Delete a node. */
-export function nodeDelete(client: Client, id: string, options: NodeDeleteOptions = {}): Promise<NodeDeleteResponse> {
+export function nodeDelete(client: Client, id: string, options?: NodeDeleteOptions): Promise<NodeDeleteResponse> {
   return sendOperation<NodeDeleteResponse>(client, false, "DELETE /nodes/{id}", { id }, options, ["force"]);
 }
 

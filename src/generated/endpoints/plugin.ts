@@ -15,7 +15,7 @@ export interface PluginListOptions extends CallOptions {
 }
 
 /** `GET /plugins` (PluginList): List plugins. */
-export function pluginList(client: Client, options: PluginListOptions = {}): Promise<PluginListResponse> {
+export function pluginList(client: Client, options?: PluginListOptions): Promise<PluginListResponse> {
   return sendOperation<PluginListResponse>(client, true, "GET /plugins", undefined, options, ["filters"]);
 }
 
@@ -34,7 +34,7 @@ export function getPluginPrivileges(client: Client, options: GetPluginPrivileges
 }
 
 /** `GET /plugins/{name}/json` (PluginInspect): Inspect a plugin. */
-export function pluginInspect(client: Client, name: string, options: CallOptions = {}): Promise<PluginInspectResponse> {
+export function pluginInspect(client: Client, name: string, options?: CallOptions): Promise<PluginInspectResponse> {
   return sendOperation<PluginInspectResponse>(client, true, "GET /plugins/{name}/json", { name }, options);
 }
 
@@ -52,7 +52,7 @@ export interface PluginDeleteOptions extends CallOptions {
 }
 
 /** `DELETE /plugins/{name}` (PluginDelete): Remove a plugin. */
-export function pluginDelete(client: Client, name: string, options: PluginDeleteOptions = {}): Promise<PluginDeleteResponse> {
+export function pluginDelete(client: Client, name: string, options?: PluginDeleteOptions): Promise<PluginDeleteResponse> {
   return sendOperation<PluginDeleteResponse>(client, true, "DELETE /plugins/{name}", { name }, options, ["force"]);
 }
 
@@ -70,7 +70,7 @@ export interface PluginEnableOptions extends CallOptions {
 }
 
 /** `POST /plugins/{name}/enable` (PluginEnable): Enable a plugin. */
-export function pluginEnable(client: Client, name: string, options: PluginEnableOptions = {}): Promise<PluginEnableResponse> {
+export function pluginEnable(client: Client, name: string, options?: PluginEnableOptions): Promise<PluginEnableResponse> {
   return sendOperation<PluginEnableResponse>(client, false, "POST /plugins/{name}/enable", { name }, options, ["activateTimeout:timeout"]);
 }
 
@@ -84,7 +84,7 @@ export interface PluginDisableOptions extends CallOptions {
 }
 
 /** `POST /plugins/{name}/disable` (PluginDisable): Disable a plugin. */
-export function pluginDisable(client: Client, name: string, options: PluginDisableOptions = {}): Promise<PluginDisableResponse> {
+export function pluginDisable(client: Client, name: string, options?: PluginDisableOptions): Promise<PluginDisableResponse> {
   return sendOperation<PluginDisableResponse>(client, false, "POST /plugins/{name}/disable", { name }, options, ["force"]);
 }
 
@@ -103,6 +103,6 @@ export function pluginCreate(client: Client, body: PluginCreateBody, options: Pl
 }
 
 /** `POST /plugins/{name}/set` (PluginSet): Configure a plugin. */
-export function pluginSet(client: Client, name: string, body?: PluginSetBody, options: CallOptions = {}): Promise<PluginSetResponse> {
+export function pluginSet(client: Client, name: string, body?: PluginSetBody, options?: CallOptions): Promise<PluginSetResponse> {
   return sendOperation<PluginSetResponse>(client, false, "POST /plugins/{name}/set", { name }, options, undefined, body);
 }

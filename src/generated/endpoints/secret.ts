@@ -15,22 +15,22 @@ export interface SecretListOptions extends CallOptions {
 }
 
 /** `GET /secrets` (SecretList): List secrets. */
-export function secretList(client: Client, options: SecretListOptions = {}): Promise<SecretListResponse> {
+export function secretList(client: Client, options?: SecretListOptions): Promise<SecretListResponse> {
   return sendOperation<SecretListResponse>(client, true, "GET /secrets", undefined, options, ["filters"]);
 }
 
 /** `POST /secrets/create` (SecretCreate): Create a secret. */
-export function secretCreate(client: Client, body?: SecretCreateBody, options: CallOptions = {}): Promise<SecretCreateResponse> {
+export function secretCreate(client: Client, body?: SecretCreateBody, options?: CallOptions): Promise<SecretCreateResponse> {
   return sendOperation<SecretCreateResponse>(client, true, "POST /secrets/create", undefined, options, undefined, body);
 }
 
 /** `GET /secrets/{id}` (SecretInspect): Inspect a secret. */
-export function secretInspect(client: Client, id: string, options: CallOptions = {}): Promise<SecretInspectResponse> {
+export function secretInspect(client: Client, id: string, options?: CallOptions): Promise<SecretInspectResponse> {
   return sendOperation<SecretInspectResponse>(client, true, "GET /secrets/{id}", { id }, options);
 }
 
 /** `DELETE /secrets/{id}` (SecretDelete): Delete a secret. */
-export function secretDelete(client: Client, id: string, options: CallOptions = {}): Promise<SecretDeleteResponse> {
+export function secretDelete(client: Client, id: string, options?: CallOptions): Promise<SecretDeleteResponse> {
   return sendOperation<SecretDeleteResponse>(client, false, "DELETE /secrets/{id}", { id }, options);
 }
 

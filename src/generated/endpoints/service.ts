@@ -17,7 +17,7 @@ export interface ServiceListOptions extends CallOptions {
 }
 
 /** `GET /services` (ServiceList): List services. */
-export function serviceList(client: Client, options: ServiceListOptions = {}): Promise<ServiceListResponse> {
+export function serviceList(client: Client, options?: ServiceListOptions): Promise<ServiceListResponse> {
   return sendOperation<ServiceListResponse>(client, true, "GET /services", undefined, options, ["filters", "status"]);
 }
 
@@ -25,7 +25,7 @@ export function serviceList(client: Client, options: ServiceListOptions = {}): P
  * `POST /services/create` (ServiceCreate): Create a service. Takes the `X-Registry-Auth` header in
  * `options.headers`.
  */
-export function serviceCreate(client: Client, body: ServiceCreateBody, options: CallOptions = {}): Promise<ServiceCreateResponse> {
+export function serviceCreate(client: Client, body: ServiceCreateBody, options?: CallOptions): Promise<ServiceCreateResponse> {
   return sendOperation<ServiceCreateResponse>(client, true, "POST /services/create", undefined, options, undefined, body);
 }
 
@@ -42,12 +42,12 @@ export interface ServiceInspectOptions extends CallOptions {
 }
 
 /** `GET /services/{id}` (ServiceInspect): Inspect a service. */
-export function serviceInspect(client: Client, id: string, options: ServiceInspectOptions = {}): Promise<ServiceInspectResponse> {
+export function serviceInspect(client: Client, id: string, options?: ServiceInspectOptions): Promise<ServiceInspectResponse> {
   return sendOperation<ServiceInspectResponse>(client, true, "GET /services/{id}", { id }, options, ["insertDefaults"]);
 }
 
 /** `DELETE /services/{id}` (ServiceDelete): Delete a service. */
-export function serviceDelete(client: Client, id: string, options: CallOptions = {}): Promise<ServiceDeleteResponse> {
+export function serviceDelete(client: Client, id: string, options?: CallOptions): Promise<ServiceDeleteResponse> {
   return sendOperation<ServiceDeleteResponse>(client, false, "DELETE /services/{id}", { id }, options);
 }
 

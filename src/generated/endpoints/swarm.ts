@@ -9,17 +9,17 @@ import { sendOperation } from "../../request/operation.ts";
 import type { SwarmInitBody, SwarmInitResponse, SwarmInspectResponse, SwarmJoinBody, SwarmJoinResponse, SwarmLeaveResponse, SwarmUnlockBody, SwarmUnlockResponse, SwarmUnlockkeyResponse, SwarmUpdateBody, SwarmUpdateResponse } from "../types.ts";
 
 /** `GET /swarm` (SwarmInspect): Inspect swarm. */
-export function swarmInspect(client: Client, options: CallOptions = {}): Promise<SwarmInspectResponse> {
+export function swarmInspect(client: Client, options?: CallOptions): Promise<SwarmInspectResponse> {
   return sendOperation<SwarmInspectResponse>(client, true, "GET /swarm", undefined, options);
 }
 
 /** `POST /swarm/init` (SwarmInit): Initialize a new swarm. */
-export function swarmInit(client: Client, body: SwarmInitBody, options: CallOptions = {}): Promise<SwarmInitResponse> {
+export function swarmInit(client: Client, body: SwarmInitBody, options?: CallOptions): Promise<SwarmInitResponse> {
   return sendOperation<SwarmInitResponse>(client, true, "POST /swarm/init", undefined, options, undefined, body);
 }
 
 /** `POST /swarm/join` (SwarmJoin): Join an existing swarm. */
-export function swarmJoin(client: Client, body: SwarmJoinBody, options: CallOptions = {}): Promise<SwarmJoinResponse> {
+export function swarmJoin(client: Client, body: SwarmJoinBody, options?: CallOptions): Promise<SwarmJoinResponse> {
   return sendOperation<SwarmJoinResponse>(client, false, "POST /swarm/join", undefined, options, undefined, body);
 }
 
@@ -36,7 +36,7 @@ export interface SwarmLeaveOptions extends CallOptions {
 }
 
 /** `POST /swarm/leave` (SwarmLeave): Leave a swarm. */
-export function swarmLeave(client: Client, options: SwarmLeaveOptions = {}): Promise<SwarmLeaveResponse> {
+export function swarmLeave(client: Client, options?: SwarmLeaveOptions): Promise<SwarmLeaveResponse> {
   return sendOperation<SwarmLeaveResponse>(client, false, "POST /swarm/leave", undefined, options, ["force"]);
 }
 
@@ -73,11 +73,11 @@ export function swarmUpdate(client: Client, body: SwarmUpdateBody, options: Swar
 }
 
 /** `GET /swarm/unlockkey` (SwarmUnlockkey): Get the unlock key. */
-export function swarmUnlockkey(client: Client, options: CallOptions = {}): Promise<SwarmUnlockkeyResponse> {
+export function swarmUnlockkey(client: Client, options?: CallOptions): Promise<SwarmUnlockkeyResponse> {
   return sendOperation<SwarmUnlockkeyResponse>(client, true, "GET /swarm/unlockkey", undefined, options);
 }
 
 /** `POST /swarm/unlock` (SwarmUnlock): Unlock a locked manager. */
-export function swarmUnlock(client: Client, body: SwarmUnlockBody, options: CallOptions = {}): Promise<SwarmUnlockResponse> {
+export function swarmUnlock(client: Client, body: SwarmUnlockBody, options?: CallOptions): Promise<SwarmUnlockResponse> {
   return sendOperation<SwarmUnlockResponse>(client, false, "POST /swarm/unlock", undefined, options, undefined, body);
 }

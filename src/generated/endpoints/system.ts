@@ -9,27 +9,27 @@ import { sendOperation } from "../../request/operation.ts";
 import type { SystemAuthBody, SystemAuthResponse, SystemDataUsageResponse, SystemInfoResponse, SystemPingHeadResponse, SystemPingResponse, SystemVersionResponse } from "../types.ts";
 
 /** `POST /auth` (SystemAuth): Check auth configuration. */
-export function systemAuth(client: Client, body?: SystemAuthBody, options: CallOptions = {}): Promise<SystemAuthResponse> {
+export function systemAuth(client: Client, body?: SystemAuthBody, options?: CallOptions): Promise<SystemAuthResponse> {
   return sendOperation<SystemAuthResponse>(client, true, "POST /auth", undefined, options, undefined, body);
 }
 
 /** `GET /info` (SystemInfo): Get system information. */
-export function systemInfo(client: Client, options: CallOptions = {}): Promise<SystemInfoResponse> {
+export function systemInfo(client: Client, options?: CallOptions): Promise<SystemInfoResponse> {
   return sendOperation<SystemInfoResponse>(client, true, "GET /info", undefined, options);
 }
 
 /** `GET /version` (SystemVersion): Get version. */
-export function systemVersion(client: Client, options: CallOptions = {}): Promise<SystemVersionResponse> {
+export function systemVersion(client: Client, options?: CallOptions): Promise<SystemVersionResponse> {
   return sendOperation<SystemVersionResponse>(client, true, "GET /version", undefined, options);
 }
 
 /** `GET /_ping` (SystemPing): Ping. */
-export function systemPing(client: Client, options: CallOptions = {}): Promise<SystemPingResponse> {
+export function systemPing(client: Client, options?: CallOptions): Promise<SystemPingResponse> {
   return sendOperation<SystemPingResponse>(client, true, "GET /_ping", undefined, options);
 }
 
 /** `HEAD /_ping` (SystemPingHead): Ping. */
-export function systemPingHead(client: Client, options: CallOptions = {}): Promise<SystemPingHeadResponse> {
+export function systemPingHead(client: Client, options?: CallOptions): Promise<SystemPingHeadResponse> {
   return sendOperation<SystemPingHeadResponse>(client, false, "HEAD /_ping", undefined, options);
 }
 
@@ -52,6 +52,6 @@ export interface SystemDataUsageOptions extends CallOptions {
 }
 
 /** `GET /system/df` (SystemDataUsage): Get data usage information. */
-export function systemDataUsage(client: Client, options: SystemDataUsageOptions = {}): Promise<SystemDataUsageResponse> {
+export function systemDataUsage(client: Client, options?: SystemDataUsageOptions): Promise<SystemDataUsageResponse> {
   return sendOperation<SystemDataUsageResponse>(client, true, "GET /system/df", undefined, options, ["type", "verbose"]);
 }

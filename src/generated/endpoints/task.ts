@@ -15,11 +15,11 @@ export interface TaskListOptions extends CallOptions {
 }
 
 /** `GET /tasks` (TaskList): List tasks. */
-export function taskList(client: Client, options: TaskListOptions = {}): Promise<TaskListResponse> {
+export function taskList(client: Client, options?: TaskListOptions): Promise<TaskListResponse> {
   return sendOperation<TaskListResponse>(client, true, "GET /tasks", undefined, options, ["filters"]);
 }
 
 /** `GET /tasks/{id}` (TaskInspect): Inspect a task. */
-export function taskInspect(client: Client, id: string, options: CallOptions = {}): Promise<TaskInspectResponse> {
+export function taskInspect(client: Client, id: string, options?: CallOptions): Promise<TaskInspectResponse> {
   return sendOperation<TaskInspectResponse>(client, true, "GET /tasks/{id}", { id }, options);
 }

@@ -18,17 +18,17 @@ export interface VolumeListOptions extends CallOptions {
 }
 
 /** `GET /volumes` (VolumeList): List volumes. */
-export function volumeList(client: Client, options: VolumeListOptions = {}): Promise<VolumeListResponse> {
+export function volumeList(client: Client, options?: VolumeListOptions): Promise<VolumeListResponse> {
   return sendOperation<VolumeListResponse>(client, true, "GET /volumes", undefined, options, ["filters"]);
 }
 
 /** `POST /volumes/create` (VolumeCreate): Create a volume. */
-export function volumeCreate(client: Client, body: VolumeCreateBody, options: CallOptions = {}): Promise<VolumeCreateResponse> {
+export function volumeCreate(client: Client, body: VolumeCreateBody, options?: CallOptions): Promise<VolumeCreateResponse> {
   return sendOperation<VolumeCreateResponse>(client, true, "POST /volumes/create", undefined, options, undefined, body);
 }
 
 /** `GET /volumes/{name}` (VolumeInspect): Inspect a volume. */
-export function volumeInspect(client: Client, name: string, options: CallOptions = {}): Promise<VolumeInspectResponse> {
+export function volumeInspect(client: Client, name: string, options?: CallOptions): Promise<VolumeInspectResponse> {
   return sendOperation<VolumeInspectResponse>(client, true, "GET /volumes/{name}", { name }, options);
 }
 
@@ -65,7 +65,7 @@ export interface VolumeDeleteOptions extends CallOptions {
 }
 
 /** `DELETE /volumes/{name}` (VolumeDelete): Remove a volume. */
-export function volumeDelete(client: Client, name: string, options: VolumeDeleteOptions = {}): Promise<VolumeDeleteResponse> {
+export function volumeDelete(client: Client, name: string, options?: VolumeDeleteOptions): Promise<VolumeDeleteResponse> {
   return sendOperation<VolumeDeleteResponse>(client, false, "DELETE /volumes/{name}", { name }, options, ["force"]);
 }
 
@@ -79,6 +79,6 @@ export interface VolumePruneOptions extends CallOptions {
 }
 
 /** `POST /volumes/prune` (VolumePrune): Delete unused volumes. */
-export function volumePrune(client: Client, options: VolumePruneOptions = {}): Promise<VolumePruneResponse> {
+export function volumePrune(client: Client, options?: VolumePruneOptions): Promise<VolumePruneResponse> {
   return sendOperation<VolumePruneResponse>(client, true, "POST /volumes/prune", undefined, options, ["filters"]);
 }
