@@ -1,56 +1,40 @@
-// Which public method serves each operation of the Engine API spec. The unit test
-// test/unit/coverage.test.ts fails when an operation has no entry or an entry names a method that
-// does not exist; `npx tsx --tsconfig tsconfig.json scripts/api-coverage.ts` rewrites docs/coverage.md.
+// Which public method serves each operation of the Engine API spec, and docs/coverage.md from it.
+//
+// Most of the table is read off the code: a method of src/resources/ that calls a generated
+// endpoint function (src/generated/endpoints/, named per operation in operations.ts), or a family's
+// `routes` naming one, serves that function's operation. What the code does not say so plainly (the
+// streamed operations, which no endpoint function sends; methods that reach an operation through
+// another method; the client's own methods in src/docker.ts) is the hand list HAND_WRITTEN below.
+//
+// test/unit/coverage.test.ts fails when an operation has no method, an entry names a method that
+// does not exist, or docs/coverage.md is stale; `npx tsx --tsconfig tsconfig.json
+// scripts/api-coverage.ts` rewrites docs/coverage.md.
 //
 // Entries are `docker.<collection>.<method>` (on the client) or `<Class>#<method>` (on a handle).
 
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import ts from "typescript";
 import { operations } from "../src/generated/operations.ts";
 
-export const coverage: Record<string, string[]> = {
-  ContainerList: ["docker.containers.list"],
-  ContainerCreate: ["docker.containers.create", "docker.containers.run"],
-  ContainerInspect: ["Container#inspect", "docker.containers.get"],
-  ContainerTop: ["Container#top"],
+/** Methods with behaviour of their own, and those the scan cannot see, by operation id. */
+export const HAND_WRITTEN: Record<string, string[]> = {
   ContainerLogs: ["Container#logs"],
-  ContainerChanges: ["Container#changes"],
   ContainerExport: ["Container#export"],
   ContainerStats: ["Container#stats", "Container#statsStream"],
-  ContainerResize: ["Container#resize", "Session#resize"],
-  ContainerStart: ["Container#start"],
-  ContainerStop: ["Container#stop"],
-  ContainerRestart: ["Container#restart"],
-  ContainerKill: ["Container#kill"],
-  ContainerUpdate: ["Container#update"],
-  ContainerRename: ["Container#rename"],
-  ContainerPause: ["Container#pause"],
-  ContainerUnpause: ["Container#unpause"],
+  ContainerResize: ["Session#resize"],
   ContainerAttach: ["Container#attach"],
   ContainerAttachWebsocket: ["Container#attach"],
-  ContainerWait: ["Container#wait"],
-  ContainerDelete: ["Container#remove"],
   ContainerArchiveInfo: ["Container#archiveInfo"],
   ContainerArchive: ["Container#getArchive"],
-  PutContainerArchive: ["Container#putArchive"],
-  ContainerPrune: ["docker.containers.prune"],
-  ImageList: ["docker.images.list"],
   ImageBuild: ["docker.images.build", "docker.images.buildStream"],
   BuildPrune: ["docker.images.pruneBuildCache"],
   ImageCreate: ["docker.images.pull", "docker.images.pullStream", "docker.images.import"],
-  ImageInspect: ["Image#inspect", "docker.images.get"],
-  ImageAttestations: ["Image#attestations"],
-  ImageHistory: ["Image#history"],
   ImagePush: ["Image#push", "Image#pushStream"],
-  ImageTag: ["Image#tag"],
-  ImageDelete: ["Image#remove"],
-  ImageSearch: ["docker.images.search"],
-  ImagePrune: ["docker.images.prune"],
   SystemAuth: ["docker.auth"],
   SystemInfo: ["docker.info"],
   SystemVersion: ["docker.version"],
   SystemPing: ["docker.ping"],
   SystemPingHead: ["docker.ping"],
-  ImageCommit: ["Container#commit"],
   SystemEvents: ["docker.events"],
   SystemDataUsage: ["docker.df"],
   ImageGet: ["Image#save"],
@@ -58,73 +42,115 @@ export const coverage: Record<string, string[]> = {
   ImageLoad: ["docker.images.load"],
   ContainerExec: ["Container#createExec", "Container#exec", "Container#execStream"],
   ExecStart: ["Exec#start"],
-  ExecResize: ["Exec#resize"],
-  ExecInspect: ["Exec#inspect"],
-  VolumeList: ["docker.volumes.list"],
-  VolumeCreate: ["docker.volumes.create"],
-  VolumeInspect: ["Volume#inspect", "docker.volumes.get"],
-  VolumeUpdate: ["Volume#update"],
-  VolumeDelete: ["Volume#remove"],
-  VolumePrune: ["docker.volumes.prune"],
-  NetworkList: ["docker.networks.list"],
-  NetworkInspect: ["Network#inspect", "docker.networks.get"],
-  NetworkDelete: ["Network#remove"],
-  NetworkCreate: ["docker.networks.create"],
-  NetworkConnect: ["Network#connect"],
-  NetworkDisconnect: ["Network#disconnect"],
-  NetworkPrune: ["docker.networks.prune"],
-  PluginList: ["docker.plugins.list"],
-  GetPluginPrivileges: ["docker.plugins.privileges"],
   PluginPull: ["docker.plugins.pull"],
-  PluginInspect: ["Plugin#inspect", "docker.plugins.get"],
-  PluginDelete: ["Plugin#remove"],
-  PluginEnable: ["Plugin#enable"],
-  PluginDisable: ["Plugin#disable"],
   PluginUpgrade: ["Plugin#upgrade"],
-  PluginCreate: ["docker.plugins.create"],
   PluginPush: ["Plugin#push"],
-  PluginSet: ["Plugin#set"],
-  NodeList: ["docker.nodes.list"],
-  NodeInspect: ["Node#inspect", "docker.nodes.get"],
-  NodeDelete: ["Node#remove"],
-  NodeUpdate: ["Node#update"],
-  SwarmInspect: ["docker.swarm.inspect"],
-  SwarmInit: ["docker.swarm.init"],
-  SwarmJoin: ["docker.swarm.join"],
-  SwarmLeave: ["docker.swarm.leave"],
-  SwarmUpdate: ["docker.swarm.update"],
-  SwarmUnlockkey: ["docker.swarm.unlockKey"],
-  SwarmUnlock: ["docker.swarm.unlock"],
-  ServiceList: ["docker.services.list"],
-  ServiceCreate: ["docker.services.create"],
-  ServiceInspect: ["Service#inspect", "docker.services.get"],
-  ServiceDelete: ["Service#remove"],
-  ServiceUpdate: ["Service#update", "Service#scale", "Service#rollback"],
+  ServiceUpdate: ["Service#scale", "Service#rollback"],
   ServiceLogs: ["Service#logs"],
-  TaskList: ["docker.tasks.list", "Service#tasks"],
-  TaskInspect: ["Task#inspect", "docker.tasks.get"],
+  TaskList: ["Service#tasks"],
   TaskLogs: ["Task#logs"],
-  SecretList: ["docker.secrets.list"],
-  SecretCreate: ["docker.secrets.create"],
-  SecretInspect: ["Secret#inspect", "docker.secrets.get"],
-  SecretDelete: ["Secret#remove"],
-  SecretUpdate: ["Secret#update"],
-  ConfigList: ["docker.configs.list"],
-  ConfigCreate: ["docker.configs.create"],
-  ConfigInspect: ["Config#inspect", "docker.configs.get"],
-  ConfigDelete: ["Config#remove"],
-  ConfigUpdate: ["Config#update"],
-  DistributionInspect: ["docker.images.distribution"],
   Session: ["docker.session"],
 };
 
-/** The Markdown table of docs/coverage.md. */
-export function coverageMarkdown(): string {
+const root = new URL("../", import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), "utf8");
+
+/** `docker.<name>` for each collection class, from the client's properties and getters. */
+function collectionNames(): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of read("src/docker.ts").matchAll(/^\s+(?:readonly\s+)?(?:get\s+)?(\w+)(?:\(\))?:\s*(\w+(?:Collection|Api))\b/gm)) names.set(m[2]!, `docker.${m[1]}`);
+  return names;
+}
+
+/** What the methods of src/resources/ send, by operation id: the endpoint functions they call. */
+export function scannedCoverage(): Record<string, string[]> {
+  const operationOf = new Map<string, string>(operations.flatMap((op) => (op.endpoint ? [[op.endpoint, op.id] as [string, string]] : [])));
+  const collections = collectionNames();
+  const result: Record<string, Set<string>> = {};
+  const add = (fn: string, entry: string) => (result[operationOf.get(fn)!] ??= new Set()).add(entry);
+  const handleOf = new Map<string, string>(); // collection class → handle class (its `super(client, Handle)`)
+  const routes: Array<[handle: string, field: string, fn: string]> = [];
+
+  const dir = new URL("src/resources/", root);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
+    const source = ts.createSourceFile(file, read(`src/resources/${file}`), ts.ScriptTarget.ES2022, true);
+    const visitClass = (cls: ts.ClassDeclaration) => {
+      const name = cls.name?.text;
+      if (!name) return;
+      const prefix = collections.has(name) ? `${collections.get(name)}.` : `${name}#`;
+      const calls = new Map<string, Set<string>>(); // method → endpoint functions it names
+      const privateUses = new Map<string, Set<string>>(); // method → private methods it calls
+      for (const member of cls.members) {
+        const key = ts.isConstructorDeclaration(member) ? "constructor" : member.name && (ts.isIdentifier(member.name) || ts.isPrivateIdentifier(member.name)) ? member.name.text : undefined;
+        if (!key) continue;
+        const isStatic = ts.canHaveModifiers(member) && ts.getModifiers(member)?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+        if (isStatic && key === "routes" && ts.isPropertyDeclaration(member) && member.initializer && ts.isObjectLiteralExpression(member.initializer)) {
+          for (const p of member.initializer.properties) {
+            if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && ts.isIdentifier(p.initializer) && operationOf.has(p.initializer.text)) routes.push([name, p.name.text, p.initializer.text]);
+          }
+          continue;
+        }
+        if (isStatic) continue; // (Exec.create: reached through Container's methods, in HAND_WRITTEN)
+        const fns = new Set<string>();
+        const privates = new Set<string>();
+        const walk = (node: ts.Node): void => {
+          if (ts.isIdentifier(node) && operationOf.has(node.text)) fns.add(node.text);
+          if (ts.isPrivateIdentifier(node)) privates.add(node.text);
+          if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.SuperKeyword && ts.isIdentifier(node.arguments[1] ?? node)) handleOf.set(name, (node.arguments[1] as ts.Identifier).text);
+          ts.forEachChild(node, walk);
+        };
+        walk(member);
+        calls.set(key, fns);
+        privateUses.set(key, privates);
+      }
+      for (const [method, fns] of calls) {
+        if (method.startsWith("#") || method === "constructor") continue;
+        const all = new Set(fns);
+        for (const p of privateUses.get(method) ?? []) for (const fn of calls.get(p) ?? []) all.add(fn);
+        for (const fn of all) add(fn, `${prefix}${method}`);
+      }
+    };
+    source.forEachChild((node) => {
+      if (ts.isClassDeclaration(node)) visitClass(node);
+    });
+  }
+
+  // A family's routes serve its collection's list/get/create and its handles' inspect/update/remove.
+  const collectionOf = new Map([...handleOf].map(([collection, handle]) => [handle, collections.get(collection)]));
+  const ROUTE_METHODS: Record<string, (handle: string, collection: string) => string[]> = {
+    list: (_h, c) => [`${c}.list`],
+    inspect: (h, c) => [`${h}#inspect`, `${c}.get`],
+    update: (h) => [`${h}#update`],
+    remove: (h) => [`${h}#remove`],
+    create: (_h, c) => [`${c}.create`],
+  };
+  for (const [handle, field, fn] of routes) {
+    const collection = collectionOf.get(handle);
+    if (!collection) throw new Error(`${handle}'s routes name ${fn}, but no collection makes ${handle} handles`);
+    for (const entry of ROUTE_METHODS[field]?.(handle, collection) ?? []) add(fn, entry);
+  }
+  // (A collection overriding list() reads its own endpoint, also found above.)
+  return Object.fromEntries(Object.entries(result).map(([id, entries]) => [id, [...entries]]));
+}
+
+/** The whole table: the scan and HAND_WRITTEN, each operation's methods sorted. */
+export function coverageTable(): Record<string, string[]> {
+  const scanned = scannedCoverage();
+  const table: Record<string, string[]> = {};
+  for (const op of operations) {
+    const methods = [...new Set([...(scanned[op.id] ?? []), ...(HAND_WRITTEN[op.id] ?? [])])].sort();
+    if (methods.length > 0) table[op.id] = methods;
+  }
+  return table;
+}
+
+/** The Markdown of docs/coverage.md. */
+export function coverageMarkdown(table = coverageTable()): string {
   const rows = operations.map((op) => {
-    const methods = coverage[op.id] ?? [];
+    const methods = table[op.id] ?? [];
     return `| ${op.id} | \`${op.method} ${op.path}\` | ${methods.map((m) => `\`${m}\``).join(", ") || "**none**"} |`;
   });
-  const served = operations.filter((op) => (coverage[op.id] ?? []).length > 0).length;
+  const served = operations.filter((op) => (table[op.id] ?? []).length > 0).length;
   return [
     "# Engine API coverage",
     "",
@@ -142,6 +168,6 @@ export function coverageMarkdown(): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(new URL("../docs/coverage.md", import.meta.url), coverageMarkdown());
+  writeFileSync(new URL("docs/coverage.md", root), coverageMarkdown());
   console.log("wrote docs/coverage.md");
 }

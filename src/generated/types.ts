@@ -5583,7 +5583,7 @@ export interface ServiceCreateHeaders {
 }
 
 /** Request body of `POST /services/create` (ServiceCreate). */
-export type ServiceCreateBody = ServiceSpec & Record<string, unknown>;
+export type ServiceCreateBody = ServiceSpec;
 
 /** Path parameters of `GET /services/{id}` (ServiceInspect). */
 export interface ServiceInspectPath {
@@ -5661,7 +5661,7 @@ export interface ServiceUpdateHeaders {
 }
 
 /** Request body of `POST /services/{id}/update` (ServiceUpdate). */
-export type ServiceUpdateBody = ServiceSpec & Record<string, unknown>;
+export type ServiceUpdateBody = ServiceSpec;
 
 /** Path parameters of `GET /services/{id}/logs` (ServiceLogs). */
 export interface ServiceLogsPath {
@@ -5837,7 +5837,7 @@ export interface SecretCreateQuery {}
 export interface SecretCreateHeaders {}
 
 /** Request body of `POST /secrets/create` (SecretCreate). */
-export type SecretCreateBody = SecretSpec & Record<string, unknown>;
+export type SecretCreateBody = SecretSpec;
 
 /** Response of `POST /secrets/create` (SecretCreate). */
 export type SecretCreateResponse = IDResponse;
@@ -5930,7 +5930,7 @@ export interface ConfigCreateQuery {}
 export interface ConfigCreateHeaders {}
 
 /** Request body of `POST /configs/create` (ConfigCreate). */
-export type ConfigCreateBody = ConfigSpec & Record<string, unknown>;
+export type ConfigCreateBody = ConfigSpec;
 
 /** Response of `POST /configs/create` (ConfigCreate). */
 export type ConfigCreateResponse = IDResponse;

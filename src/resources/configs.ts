@@ -5,8 +5,8 @@ import { decodeBase64 } from "../server/config/base64.ts";
 import type { CallOptions, Client } from "../request/engine.ts";
 import type { Config as ConfigInfo, ConfigSpec, Filters } from "../generated/types.ts";
 import { decodeUtf8 } from "../streams/bytes.ts";
-import type { Routes } from "./handle.ts";
-import { DataCollection, DataHandle, type PlainData } from "./swarm-data.ts";
+import { configCreate, configDelete, configInspect, configList, configUpdate } from "../generated/endpoints/config.ts";
+import { DataCollection, DataHandle, type DataRoutes, type PlainData } from "./swarm-data.ts";
 
 /** A config to create. `Data` is the plain content; berth base64-encodes it for the engine. */
 export type ConfigCreateSpec = PlainData<ConfigSpec>;
@@ -30,7 +30,15 @@ export class ConfigCollection extends DataCollection<Config, ConfigSpec, ConfigL
  */
 export class Config extends DataHandle<ConfigInfo, ConfigSpec> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/configs", inspect: "/configs/{id}", id: ["ID"] };
+  protected static override readonly routes: DataRoutes = {
+    name: "config",
+    list: configList,
+    inspect: configInspect,
+    update: configUpdate,
+    create: configCreate,
+    remove: configDelete,
+    id: ["ID"],
+  };
 
   /** The config's content as last seen (decoded from `attrs.Spec.Data`); undefined before a read. */
   data(): Uint8Array | undefined {

@@ -16,6 +16,34 @@ import type { Frame } from "../streams/demux.ts";
 import type { Progress, ProgressEvent } from "../streams/progress.ts";
 import { archiveBody, type ArchiveInput } from "../streams/archive-body.ts";
 import { checkArchiveInput, decodePathStat, type PathStat } from "./archive.ts";
+import {
+  containerChanges,
+  containerCreate,
+  containerDelete,
+  containerInspect,
+  containerKill,
+  containerList,
+  containerPause,
+  containerPrune,
+  containerRename,
+  containerResize,
+  containerRestart,
+  containerStart,
+  containerStop,
+  containerTop,
+  containerUnpause,
+  containerUpdate,
+  containerWait,
+  putContainerArchive,
+  type ContainerDeleteOptions,
+  type ContainerPruneOptions,
+  type ContainerRestartOptions,
+  type ContainerStartOptions,
+  type ContainerStopOptions,
+  type ContainerTopOptions,
+  type ContainerWaitOptions,
+} from "../generated/endpoints/container.ts";
+import { imageCommit } from "../generated/endpoints/image.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { parseSize } from "./sizes.ts";
 import { withProxyEnv } from "../server/config/proxies.ts";
@@ -285,7 +313,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
    * `Names`) is dropped: the engine stores names with it but looks them up without.
    */
   override ref(idOrName: string): Container {
-    const id = checkId(idOrName, this.routes().inspect);
+    const id = checkId(idOrName, `a ${this.routes().name}`);
     return super.ref(id.startsWith("/") && id.length > 1 ? id.slice(1) : id);
   }
 
@@ -309,13 +337,7 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
     }
     const { name, platform, useConfigProxy = true, ...call } = options;
     const env = useConfigProxy ? withProxyEnv(config.Env, this.client.proxyVariables()) : config.Env;
-    const created = await this.client.json<{ Id: string; Warnings?: string[] }>({
-      ...call,
-      method: "POST",
-      path: "/containers/create",
-      query: { name, platform },
-      body: env === config.Env ? config : { ...config, Env: env },
-    });
+    const created = await containerCreate(this.client, env === config.Env ? config : { ...config, Env: env }, { ...call, name, platform });
     const container = new Container(this.client, created.Id);
     container.warnings = created.Warnings ?? [];
     return container;
@@ -436,22 +458,15 @@ export class ContainerCollection extends Collection<Container, ContainerListOpti
   pullImage: ((image: string, options: CallOptions & { platform?: string; onProgress?: RunOptions["onPullProgress"] }) => Promise<unknown>) | undefined;
 
   /** Removes stopped containers; returns what was deleted and the space reclaimed. */
-  prune(options: CallOptions & { filters?: Filters } = {}): Promise<ContainerPruneResponse> {
-    const { filters, ...call } = options;
-    return this.client.json({ ...call, method: "POST", path: "/containers/prune", query: { filters } });
+  prune(options: ContainerPruneOptions = {}): Promise<ContainerPruneResponse> {
+    return containerPrune(this.client, options);
   }
 }
 
 /** A container. `attrs` holds what the engine last said about it (summary or inspect). */
 export class Container extends Handle<ContainerSummary | ContainerInspectResponse, ContainerInspectResponse, CallOptions & { size?: boolean }> {
   /** @internal */
-  protected static override readonly routes: Routes = {
-    list: "/containers/json",
-    inspect: "/containers/{id}/json",
-    id: ["Id"],
-    listQuery: ["all", "limit", "size", "filters"],
-    inspectQuery: ["size"],
-  };
+  protected static override readonly routes: Routes = { name: "container", list: containerList, inspect: containerInspect, id: ["Id"] };
 
   /** Warnings the engine gave when creating the container. */
   warnings: string[] = [];
@@ -524,57 +539,52 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
   }
 
   /** Starts the container. Starting a running container is not an error (the engine answers 304). */
-  start(options: CallOptions & { detachKeys?: string } = {}): Promise<void> {
-    const { detachKeys, ...call } = options;
-    return this.#post("/containers/{id}/start", call, { detachKeys });
+  start(options: ContainerStartOptions = {}): Promise<void> {
+    return containerStart(this.client, this.id, options);
   }
 
   /**
    * Stops the container: its stop signal (or `stopSignal`, API 1.42+), then SIGKILL after `t`
    * seconds (default: the container's StopTimeout, else 10). (`signal` is the AbortSignal.)
    */
-  stop(options: CallOptions & { t?: number; stopSignal?: string } = {}): Promise<void> {
-    const { t, stopSignal, ...call } = options;
-    return this.#post("/containers/{id}/stop", call, { t, signal: stopSignal }, t);
+  stop(options: ContainerStopOptions = {}): Promise<void> {
+    return containerStop(this.client, this.id, this.#withGrace(options));
   }
 
-  restart(options: CallOptions & { t?: number; stopSignal?: string } = {}): Promise<void> {
-    const { t, stopSignal, ...call } = options;
-    return this.#post("/containers/{id}/restart", call, { t, signal: stopSignal }, t);
+  restart(options: ContainerRestartOptions = {}): Promise<void> {
+    return containerRestart(this.client, this.id, this.#withGrace(options));
   }
 
   /** Sends a unix signal, by name or number (default SIGKILL): `kill("SIGHUP")`. */
   kill(unixSignal?: string | number, options: CallOptions = {}): Promise<void> {
-    return this.#post("/containers/{id}/kill", options, { signal: unixSignal });
+    return containerKill(this.client, this.id, { ...options, unixSignal: unixSignal === undefined ? undefined : String(unixSignal) });
   }
 
   pause(options: CallOptions = {}): Promise<void> {
-    return this.#post("/containers/{id}/pause", options);
+    return containerPause(this.client, this.id, options);
   }
 
   unpause(options: CallOptions = {}): Promise<void> {
-    return this.#post("/containers/{id}/unpause", options);
+    return containerUnpause(this.client, this.id, options);
   }
 
   rename(name: string, options: CallOptions = {}): Promise<void> {
-    return this.#post("/containers/{id}/rename", options, { name });
+    return containerRename(this.client, this.id, { ...options, name });
   }
 
   /** Changes resource limits and restart policy of a live container. */
   update(config: ContainerUpdateBody, options: CallOptions = {}): Promise<ContainerUpdateResponse> {
-    return this.client.json({ ...options, method: "POST", path: "/containers/{id}/update", params: { id: this.id }, body: config });
+    return containerUpdate(this.client, this.id, config, options);
   }
 
   /** Processes running in the container (`docker top`). */
-  async top(options: CallOptions & { psArgs?: string } = {}): Promise<ContainerTopResponse> {
-    const { psArgs, ...call } = options;
-    const top = await this.client.json<ContainerTopResponse>({ ...call, method: "GET", path: "/containers/{id}/top", params: { id: this.id }, query: { ps_args: psArgs } });
-    return splitTopColumns(top); // Podman may send whole lines
+  async top(options: ContainerTopOptions = {}): Promise<ContainerTopResponse> {
+    return splitTopColumns(await containerTop(this.client, this.id, options)); // Podman may send whole lines
   }
 
   /** Filesystem changes since the container was created (`docker diff`). */
   async changes(options: CallOptions = {}): Promise<ContainerChangesResponse> {
-    const result = await this.client.json<ContainerChangesResponse | null>({ ...options, method: "GET", path: "/containers/{id}/changes", params: { id: this.id } });
+    const result: ContainerChangesResponse | null = await containerChanges(this.client, this.id, options);
     return result ?? ([] as unknown as ContainerChangesResponse);
   }
 
@@ -582,15 +592,13 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
    * Waits until the container stops (or the condition is met) and returns its exit code.
    * No timeout by default: a container may run for hours. Pass `signal` to give up.
    */
-  wait(options: CallOptions & { condition?: "not-running" | "next-exit" | "removed" } = {}): Promise<ContainerWaitResponse> {
-    const { condition, ...call } = options;
-    return this.client.json({ timeout: 0, ...call, method: "POST", path: "/containers/{id}/wait", params: { id: this.id }, query: { condition } });
+  wait(options: ContainerWaitOptions = {}): Promise<ContainerWaitResponse> {
+    return containerWait(this.client, this.id, { timeout: 0, ...options });
   }
 
   /** Removes the container. `force` kills it first; `v` removes its anonymous volumes. */
-  remove(options: CallOptions & { force?: boolean; v?: boolean; link?: boolean } = {}): Promise<void> {
-    const { force, v, link, ...call } = options;
-    return this.client.void({ ...call, method: "DELETE", path: "/containers/{id}", params: { id: this.id }, query: { force, v, link } });
+  remove(options: ContainerDeleteOptions = {}): Promise<void> {
+    return containerDelete(this.client, this.id, options);
   }
 
   /**
@@ -599,18 +607,12 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
    */
   async commit(options: CallOptions & { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: ContainerCreateBody } = {}): Promise<{ Id: string }> {
     const { repo, tag, comment, author, pause, changes, config, ...call } = options;
-    return this.client.json({
-      ...call,
-      method: "POST",
-      path: "/commit",
-      query: { container: this.id, repo, tag, comment, author, pause, changes: changes?.join("\n") },
-      body: config ?? {},
-    });
+    return imageCommit(this.client, config ?? {}, { ...call, container: this.id, repo, tag, comment, author, pause, changes: changes?.join("\n") });
   }
 
   /** Resizes the container's TTY. */
   resize(size: { h: number; w: number }, options: CallOptions = {}): Promise<void> {
-    return this.client.void({ ...options, method: "POST", path: "/containers/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
+    return containerResize(this.client, this.id, { ...options, h: size.h, w: size.w });
   }
 
   /** The TTY setting, from attrs or an inspect: it decides how output streams are framed. */
@@ -778,15 +780,9 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     checkArchiveInput(archive, "putArchive()", true);
     const { noOverwriteDirNonDir, copyUIDGID, ...call } = options;
     const body = await archiveBody(archive);
-    return this.client.void({
-      ...call,
-      method: "PUT",
-      path: "/containers/{id}/archive",
-      params: { id: this.id },
-      query: { path, noOverwriteDirNonDir, copyUIDGID },
-      body,
-      contentType: "application/x-tar",
-    });
+    // The spec types these as strings; the engine reads `1`/`0` (what the query encoding makes of a boolean).
+    const flag = (on: boolean | undefined) => (on === undefined ? undefined : on ? "1" : "0");
+    return putContainerArchive(this.client, this.id, body, { ...call, path, noOverwriteDirNonDir: flag(noOverwriteDirNonDir), copyUIDGID: flag(copyUIDGID) });
   }
 
   /**
@@ -854,12 +850,11 @@ export class Container extends Handle<ContainerSummary | ContainerInspectRespons
     return bodyOf(response);
   }
 
-  #post(path: string, call: CallOptions, query?: Record<string, unknown>, graceSeconds?: number): Promise<void> {
-    // stop/restart may legitimately take the grace period before answering: extend the timeout.
-    const timeout = graceSeconds !== undefined && call.timeout === undefined && this.client.timeout > 0
-      ? this.client.timeout + graceSeconds * 1000
-      : call.timeout;
-    return this.client.void({ ...call, timeout, method: "POST", path, params: { id: this.id }, query });
+  /** stop/restart may legitimately take the grace period `t` before answering: the timeout is extended by it. */
+  #withGrace<O extends CallOptions & { t?: number }>(options: O): O {
+    const { t } = options;
+    if (t === undefined || options.timeout !== undefined || !(this.client.timeout > 0)) return options;
+    return { ...options, timeout: this.client.timeout + t * 1000 };
   }
 }
 

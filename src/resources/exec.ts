@@ -1,5 +1,6 @@
 // Exec: running a command in a running container, collected, streamed, or interactive.
 
+import { containerExec, execInspect, execResize } from "../generated/endpoints/exec.ts";
 import type { CallOptions, Client } from "../request/engine.ts";
 import { DockerConfigError, DockerError, DockerUnsupportedError, ExecStartError, httpError } from "../errors/errors.ts";
 import type { ExecInspectResponse } from "../generated/types.ts";
@@ -82,12 +83,10 @@ export class Exec {
       throw new DockerConfigError('exec needs a command: an array of arguments (["ls", "-l"]) or a shell line ("ls -l | wc -l"), non-empty');
     }
     const { env, workdir, user, tty, privileged, detachKeys, consoleSize, stdin, ...call } = options;
-    const created = await client.json<{ Id: string }>({
-      ...call,
-      method: "POST",
-      path: "/containers/{id}/exec",
-      params: { id: containerId },
-      body: {
+    const created = await containerExec(
+      client,
+      containerId,
+      {
         AttachStdin: stdin === true,
         AttachStdout: true,
         AttachStderr: true,
@@ -101,7 +100,8 @@ export class Exec {
         DetachKeys: detachKeys ?? (stdin === true ? client.dockerConfig()?.detachKeys : undefined),
         ConsoleSize: consoleSize ? [consoleSize.h, consoleSize.w] : undefined,
       },
-    });
+      call,
+    );
     return new Exec(client, created.Id, tty ?? false);
   }
 
@@ -172,11 +172,11 @@ export class Exec {
   }
 
   inspect(options: CallOptions = {}): Promise<ExecInspectResponse> {
-    return this.#client.json({ ...options, method: "GET", path: "/exec/{id}/json", params: { id: this.id } });
+    return execInspect(this.#client, this.id, options);
   }
 
   resize(size: { h: number; w: number }, options: CallOptions = {}): Promise<void> {
-    return this.#client.void({ ...options, method: "POST", path: "/exec/{id}/resize", params: { id: this.id }, query: { h: size.h, w: size.w } });
+    return execResize(this.#client, this.id, { ...options, h: size.h, w: size.w });
   }
 
   /** Polls until the process has ended and returns its exit code. */

@@ -1,23 +1,25 @@
 // What every resource family shares. A handle (`Container`, `Secret`, ...) is a client, an id and
 // what the engine last said about the object (`attrs`); `inspect()` and `reload()` ask again. A
 // collection (`docker.containers`, ...) lists, gets and makes handles of one class. What differs
-// between families is data: the routes each handle class declares, read here.
+// between families is data: the routes each handle class declares, read here, which name the
+// family's generated endpoint functions (src/generated/endpoints/).
 
 import type { CallOptions, Client } from "../request/engine.ts";
 import { DockerConfigError } from "../errors/errors.ts";
 
-/** Where a family lives in the API; each handle class declares its own. */
+/**
+ * Where a family lives in the API; each handle class declares its own. (Methods, not function
+ * properties: each family's endpoint takes its own options type.)
+ */
 export interface Routes {
-  /** The list endpoint, e.g. `/secrets`. */
-  list: string;
-  /** The inspect endpoint: a template with one parameter, the object's id or name (`/secrets/{id}`). */
-  inspect: string;
+  /** What one object is called in messages: `secret`. */
+  name: string;
+  /** The list endpoint function, e.g. `secretList`; its options are `list()`'s. */
+  list(client: Client, options: CallOptions): Promise<unknown>;
+  /** The inspect endpoint function, e.g. `secretInspect`; its options are `inspect()`'s. */
+  inspect(client: Client, id: string, options: CallOptions): Promise<unknown>;
   /** The fields of an answer that hold the object's id; the first one present wins. */
   id: readonly string[];
-  /** The list() options sent as query parameters; default `filters`. */
-  listQuery?: readonly string[];
-  /** The inspect() options sent as query parameters. */
-  inspectQuery?: readonly string[];
 }
 
 /**
@@ -79,9 +81,7 @@ export abstract class Handle<
 
   /** Asks the engine about the object (`docker inspect`). */
   inspect(options: InspectOptions = {} as InspectOptions): Promise<Info> {
-    const { inspect, inspectQuery } = this.routes();
-    const [call, query] = split(options, inspectQuery);
-    return this.#client.json({ ...call, method: "GET", path: inspect, params: { [paramOf(inspect)]: this.id }, query });
+    return this.routes().inspect(this.#client, this.id, options) as Promise<Info>;
   }
 
   /** Refreshes `attrs` (and `id`) from the engine. */
@@ -130,9 +130,8 @@ export abstract class Collection<
 
   /** One request for the whole list; each item is a handle holding what the list said about it. */
   async list(options: ListOptions = {} as ListOptions): Promise<H[]> {
-    const { list, listQuery = ["filters"], id } = this.routes();
-    const [call, query] = split(options, listQuery);
-    const items = await this.#client.json<NonNullable<H["attrs"]>[] | null>({ ...call, method: "GET", path: list, query });
+    const { list, id } = this.routes();
+    const items = (await list(this.#client, options)) as NonNullable<H["attrs"]>[] | null;
     return (items ?? []).map((item) => new this.#Handle(this.#client, idIn(item, id)!, item));
   }
 
@@ -144,7 +143,7 @@ export abstract class Collection<
 
   /** A handle for a known id or name, without a request. */
   ref(idOrName: string): H {
-    return new this.#Handle(this.#client, checkId(idOrName, this.routes().inspect));
+    return new this.#Handle(this.#client, checkId(idOrName, `a ${this.routes().name}`));
   }
 }
 
@@ -163,11 +162,6 @@ function routesOf(handleClass: Function): Routes {
   return (handleClass as unknown as { routes: Routes }).routes;
 }
 
-/** The one parameter of an inspect template: `id` in `/secrets/{id}`. */
-function paramOf(template: string): string {
-  return template.slice(template.indexOf("{") + 1, template.indexOf("}"));
-}
-
 /** The object's id in an engine answer: the first of the family's id fields present. */
 function idIn(info: object, fields: readonly string[]): string | undefined {
   for (const field of fields) {
@@ -175,15 +169,4 @@ function idIn(info: object, fields: readonly string[]): string | undefined {
     if (value !== undefined && value !== null) return value as string;
   }
   return undefined;
-}
-
-/** Moves the named options into a query; the rest stays the call's (signal, timeout, headers). */
-function split(options: CallOptions, names: readonly string[] = []): [CallOptions, Record<string, unknown>] {
-  const call: Record<string, unknown> = { ...options };
-  const query: Record<string, unknown> = {};
-  for (const name of names) {
-    query[name] = call[name];
-    delete call[name];
-  }
-  return [call, query];
 }

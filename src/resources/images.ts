@@ -29,6 +29,8 @@ import type {
   BuildPruneResponse,
   ImageAttestationsResponse,
 } from "../generated/types.ts";
+import { distributionInspect } from "../generated/endpoints/distribution.ts";
+import { imageAttestations, imageDelete, imageHistory, imageInspect, imageList, imagePrune, imageSearch, imageTag, type ImagePruneOptions } from "../generated/endpoints/image.ts";
 
 /**
  * A build context: a tar (stream, bytes, Blob), tar entries, or a directory on disk, given as its
@@ -200,18 +202,6 @@ export interface ImageListOptions extends CallOptions {
 export class ImageCollection extends Collection<Image, ImageListOptions> {
   constructor(client: Client) {
     super(client, Image);
-  }
-
-  /** One request for the whole list. (Not the shared list: the engine spells `sharedSize` `shared-size`.) */
-  override async list(options: ImageListOptions = {}): Promise<Image[]> {
-    const { all, filters, digests, sharedSize, ...call } = options;
-    const items = await this.client.json<ImageSummary[]>({
-      ...call,
-      method: "GET",
-      path: "/images/json",
-      query: { all, filters, digests, "shared-size": sharedSize },
-    });
-    return items.map((summary) => new Image(this.client, summary.Id, summary));
   }
 
   /**
@@ -464,14 +454,14 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
   /** Searches Docker Hub (or the engine's configured index). */
   search(term: string, options: CallOptions & { limit?: number; filters?: Filters } = {}): Promise<ImageSearchResponse> {
     const { limit, filters, ...call } = options;
-    return this.client.json({ ...call, method: "GET", path: "/images/search", query: { term, limit, filters } });
+    return imageSearch(this.client, { ...call, term, limit, filters });
   }
 
   /** Manifest and platforms of an image in its registry, without pulling it. */
   async distribution(ref: string, options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<DistributionInspect> {
     const { auth, ...call } = options;
     const headers = await withImageAuth(this.client, ref, auth, call.headers);
-    return this.client.json({ ...call, headers, method: "GET", path: "/distribution/{name}/json", params: { name: ref } });
+    return distributionInspect(this.client, ref, { ...call, headers });
   }
 
   /** Removes build cache (`docker builder prune`). */
@@ -481,16 +471,15 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
   }
 
   /** Removes unused images (dangling only unless `filters: { dangling: false }`). */
-  prune(options: CallOptions & { filters?: Filters } = {}): Promise<ImagePruneResponse> {
-    const { filters, ...call } = options;
-    return this.client.json({ ...call, method: "POST", path: "/images/prune", query: { filters } });
+  prune(options: ImagePruneOptions = {}): Promise<ImagePruneResponse> {
+    return imagePrune(this.client, options);
   }
 }
 
 /** An image. `attrs` holds what the engine last said about it; `id` is its id or the name the handle was made from. */
 export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/images/json", inspect: "/images/{name}/json", id: ["Id"] };
+  protected static override readonly routes: Routes = { name: "image", list: imageList, inspect: imageInspect, id: ["Id"] };
 
   /**
    * The reference the handle was made from (`127.0.0.1:5000/app:1`, `busybox`), kept when
@@ -521,13 +510,12 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
       // Accept "repo:tag" in one string, like the CLI.
       ({ name: repo, tag } = parseImageRef(repo));
     }
-    return this.client.void({ ...options, method: "POST", path: "/images/{name}/tag", params: { name: this.#name() }, query: { repo, tag } });
+    return imageTag(this.client, this.#name(), { ...options, repo, tag });
   }
 
   /** Removes the image (`docker rmi`). Returns the untagged and deleted references. */
   remove(options: CallOptions & { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteResponse> {
-    const { force, noprune, ...call } = options;
-    return this.client.json({ ...call, method: "DELETE", path: "/images/{name}", params: { name: this.id }, query: { force, noprune } });
+    return imageDelete(this.client, this.id, options);
   }
 
   /** Pushes the image (`docker push`); resolves with the pushed digest when the engine reports it. */
@@ -585,13 +573,12 @@ export class Image extends Handle<ImageSummary | ImageInspect, ImageInspect> {
 
   /** Attestations (SBOM, provenance) of the image's platforms (API 1.55+). */
   attestations(options: CallOptions & { platform?: string[]; type?: string[]; statement?: boolean } = {}): Promise<ImageAttestationsResponse> {
-    const { platform, type, statement, ...call } = options;
-    return this.client.json({ ...call, method: "GET", path: "/images/{name}/attestations", params: { name: this.id }, query: { platform, type, statement } });
+    return imageAttestations(this.client, this.id, options);
   }
 
   /** The image's layers and the commands that made them. */
   history(options: CallOptions = {}): Promise<ImageHistoryResponse> {
-    return this.client.json({ ...options, method: "GET", path: "/images/{name}/history", params: { name: this.id } });
+    return imageHistory(this.client, this.id, options);
   }
 }
 

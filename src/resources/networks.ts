@@ -10,6 +10,7 @@ import type {
   NetworkPruneResponse,
   NetworkSummary,
 } from "../generated/types.ts";
+import { networkConnect, networkCreate, networkDelete, networkDisconnect, networkInspect, networkList, networkPrune, type NetworkPruneOptions } from "../generated/endpoints/network.ts";
 import { compareVersions } from "../request/version.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 
@@ -77,16 +78,15 @@ export class NetworkCollection extends Collection<Network, NetworkListOptions, N
     if (!("CheckDuplicate" in config) && compareVersions(await this.client.apiVersion(), "1.44") < 0) {
       body = { CheckDuplicate: true, ...config };
     }
-    const created = await this.client.json<NetworkCreateResponse>({ ...options, method: "POST", path: "/networks/create", body });
+    const created: NetworkCreateResponse = await networkCreate(this.client, body, options);
     const network = new Network(this.client, created.Id);
     network.warning = created.Warning || undefined;
     return network.reload({ signal: options.signal, timeout: options.timeout });
   }
 
   /** Removes networks no container uses (`docker network prune`); `filters`: `until`, `label`, `label!`. */
-  async prune(options: CallOptions & { filters?: Filters } = {}): Promise<NetworkPruneResponse> {
-    const { filters, ...call } = options;
-    const result = await this.client.json<NetworkPruneResponse>({ ...call, method: "POST", path: "/networks/prune", query: { filters } });
+  async prune(options: NetworkPruneOptions = {}): Promise<NetworkPruneResponse> {
+    const result: NetworkPruneResponse | undefined = await networkPrune(this.client, options);
     return { ...result, NetworksDeleted: result?.NetworksDeleted ?? [] };
   }
 }
@@ -94,7 +94,7 @@ export class NetworkCollection extends Collection<Network, NetworkListOptions, N
 /** A network. `attrs` holds what the engine last said about it (list summary or inspect). */
 export class Network extends Handle<NetworkSummary | NetworkInspect, NetworkInspect, NetworkInspectOptions, NetworkInspectOptions> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/networks", inspect: "/networks/{id}", id: ["Id"], inspectQuery: ["verbose", "scope"] };
+  protected static override readonly routes: Routes = { name: "network", list: networkList, inspect: networkInspect, id: ["Id"] };
 
   /** The engine's warning when creating the network, if any. */
   warning: string | undefined;
@@ -133,30 +133,18 @@ export class Network extends Handle<NetworkSummary | NetworkInspect, NetworkInsp
       if (ipv6Address !== undefined) endpoint.IPAMConfig.IPv6Address = ipv6Address;
       if (linkLocalIPs !== undefined) endpoint.IPAMConfig.LinkLocalIPs = linkLocalIPs;
     }
-    return this.client.void({
-      ...call,
-      method: "POST",
-      path: "/networks/{id}/connect",
-      params: { id: this.id },
-      body: { Container: containerId(container), EndpointConfig: endpoint },
-    });
+    return networkConnect(this.client, this.id, { Container: containerId(container), EndpointConfig: endpoint }, call);
   }
 
   /** Disconnects a container; `force` also works when the container is not running or the endpoint is stale. */
   disconnect(container: ContainerRef, options: CallOptions & { force?: boolean } = {}): Promise<void> {
     const { force, ...call } = options;
-    return this.client.void({
-      ...call,
-      method: "POST",
-      path: "/networks/{id}/disconnect",
-      params: { id: this.id },
-      body: { Container: containerId(container), Force: force ?? false },
-    });
+    return networkDisconnect(this.client, this.id, { Container: containerId(container), Force: force ?? false }, call);
   }
 
   /** Removes the network (`docker network rm`); fails with DockerConflictError while containers use it. */
   remove(options: CallOptions = {}): Promise<void> {
-    return this.client.void({ ...options, method: "DELETE", path: "/networks/{id}", params: { id: this.id } });
+    return networkDelete(this.client, this.id, options);
   }
 }
 

@@ -2,8 +2,9 @@
 
 import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Node as NodeInfo, NodeSpec } from "../generated/types.ts";
-import { Collection, type Routes } from "./handle.ts";
-import { VersionedHandle } from "./versioned-update.ts";
+import { nodeDelete, nodeInspect, nodeList, nodeUpdate, type NodeDeleteOptions } from "../generated/endpoints/node.ts";
+import { Collection } from "./handle.ts";
+import { VersionedHandle, type VersionedRoutes } from "./versioned-update.ts";
 
 export interface NodeListOptions extends CallOptions {
   /** `id`, `label`, `membership` (`accepted`/`pending`), `name`, `node.label`, `role` (`manager`/`worker`). */
@@ -24,15 +25,14 @@ export class NodeCollection extends Collection<Node, NodeListOptions> {
  */
 export class Node extends VersionedHandle<NodeInfo, NodeSpec> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/nodes", inspect: "/nodes/{id}", id: ["ID"] };
+  protected static override readonly routes: VersionedRoutes = { name: "node", list: nodeList, inspect: nodeInspect, update: nodeUpdate, id: ["ID"] };
 
   get hostname(): string | undefined {
     return this.attrs?.Description?.Hostname;
   }
 
   /** Removes the node from the swarm (`docker node rm`); a node that is still up needs `force`. */
-  remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
-    const { force, ...call } = options;
-    return this.client.void({ ...call, method: "DELETE", path: "/nodes/{id}", params: { id: this.id }, query: { force } });
+  remove(options: NodeDeleteOptions = {}): Promise<void> {
+    return nodeDelete(this.client, this.id, options);
   }
 }

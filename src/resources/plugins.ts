@@ -10,6 +10,19 @@ import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import type { RequestBody, TransportResponse } from "../transport/transport.ts";
 import { ProgressStream } from "../streams/progress.ts";
+import {
+  getPluginPrivileges,
+  pluginCreate,
+  pluginDelete,
+  pluginDisable,
+  pluginEnable,
+  pluginInspect,
+  pluginList,
+  pluginSet,
+  type PluginDeleteOptions,
+  type PluginDisableOptions,
+  type PluginEnableOptions,
+} from "../generated/endpoints/plugin.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import { withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 
@@ -38,13 +51,7 @@ export class PluginCollection extends Collection<Plugin, PluginListOptions> {
   /** The privileges a plugin in a registry asks for (network, mounts, devices, capabilities...). */
   async privileges(remote: string, options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<PluginPrivilege[]> {
     const { auth, headers, ...call } = options;
-    const answer = await this.client.json<PluginPrivilege[] | null>({
-      ...call,
-      headers: withRegistryAuth(headers, auth),
-      method: "GET",
-      path: "/plugins/privileges",
-      query: { remote },
-    });
+    const answer: PluginPrivilege[] | null = await getPluginPrivileges(this.client, { ...call, headers: withRegistryAuth(headers, auth), remote });
     return answer ?? [];
   }
 
@@ -77,7 +84,7 @@ export class PluginCollection extends Collection<Plugin, PluginListOptions> {
     options: CallOptions = {},
   ): Promise<Plugin> {
     const body = await archiveBody(archive);
-    await this.client.void({ timeout: 0, ...options, method: "POST", path: "/plugins/create", query: { name }, body, contentType: "application/x-tar" });
+    await pluginCreate(this.client, body, { timeout: 0, ...options, name });
     return new Plugin(this.client, name);
   }
 }
@@ -85,7 +92,7 @@ export class PluginCollection extends Collection<Plugin, PluginListOptions> {
 /** A plugin. `attrs` holds what the engine last said about it; `id` is its id or the name it was made from. */
 export class Plugin extends Handle<PluginInfo> {
   /** @internal The spec makes `Id` optional: without it, the name identifies the plugin. */
-  protected static override readonly routes: Routes = { list: "/plugins", inspect: "/plugins/{name}/json", id: ["Id", "Name"] };
+  protected static override readonly routes: Routes = { name: "plugin", list: pluginList, inspect: pluginInspect, id: ["Id", "Name"] };
 
   /** The plugin's name, e.g. `vieux/sshfs:latest`, if known. */
   get name(): string | undefined {
@@ -101,15 +108,13 @@ export class Plugin extends Handle<PluginInfo> {
    * Starts the plugin (`docker plugin enable`). `activateTimeout` (seconds) is how long the engine
    * waits for the plugin to answer on its socket (the engine's default when omitted).
    */
-  enable(options: CallOptions & { activateTimeout?: number } = {}): Promise<void> {
-    const { activateTimeout, ...call } = options;
-    return this.client.void({ ...call, method: "POST", path: "/plugins/{name}/enable", params: { name: this.id }, query: { timeout: activateTimeout } });
+  enable(options: PluginEnableOptions = {}): Promise<void> {
+    return pluginEnable(this.client, this.id, options);
   }
 
   /** Stops the plugin; `force` even while containers or volumes use it. */
-  disable(options: CallOptions & { force?: boolean } = {}): Promise<void> {
-    const { force, ...call } = options;
-    return this.client.void({ ...call, method: "POST", path: "/plugins/{name}/disable", params: { name: this.id }, query: { force } });
+  disable(options: PluginDisableOptions = {}): Promise<void> {
+    return pluginDisable(this.client, this.id, options);
   }
 
   /**
@@ -118,7 +123,7 @@ export class Plugin extends Handle<PluginInfo> {
    */
   set(settings: string[] | Record<string, string>, options: CallOptions = {}): Promise<void> {
     const body = Array.isArray(settings) ? settings : Object.entries(settings).map(([key, value]) => `${key}=${value}`);
-    return this.client.void({ ...options, method: "POST", path: "/plugins/{name}/set", params: { name: this.id }, body });
+    return pluginSet(this.client, this.id, body, options);
   }
 
   /**
@@ -148,10 +153,9 @@ export class Plugin extends Handle<PluginInfo> {
   }
 
   /** Removes the plugin (`docker plugin rm`); an enabled one needs `force`. */
-  remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
-    const { force, ...call } = options;
+  async remove(options: PluginDeleteOptions = {}): Promise<void> {
     // The spec promises the removed plugin in the answer; engines send an empty body.
-    return this.client.void({ ...call, method: "DELETE", path: "/plugins/{name}", params: { name: this.id }, query: { force } });
+    await pluginDelete(this.client, this.id, options);
   }
 }
 

@@ -3,8 +3,8 @@
 
 import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Secret as SecretInfo, SecretSpec } from "../generated/types.ts";
-import type { Routes } from "./handle.ts";
-import { DataCollection, DataHandle, type PlainData } from "./swarm-data.ts";
+import { secretCreate, secretDelete, secretInspect, secretList, secretUpdate } from "../generated/endpoints/secret.ts";
+import { DataCollection, DataHandle, type DataRoutes, type PlainData } from "./swarm-data.ts";
 
 /** A secret to create. `Data` is the plain content; berth base64-encodes it for the engine. */
 export type SecretCreateSpec = PlainData<SecretSpec>;
@@ -27,5 +27,13 @@ export class SecretCollection extends DataCollection<Secret, SecretSpec, SecretL
  */
 export class Secret extends DataHandle<SecretInfo, SecretSpec> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/secrets", inspect: "/secrets/{id}", id: ["ID"] };
+  protected static override readonly routes: DataRoutes = {
+    name: "secret",
+    list: secretList,
+    inspect: secretInspect,
+    update: secretUpdate,
+    create: secretCreate,
+    remove: secretDelete,
+    id: ["ID"],
+  };
 }

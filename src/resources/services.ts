@@ -13,6 +13,7 @@ import type { TransportResponse } from "../transport/transport.ts";
 import type { OutputStream } from "../streams/output.ts";
 import { withImageAuth, withRegistryAuth, type RegistryAuth } from "./registry-auth-header.ts";
 import { knownOrInspected, logsRaw, swarmLogs, Task, TaskCollection, type SwarmLogsOptions, type TaskListOptions } from "./tasks.ts";
+import { serviceCreate, serviceDelete, serviceInspect, serviceList, serviceUpdate } from "../generated/endpoints/service.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
 
@@ -52,13 +53,7 @@ export class ServiceCollection extends Collection<Service, ServiceListOptions, C
     const { auth, headers, ...call } = options;
     // Without explicit credentials, those the credential source has for the service's image.
     const image = spec.TaskTemplate?.ContainerSpec?.Image;
-    const created = await this.client.json<ServiceCreateResponse>({
-      ...call,
-      headers: await withImageAuth(this.client, image, auth, headers),
-      method: "POST",
-      path: "/services/create",
-      body: spec,
-    });
+    const created: ServiceCreateResponse = await serviceCreate(this.client, spec, { ...call, headers: await withImageAuth(this.client, image, auth, headers) });
     const service = new Service(this.client, created.ID!);
     service.warnings = created.Warnings ?? [];
     return service;
@@ -68,13 +63,7 @@ export class ServiceCollection extends Collection<Service, ServiceListOptions, C
 /** A service. `attrs` holds what the engine last said about it. */
 export class Service extends Handle<ServiceInfo, ServiceInfo, CallOptions & { insertDefaults?: boolean }> {
   /** @internal */
-  protected static override readonly routes: Routes = {
-    list: "/services",
-    inspect: "/services/{id}",
-    id: ["ID"],
-    listQuery: ["filters", "status"],
-    inspectQuery: ["insertDefaults"],
-  };
+  protected static override readonly routes: Routes = { name: "service", list: serviceList, inspect: serviceInspect, id: ["ID"] };
 
   /** Warnings the engine gave when creating the service. */
   warnings: string[] = [];
@@ -98,14 +87,12 @@ export class Service extends Handle<ServiceInfo, ServiceInfo, CallOptions & { in
   async update(spec: SpecUpdate<ServiceSpec>, options: ServiceUpdateOptions = {}): Promise<ServiceUpdateResponse> {
     const { version, registryAuthFrom, rollback, auth, headers, ...call } = options;
     const resolved = await resolveUpdate(`service ${this.id}`, spec, version, () => this.inspect(call));
-    const answer = await this.client.json<ServiceUpdateResponse | null>({
+    const answer: ServiceUpdateResponse | null = await serviceUpdate(this.client, this.id, resolved.spec, {
       ...call,
       headers: withRegistryAuth(headers, auth),
-      method: "POST",
-      path: "/services/{id}/update",
-      params: { id: this.id },
-      query: { version: resolved.version, registryAuthFrom, rollback },
-      body: resolved.spec,
+      version: resolved.version,
+      registryAuthFrom,
+      rollback,
     });
     return { Warnings: answer?.Warnings ?? [] };
   }
@@ -134,7 +121,7 @@ export class Service extends Handle<ServiceInfo, ServiceInfo, CallOptions & { in
 
   /** Removes the service (`docker service rm`); its tasks are shut down. */
   remove(options: CallOptions = {}): Promise<void> {
-    return this.client.void({ ...options, method: "DELETE", path: "/services/{id}", params: { id: this.id } });
+    return serviceDelete(this.client, this.id, options);
   }
 
   /**

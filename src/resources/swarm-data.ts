@@ -2,12 +2,18 @@
 // content base64-encoded, updated only in its labels, removed unless a service uses it. They
 // differ in their routes, and in that inspect gives a config's data back but never a secret's.
 
-import type { CallOptions } from "../request/engine.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import { encodeBase64 } from "../server/config/base64.ts";
 import type { IDResponse, ObjectVersion } from "../generated/types.ts";
 import { encodeUtf8 } from "../streams/bytes.ts";
 import { Collection, type AnyHandle } from "./handle.ts";
-import { VersionedHandle } from "./versioned-update.ts";
+import { VersionedHandle, type VersionedRoutes } from "./versioned-update.ts";
+
+/** The routes of a secret or config: its create and delete endpoint functions too. */
+export interface DataRoutes extends VersionedRoutes {
+  create(client: Client, spec: never, options: CallOptions): Promise<IDResponse>;
+  remove(client: Client, id: string, options: CallOptions): Promise<unknown>;
+}
 
 /** A spec to create with: `Data` is the plain content, which berth base64-encodes for the engine. */
 export type PlainData<Spec extends { Data?: string }> = Omit<Spec, "Data"> & {
@@ -28,7 +34,7 @@ export abstract class DataHandle<Info extends { Version?: ObjectVersion; Spec?: 
 
   /** Removes the object (`docker secret rm`, `docker config rm`); fails while a service uses it. */
   remove(options: CallOptions = {}): Promise<void> {
-    return this.client.void({ ...options, method: "DELETE", path: this.routes().inspect, params: { id: this.id } });
+    return (this.routes() as DataRoutes).remove(this.client, this.id, options) as Promise<void>;
   }
 }
 
@@ -42,7 +48,7 @@ export abstract class DataCollection<H extends AnyHandle, Spec extends DataSpec,
     const { Data, ...rest } = spec;
     const body = Data === undefined ? rest : { ...rest, Data: encodeBase64(typeof Data === "string" ? encodeUtf8(Data) : Data) };
     // The spec says `Id`; engines answer `ID`.
-    const created = await this.client.json<IDResponse & { ID?: string }>({ ...options, method: "POST", path: `${this.routes().list}/create`, body });
+    const created: IDResponse & { ID?: string } = await (this.routes() as DataRoutes).create(this.client, body as never, options);
     return this.ref(created.ID ?? created.Id);
   }
 }

@@ -11,6 +11,8 @@ import type {
   SwarmUnlockkeyResponse,
   SystemInfo,
 } from "../generated/types.ts";
+import { swarmInit, swarmInspect, swarmJoin, swarmLeave, swarmUnlock, swarmUnlockkey, swarmUpdate, type SwarmLeaveOptions } from "../generated/endpoints/swarm.ts";
+import { systemInfo } from "../generated/endpoints/system.ts";
 import { resolveUpdate, type SpecUpdate } from "./versioned-update.ts";
 
 export interface SwarmUpdateOptions extends CallOptions {
@@ -35,12 +37,12 @@ export class SwarmApi {
    * node's id. `AdvertiseAddr` is needed when the host has several addresses.
    */
   init(config: SwarmInitBody = {}, options: CallOptions = {}): Promise<string> {
-    return this.#client.json({ ...options, method: "POST", path: "/swarm/init", body: config });
+    return swarmInit(this.#client, config, options);
   }
 
   /** Joins an existing swarm as a worker or manager, depending on the token (`docker swarm join`). */
   join(config: SwarmJoinBody, options: CallOptions = {}): Promise<void> {
-    return this.#client.void({ ...options, method: "POST", path: "/swarm/join", body: config });
+    return swarmJoin(this.#client, config, options);
   }
 
   /**
@@ -48,7 +50,7 @@ export class SwarmApi {
    * fails with 503 (DockerServerError).
    */
   inspect(options: CallOptions = {}): Promise<Swarm> {
-    return this.#client.json({ ...options, method: "GET", path: "/swarm" });
+    return swarmInspect(this.#client, options);
   }
 
   /**
@@ -56,7 +58,7 @@ export class SwarmApi {
    * `locked`. Works on any node, in or out of a swarm.
    */
   async state(options: CallOptions = {}): Promise<LocalNodeState> {
-    const info = await this.#client.json<SystemInfo>({ ...options, method: "GET", path: "/info" });
+    const info: SystemInfo = await systemInfo(this.#client, options);
     return info.Swarm?.LocalNodeState ?? "";
   }
 
@@ -65,26 +67,20 @@ export class SwarmApi {
    * current spec, or omit the spec to keep it (to rotate tokens or the unlock key only).
    */
   async update(spec?: SpecUpdate<SwarmSpec>, options: SwarmUpdateOptions = {}): Promise<void> {
-    const { version, rotateWorkerToken, rotateManagerToken, rotateManagerUnlockKey, ...call } = options;
+    const { version, ...call } = options;
     const resolved = await resolveUpdate("swarm update", spec ?? ((current: SwarmSpec) => current), version, () => this.inspect(call));
-    return this.#client.void({
-      ...call,
-      method: "POST",
-      path: "/swarm/update",
-      query: { version: resolved.version, rotateWorkerToken, rotateManagerToken, rotateManagerUnlockKey },
-      body: resolved.spec,
-    });
+    return swarmUpdate(this.#client, resolved.spec, { ...call, version: resolved.version });
   }
 
   /** The key that unlocks a locked manager (`docker swarm unlock-key`); empty when autolock is off. */
   async unlockKey(options: CallOptions = {}): Promise<string> {
-    const answer = await this.#client.json<SwarmUnlockkeyResponse>({ ...options, method: "GET", path: "/swarm/unlockkey" });
+    const answer: SwarmUnlockkeyResponse | undefined = await swarmUnlockkey(this.#client, options);
     return answer?.UnlockKey ?? "";
   }
 
   /** Unlocks a manager that restarted with autolock on (`docker swarm unlock`). */
   unlock(unlockKey: string, options: CallOptions = {}): Promise<void> {
-    return this.#client.void({ ...options, method: "POST", path: "/swarm/unlock", body: { UnlockKey: unlockKey } });
+    return swarmUnlock(this.#client, { UnlockKey: unlockKey }, options);
   }
 
   /**
@@ -92,10 +88,9 @@ export class SwarmApi {
    * that is not in a swarm has nothing to leave, and the call resolves (the engine's "not part of
    * a swarm" refusal is not an error here).
    */
-  async leave(options: CallOptions & { force?: boolean } = {}): Promise<void> {
-    const { force, ...call } = options;
+  async leave(options: SwarmLeaveOptions = {}): Promise<void> {
     try {
-      await this.#client.void({ ...call, method: "POST", path: "/swarm/leave", query: { force } });
+      await swarmLeave(this.#client, options);
     } catch (err) {
       // 503 from current engines, 406 from older ones.
       if (err instanceof DockerHttpError && (err.status === 503 || err.status === 406) && /not part of a swarm/i.test(err.reason)) return;

@@ -2,6 +2,7 @@
 
 import type { CallOptions, Client } from "../request/engine.ts";
 import type { Filters, Task as TaskInfo } from "../generated/types.ts";
+import { taskInspect, taskList } from "../generated/endpoints/task.ts";
 import { Collection, Handle, type Routes } from "./handle.ts";
 import type { TransportResponse } from "../transport/transport.ts";
 import { outputOf, type OutputStream } from "../streams/output.ts";
@@ -39,7 +40,7 @@ export class TaskCollection extends Collection<Task, TaskListOptions> {
 /** A task. `attrs` holds what the engine last said about it. */
 export class Task extends Handle<TaskInfo> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/tasks", inspect: "/tasks/{id}", id: ["ID"] };
+  protected static override readonly routes: Routes = { name: "task", list: taskList, inspect: taskInspect, id: ["ID"] };
 
   /** The task's state as last seen: `running`, `complete`, `failed`, ... */
   get state(): string | undefined {

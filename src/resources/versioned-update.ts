@@ -3,10 +3,15 @@
 // the write when someone else changed the object in between. These helpers read both when the
 // caller did not give them.
 
-import type { CallOptions } from "../request/engine.ts";
+import type { CallOptions, Client } from "../request/engine.ts";
 import { DockerError } from "../errors/errors.ts";
 import type { ObjectVersion } from "../generated/types.ts";
-import { Handle } from "./handle.ts";
+import { Handle, type Routes } from "./handle.ts";
+
+/** The routes of an object updated against a version: its update endpoint function too (`nodeUpdate`). */
+export interface VersionedRoutes extends Routes {
+  update(client: Client, id: string, spec: never, options: CallOptions & { version: number }): Promise<unknown>;
+}
 
 /**
  * A new spec, or a function deriving it from the current one. The function form reads the object
@@ -48,17 +53,8 @@ export abstract class VersionedHandle<Info extends { Version?: ObjectVersion; Sp
    */
   async update(spec: SpecUpdate<Spec>, options: CallOptions & { version?: number } = {}): Promise<void> {
     const { version, ...call } = options;
-    const { inspect } = this.routes();
-    // Errors name the object as `node <id>`: the singular of the path's first segment.
-    const what = `${inspect.split("/")[1]!.slice(0, -1)} ${this.id}`;
-    const resolved = await resolveUpdate(what, spec, version, () => this.inspect(call));
-    return this.client.void({
-      ...call,
-      method: "POST",
-      path: `${inspect}/update`,
-      params: { id: this.id },
-      query: { version: resolved.version },
-      body: resolved.spec,
-    });
+    const routes = this.routes() as VersionedRoutes;
+    const resolved = await resolveUpdate(`${routes.name} ${this.id}`, spec, version, () => this.inspect(call));
+    await routes.update(this.client, this.id, resolved.spec as never, { ...call, version: resolved.version });
   }
 }

@@ -9,6 +9,7 @@ import type {
   VolumeListResponse,
   VolumePruneResponse,
 } from "../generated/types.ts";
+import { volumeCreate, volumeDelete, volumeInspect, volumeList, volumePrune, volumeUpdate, type VolumeDeleteOptions } from "../generated/endpoints/volume.ts";
 import { operationMinVersion } from "../generated/versions.ts";
 import { DockerConflictError, DockerError, DockerNotFoundError } from "../errors/errors.ts";
 import { filterValues, matchesLabelFilters } from "../dialect/podman.ts";
@@ -47,7 +48,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
 
   /** Creates a volume (`docker volume create`); without `Name` the engine picks one. */
   async create(config: VolumeCreateRequest = {}, options: CallOptions = {}): Promise<Volume> {
-    const info = await this.client.json<VolumeInfo>({ ...options, method: "POST", path: "/volumes/create", body: config });
+    const info = await volumeCreate(this.client, config, options);
     return new Volume(this.client, info.Name, info);
   }
 
@@ -57,7 +58,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
    */
   override async list(options: VolumeListOptions = {}): Promise<VolumeList> {
     const { filters, ...call } = options;
-    const answer = await this.client.json<VolumeListResponse | null>({ ...call, method: "GET", path: "/volumes", query: { filters } });
+    const answer: VolumeListResponse | null = await volumeList(this.client, options);
     let infos = answer?.Volumes ?? [];
     const labels = filterValues(filters, "label");
     // Podman 4 matches volumes having ANY of several labels; dockerd, and every other list, ALL.
@@ -82,7 +83,7 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
       effective = wantsAll && allFilterKnown ? { ...rest, all: true } : rest;
     }
     if (filterValues(effective, "label").length > 1 && (await this.client.dialect(call)).volumeLabelsMatchAny) return this.#pruneEach(effective ?? {}, call);
-    const result = await this.client.json<VolumePruneResponse>({ ...call, method: "POST", path: "/volumes/prune", query: { filters: effective } });
+    const result: VolumePruneResponse | undefined = await volumePrune(this.client, { ...call, filters: effective });
     return { VolumesDeleted: result?.VolumesDeleted ?? [], SpaceReclaimed: result?.SpaceReclaimed ?? 0 };
   }
 
@@ -115,16 +116,15 @@ export class VolumeCollection extends Collection<Volume, VolumeListOptions> {
 /** A volume. `id` is its name: volumes have no other id. `attrs` holds what the engine last said about it. */
 export class Volume extends Handle<VolumeInfo> {
   /** @internal */
-  protected static override readonly routes: Routes = { list: "/volumes", inspect: "/volumes/{name}", id: ["Name"] };
+  protected static override readonly routes: Routes = { name: "volume", list: volumeList, inspect: volumeInspect, id: ["Name"] };
 
   get name(): string {
     return this.id;
   }
 
   /** Removes the volume; fails with DockerConflictError while a container uses it (even with `force`). */
-  remove(options: CallOptions & { force?: boolean } = {}): Promise<void> {
-    const { force, ...call } = options;
-    return this.client.void({ ...call, method: "DELETE", path: "/volumes/{name}", params: { name: this.id }, query: { force } });
+  remove(options: VolumeDeleteOptions = {}): Promise<void> {
+    return volumeDelete(this.client, this.id, options);
   }
 
   /**
@@ -134,8 +134,8 @@ export class Volume extends Handle<VolumeInfo> {
    */
   async update(spec: ClusterVolumeSpec, options: VolumeUpdateOptions = {}): Promise<void> {
     const { version, ...call } = options;
-    const send = (v: number | undefined) =>
-      this.client.void({ ...call, method: "PUT", path: "/volumes/{name}", params: { name: this.id }, query: { version: v }, body: { Spec: spec } });
+    // (Without a version only to an engine that lacks the operation: it is refused before sending.)
+    const send = (v: number | undefined) => volumeUpdate(this.client, this.id, { Spec: spec }, { ...call, version: v as number });
     if (version !== undefined) return send(version);
     // An engine without the operation refuses before anything is sent: let the core say so,
     // rather than inspecting first and failing on the missing cluster fields.

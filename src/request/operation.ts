@@ -1,0 +1,37 @@
+// The one body of every generated endpoint function (src/generated/endpoints/): each passes its
+// operation's facts as arguments instead of spelling out a call object, so that the ~80 functions a
+// full bundle keeps cost a line each.
+
+import type { Call, CallOptions, Client } from "./engine.ts";
+
+/**
+ * Sends one operation. `key` is the spec's `"METHOD /path/template"`; `query` names the options
+ * sent as query parameters, `option:engineName` where the engine spells it otherwise (`psArgs:ps_args`);
+ * `json` reads the answer as JSON, else discards it.
+ */
+export function sendOperation<T>(
+  client: Client,
+  json: boolean,
+  key: string,
+  params: Record<string, string> | undefined,
+  options: CallOptions | undefined,
+  query?: readonly string[],
+  body?: unknown,
+  contentType?: string,
+): Promise<T> {
+  const at = key.indexOf(" ");
+  // Query options are taken out first: one may share a name with a field of the call (`path`, the
+  // path in a container, beside the call's path template).
+  const rest: Record<string, unknown> = { ...options };
+  let sent: Record<string, unknown> | undefined;
+  if (query) {
+    sent = {};
+    for (const entry of query) {
+      const [option, name = option] = entry.split(":") as [string, string?];
+      sent[name] = rest[option];
+      delete rest[option];
+    }
+  }
+  const call: Call = { ...rest, method: key.slice(0, at), path: key.slice(at + 1), params, query: sent, body, contentType };
+  return (json ? client.json<T>(call) : (client.void(call) as Promise<T>));
+}
