@@ -99,6 +99,14 @@ export class Plugin extends Handle<PluginInfo> {
     return this.attrs?.Name;
   }
 
+  /**
+   * What push and upgrade name the plugin by: its name once known. The engine parses their name
+   * as an image reference, which refuses a 64-hex id (what `id` is after `reload()` or `list()`).
+   */
+  get #reference(): string {
+    return this.attrs?.Name ?? this.id;
+  }
+
   /** Whether the plugin was running when last seen. */
   get enabled(): boolean | undefined {
     return this.attrs?.Enabled;
@@ -132,7 +140,7 @@ export class Plugin extends Handle<PluginInfo> {
    */
   async push(options: CallOptions & { auth?: RegistryAuth | string } = {}): Promise<ProgressStream> {
     const { auth, headers, ...call } = options;
-    return progress(await this.client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.id } }));
+    return progress(await this.client.send({ ...call, headers: withRegistryAuth(headers, auth), method: "POST", path: "/plugins/{name}/push", params: { name: this.#reference } }));
   }
 
   /**
@@ -146,7 +154,7 @@ export class Plugin extends Handle<PluginInfo> {
       headers: withRegistryAuth(headers, auth),
       method: "POST",
       path: "/plugins/{name}/upgrade",
-      params: { name: this.id },
+      params: { name: this.#reference },
       query: { remote },
       body: privileges ?? [],
     }));

@@ -131,14 +131,18 @@ export const pluginScenarios: Scenario[] = [
       const remote = "127.0.0.1:9/berth/none:latest";
       const pull = await assert.rejects(docker.plugins.pull(remote, { name: `berth-test-pulled-${run}` }), DockerServerError, "pull");
       assert.match(pull.reason, /127\.0\.0\.1:9.*connection refused/);
-      // Fresh handles by name: a reloaded one names the plugin by its id, which upgrade refuses.
-      const upgrade = await assert.rejects(docker.plugins.ref(name).upgrade(remote), DockerServerError, "upgrade");
+      // A reloaded handle's id is the 64-hex id, which upgrade and push would refuse as a name:
+      // they name the plugin by its name.
+      const reloaded = docker.plugins.ref(name);
+      await reloaded.reload();
+      assert.match(reloaded.id, /^[0-9a-f]{64}$/, "a reloaded plugin's id");
+      const upgrade = await assert.rejects(reloaded.upgrade(remote), DockerServerError, "upgrade");
       assert.match(upgrade.reason, /connection refused/);
 
       // Engine 20.10 reaches plugin registries over HTTPS only (no plain-HTTP fallback, even for
       // 127.0.0.0/8), so the local test registries cannot take a plugin: push shows its error
       // path. It answers 200 and reports the failure in-band, after its progress messages.
-      const push = await docker.plugins.ref(name).push({ auth: { username: "u", password: "p", serveraddress: "127.0.0.1:9" } });
+      const push = await reloaded.push({ auth: { username: "u", password: "p", serveraddress: "127.0.0.1:9" } });
       const { messages, error } = await readProgress(push);
       assert.equal(messages[0]?.status, `The push refers to repository [${remoteName}]`);
       assert.ok(error instanceof DockerStreamError, `a DockerStreamError, got ${String(error)}`);
