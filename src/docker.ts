@@ -32,6 +32,7 @@ import type { UpgradedConnection } from "./transport/http/upgrade.ts";
 import { JsonStream } from "./streams/json-stream.ts";
 import type { EngineKind } from "./dialect/podman.ts";
 import type { TransportResponse } from "./transport/transport.ts";
+import { systemAuth, systemDataUsage, systemInfo, systemVersion } from "./generated/endpoints/system.ts";
 
 export type DockerOptions = ClientOptions;
 
@@ -146,7 +147,8 @@ export class Docker {
    * for OAuth registries, an identity token to use instead of the password.
    */
   async auth(config: AuthConfig, options: CallOptions = {}): Promise<{ Status: string; IdentityToken?: string }> {
-    const result = await this.client.json<{ Status: string; IdentityToken?: string } | undefined>({ ...options, method: "POST", path: "/auth", body: config });
+    // The spec allows an empty answer (204): engines that send none mean the login succeeded.
+    const result = (await systemAuth(this.client, config, options)) as { Status: string; IdentityToken?: string } | undefined;
     return result ?? { Status: "Login Succeeded" };
   }
 
@@ -160,7 +162,7 @@ export class Docker {
 
   /** Engine and API versions, OS, architecture (`docker version`). */
   version(options: CallOptions = {}): Promise<SystemVersion> {
-    return this.client.json({ ...options, method: "GET", path: "/version" });
+    return systemVersion(this.client, options);
   }
 
   /**
@@ -179,13 +181,12 @@ export class Docker {
 
   /** System-wide information (`docker info`). */
   info(options: CallOptions = {}): Promise<SystemInfo> {
-    return this.client.json({ ...options, method: "GET", path: "/info" });
+    return systemInfo(this.client, options);
   }
 
   /** Disk usage of images, containers, volumes and build cache (`docker system df`). */
   df(options: CallOptions & { type?: Array<"container" | "image" | "volume" | "build-cache"> } = {}): Promise<DiskUsage> {
-    const { type, ...call } = options;
-    return this.client.json({ ...call, method: "GET", path: "/system/df", query: { type } });
+    return systemDataUsage(this.client, options);
   }
 
   /**
