@@ -84,6 +84,12 @@ export class FrameDecoder {
   private block: Uint8Array | null = null;
   private blockStart = 0;
   private blockEnd = 0;
+  /**
+   * The chunk being copied from, as a plain Uint8Array: a Node Buffer's subarray() runs Buffer's
+   * own constructor, which cost more than copying a log line's bytes. Made once per chunk.
+   */
+  private plainOf: Uint8Array | null = null;
+  private plain: Uint8Array | null = null;
 
   /** Pieces shorter than this are coalesced (copied together); longer ones are emitted as views. */
   private readonly coalesceBelow: number;
@@ -206,6 +212,7 @@ export class FrameDecoder {
     } finally {
       this.remaining = remaining;
       this.current = current;
+      this.plainOf = this.plain = null;
       // A run must never outlive its chunk: its first piece is known by offsets into it.
       this.runCount = 0;
       this.runStream = -1;
@@ -248,11 +255,17 @@ export class FrameDecoder {
           o = 0;
         }
         this.blockStart = o;
-        o = copyInto(block, o, chunk, this.firstStart, this.firstEnd);
+        o = copyInto(block, o, this.plainView(chunk), this.firstStart, this.firstEnd);
       }
-      this.blockEnd = copyInto(block!, o, chunk, start, end);
+      this.blockEnd = copyInto(block!, o, this.plainView(chunk), start, end);
     }
     this.runCount++;
+  }
+
+  private plainView(chunk: Uint8Array): Uint8Array {
+    if (this.plainOf === chunk) return this.plain!;
+    this.plainOf = chunk;
+    return (this.plain = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
   }
 
   private flushRun(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
