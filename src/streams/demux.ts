@@ -42,7 +42,7 @@ export const DEFAULT_MAX_FRAME_SIZE = 2 ** 31;
 
 /** Payload pieces shorter than this are copied together; longer ones are emitted as views. */
 const COALESCE_BELOW = 4096;
-/** Pieces shorter than this are copied byte by byte: cheaper than a subarray + set for tiny runs. */
+/** Pieces shorter than this are moved byte by byte: cheaper than a call to copyWithin for tiny runs. */
 const BYTE_LOOP_BELOW = 48;
 /** Smallest block coalesced runs are copied into (a chunk's worth of small frames, usually). */
 const MIN_BLOCK = 4096;
@@ -74,9 +74,15 @@ export class FrameDecoder {
   private failure: DockerStreamError | null = null;
 
   // Coalescing run within the current chunk: small payload pieces of one stream. The first is
-  // remembered by its offsets; from the second on they are copied into `block` at
+  // remembered by its offsets; from the second on they are gathered in `block` at
   // [blockStart, blockEnd). Views of the block are handed out, so it is only ever written past
   // blockEnd, and replaced when too small.
+  //
+  // Gathering does not copy piece by piece out of the chunk (each copy would need a view of the
+  // chunk, an allocation per frame): the rest of the chunk is copied into the block once, at
+  // `mirror` (chunk offset x lies at x + mirror), and each piece is then moved down to blockEnd
+  // inside the block. Pieces are met in order and headers are skipped, so the write position
+  // never passes the bytes still to be moved.
   private runStream = -1;
   private runCount = 0;
   private firstStart = 0;
@@ -84,12 +90,9 @@ export class FrameDecoder {
   private block: Uint8Array | null = null;
   private blockStart = 0;
   private blockEnd = 0;
-  /**
-   * The chunk being copied from, as a plain Uint8Array: a Node Buffer's subarray() runs Buffer's
-   * own constructor, which cost more than copying a log line's bytes. Made once per chunk.
-   */
-  private plainOf: Uint8Array | null = null;
-  private plain: Uint8Array | null = null;
+  /** The chunk whose rest is in the block (only ever the current one), and where. */
+  private mirrored: Uint8Array | null = null;
+  private mirror = 0;
 
   /** Pieces shorter than this are coalesced (copied together); longer ones are emitted as views. */
   private readonly coalesceBelow: number;
@@ -212,7 +215,8 @@ export class FrameDecoder {
     } finally {
       this.remaining = remaining;
       this.current = current;
-      this.plainOf = this.plain = null;
+      // What lies past blockEnd is no one's: the next chunk may overwrite it.
+      this.mirrored = null;
       // A run must never outlive its chunk: its first piece is known by offsets into it.
       this.runCount = 0;
       this.runStream = -1;
@@ -244,28 +248,28 @@ export class FrameDecoder {
       this.firstStart = start;
       this.firstEnd = end;
     } else {
-      let block = this.block;
-      let o = this.blockEnd;
       if (this.runCount === 1) {
-        // A second piece: the run becomes a copy. Everything left in this chunk from the first
-        // piece on fits in `need`, so a block of that size serves the rest of the chunk.
-        const need = chunk.length - this.firstStart;
-        if (block === null || block.length - o < need) {
-          block = this.block = new Uint8Array(need < MIN_BLOCK ? MIN_BLOCK : need);
-          o = 0;
-        }
-        this.blockStart = o;
-        o = copyInto(block, o, this.plainView(chunk), this.firstStart, this.firstEnd);
+        // A second piece: the run becomes a copy, gathered in the block.
+        if (this.mirrored !== chunk) this.mirrorRest(chunk, this.firstStart);
+        this.blockStart = this.blockEnd;
+        this.blockEnd = moveDown(this.block!, this.blockEnd, this.firstStart + this.mirror, this.firstEnd + this.mirror);
       }
-      this.blockEnd = copyInto(block!, o, this.plainView(chunk), start, end);
+      this.blockEnd = moveDown(this.block!, this.blockEnd, start + this.mirror, end + this.mirror);
     }
     this.runCount++;
   }
 
-  private plainView(chunk: Uint8Array): Uint8Array {
-    if (this.plainOf === chunk) return this.plain!;
-    this.plainOf = chunk;
-    return (this.plain = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+  /** Copies chunk[from, end) into the block past blockEnd (a fresh block when it has no room). */
+  private mirrorRest(chunk: Uint8Array, from: number): void {
+    const need = chunk.length - from;
+    let block = this.block;
+    if (block === null || block.length - this.blockEnd < need) {
+      block = this.block = new Uint8Array(need < MIN_BLOCK ? MIN_BLOCK : need);
+      this.blockEnd = 0;
+    }
+    block.set(from === 0 ? chunk : chunk.subarray(from), this.blockEnd);
+    this.mirrored = chunk;
+    this.mirror = this.blockEnd - from;
   }
 
   private flushRun(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
@@ -279,13 +283,14 @@ export class FrameDecoder {
   }
 }
 
-/** Copies chunk[start, end) to out at `o`; returns the offset after it. */
-function copyInto(out: Uint8Array, o: number, chunk: Uint8Array, start: number, end: number): number {
+/** Moves block[start, end) down to `o` (o <= start); returns the offset after it. */
+function moveDown(block: Uint8Array, o: number, start: number, end: number): number {
+  if (o === start) return end;
   if (end - start < BYTE_LOOP_BELOW) {
-    for (let j = start; j < end; j++) out[o++] = chunk[j];
+    for (let j = start; j < end; j++) block[o++] = block[j];
     return o;
   }
-  out.set(chunk.subarray(start, end), o);
+  block.copyWithin(o, start, end);
   return o + (end - start);
 }
 
