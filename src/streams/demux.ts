@@ -419,7 +419,7 @@ export function demuxStream(options?: DemuxOptions): TransformStream<Uint8Array,
  * as much as copying several KiB, so 4 KiB writes (busybox, most libc stdio) come out as one Frame
  * per chunk instead of one per write. Longer pieces stay views of the input.
  */
-export const STREAM_COALESCE_BELOW = 16 * 1024;
+const STREAM_COALESCE_BELOW = 16 * 1024;
 /** Input bytes decoded ahead of a reader that falls behind, before writes wait for it. */
 const MERGE_LIMIT = 64 * 1024;
 

@@ -7,7 +7,7 @@
 // CPU (and of its garbage). Here one read decodes a whole chunk into an array (frames, or lines),
 // and `next()` hands out the array's items with a single resolved promise each.
 
-import { FrameDecoder, STREAM_COALESCE_BELOW, type Frame, type StreamName } from "./demux.ts";
+import { FrameDecoder, type Frame, type StreamName } from "./demux.ts";
 
 /** Receives the pieces of one read, in order. May throw to stop the output (it is then cancelled). */
 export type Take = (stream: StreamName, data: Uint8Array) => void;
@@ -31,13 +31,14 @@ export class PieceSource implements Cancellable {
   #cancelled = false;
 
   /**
-   * `input` is a body when `framed` is false. `coalesceBelow` is the decoder's: iteration merges
-   * more (a loop step costs more than copying a few KiB), collection copies anyway.
+   * `input` is a body when `framed` is false. The decoder keeps its own threshold: pieces of
+   * 4 KiB and more stay views. A step of this loop costs far less than a read of demuxStream, less
+   * than copying 4 KiB into a fresh buffer, so merging them would cost more than it saves.
    */
-  constructor(input: ReadableStream<Uint8Array> | ReadableStream<Frame>, framed: boolean, multiplexed: boolean, coalesceBelow = STREAM_COALESCE_BELOW) {
+  constructor(input: ReadableStream<Uint8Array> | ReadableStream<Frame>, framed: boolean, multiplexed: boolean) {
     this.#reader = (input as ReadableStream<Uint8Array | Frame>).getReader();
     this.#framed = framed;
-    this.#decoder = !framed && multiplexed ? new FrameDecoder({}, coalesceBelow) : null;
+    this.#decoder = !framed && multiplexed ? new FrameDecoder() : null;
   }
 
   /**

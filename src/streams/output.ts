@@ -118,8 +118,8 @@ export class OutputStream implements AsyncIterable<Frame> {
   }
 
   /** The source of this output's pieces, published for cancel() until it is done with. */
-  #source(coalesceBelow?: number): PieceSource {
-    const source = this.#readable !== null ? new PieceSource(this.#readable, true, false) : new PieceSource(this.#body!, false, this.#multiplexed, coalesceBelow);
+  #source(): PieceSource {
+    const source = this.#readable !== null ? new PieceSource(this.#readable, true, false) : new PieceSource(this.#body!, false, this.#multiplexed);
     this.#held.reader = source;
     return source;
   }
@@ -133,8 +133,7 @@ export class OutputStream implements AsyncIterable<Frame> {
 
   /** Reads to the end, handing each piece to `take`: no Frame objects, no stream in between. */
   async #readAll(take: Take): Promise<void> {
-    // Pieces are copied by the collectors anyway: the decoder need not merge them first.
-    const source = this.#source(COLLECT_COALESCE_BELOW);
+    const source = this.#source();
     try {
       while (await source.pull(take));
     } finally {
@@ -142,9 +141,6 @@ export class OutputStream implements AsyncIterable<Frame> {
     }
   }
 }
-
-/** The decoder's default: pieces of 4 KiB and more stay views for the collectors to copy once. */
-const COLLECT_COALESCE_BELOW = 4096;
 
 /**
  * Splits each stream's pieces into lines, carrying a partial line per stream from one piece to
