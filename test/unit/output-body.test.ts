@@ -205,6 +205,30 @@ describe("OutputStream of a body", () => {
     expect(cancelled2).toBe(true);
   });
 
+  it("cancel() in the middle of a frame ends the loop without a truncation error", async () => {
+    // Each chunk ends inside a frame: the output is cut where it stands, not reported as truncated.
+    const whole = frame(1, "tick tock\n"); // 18 bytes, read 25 at a time
+    const endless = () => {
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          c.enqueue(Uint8Array.from({ length: 25 }, (_, k) => whole[(at + k) % whole.length]));
+          at += 25;
+        },
+      });
+    };
+    for (const read of ["frames", "lines"] as const) {
+      const output = OutputStream.ofBody(endless(), true);
+      let seen = 0;
+      const run = async () => {
+        if (read === "frames") for await (const _ of output) { if (++seen === 2) void output.cancel(); }
+        else for await (const _ of output.lines()) { if (++seen === 2) void output.cancel(); }
+      };
+      await expect(run()).resolves.toBeUndefined();
+      expect(seen).toBeGreaterThanOrEqual(2);
+    }
+  });
+
   it("still offers the frames as a readable for piping", async () => {
     const b = body(concat([frame(1, "a"), frame(2, "b")]));
     const reader = OutputStream.ofBody(b.stream, true).readable.getReader();
