@@ -23,7 +23,9 @@ export interface Cancellable {
  * collecting methods await each pull).
  */
 export class PieceSource implements Cancellable {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array | Frame>;
+  readonly #input: ReadableStream<Uint8Array | Frame>;
+  /** Taken at the first pull: until then the input is not locked (as a generator not yet started). */
+  #reader: ReadableStreamDefaultReader<Uint8Array | Frame> | null = null;
   /** null: the chunks are Frames (`framed`) or raw bytes of stdout. */
   readonly #decoder: FrameDecoder | null;
   readonly #framed: boolean;
@@ -36,7 +38,7 @@ export class PieceSource implements Cancellable {
    * than copying 4 KiB into a fresh buffer, so merging them would cost more than it saves.
    */
   constructor(input: ReadableStream<Uint8Array> | ReadableStream<Frame>, framed: boolean, multiplexed: boolean) {
-    this.#reader = (input as ReadableStream<Uint8Array | Frame>).getReader();
+    this.#input = input as ReadableStream<Uint8Array | Frame>;
     this.#framed = framed;
     this.#decoder = !framed && multiplexed ? new FrameDecoder() : null;
   }
@@ -49,25 +51,51 @@ export class PieceSource implements Cancellable {
   async pull(take: Take): Promise<boolean> {
     if (!this.#open) return false;
     try {
-      const { done, value } = await this.#reader.read();
-      if (done) {
-        // A cancel() ends the output where it stands: no truncation error for a frame cut short.
-        if (!this.#cancelled) this.#decoder?.end();
-        this.#release();
-        return false;
-      }
-      if (this.#decoder !== null) this.#decoder.push(value as Uint8Array, take);
-      else if (this.#framed) take((value as Frame).stream, (value as Frame).data);
-      else if ((value as Uint8Array).length !== 0) take("stdout", value as Uint8Array);
-      return true;
+      return this.handle(await this.read(), take);
     } catch (error) {
-      if (this.#open) {
-        this.#open = false;
-        await this.#reader.cancel(error).catch(() => {});
-        this.#reader.releaseLock();
-      }
-      throw error;
+      throw await this.fail(error);
     }
+  }
+
+  /** The next read: with handle() and fail(), pull() for a caller that awaits it itself. */
+  read(): Promise<ReadableStreamReadResult<Uint8Array | Frame>> {
+    return (this.#reader ??= this.#input.getReader()).read();
+  }
+
+  /** Hands a read's pieces to `take`; false at the end (which releases the reader). May throw. */
+  handle(result: ReadableStreamReadResult<Uint8Array | Frame>, take: Take): boolean {
+    if (result.done) {
+      // A cancel() ends the output where it stands: no truncation error for a frame cut short.
+      if (!this.#cancelled) this.#decoder?.end();
+      this.#release();
+      return false;
+    }
+    const value = result.value;
+    if (this.#decoder !== null) this.#decoder.push(value as Uint8Array, take);
+    else if (this.#framed) take((value as Frame).stream, (value as Frame).data);
+    else if ((value as Uint8Array).length !== 0) take("stdout", value as Uint8Array);
+    return true;
+  }
+
+  /** After a failure: cancels the input with it and releases the reader; returns the error. */
+  async fail(error: unknown): Promise<unknown> {
+    const reader = this.#reader;
+    if (this.#open && reader !== null) {
+      this.#open = false;
+      await reader.cancel(error).catch(() => {});
+      reader.releaseLock();
+    }
+    return error;
+  }
+
+  /** False once the output is over, failed or was cancelled. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** Whether a pull has begun: a source never read leaves its input alone when let go. */
+  get started(): boolean {
+    return this.#reader !== null;
   }
 
   /** Stops reading and cancels the input (a read in progress resolves as the end). */
@@ -75,13 +103,15 @@ export class PieceSource implements Cancellable {
     if (!this.#open) return;
     this.#cancelled = true;
     this.#open = false;
-    await this.#reader.cancel(reason).catch(() => {});
-    this.#reader.releaseLock();
+    const reader = this.#reader;
+    if (reader === null) return this.#input.cancel(reason).catch(() => {});
+    await reader.cancel(reason).catch(() => {});
+    reader.releaseLock();
   }
 
   #release(): void {
     this.#open = false;
-    this.#reader.releaseLock();
+    this.#reader?.releaseLock();
   }
 }
 
@@ -99,7 +129,8 @@ export class PulledIterator<T> implements AsyncGenerator<T, void, undefined> {
   readonly items: T[] = [];
   #at = 0;
   #done = false;
-  /** The read in progress, so that a next() called before the last one resolved waits its turn. */
+  /** A read in progress (`busy` its promise): a next() called before the last one resolved waits its turn. */
+  #reading = false;
   #busy: Promise<IteratorResult<T, void>> | null = null;
 
   constructor(source: PieceSource, take: (items: T[]) => Take, finish: ((items: T[]) => void) | undefined, onSettle: () => void) {
@@ -110,28 +141,32 @@ export class PulledIterator<T> implements AsyncGenerator<T, void, undefined> {
   }
 
   next(): Promise<IteratorResult<T, void>> {
-    if (this.#busy !== null) return this.#busy.then(() => this.next());
+    if (this.#reading) return this.#busy!.then(() => this.next());
     if (this.#at < this.items.length) return Promise.resolve({ value: this.items[this.#at++], done: false });
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    const busy = this.#read();
-    this.#busy = busy;
-    return busy.finally(() => {
-      if (this.#busy === busy) this.#busy = null;
-    });
+    this.#reading = true;
+    return (this.#busy = this.#read());
   }
 
   async #read(): Promise<IteratorResult<T, void>> {
     const items = this.items;
+    const source = this.#source;
     items.length = 0;
     this.#at = 0;
     try {
-      while (await this.#source.pull(this.#take)) {
+      // One read and its decoding per turn; the reads themselves awaited here, not in a helper,
+      // so that a chunk costs one await.
+      while (source.open) {
+        const result = await source.read();
+        if (!source.handle(result, this.#take)) break;
         if (items.length !== 0) return { value: items[this.#at++], done: false };
       }
       this.#finish?.(items);
     } catch (error) {
       this.#settle();
-      throw error;
+      throw await source.fail(error);
+    } finally {
+      this.#reading = false;
     }
     this.#settle();
     if (items.length !== 0) return { value: items[this.#at++], done: false };
@@ -140,12 +175,13 @@ export class PulledIterator<T> implements AsyncGenerator<T, void, undefined> {
 
   /** A `break` out of the loop: the rest is not read, the source is cancelled. */
   async return(): Promise<IteratorResult<T, void>> {
-    if (this.#busy !== null) await this.#busy.catch(() => {});
+    if (this.#reading) await this.#busy!.catch(() => {});
     this.items.length = 0;
     this.#at = 0;
     if (!this.#done) {
       this.#settle();
-      await this.#source.cancel();
+      // As a generator returned before its first step: nothing was read, nothing to release.
+      if (this.#source.started) await this.#source.cancel();
     }
     return { value: undefined, done: true };
   }

@@ -9,24 +9,7 @@ import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors/errors.ts";
 import { FrameDecoder, demuxStream, type Frame, type StreamName } from "../../src/streams/demux.ts";
 import { OutputStream } from "../../src/streams/output.ts";
-
-function frame(type: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + payload.length);
-  out[0] = type;
-  new DataView(out.buffer).setUint32(4, payload.length);
-  out.set(payload, 8);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { concat, frame, sourceOf as source } from "./frames.ts";
 
 /** Cuts `bytes` at `cuts` into fresh chunks (as a socket delivers them). */
 function chunksOf(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -38,16 +21,6 @@ function chunksOf(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
     prev = p;
   }
   return chunks;
-}
-
-function source(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i < chunks.length) c.enqueue(chunks[i++]);
-      else c.close();
-    },
-  });
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

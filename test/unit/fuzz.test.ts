@@ -12,6 +12,7 @@ import { gunzipIfNeeded, readTar, readTarEntries, tarBytes, type TarEntry } from
 import { ChunkedDecoder, bodyFraming, parseResponseHead } from "../../src/transport/http/http1.ts";
 import { upgrade } from "../../src/transport/http/upgrade.ts";
 import type { Duplex } from "../../src/transport/transport.ts";
+import { concat, sourceOf as source } from "./frames.ts";
 
 // BERTH_FUZZ_RUNS raises the count for a longer hunt (the default keeps the unit suite quick).
 const RUNS = Number(process.env.BERTH_FUZZ_RUNS) || 300;
@@ -36,26 +37,6 @@ function chunked(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 }
 
 const cutsArb = fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 24 });
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function source(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i < chunks.length) c.enqueue(chunks[i++]);
-      else c.close();
-    },
-  });
-}
 
 /** Anything thrown must be a DockerError (of the expected class); returns it, or undefined. */
 function typed<E extends DockerError>(fn: () => void, Class: new (...args: never[]) => E = DockerError as never): E | undefined {

@@ -6,27 +6,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors/errors.ts";
 import { OutputStream, TextCollector, type Frame } from "../../src/streams/output.ts";
+import { concat, frame } from "./frames.ts";
 
 const enc = new TextEncoder();
-
-function frame(type: number, payload: Uint8Array | string): Uint8Array {
-  const body = typeof payload === "string" ? enc.encode(payload) : payload;
-  const out = new Uint8Array(8 + body.length);
-  out[0] = type;
-  new DataView(out.buffer).setUint32(4, body.length);
-  out.set(body, 8);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** A body delivering `bytes` cut at `cuts`; records whether it was cancelled. */
 function body(bytes: Uint8Array, cuts: number[] = []) {
