@@ -11,9 +11,10 @@
 // - a payload piece of at least COALESCE_BELOW bytes is emitted as a subarray view of the input
 //   (no copy); consecutive smaller pieces of the same stream within one input chunk are copied
 //   together into one Frame, so ten thousand 10-byte frames cost one enqueue instead of ten
-//   thousand. They are copied as they are met, into a block that later runs keep filling (one
-//   allocation serves many chunks), and a lone small piece is still a view. Order across
-//   stdout/stderr is always preserved;
+//   thousand. They are gathered in a block that later runs keep filling (one allocation serves
+//   many small chunks): the rest of the chunk is copied in once, and each piece moved down over
+//   the headers. A lone small piece is still a view. Order across stdout/stderr is always
+//   preserved;
 // - one plain loop walks the chunk: no recursion, no per-frame allocation besides output.
 //
 // Frame boundaries carry no meaning in Docker (they are whatever sizes the process happened to
