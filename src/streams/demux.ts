@@ -11,9 +11,10 @@
 // - a payload piece of at least COALESCE_BELOW bytes is emitted as a subarray view of the input
 //   (no copy); consecutive smaller pieces of the same stream within one input chunk are copied
 //   together into one Frame, so ten thousand 10-byte frames cost one enqueue instead of ten
-//   thousand. They are copied as they are met, into a block that later runs keep filling (one
-//   allocation serves many chunks), and a lone small piece is still a view. Order across
-//   stdout/stderr is always preserved;
+//   thousand. They are gathered in a block that later runs keep filling (one allocation serves
+//   many small chunks): the rest of the chunk is copied in once, and each piece moved down over
+//   the headers. A lone small piece is still a view. Order across stdout/stderr is always
+//   preserved;
 // - one plain loop walks the chunk: no recursion, no per-frame allocation besides output.
 //
 // Frame boundaries carry no meaning in Docker (they are whatever sizes the process happened to
@@ -42,7 +43,7 @@ export const DEFAULT_MAX_FRAME_SIZE = 2 ** 31;
 
 /** Payload pieces shorter than this are copied together; longer ones are emitted as views. */
 const COALESCE_BELOW = 4096;
-/** Pieces shorter than this are copied byte by byte: cheaper than a subarray + set for tiny runs. */
+/** Pieces shorter than this are moved byte by byte: cheaper than a call to copyWithin for tiny runs. */
 const BYTE_LOOP_BELOW = 48;
 /** Smallest block coalesced runs are copied into (a chunk's worth of small frames, usually). */
 const MIN_BLOCK = 4096;
@@ -74,9 +75,15 @@ export class FrameDecoder {
   private failure: DockerStreamError | null = null;
 
   // Coalescing run within the current chunk: small payload pieces of one stream. The first is
-  // remembered by its offsets; from the second on they are copied into `block` at
+  // remembered by its offsets; from the second on they are gathered in `block` at
   // [blockStart, blockEnd). Views of the block are handed out, so it is only ever written past
   // blockEnd, and replaced when too small.
+  //
+  // Gathering does not copy piece by piece out of the chunk (each copy would need a view of the
+  // chunk, an allocation per frame): the rest of the chunk is copied into the block once, at
+  // `mirror` (chunk offset x lies at x + mirror), and each piece is then moved down to blockEnd
+  // inside the block. Pieces are met in order and headers are skipped, so the write position
+  // never passes the bytes still to be moved.
   private runStream = -1;
   private runCount = 0;
   private firstStart = 0;
@@ -84,6 +91,9 @@ export class FrameDecoder {
   private block: Uint8Array | null = null;
   private blockStart = 0;
   private blockEnd = 0;
+  /** The chunk whose rest is in the block (only ever the current one), and where. */
+  private mirrored: Uint8Array | null = null;
+  private mirror = 0;
 
   /** Pieces shorter than this are coalesced (copied together); longer ones are emitted as views. */
   private readonly coalesceBelow: number;
@@ -206,6 +216,8 @@ export class FrameDecoder {
     } finally {
       this.remaining = remaining;
       this.current = current;
+      // What lies past blockEnd is no one's: the next chunk may overwrite it.
+      this.mirrored = null;
       // A run must never outlive its chunk: its first piece is known by offsets into it.
       this.runCount = 0;
       this.runStream = -1;
@@ -237,22 +249,28 @@ export class FrameDecoder {
       this.firstStart = start;
       this.firstEnd = end;
     } else {
-      let block = this.block;
-      let o = this.blockEnd;
       if (this.runCount === 1) {
-        // A second piece: the run becomes a copy. Everything left in this chunk from the first
-        // piece on fits in `need`, so a block of that size serves the rest of the chunk.
-        const need = chunk.length - this.firstStart;
-        if (block === null || block.length - o < need) {
-          block = this.block = new Uint8Array(need < MIN_BLOCK ? MIN_BLOCK : need);
-          o = 0;
-        }
-        this.blockStart = o;
-        o = copyInto(block, o, chunk, this.firstStart, this.firstEnd);
+        // A second piece: the run becomes a copy, gathered in the block.
+        if (this.mirrored !== chunk) this.mirrorRest(chunk, this.firstStart);
+        this.blockStart = this.blockEnd;
+        this.blockEnd = moveDown(this.block!, this.blockEnd, this.firstStart + this.mirror, this.firstEnd + this.mirror);
       }
-      this.blockEnd = copyInto(block!, o, chunk, start, end);
+      this.blockEnd = moveDown(this.block!, this.blockEnd, start + this.mirror, end + this.mirror);
     }
     this.runCount++;
+  }
+
+  /** Copies chunk[from, end) into the block past blockEnd (a fresh block when it has no room). */
+  private mirrorRest(chunk: Uint8Array, from: number): void {
+    const need = chunk.length - from;
+    let block = this.block;
+    if (block === null || block.length - this.blockEnd < need) {
+      block = this.block = new Uint8Array(need < MIN_BLOCK ? MIN_BLOCK : need);
+      this.blockEnd = 0;
+    }
+    block.set(from === 0 ? chunk : chunk.subarray(from), this.blockEnd);
+    this.mirrored = chunk;
+    this.mirror = this.blockEnd - from;
   }
 
   private flushRun(chunk: Uint8Array, emit: (stream: StreamName, data: Uint8Array) => void): void {
@@ -266,13 +284,14 @@ export class FrameDecoder {
   }
 }
 
-/** Copies chunk[start, end) to out at `o`; returns the offset after it. */
-function copyInto(out: Uint8Array, o: number, chunk: Uint8Array, start: number, end: number): number {
+/** Moves block[start, end) down to `o` (o <= start); returns the offset after it. */
+function moveDown(block: Uint8Array, o: number, start: number, end: number): number {
+  if (o === start) return end;
   if (end - start < BYTE_LOOP_BELOW) {
-    for (let j = start; j < end; j++) out[o++] = chunk[j];
+    for (let j = start; j < end; j++) block[o++] = block[j];
     return o;
   }
-  out.set(chunk.subarray(start, end), o);
+  block.copyWithin(o, start, end);
   return o + (end - start);
 }
 
@@ -401,7 +420,7 @@ export function demuxStream(options?: DemuxOptions): TransformStream<Uint8Array,
  * as much as copying several KiB, so 4 KiB writes (busybox, most libc stdio) come out as one Frame
  * per chunk instead of one per write. Longer pieces stay views of the input.
  */
-export const STREAM_COALESCE_BELOW = 16 * 1024;
+const STREAM_COALESCE_BELOW = 16 * 1024;
 /** Input bytes decoded ahead of a reader that falls behind, before writes wait for it. */
 const MERGE_LIMIT = 64 * 1024;
 

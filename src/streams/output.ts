@@ -3,8 +3,9 @@
 
 import { DockerStreamError } from "../errors/errors.ts";
 import { bodyOf, concatBytes, decodeUtf8, utf8Decoder } from "./bytes.ts";
-import { FrameDecoder, STREAM_COALESCE_BELOW, demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
+import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
+import { PieceSource, PulledIterator, type Take } from "./output-source.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -26,6 +27,11 @@ export interface LinesOptions {
  * An async iterable of `{ stream, data }` frames. Breaking out of a `for await`, calling
  * `cancel()`, or aborting the signal the stream was opened with releases the connection.
  * A stream can be consumed once.
+ *
+ * Frame boundaries are not the engine's: what arrives together is delivered together, so
+ * adjacent frames of one stream read in one go come out as one Frame (a long frame may come out
+ * as several). The order of the bytes of each stream, and of the switches between stdout and
+ * stderr, is exactly the order written.
  */
 export class OutputStream implements AsyncIterable<Frame> {
   #readable: ReadableStream<Frame> | null;
@@ -55,8 +61,7 @@ export class OutputStream implements AsyncIterable<Frame> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    if (this.#readable === null) return decodeBody(this.#body!, this.#multiplexed, this.#held);
-    return iterate(this.#readable, this.#held);
+    return this.#iterate<Frame>((frames) => (stream, data) => void frames.push({ stream, data }));
   }
 
   /**
@@ -71,10 +76,8 @@ export class OutputStream implements AsyncIterable<Frame> {
   async bytes(): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
-    const keep = (stream: StreamName, data: Uint8Array) => void (stream === "stdout" ? out : err).push(data);
     // Pieces of 4 KiB and more stay views of the body's chunks, copied once by join().
-    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, keep);
-    else for await (const frame of this) keep(frame.stream, frame.data);
+    await this.#readAll((stream, data) => void (stream === "stdout" ? out : err).push(data));
     return { stdout: join(out), stderr: join(err) };
   }
 
@@ -87,18 +90,14 @@ export class OutputStream implements AsyncIterable<Frame> {
   async collect(): Promise<{ stdout: string; stderr: string }> {
     const out = new TextCollector();
     const err = new TextCollector();
-    const add = (stream: StreamName, data: Uint8Array) => (stream === "stdout" ? out : err).add(data);
-    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, add);
-    else for await (const frame of this) add(frame.stream, frame.data);
+    await this.#readAll((stream, data) => (stream === "stdout" ? out : err).add(data));
     return { stdout: out.finish(), stderr: err.finish() };
   }
 
   /** All output as one text, stdout and stderr interleaved in arrival order (decoded as one UTF-8 stream). */
   async text(): Promise<string> {
     const all = new TextCollector();
-    const add = (_stream: StreamName, data: Uint8Array) => all.add(data);
-    if (this.#readable === null) await readBody(this.#body!, this.#multiplexed, this.#held, add);
-    else for await (const frame of this) add(frame.stream, frame.data);
+    await this.#readAll((_stream, data) => all.add(data));
     return all.finish();
   }
 
@@ -108,73 +107,135 @@ export class OutputStream implements AsyncIterable<Frame> {
    * A line longer than `maxLineLength` bytes (default 16 MiB) fails the iteration with a
    * DockerStreamError and releases the connection; read the frames themselves for unbounded lines.
    */
-  async *lines(options: LinesOptions = {}): AsyncGenerator<OutputLine, void, undefined> {
+  lines(options: LinesOptions = {}): AsyncGenerator<OutputLine, void, undefined> {
     const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     if (!(max > 0)) throw new RangeError(`maxLineLength must be a positive number, got ${max}`);
-    const pending: Record<StreamName, Uint8Array[]> = { stdout: [], stderr: [] };
-    const pendingLength: Record<StreamName, number> = { stdout: 0, stderr: 0 };
-    const tooLong = (stream: StreamName, length: number, atLeast: boolean) =>
-      new DockerStreamError(`${stream} line of ${atLeast ? "at least " : ""}${length} bytes exceeds the ${max}-byte limit (maxLineLength)`);
-    for await (const { stream, data } of this) {
-      // One decode per frame, up to its last newline, rather than one per line: a followed log
-      // arrives as frames of many lines, and decoding is the costly part. Splitting the text at
-      // "\n" is safe because in UTF-8 that byte never occurs inside a character.
-      const last = data.lastIndexOf(10);
-      if (last === -1) {
-        if (data.length) {
-          const total = pendingLength[stream] + data.length;
-          if (total > max) throw tooLong(stream, total, true);
-          // Copied: the source may reuse its buffer.
-          pending[stream].push(data.slice());
-          pendingLength[stream] = total;
-        }
-        continue;
+    const splitter = new LineSplitter(max, this.#timestamps);
+    return this.#iterate<OutputLine>(
+      (lines) => (stream, data) => splitter.split(stream, data, lines),
+      (lines) => splitter.finish(lines),
+    );
+  }
+
+  /** The source of this output's pieces, published for cancel() until it is done with. */
+  #source(): PieceSource {
+    const source = this.#readable !== null ? new PieceSource(this.#readable, true, false) : new PieceSource(this.#body!, false, this.#multiplexed);
+    this.#held.reader = source;
+    return source;
+  }
+
+  #iterate<T>(take: (items: T[]) => Take, finish?: (items: T[]) => void): PulledIterator<T> {
+    const source = this.#source();
+    return new PulledIterator<T>(source, take, finish, () => {
+      if (this.#held.reader === source) this.#held.reader = null;
+    });
+  }
+
+  /** Reads to the end, handing each piece to `take`: no Frame objects, no stream in between. */
+  async #readAll(take: Take): Promise<void> {
+    const source = this.#source();
+    try {
+      while (await source.pull(take));
+    } finally {
+      if (this.#held.reader === source) this.#held.reader = null;
+    }
+  }
+}
+
+/**
+ * Splits each stream's pieces into lines, carrying a partial line per stream from one piece to
+ * the next. One decode per piece, up to its last newline, rather than one per line: a followed
+ * log arrives as pieces of many lines, and decoding is the costly part. Splitting the text at
+ * "\n" is safe because in UTF-8 that byte never occurs inside a character.
+ */
+class LineSplitter {
+  readonly #max: number;
+  readonly #timestamps: boolean;
+  /** Per stream (0 stdout, 1 stderr): the bytes of a line not yet ended, copied. */
+  readonly #pending: [Uint8Array[], Uint8Array[]] = [[], []];
+  readonly #pendingLength = [0, 0];
+
+  constructor(max: number, timestamps: boolean) {
+    this.#max = max;
+    this.#timestamps = timestamps;
+  }
+
+  split(stream: StreamName, data: Uint8Array, lines: OutputLine[]): void {
+    const s = stream === "stdout" ? 0 : 1;
+    const max = this.#max;
+    const held = this.#pendingLength[s];
+    const last = data.lastIndexOf(10);
+    if (last === -1) {
+      if (data.length) {
+        const total = held + data.length;
+        if (total > max) throw this.#tooLong(stream, total, true);
+        // Copied: the source may reuse its buffer.
+        this.#pending[s].push(data.slice());
+        this.#pendingLength[s] = total;
       }
-      const first = pendingLength[stream] === 0 ? -1 : data.indexOf(10);
-      if (first !== -1 && pendingLength[stream] + first > max) throw tooLong(stream, pendingLength[stream] + first, false);
-      if (last - (first + 1) > max) {
-        // Only worth walking the lines one by one when the frame could hide an oversize line.
-        for (let from = first + 1; from <= last; ) {
-          const nl = data.indexOf(10, from);
-          if (nl - from > max) throw tooLong(stream, nl - from, false);
-          from = nl + 1;
-        }
-      }
-      const parts = pending[stream];
-      let text: string;
-      if (parts.length) {
-        parts.push(data.subarray(0, last));
-        text = decodeUtf8(concatBytes(parts));
-        pending[stream] = [];
-        pendingLength[stream] = 0;
-      } else {
-        text = decodeUtf8(data.subarray(0, last));
-      }
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-        yield this.#line(stream, text.slice(start, nl));
-        start = nl + 1;
-      }
-      yield this.#line(stream, start === 0 ? text : text.slice(start));
-      if (last + 1 < data.length) {
-        const rest = data.length - last - 1;
-        if (rest > max) throw tooLong(stream, rest, true);
-        pending[stream].push(data.slice(last + 1));
-        pendingLength[stream] = rest;
+      return;
+    }
+    const first = held === 0 ? -1 : data.indexOf(10);
+    if (first !== -1 && held + first > max) throw this.#tooLong(stream, held + first, false);
+    if (last - (first + 1) > max) {
+      // Only worth walking the lines one by one when the piece could hide an oversize line.
+      for (let from = first + 1; from <= last; ) {
+        const nl = data.indexOf(10, from);
+        if (nl - from > max) throw this.#tooLong(stream, nl - from, false);
+        from = nl + 1;
       }
     }
-    for (const stream of ["stdout", "stderr"] as const) {
-      if (pending[stream].length) yield this.#line(stream, decodeUtf8(concatBytes(pending[stream])));
+    let text: string;
+    if (held !== 0) {
+      const parts = this.#pending[s];
+      parts.push(data.subarray(0, last));
+      text = decodeUtf8(concatBytes(parts));
+      this.#pending[s] = [];
+      this.#pendingLength[s] = 0;
+    } else {
+      text = decodeUtf8(data.subarray(0, last));
+    }
+    const timestamps = this.#timestamps;
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      // A CR before the newline (CRLF) is dropped.
+      const end = nl !== start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const line = text.slice(start, end);
+      lines.push(timestamps ? stamped(stream, line) : { stream, line });
+      start = nl + 1;
+    }
+    const end = text.length !== start && text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
+    const line = start === 0 && end === text.length ? text : text.slice(start, end);
+    lines.push(timestamps ? stamped(stream, line) : { stream, line });
+    if (last + 1 < data.length) {
+      const rest = data.length - last - 1;
+      if (rest > max) throw this.#tooLong(stream, rest, true);
+      this.#pending[s].push(data.slice(last + 1));
+      this.#pendingLength[s] = rest;
     }
   }
 
-  #line(stream: StreamName, text: string): OutputLine {
-    if (text.endsWith("\r")) text = text.slice(0, -1);
-    if (!this.#timestamps) return { stream, line: text };
-    const space = text.indexOf(" ");
-    const stamp = space === -1 ? text : text.slice(0, space);
-    return { stream, line: space === -1 ? "" : text.slice(space + 1), timestamp: parseTimestamp(stamp), timestampText: stamp };
+  /** The last line of each stream, where it did not end with a newline. */
+  finish(lines: OutputLine[]): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      const parts = this.#pending[stream === "stdout" ? 0 : 1];
+      if (parts.length === 0) continue;
+      let line = decodeUtf8(concatBytes(parts));
+      if (line.endsWith("\r")) line = line.slice(0, -1);
+      lines.push(this.#timestamps ? stamped(stream, line) : { stream, line });
+    }
   }
+
+  #tooLong(stream: StreamName, length: number, atLeast: boolean): DockerStreamError {
+    return new DockerStreamError(`${stream} line of ${atLeast ? "at least " : ""}${length} bytes exceeds the ${this.#max}-byte limit (maxLineLength)`);
+  }
+}
+
+/** A line of `timestamps: true` logs: the engine's timestamp and a space, then the text. */
+function stamped(stream: StreamName, text: string): OutputLine {
+  const space = text.indexOf(" ");
+  const stamp = space === -1 ? text : text.slice(0, space);
+  return { stream, line: space === -1 ? "" : text.slice(space + 1), timestamp: parseTimestamp(stamp), timestampText: stamp };
 }
 
 /**
@@ -184,74 +245,6 @@ export class OutputStream implements AsyncIterable<Frame> {
  */
 export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean | undefined, options: { timestamps?: boolean } = {}): OutputStream {
   return OutputStream.ofBody(bodyOf(response), isMultiplexed(response.headers.get("content-type"), tty), options);
-}
-
-/**
- * Iterates a body's frames, decoding each chunk as it is read: one read of the body per chunk,
- * then one step of the loop per run of a stream in it (the decoder merges a chunk's small frames
- * of one stream), with no stream in between.
- */
-async function* decodeBody(body: ReadableStream<Uint8Array>, multiplexed: boolean, held: HeldReader<unknown>): AsyncGenerator<Frame, void, undefined> {
-  const reader = body.getReader();
-  held.reader = reader;
-  const decoder = multiplexed ? new FrameDecoder({}, STREAM_COALESCE_BELOW) : null;
-  let frames: Frame[] = [];
-  const emit = (stream: StreamName, data: Uint8Array) => void frames.push({ stream, data });
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        decoder?.end();
-        finished = true;
-        return;
-      }
-      if (decoder === null) {
-        if (value.length !== 0) yield { stream: "stdout", data: value };
-        continue;
-      }
-      decoder.push(value, emit);
-      if (frames.length === 0) continue;
-      const ready = frames;
-      frames = [];
-      for (let i = 0; i < ready.length; i++) yield ready[i];
-    }
-  } finally {
-    if (held.reader === reader) held.reader = null;
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
-}
-
-/** Reads a body to its end, handing each decoded piece to `take`: no Frame objects, no stream in between. */
-async function readBody(
-  body: ReadableStream<Uint8Array>,
-  multiplexed: boolean,
-  held: HeldReader<unknown>,
-  take: (stream: StreamName, data: Uint8Array) => void,
-): Promise<void> {
-  const reader = body.getReader();
-  held.reader = reader;
-  const decoder = multiplexed ? new FrameDecoder() : null;
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (decoder !== null) decoder.push(value, take);
-      else if (value.length !== 0) take("stdout", value);
-    }
-    decoder?.end();
-    finished = true;
-  } catch (error) {
-    finished = true;
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  } finally {
-    if (held.reader === reader) held.reader = null;
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
 }
 
 /** Bytes gathered before a decode step. Strings this long are large objects: GC never copies them. */

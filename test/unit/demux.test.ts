@@ -9,26 +9,7 @@ import {
   type Frame,
   type StreamName,
 } from "../../src/streams/demux.ts";
-
-function frame(type: number, payload: Uint8Array | string): Uint8Array {
-  const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-  const out = new Uint8Array(8 + body.length);
-  out[0] = type;
-  new DataView(out.buffer).setUint32(4, body.length);
-  out.set(body, 8);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { concat, frame, sourceOf } from "./frames.ts";
 
 /** Frame boundaries carry no meaning: compare the per-stream runs of bytes, in order. */
 function normalize(frames: Array<{ stream: StreamName; data: Uint8Array }>): Array<{ stream: StreamName; hex: string }> {
@@ -48,16 +29,6 @@ function decodeAll(chunks: Uint8Array[]): Array<{ stream: StreamName; data: Uint
   for (const chunk of chunks) decoder.push(chunk, (stream, data) => out.push({ stream, data: data.slice() }));
   decoder.end();
   return out;
-}
-
-function sourceOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (i < chunks.length) controller.enqueue(chunks[i++]);
-      else controller.close();
-    },
-  });
 }
 
 async function readAll(stream: ReadableStream<Frame>): Promise<Frame[]> {

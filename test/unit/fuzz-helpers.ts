@@ -23,25 +23,7 @@ export function chunked(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 
 export const cutsArb = fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 24 });
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function source(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i < chunks.length) c.enqueue(chunks[i++]);
-      else c.close();
-    },
-  });
-}
+export { concat, sourceOf as source } from "./frames.ts";
 
 /** Anything thrown must be a DockerError (of the expected class); returns it, or undefined. */
 export function typed<E extends DockerError>(fn: () => void, Class: new (...args: never[]) => E = DockerError as never): E | undefined {

@@ -6,27 +6,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors/errors.ts";
 import { OutputStream, TextCollector, type Frame } from "../../src/streams/output.ts";
+import { concat, frame } from "./frames.ts";
 
 const enc = new TextEncoder();
-
-function frame(type: number, payload: Uint8Array | string): Uint8Array {
-  const body = typeof payload === "string" ? enc.encode(payload) : payload;
-  const out = new Uint8Array(8 + body.length);
-  out[0] = type;
-  new DataView(out.buffer).setUint32(4, body.length);
-  out.set(body, 8);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** A body delivering `bytes` cut at `cuts`; records whether it was cancelled. */
 function body(bytes: Uint8Array, cuts: number[] = []) {
@@ -161,7 +143,9 @@ describe("OutputStream of a body", () => {
   });
 
   it("fails collection with the daemon's error and releases the body", async () => {
-    const b = body(concat([frame(1, "before"), frame(3, "container is gone\n"), frame(1, "after")]), [5]);
+    // Cut after the error frame too: the body is still open when the error is read (a body that has
+    // already ended has nothing left to release).
+    const b = body(concat([frame(1, "before"), frame(3, "container is gone\n"), frame(1, "after")]), [5, 14 + 26]);
     const error = await OutputStream.ofBody(b.stream, true).collect().catch((e) => e);
     expect(error).toBeInstanceOf(DockerStreamError);
     expect(error.message).toBe("container is gone");
@@ -201,6 +185,30 @@ describe("OutputStream of a body", () => {
     });
     for await (const f of OutputStream.ofBody(endless2, true)) if (f.stream === "stderr") break;
     expect(cancelled2).toBe(true);
+  });
+
+  it("cancel() in the middle of a frame ends the loop without a truncation error", async () => {
+    // Each chunk ends inside a frame: the output is cut where it stands, not reported as truncated.
+    const whole = frame(1, "tick tock\n"); // 18 bytes, read 25 at a time
+    const endless = () => {
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          c.enqueue(Uint8Array.from({ length: 25 }, (_, k) => whole[(at + k) % whole.length]));
+          at += 25;
+        },
+      });
+    };
+    for (const read of ["frames", "lines"] as const) {
+      const output = OutputStream.ofBody(endless(), true);
+      let seen = 0;
+      const run = async () => {
+        if (read === "frames") for await (const _ of output) { if (++seen === 2) void output.cancel(); }
+        else for await (const _ of output.lines()) { if (++seen === 2) void output.cancel(); }
+      };
+      await expect(run()).resolves.toBeUndefined();
+      expect(seen).toBeGreaterThanOrEqual(2);
+    }
   });
 
   it("still offers the frames as a readable for piping", async () => {
