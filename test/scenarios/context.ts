@@ -8,6 +8,7 @@ import type { Docker } from "../../src/docker.ts";
 import type { ContextStore } from "../../src/server/config/contexts.ts";
 import type { ContainerCreateBody } from "../../src/generated/types.ts";
 import type { ContextFileSystem } from "../../src/server/build/context.ts";
+import { DockerUnsupportedError } from "../../src/errors/errors.ts";
 import { assert, type Assert } from "./assert.ts";
 
 export const TEST_IMAGE = "berth-test:busybox";
@@ -208,4 +209,16 @@ export async function removeLabelled(docker: Docker, run: string): Promise<void>
   for (const volume of await docker.volumes.list({ filters }).catch(() => [])) {
     await volume.remove({ force: true }).catch(() => {});
   }
+}
+
+/**
+ * For what Podman lacks: on Podman, asserts that `attempt` is refused with DockerUnsupportedError
+ * (its message matching `why`, when given) and answers true, as the scenario has nothing more to
+ * check there; on Docker Engine, answers false.
+ */
+export async function refusedOnPodman(ctx: ScenarioContext, attempt: () => Promise<unknown>, why?: RegExp): Promise<boolean> {
+  if (!(await ctx.docker.isPodman())) return false;
+  const err = await ctx.assert.rejects(attempt(), DockerUnsupportedError, "refused on Podman");
+  if (why) ctx.assert.match(err.message, why);
+  return true;
 }

@@ -19,7 +19,7 @@ import { tlsScenarios } from "./tls.ts";
 import { volumeScenarios } from "./volumes.ts";
 
 export { assert, AssertionError, type Assert } from "./assert.ts";
-export { createContext, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext, type TempEntry } from "./context.ts";
+export { createContext, refusedOnPodman, ScenarioSkip, TEST_IMAGE, type ContextInit, type RawConnection, type RawServer, type Scenario, type ScenarioContext, type TempEntry } from "./context.ts";
 
 export const scenarios: Scenario[] = [
   ...systemScenarios,

@@ -5,10 +5,10 @@
 
 import type { Container } from "../../src/resources/containers.ts";
 import { Plugin } from "../../src/resources/plugins.ts";
-import { DockerHttpError, DockerNotFoundError, DockerServerError, DockerStreamError, DockerUnsupportedError } from "../../src/errors/errors.ts";
+import { DockerHttpError, DockerNotFoundError, DockerServerError, DockerStreamError } from "../../src/errors/errors.ts";
 import type { ProgressStream } from "../../src/streams/progress.ts";
 import { readTar, tarBytes, type TarEntry } from "../../src/streams/tar.ts";
-import type { Scenario, ScenarioContext } from "./context.ts";
+import { refusedOnPodman, type Scenario, type ScenarioContext } from "./context.ts";
 
 /** The plugin's manifest, as Docker's plugin config reference describes it. */
 function pluginConfig(label: string) {
@@ -59,11 +59,7 @@ async function readProgress(stream: ProgressStream): Promise<{ messages: Array<{
 }
 
 /** On Podman, checks that plugins are an endpoint it lacks and answers true: nothing more to do. */
-async function podmanLacksPlugins({ docker, assert }: ScenarioContext): Promise<boolean> {
-  if (!(await docker.isPodman())) return false;
-  await assert.rejects(docker.plugins.list(), DockerUnsupportedError, "plugins on Podman");
-  return true;
-}
+const podmanLacksPlugins = (ctx: ScenarioContext) => refusedOnPodman(ctx, () => ctx.docker.plugins.list());
 
 export const pluginScenarios: Scenario[] = [
   {

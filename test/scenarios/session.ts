@@ -6,7 +6,7 @@ import { DockerBuildError } from "../../src/buildkit/build-stream.ts";
 import { DockerAbortError, DockerConfigError, DockerUnsupportedError } from "../../src/errors/errors.ts";
 import { collectBytes } from "../../src/streams/bytes.ts";
 import { requireRegistry } from "./images.ts";
-import type { Scenario, ScenarioContext } from "./context.ts";
+import { refusedOnPodman, type Scenario, type ScenarioContext } from "./context.ts";
 
 /** The htpasswd registry of scripts/registry.sh. */
 const AUTH_REGISTRY = "127.0.0.1:5001";
@@ -29,11 +29,8 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
  * Session builds need the Docker engine's BuildKit. Podman has no `/session`: there a build asking
  * for one is refused before any request, which is what these scenarios assert on it (true: done).
  */
-async function refusedOnPodman(ctx: ScenarioContext, wants: object = { secrets: { x: "v" } }): Promise<boolean> {
-  if (!(await ctx.docker.isPodman())) return false;
-  const err = await ctx.assert.rejects(ctx.docker.images.build([{ name: "Dockerfile", data: "FROM scratch\n" }], { ...wants, labels: ctx.labels }), DockerUnsupportedError);
-  ctx.assert.match(err.message, /Podman/);
-  return true;
+function sessionRefusedOnPodman(ctx: ScenarioContext, wants: object = { secrets: { x: "v" } }): Promise<boolean> {
+  return refusedOnPodman(ctx, () => ctx.docker.images.build([{ name: "Dockerfile", data: "FROM scratch\n" }], { ...wants, labels: ctx.labels }), /Podman/);
 }
 
 export const sessionScenarios: Scenario[] = [
@@ -41,7 +38,7 @@ export const sessionScenarios: Scenario[] = [
     name: "BuildKit session: secrets (text, bytes, file) are readable in RUN and absent from the image and the output",
     timeout: 180_000,
     async run(ctx) {
-      if (await refusedOnPodman(ctx)) return;
+      if (await sessionRefusedOnPodman(ctx)) return;
       const { docker, assert, run, labels, image, defer, tempDir } = ctx;
       const text = `berth-secret-text-${run}`;
       const bytes = new TextEncoder().encode(`berth-secret-bytes-${run}`);
@@ -77,7 +74,7 @@ export const sessionScenarios: Scenario[] = [
     name: "BuildKit session: a secret the build was not given fails the step, naming the id and no value",
     timeout: 120_000,
     async run(ctx) {
-      if (await refusedOnPodman(ctx)) return;
+      if (await sessionRefusedOnPodman(ctx)) return;
       const { docker, assert, run, labels, image } = ctx;
       const value = `berth-secret-other-${run}`;
       const dockerfile = `FROM ${image}\nRUN --mount=type=secret,id=absent,required=true cat /run/secrets/absent\n`;
@@ -90,7 +87,7 @@ export const sessionScenarios: Scenario[] = [
     name: "BuildKit session: ssh forwards a real agent: RUN --mount=type=ssh lists its key and has it sign, and the key is in no error, event or layer",
     timeout: 180_000,
     async run(ctx) {
-      if (await refusedOnPodman(ctx, { ssh: { default: "/run/berth-no-agent.sock" } })) return;
+      if (await sessionRefusedOnPodman(ctx, { ssh: { default: "/run/berth-no-agent.sock" } })) return;
       const { docker, assert, run, labels, image, defer } = ctx;
       const comment = `berth-agent-key-${run}`;
       const agent = await ctx.sshAgent(comment);
@@ -139,7 +136,7 @@ export const sessionScenarios: Scenario[] = [
     name: "BuildKit session: a private base image is pulled with the build's registry credentials",
     timeout: 180_000,
     async run(ctx) {
-      if (await refusedOnPodman(ctx)) return;
+      if (await sessionRefusedOnPodman(ctx)) return;
       await requireRegistry(ctx, AUTH_REGISTRY);
       const { docker, assert, run, labels, image, defer } = ctx;
       const base = `${AUTH_REGISTRY}/berth-session-base-${run}:v1`;
@@ -160,7 +157,7 @@ export const sessionScenarios: Scenario[] = [
     name: "BuildKit session: aborting a build with secrets rejects at once; the engine still answers",
     timeout: 120_000,
     async run(ctx) {
-      if (await refusedOnPodman(ctx)) return;
+      if (await sessionRefusedOnPodman(ctx)) return;
       const { docker, assert, run, labels, image } = ctx;
       const controller = new AbortController();
       const build = docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN --mount=type=secret,id=s echo started-${run}; sleep 60\n` }], {
