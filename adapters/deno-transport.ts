@@ -1,5 +1,6 @@
-// The Deno transport: fetch with a Deno.HttpClient (a unix-socket "proxy", or TLS material), and
-// Deno.connect / Deno.connectTls for the raw duplex of attach and exec.
+// The Deno transport: fetch with a Deno.HttpClient (a unix-socket "proxy", or TLS material) for
+// calls answered at once, and Deno.connect / Deno.connectTls for the raw duplex of attach and exec
+// and for every streamed answer (logs, events, stats, progress), read by the core's HTTP/1.1 code.
 //
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
@@ -10,7 +11,8 @@ import { endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } fr
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
-import type { Duplex } from "../src/transport/transport.ts";
+import { exchange } from "../src/transport/http/exchange.ts";
+import type { Duplex, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 /** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
 export interface DenoTlsOptions extends TlsPem {}
@@ -82,6 +84,17 @@ export class DenoTransport extends FetchTransport {
     this.#address = address;
     this.#lazy = lazy;
     this.#clientCert = clientCert;
+  }
+
+  /**
+   * Streamed answers go over a connection of their own, read by the core (src/transport/http/):
+   * Deno's fetch delivers a chunked body one HTTP chunk at a time (a followed log: one line per
+   * read), which made a log replay a third as fast as on Node.
+   */
+  override async request(req: TransportRequest): Promise<TransportResponse> {
+    if (!req.stream) return super.request(req);
+    const host = "socketPath" in this.#endpoint ? "docker" : `${hostForUrl(this.#endpoint.hostname)}:${this.#endpoint.port}`;
+    return exchange(await this.connect(req.signal), req, { address: this.#address, host, confirmEnd: () => this.confirmEnd() });
   }
 
   async connect(signal?: AbortSignal): Promise<Duplex> {
