@@ -2,7 +2,7 @@
 // runtimes whose own HTTP client reads a long or large body expensively. Deno's fetch hands a
 // followed log over one HTTP chunk (one line) at a time, at about four times the CPU per byte
 // of reading the socket; its transport sends the streamed calls (logs, events, stats, pull and
-// build progress) through here instead, over `Deno.connect`.
+// build progress) through here instead, over its raw connections.
 //
 // The connection carries this one exchange and is closed when the body ends, fails or is
 // cancelled: a stream holds its connection for as long as it runs anyway.

@@ -117,9 +117,9 @@ export class BodySource {
       if (this.#decoder) {
         // The engine writes a followed log or a progress stream as one HTTP chunk per line: what
         // one read brought comes out as one piece, not a trip through every stream stage per line.
-        const pieces = this.#decoder.push(raw);
-        if (pieces.length === 1) return pieces[0]!;
-        if (pieces.length > 1) return concat(pieces);
+        // (The reads are the connection's own: the payload is moved over the framing in place.)
+        const piece = this.#decoder.pushInPlace(raw);
+        if (piece.byteLength > 0) return piece;
         continue;
       }
       return raw;
@@ -151,19 +151,6 @@ export async function readErrorBody(reader: Reader, rest: Uint8Array, headers: M
     at += take;
   }
   return new TextDecoder().decode(all);
-}
-
-/** The pieces as one array (a copy: the pieces are views into one read's bytes, so it is small). */
-function concat(pieces: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of pieces) total += p.byteLength;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /** A failure as berth's error: a DockerError stays itself, anything else is the connection's. */
