@@ -14,7 +14,7 @@
 // - 3xx and up: an error. Its body (JSON `{"message"}` or text) becomes the DockerHttpError.
 
 import type { Duplex } from "../transport.ts";
-import { DockerConnectionError, DockerError, DockerStreamError, httpError } from "../../errors/errors.ts";
+import { DockerConnectionError, DockerStreamError, httpError } from "../../errors/errors.ts";
 import { bodyFraming } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
 import { BodySource, readErrorBody, readFinalHead, toDockerError, type Reader } from "./response.ts";
