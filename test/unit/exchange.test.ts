@@ -37,7 +37,8 @@ describe("exchange", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("application/json");
     const pieces: string[] = [];
-    for await (const piece of res.body!) pieces.push(dec.decode(piece));
+    const reader = res.body!.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) pieces.push(dec.decode(r.value));
     expect(pieces).toEqual(["{}[1]", "\n"]);
     expect(p.sent()).toBe('POST /v1.41/x?a=1 HTTP/1.1\r\nHost: docker\r\nX-A: b\r\nContent-Length: 7\r\n\r\n{"k":1}');
     expect(p.closed()).toBe(1);
