@@ -1,5 +1,6 @@
-// The Deno transport: fetch with a Deno.HttpClient (a unix-socket "proxy", or TLS material), and
-// Deno.connect / Deno.connectTls for the raw duplex of attach and exec.
+// The Deno transport: fetch with a Deno.HttpClient (a unix-socket "proxy", or TLS material) for
+// calls answered at once, and Deno.connect / Deno.connectTls for the raw duplex of attach and exec
+// and for every streamed answer (logs, events, stats, progress), read by the core's HTTP/1.1 code.
 //
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
@@ -10,7 +11,8 @@ import { checkTlsPair, endpointAddress, endpointBase, pemText, type Endpoint, ty
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
-import type { Duplex } from "../src/transport/transport.ts";
+import { exchange } from "../src/transport/http/exchange.ts";
+import type { Duplex, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 /** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
 export interface DenoTlsOptions extends TlsPem {}
@@ -82,6 +84,17 @@ export class DenoTransport extends FetchTransport {
     this.#address = address;
     this.#lazy = lazy;
     this.#clientCert = clientCert;
+  }
+
+  /**
+   * Streamed answers go over a connection of their own, read by the core (src/transport/http/):
+   * Deno's fetch delivers a chunked body one HTTP chunk at a time (a followed log: one line per
+   * read), which made a log replay a third as fast as on Node.
+   */
+  override async request(req: TransportRequest): Promise<TransportResponse> {
+    if (!req.stream) return super.request(req);
+    const host = "socketPath" in this.#endpoint ? "docker" : `${hostForUrl(this.#endpoint.hostname)}:${this.#endpoint.port}`;
+    return exchange(await this.connect(req.signal), req, { address: this.#address, host, confirmEnd: () => this.confirmEnd() });
   }
 
   async connect(signal?: AbortSignal): Promise<Duplex> {
@@ -252,7 +265,16 @@ function permissionError(err: unknown, endpoint: DenoEndpoint, address: string):
   return new DockerConnectionError(address, "NotCapable", `Deno refused ${missing.flag.replace("--allow-", "")} access to ${missing.target}: run deno with ${flags}`, { cause: err });
 }
 
+/** Most bytes one read asks for. */
 const READ_SIZE = 64 * 1024;
+/**
+ * Reads land one after another in a slab of this size, each handed on as a view of its part: no
+ * copy, and no 64 KiB buffer behind a read of half that (the engine's 32 KiB exec frames often
+ * arrive so), which is what a fresh buffer per read cost in memory.
+ */
+const SLAB_SIZE = 4 * READ_SIZE;
+/** Reads smaller than this are copied out and their space reused: a few bytes must not hold a slab. */
+const SMALL_READ = READ_SIZE / 4;
 
 /**
  * A Deno.Conn as a Duplex. Reads are pulled (one read per pull, so a slow consumer bounds
@@ -272,10 +294,16 @@ function connDuplex(conn: DenoConn, address: string, clientCert: boolean, confir
       // already closed by the runtime
     }
   };
+  let slab = new Uint8Array(0);
+  let offset = 0;
   const readable = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const buffer = new Uint8Array(READ_SIZE);
+        if (slab.byteLength - offset < READ_SIZE) {
+          slab = new Uint8Array(SLAB_SIZE);
+          offset = 0;
+        }
+        const buffer = slab.subarray(offset, offset + READ_SIZE);
         let n: number | null;
         try {
           n = await conn.read(buffer);
@@ -289,8 +317,9 @@ function connDuplex(conn: DenoConn, address: string, clientCert: boolean, confir
           if (failure) throw failure;
           return controller.close();
         }
-        // Keep small reads small: a 64 KiB buffer behind a few bytes would be held by the consumer.
-        controller.enqueue(n < READ_SIZE / 4 ? buffer.slice(0, n) : buffer.subarray(0, n));
+        if (n < SMALL_READ) return controller.enqueue(buffer.slice(0, n));
+        offset += n;
+        controller.enqueue(buffer.subarray(0, n));
       },
       cancel() {
         close();

@@ -53,8 +53,8 @@ export const DEFAULT_IDLE_TIMEOUT = 90_000;
 const MAX_HEAD = 64 * 1024;
 /** Bytes of an answer held before anyone reads it, past which the connection is paused. */
 const MAX_UNREAD = 1024 * 1024;
-/** Chunks a body stream queues before the connection is paused. */
-const BODY_QUEUE = 16;
+/** Pieces smaller than this on average are joined when handed on together. */
+const SMALL_PIECE = 8 * 1024;
 
 export class Http1Pool {
   readonly #options: Http1PoolOptions;
@@ -441,9 +441,10 @@ class Exchange {
         return;
       }
       case "chunked": {
-        let pieces: Uint8Array[];
+        let piece: Uint8Array;
         try {
-          pieces = this.#chunked!.push(bytes);
+          // The socket's chunks are ours: the payload is moved over the framing in place.
+          piece = this.#chunked!.pushInPlace(bytes);
         } catch (err) {
           this.#conn?.destroy();
           return this.#failBody(err as Error);
@@ -451,8 +452,7 @@ class Exchange {
         // The engine writes a followed log or a progress stream as one HTTP chunk per line: handing
         // them on one by one would cost a trip through every stream stage per line. What one read
         // brought comes out as one piece.
-        if (pieces.length === 1) response.push(pieces[0] as Buffer);
-        else if (pieces.length > 1) response.push(Buffer.concat(pieces));
+        if (piece.length !== 0) response.push(piece as Buffer);
         if (this.#chunked!.done) this.#finish();
         return;
       }
@@ -596,6 +596,8 @@ class Http1Response implements TransportResponse {
   #limit = Infinity;
   #progress: (() => void) | null = null;
   #textFailed: ((err: Error) => void) | null = null;
+  /** STREAM: a read is waiting for the next piece (none was held when it asked). */
+  #wanted = false;
 
   constructor(exchange: Exchange, status: number, fields: Head["fields"]) {
     this.#exchange = exchange;
@@ -604,15 +606,17 @@ class Http1Response implements TransportResponse {
   }
 
   push(piece: Buffer): void {
-    if (this.#mode === STREAM) {
-      const c = this.#controller!;
-      c.enqueue(piece);
-      if ((c.desiredSize ?? 1) <= 0) this.#exchange.pause();
+    if (this.#mode === STREAM && this.#wanted) {
+      // A read is waiting: the piece goes to it at once.
+      this.#wanted = false;
+      this.#controller!.enqueue(view(piece));
       return;
     }
     this.#chunks.push(piece);
     this.#bytes += piece.length;
-    if (this.#mode === PENDING) {
+    if (this.#mode === STREAM) {
+      if (this.#bytes > MAX_UNREAD) this.#exchange.pause();
+    } else if (this.#mode === PENDING) {
       if (this.#bytes > MAX_UNREAD) this.#exchange.pause();
     } else if (this.#mode === TEXT) {
       this.#progress?.();
@@ -648,6 +652,7 @@ class Http1Response implements TransportResponse {
     this.#ended = true;
     if (this.#mode === STREAM) {
       try {
+        if (this.#chunks.length !== 0) this.#flush(this.#controller!);
         this.#controller!.close();
       } catch {
         // cancelled by the reader meanwhile
@@ -683,6 +688,25 @@ class Http1Response implements TransportResponse {
     return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#bytes)).toString("utf8");
   }
 
+  /**
+   * Hands the pieces held to the stream: small ones (a log's lines, a few per read) joined into one,
+   * large ones (exec output, 64 KiB reads) as they are, where a copy would only cost.
+   */
+  #flush(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const chunks = this.#chunks;
+    const bytes = this.#bytes;
+    this.#chunks = [];
+    this.#bytes = 0;
+    if (chunks.length === 1 || bytes > chunks.length * SMALL_PIECE) for (const chunk of chunks) controller.enqueue(view(chunk));
+    else controller.enqueue(view(Buffer.concat(chunks, bytes)));
+  }
+
+  /**
+   * Pulled, with nothing queued ahead of the reader: a read takes everything that arrived since the
+   * last one as one piece. When the reader is slower than the socket (a replayed log: many small
+   * reads, one per line the engine flushed), the stages after the transport then run once per
+   * batch, not once per read.
+   */
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#body) return this.#body;
     if (this.#mode === TEXT) return null; // read as text already
@@ -691,20 +715,25 @@ class Http1Response implements TransportResponse {
       {
         start: (controller) => {
           this.#controller = controller;
-          for (const chunk of this.#chunks) controller.enqueue(chunk);
-          this.#chunks = [];
-          if (this.#error) controller.error(this.#error);
-          else if (this.#ended) controller.close();
-          else if ((controller.desiredSize ?? 1) > 0) this.#exchange.resume();
+          if (this.#error) {
+            this.#chunks = [];
+            controller.error(this.#error);
+          } else if (this.#ended) {
+            if (this.#chunks.length !== 0) this.#flush(controller);
+            controller.close();
+          }
         },
-        pull: () => {
+        pull: (controller) => {
+          if (this.#chunks.length !== 0) this.#flush(controller);
+          else this.#wanted = true;
           this.#exchange.resume();
         },
         cancel: () => {
+          this.#chunks = [];
           this.#exchange.cancel();
         },
       },
-      { highWaterMark: BODY_QUEUE },
+      { highWaterMark: 0 },
     );
     return this.#body;
   }
@@ -727,6 +756,15 @@ class Http1Response implements TransportResponse {
       this.#textFailed = reject;
     });
   }
+}
+
+/**
+ * A Buffer's bytes as a plain Uint8Array (no copy). The decoders cut a body into views, one per
+ * frame or line: a view of a Buffer is a Buffer, which costs Node several times a plain one's
+ * construction (a followed log is a frame per line).
+ */
+function view(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The request line and headers, written by the core's wire module, with the framing of the real body. */

@@ -108,6 +108,48 @@ export const containerScenarios: Scenario[] = [
     },
   },
   {
+    // Megabytes of log in many reads, each read holding many HTTP chunks (one per line): a
+    // transport that drops, repeats or reorders a piece at a read's edge shows as a wrong line.
+    name: "logs of 20,000 numbered lines arrive complete and in order, followed and replayed",
+    timeout: 120_000,
+    async run({ assert, container }) {
+      const LINES = 20_000;
+      const pad = "x".repeat(80);
+      const expected = (i: number) => `${String(i).padStart(6, "0")} ${pad}`;
+      // Every 1000th line also to stderr: the two streams interleave in the engine's frames.
+      const script = `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) { printf "%06d ${pad}\\n", i; if (i % 1000 == 0) printf "e%06d\\n", i > "/dev/stderr" } }'; sleep 600`;
+      const c = await container({ Cmd: ["sh", "-c", script] });
+      await c.start();
+      const check = (lines: { stream: string; line: string }[], how: string) => {
+        const out = lines.filter((l) => l.stream === "stdout").map((l) => l.line);
+        const err = lines.filter((l) => l.stream === "stderr").map((l) => l.line);
+        assert.equal(out.length, LINES, `${how}: stdout lines`);
+        const wrong = out.findIndex((line, i) => line !== expected(i + 1));
+        assert.equal(wrong, -1, `${how}: stdout line ${wrong + 1} is ${JSON.stringify(out[wrong])}`);
+        assert.equal(err, Array.from({ length: LINES / 1000 }, (_, i) => `e${String((i + 1) * 1000).padStart(6, "0")}`), `${how}: stderr lines`);
+      };
+      // Followed while the container runs (it sleeps after its output, so the engine's follow
+      // cannot end first): read until the last line, then stop.
+      const followed: { stream: string; line: string }[] = [];
+      let stdoutSeen = 0;
+      let stderrSeen = 0;
+      for await (const l of (await c.logs({ follow: true })).lines()) {
+        followed.push({ stream: l.stream, line: l.line });
+        if (l.stream === "stdout") stdoutSeen++;
+        else stderrSeen++;
+        if (stdoutSeen === LINES && stderrSeen === LINES / 1000) break;
+      }
+      check(followed, "followed");
+      await c.kill("SIGKILL");
+      await c.wait();
+      const replayed: { stream: string; line: string }[] = [];
+      for await (const l of (await c.logs({ follow: true })).lines()) replayed.push({ stream: l.stream, line: l.line });
+      check(replayed, "replayed with follow on the exited container");
+      const { stdout } = await (await c.logs()).collect();
+      assert.ok(stdout === Array.from({ length: LINES }, (_, i) => expected(i + 1) + "\n").join(""), `collected stdout: ${stdout.length} characters`);
+    },
+  },
+  {
     name: "exec: output, exit code, stdin with half-close, interactive session",
     async run({ assert, container }) {
       const c = await container({ Cmd: ["sleep", "600"] });

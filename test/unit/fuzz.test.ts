@@ -416,6 +416,41 @@ describe("fuzz: HTTP response head and chunked body", () => {
     );
   });
 
+  it("pushInPlace gives what push gives, as one piece, and refuses what push refuses", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 8 }), cutsArb, fc.boolean(), (payloads, cuts, upper) => {
+        const size = (n: number) => (upper ? n.toString(16).toUpperCase() : n.toString(16).padStart(3, "0"));
+        const wire = concat([...payloads.flatMap((p) => [enc.encode(`${size(p.length)}\r\n`), p, enc.encode("\r\n")]), enc.encode("0\r\n\r\n")]);
+        const decoder = new ChunkedDecoder();
+        const got = chunked(wire, cuts).map((c) => decoder.pushInPlace(c.slice()).slice());
+        expect(Buffer.from(concat(got)).equals(Buffer.from(concat(payloads)))).toBe(true);
+        expect(decoder.done).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(biasedBytes([...'0123456789abcdefABCDEF;\r\n'].map((c) => c.charCodeAt(0))), cutsArb, (bytes, cuts) => {
+        const viaPush = new ChunkedDecoder();
+        const inPlace = new ChunkedDecoder();
+        let expected: Uint8Array[] | Error;
+        try {
+          expected = chunked(bytes, cuts).map((c) => concat(viaPush.push(c).map((p) => p.slice())));
+        } catch (err) {
+          expected = err as Error;
+        }
+        let actual: Uint8Array[] | Error;
+        try {
+          actual = chunked(bytes, cuts).map((c) => inPlace.pushInPlace(c.slice()).slice());
+        } catch (err) {
+          actual = err as Error;
+        }
+        if (expected instanceof Error) expect((actual as Error).message).toBe(expected.message);
+        else expect((actual as Uint8Array[]).map((a) => Buffer.from(a).toString("hex"))).toEqual(expected.map((e) => Buffer.from(e).toString("hex")));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
   it("a chunk-size line longer than the limit is refused", () => {
     const decoder = new ChunkedDecoder();
     const error = typed(() => decoder.push(enc.encode("0".repeat(10_000))), DockerStreamError);

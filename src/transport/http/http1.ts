@@ -147,15 +147,60 @@ export class ChunkedDecoder {
    */
   push(bytes: Uint8Array): Uint8Array[] {
     const pieces: Uint8Array[] = [];
+    this.#decode(bytes, (start, end) => void pieces.push(bytes.subarray(start, end)));
+    return pieces;
+  }
+
+  /**
+   * Like `push`, but moves the payload to the front of `bytes` (overwriting the framing, so `bytes`
+   * must be the caller's own) and returns it as one view: a read holding a hundred chunks, a
+   * followed log's hundred lines, is then one piece, made without allocating.
+   */
+  pushInPlace(bytes: Uint8Array): Uint8Array {
+    let written = 0;
+    this.#decode(bytes, (start, end) => {
+      if (start !== written) bytes.copyWithin(written, start, end);
+      written += end - start;
+    });
+    return bytes.subarray(0, written);
+  }
+
+  #decode(bytes: Uint8Array, payload: (start: number, end: number) => void): void {
     let i = 0;
-    while (i < bytes.length && this.#state !== DONE) {
+    const length = bytes.length;
+    while (i < length && this.#state !== DONE) {
       if (this.#state === DATA) {
-        const take = Math.min(this.#remaining, bytes.length - i);
-        pieces.push(bytes.subarray(i, i + take));
+        const take = Math.min(this.#remaining, length - i);
+        payload(i, i + take);
         i += take;
         this.#remaining -= take;
         if (this.#remaining === 0) this.#state = DATA_END;
         continue;
+      }
+      // The usual lines whole in `bytes`, read without building strings: the CRLF after a chunk's
+      // data, and a size of hex digits alone. Anything else (extensions, a line split between
+      // reads, malformed framing) takes the general path below.
+      if (this.#line.length === 0 && !this.#lineHasCR) {
+        if (this.#state === DATA_END && bytes[i] === CR && bytes[i + 1] === LF) {
+          this.#state = SIZE;
+          i += 2;
+          continue;
+        }
+        if (this.#state === SIZE) {
+          let size = 0;
+          let j = i;
+          for (; j < length && j - i < 12; j++) {
+            const digit = hexDigit(bytes[j]!);
+            if (digit < 0) break;
+            size = size * 16 + digit;
+          }
+          if (j > i && bytes[j] === CR && bytes[j + 1] === LF) {
+            this.#remaining = size;
+            this.#state = size === 0 ? TRAILER : DATA;
+            i = j + 2;
+            continue;
+          }
+        }
       }
       // Size, DataEnd and Trailer all consume CRLF-terminated lines.
       const b = bytes[i++];
@@ -173,9 +218,8 @@ export class ChunkedDecoder {
         continue;
       }
       if (this.#line.length >= MAX_CHUNK_LINE) throw new DockerStreamError("Malformed chunked body from the engine: line too long");
-      this.#line += String.fromCharCode(b);
+      this.#line += String.fromCharCode(b!);
     }
-    return pieces;
   }
 
   #endLine(line: string): void {
@@ -203,6 +247,13 @@ export class ChunkedDecoder {
         return;
     }
   }
+}
+
+/** The value of a hex digit's byte, or -1. */
+function hexDigit(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const lower = b | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
