@@ -14,7 +14,8 @@ function tagFor({ docker, run, defer }: ScenarioContext, name: string): string {
   return tag;
 }
 
-// The classic builder keeps a failed step's container unless forcerm. It carries none of the
+// The classic builder (asked for by name: an engine may default to BuildKit, which makes no step
+// containers) keeps a failed step's container unless forcerm. It carries none of the
 // build's labels: only its command, which holds a marker, finds it.
 const failedStepContainers = async (docker: Docker, marker: string) =>
   (await docker.containers.list({ all: true })).filter((c) => ((c.attrs as { Command?: string } | undefined)?.Command ?? "").includes(marker));
@@ -30,6 +31,7 @@ export const buildScenarios: Scenario[] = [
       const result = await docker.images.build(
         [{ name: "Dockerfile", data: `FROM ${image} AS base\nARG GREETING\nRUN echo "$GREETING" > /greeting && cat /etc/hosts > /hosts\nFROM base AS final\nRUN echo final > /final\n` }],
         {
+          builder: "classic", // its "Step 1/2" lines; on an engine whose default is BuildKit too (buildkit.ts has BuildKit's)
           tag: t,
           buildArgs: { GREETING: "hello build" },
           labels: { ...labels, "berth.kind": "build" },
@@ -57,7 +59,7 @@ export const buildScenarios: Scenario[] = [
     timeout: 120_000,
     async run({ docker, assert, labels, image, run }) {
       const marker = `berth-failed-step-${run}`;
-      const err = await assert.rejects(docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN exit 1 # ${marker}\n` }], { labels }), DockerStreamError);
+      const err = await assert.rejects(docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN exit 1 # ${marker}\n` }], { builder: "classic", labels }), DockerStreamError);
       assert.match(err.message, (await docker.isPodman()) ? /exit status 1/ : /returned a non-zero code: 1/);
       assert.equal(await failedStepContainers(docker, marker), []);
     },
@@ -67,7 +69,7 @@ export const buildScenarios: Scenario[] = [
     timeout: 120_000,
     async run({ docker, assert, labels, image, run }) {
       const marker = `berth-kept-step-${run}`;
-      await assert.rejects(docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN exit 1 # ${marker}\n` }], { labels, forceRm: false }), DockerStreamError);
+      await assert.rejects(docker.images.build([{ name: "Dockerfile", data: `FROM ${image}\nRUN exit 1 # ${marker}\n` }], { builder: "classic", labels, forceRm: false }), DockerStreamError);
       const kept = await failedStepContainers(docker, marker);
       for (const c of kept) await c.remove({ force: true });
       // Podman's buildah keeps its working container either way, outside the Docker API's list.
