@@ -9,8 +9,8 @@
 // a bare engine. Attach goes over the engine's WebSocket endpoint instead, stdin included; through
 // berth's gateway (adapters/gateway.ts) exec with stdin goes over the gateway's WebSocket exec.
 
-import { formatDockerHost, parseDockerHost } from "../src/server/config/host.ts";
-import { redactAddress } from "../src/server/config/redact.ts";
+import { formatDockerHost, parseDockerHost } from "../src/config/host.ts";
+import { redactAddress } from "../src/config/redact.ts";
 import { Docker as CoreDocker, type DockerOptions as CoreOptions } from "../src/docker.ts";
 import { DockerConfigError, DockerConnectionError, DockerUnsupportedError } from "../src/errors/errors.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";

@@ -7,7 +7,7 @@
 
 import { platform } from "node:os";
 import type { Env } from "../src/server/config/config-file.ts";
-import type { DockerHost } from "../src/server/config/host.ts";
+import type { DockerHost } from "../src/config/host.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
 import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";
 import type { Transport } from "../src/transport/transport.ts";

@@ -11,7 +11,7 @@
 // A TCP engine needs only --allow-net=host:port.
 
 import type { Env } from "../src/server/config/config-file.ts";
-import type { DockerHost } from "../src/server/config/host.ts";
+import type { DockerHost } from "../src/config/host.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
 import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";
 import type { Transport } from "../src/transport/transport.ts";

@@ -7,7 +7,7 @@ import { request as httpRequest, type Agent, type IncomingHttpHeaders, type Inco
 import type { Server as TlsServer } from "node:https";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { DEFAULT_UNIX_SOCKET, parseDockerHost } from "../src/server/config/host.ts";
+import { DEFAULT_UNIX_SOCKET, parseDockerHost } from "../src/config/host.ts";
 import { DockerConfigError } from "../src/errors/errors.ts";
 
 export type Target = { socketPath: string } | { host: string; port: number };

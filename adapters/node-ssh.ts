@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { Duplex } from "node:stream";
-import { checkHostname, checkSshUser } from "../src/server/config/host.ts";
+import { checkHostname, checkSshUser } from "../src/config/host.ts";
 import { DockerConfigError } from "../src/errors/errors.ts";
 
 export interface SshOptions {

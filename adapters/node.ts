@@ -5,7 +5,7 @@
 //   const docker = Docker.fromEnv();
 
 import type { Env } from "../src/server/config/config-file.ts";
-import { formatDockerHost, type DockerHost } from "../src/server/config/host.ts";
+import { formatDockerHost, type DockerHost } from "../src/config/host.ts";
 import { checkTlsPair } from "../src/server/endpoint.ts";
 import { Docker as CoreDocker } from "../src/docker.ts";
 import { serverEntry, type EndpointOptions } from "../src/server/entry.ts";

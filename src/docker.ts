@@ -1,7 +1,7 @@
 // The public entry: `new Docker({ transport })` in the core; adapters add `fromEnv()` and friends.
 
 import { bodyOf } from "./streams/bytes.ts";
-import { redactAddress } from "./server/config/redact.ts";
+import { redactAddress } from "./config/redact.ts";
 import { Client, type CallOptions, type ClientOptions } from "./request/engine.ts";
 import type {
   Operations,

@@ -76,7 +76,7 @@ export { Plugin, PluginCollection, type PluginListOptions, type PluginPullOption
 export type { SpecUpdate } from "./resources/versioned-update.ts";
 export { encodePathParam, serializeFilters, serializeQuery } from "./request/encode.ts";
 export { MAX_API_VERSION, MIN_API_VERSION, compareVersions } from "./request/version.ts";
-export { parseDockerHost, formatDockerHost, type DockerHost } from "./server/config/host.ts";
+export { parseDockerHost, formatDockerHost, type DockerHost } from "./config/host.ts";
 export {
   encodeRegistryAuth,
   encodeRegistryConfig,
@@ -84,5 +84,5 @@ export {
   registryAuthKey,
   DOCKER_HUB_AUTH_KEY,
   type RegistryAuth,
-} from "./server/config/registry-auth.ts";
+} from "./config/registry-auth.ts";
 export type * from "./generated/types.ts";

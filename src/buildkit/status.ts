@@ -4,7 +4,7 @@
 // the build graph (vertexes), byte progress within a step (statuses), the steps' own output (logs)
 // and warnings. Field numbers below are that file's.
 
-import { decodeBase64 } from "../server/config/base64.ts";
+import { decodeBase64 } from "../config/base64.ts";
 import { DockerStreamError } from "../errors/errors.ts";
 import { decodeUtf8 } from "../streams/bytes.ts";
 import { ProtoReader, WIRE_LENGTH, WIRE_VARINT } from "../protobuf/reader.ts";

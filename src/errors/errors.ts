@@ -3,7 +3,7 @@
 // credentials: nothing here ever formats request headers or bodies, and an address's password is
 // shown as `***`.
 
-import { redactAddress } from "../server/config/redact.ts";
+import { redactAddress } from "../config/redact.ts";
 import { brand, brandOf, hasBrand } from "./brand.ts";
 
 /** Base class of every error berth throws. */

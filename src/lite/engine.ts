@@ -6,7 +6,7 @@
 // current API version (a page cannot read the Api-Version header to negotiate, and a round trip
 // to /version before the first call would cost more than a list).
 
-import { redactAddress } from "../server/config/redact.ts";
+import { redactAddress } from "../config/redact.ts";
 import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, httpError } from "../errors/errors.ts";
 import { serializeQuery } from "../request/encode.ts";
 

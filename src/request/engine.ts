@@ -16,9 +16,9 @@ import { operationMinVersion, queryParamMinVersion } from "../generated/versions
 import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
 import { dockerDialect, type Dialect } from "../dialect/dialect.ts";
 import type { ContextFileSystem } from "../server/build/context.ts";
-import type { RegistryAuth } from "../server/config/registry-auth.ts";
+import type { RegistryAuth } from "../config/registry-auth.ts";
 import type { DockerConfigFile } from "../server/config/config-file.ts";
-import { proxyVariables } from "../server/config/proxies.ts";
+import { proxyVariables } from "../config/proxies.ts";
 import type { UpgradedConnection, upgrade } from "../transport/http/upgrade.ts";
 import { checkHeaders } from "../transport/http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";

@@ -1,7 +1,7 @@
 // Swarm configs: the collection (`docker.configs`) and the handle (`Config`). Unlike a secret, a
 // config's data comes back in inspect (base64, as stored); `data()` and `text()` decode it.
 
-import { decodeBase64 } from "../server/config/base64.ts";
+import { decodeBase64 } from "../config/base64.ts";
 import type { CallOptions, Client } from "../request/engine.ts";
 import type { Config as ConfigInfo, ConfigSpec, Filters } from "../generated/types.ts";
 import { decodeUtf8 } from "../streams/bytes.ts";

@@ -46,7 +46,7 @@ import {
 import { imageCommit } from "../generated/endpoints/image.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { parseSize } from "./sizes.ts";
-import { withProxyEnv } from "../server/config/proxies.ts";
+import { withProxyEnv } from "../config/proxies.ts";
 import { Exec, ExecSession, asText, checkEncoding, runExec, type ExecOptions, type ExecResult, type ExecRunOptions, type ExecStreamOptions, type OutputEncoding } from "./exec.ts";
 import type {
   ContainerChangesResponse,

@@ -2,7 +2,7 @@
 
 import { bodyOf, onSettled } from "../streams/bytes.ts";
 import type { CallOptions, Client, CredentialSource } from "../request/engine.ts";
-import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../server/config/registry-auth.ts";
+import { encodeRegistryConfig, registryAuthKey, registryOfImage, type RegistryAuth } from "../config/registry-auth.ts";
 import { withImageAuth } from "./registry-auth-header.ts";
 import { DockerConfigError, DockerStreamError, DockerUnsupportedError } from "../errors/errors.ts";
 import { ProgressStream, type Progress, type ProgressEvent } from "../streams/progress.ts";
@@ -10,7 +10,7 @@ import { archiveBody } from "../streams/archive-body.ts";
 import type { TarEntry } from "../streams/tar.ts";
 import { checkArchiveInput } from "./archive.ts";
 import { parseSize } from "./sizes.ts";
-import { withProxyArgs } from "../server/config/proxies.ts";
+import { withProxyArgs } from "../config/proxies.ts";
 import { Collection, Handle, checkId, type Routes } from "./handle.ts";
 import { BuildStream, type ContextSent, type BuildEvent, type BuildResult, type Builder } from "../buildkit/build-stream.ts";
 import { chooseBuilder, type BuilderChoice } from "../buildkit/builder.ts";

@@ -1,7 +1,7 @@
 // The X-Registry-Auth header some operations take (service create/update, plugin pull/upgrade/push).
 
 import type { Client } from "../request/engine.ts";
-import { encodeRegistryAuth, type RegistryAuth } from "../server/config/registry-auth.ts";
+import { encodeRegistryAuth, type RegistryAuth } from "../config/registry-auth.ts";
 
 export type { RegistryAuth };
 

@@ -3,7 +3,7 @@
 // differ in their routes, and in that inspect gives a config's data back but never a secret's.
 
 import type { CallOptions, Client } from "../request/engine.ts";
-import { encodeBase64 } from "../server/config/base64.ts";
+import { encodeBase64 } from "../config/base64.ts";
 import type { IDResponse, ObjectVersion } from "../generated/types.ts";
 import { encodeUtf8 } from "../streams/bytes.ts";
 import { Collection, type AnyHandle } from "./handle.ts";

@@ -3,7 +3,7 @@
 // (the address in messages, the base of request URLs).
 
 import { DockerConfigError } from "../errors/errors.ts";
-import { formatDockerHost } from "./config/host.ts";
+import { formatDockerHost } from "../config/host.ts";
 
 /** PEM material for https engines. Verification is always on. */
 export interface TlsPem {

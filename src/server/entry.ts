@@ -10,7 +10,7 @@ import type { ContextFileSystem } from "./build/context.ts";
 import type { CredentialSource } from "../request/engine.ts";
 import type { ConfigFs, DockerConfigFile, Env } from "./config/config-file.ts";
 import { ContextStore, type ContextStoreFs } from "./config/contexts.ts";
-import { formatDockerHost, parseDockerHost, type DockerHost } from "./config/host.ts";
+import { formatDockerHost, parseDockerHost, type DockerHost } from "../config/host.ts";
 import { apiVersionFromEnv, currentContextName, platformDefaultHost, resolveEndpoint, type ResolvedEndpoint } from "./config/resolve.ts";
 import type { DockerOptions } from "../docker.ts";
 import type { TlsOptions } from "./endpoint.ts";

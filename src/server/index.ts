@@ -7,5 +7,5 @@ export { loadDockerConfig, type ConfigFs, type DockerConfigFile, type Env } from
 export { CredentialResolver, type CredentialResolverOptions, type HelperOutput, type RunHelper } from "./config/credentials.ts";
 export { packContext } from "./build/context.ts";
 export { ContextStore, type ContextCreateOptions, type ContextInfo, type ContextStoreFs } from "./config/contexts.ts";
-export { proxyVariables } from "./config/proxies.ts";
+export { proxyVariables } from "../config/proxies.ts";
 export type { ProxyConfig } from "./config/config-file.ts";

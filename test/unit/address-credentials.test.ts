@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Docker, DockerConfigError, DockerConnectionError, NodeTransport, parseDockerHost, sshArgs } from "../../adapters/node.ts";
 import { Docker as BrowserDocker } from "../../adapters/browser.ts";
-import { redactAddress } from "../../src/server/config/redact.ts";
+import { redactAddress } from "../../src/config/redact.ts";
 
 function configError(fn: () => unknown): DockerConfigError {
   try {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors/errors.ts";
-import { encodeBase64 } from "../../src/server/config/base64.ts";
+import { encodeBase64 } from "../../src/config/base64.ts";
 import { decodeBuildkitTrace, decodeStatusResponse } from "../../src/buildkit/status.ts";
 import { BUILDKIT_TRACE_ID } from "../../src/buildkit/build-stream.ts";
 import { BuildModel, exitCodeOf } from "../../src/buildkit/model.ts";

@@ -6,7 +6,7 @@ import { DockerConfigError } from "../../src/errors/errors.ts";
 import { BASE, mockedEngine } from "./mocked-engine.ts";
 import { loadDockerConfig, type DockerConfigFile } from "../../src/server/config/config-file.ts";
 import { ContextStore, type ContextStoreFs } from "../../src/server/config/contexts.ts";
-import { proxyVariables, withProxyEnv } from "../../src/server/config/proxies.ts";
+import { proxyVariables, withProxyEnv } from "../../src/config/proxies.ts";
 import { sha256Hex } from "../../src/server/config/sha256.ts";
 
 const { server, docker } = mockedEngine();

@@ -2,7 +2,7 @@
 // the header encoding the engine decodes.
 import { describe, expect, it } from "vitest";
 import { DockerConfigError } from "../../src/errors/errors.ts";
-import { decodeBase64, encodeBase64 } from "../../src/server/config/base64.ts";
+import { decodeBase64, encodeBase64 } from "../../src/config/base64.ts";
 import { loadDockerConfig, type ConfigFs } from "../../src/server/config/config-file.ts";
 import { CredentialResolver, type HelperOutput } from "../../src/server/config/credentials.ts";
 import {
@@ -10,7 +10,7 @@ import {
   encodeRegistryConfig,
   registryAuthKey,
   registryOfImage,
-} from "../../src/server/config/registry-auth.ts";
+} from "../../src/config/registry-auth.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 

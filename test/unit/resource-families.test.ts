@@ -3,7 +3,7 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decodeBase64 } from "../../src/server/config/base64.ts";
+import { decodeBase64 } from "../../src/config/base64.ts";
 import { Docker } from "../../src/docker.ts";
 import { DockerError, DockerVersionError } from "../../src/errors/errors.ts";
 import { FetchTransport } from "../../src/transport/fetch.ts";

@@ -9,7 +9,7 @@
 
 import { DockerConfigError } from "../../errors/errors.ts";
 import { configDir, joinPath, parseJsonFile, readFile, type ConfigFs, type Env } from "./config-file.ts";
-import { formatDockerHost, parseDockerHost } from "./host.ts";
+import { formatDockerHost, parseDockerHost } from "../../config/host.ts";
 import { CONTEXT_NAME, currentContextName, resolveEndpoint, type TlsMaterial } from "./resolve.ts";
 import { sha256Hex } from "./sha256.ts";
 

@@ -10,9 +10,9 @@
 
 import { DockerConfigError } from "../../errors/errors.ts";
 import { decodeUtf8 } from "../../streams/bytes.ts";
-import { decodeBase64 } from "./base64.ts";
+import { decodeBase64 } from "../../config/base64.ts";
 import type { ConfigAuthEntry, LoadedConfig } from "./config-file.ts";
-import { hostOfServerAddress, registryAuthKey, registryOfImage, type RegistryAuth } from "./registry-auth.ts";
+import { hostOfServerAddress, registryAuthKey, registryOfImage, type RegistryAuth } from "../../config/registry-auth.ts";
 
 /** What a credential helper printed and how it exited. */
 /** Most a helper may take before it is stopped: a helper waiting on a GUI prompt must not hang a pull. */

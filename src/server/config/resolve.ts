@@ -10,7 +10,7 @@
 
 import { DockerConfigError } from "../../errors/errors.ts";
 import { configDir, joinPath, parseJsonFile, readFile, type ConfigFs, type Env } from "./config-file.ts";
-import { DEFAULT_UNIX_SOCKET, parseDockerHost, type DockerHost } from "./host.ts";
+import { DEFAULT_UNIX_SOCKET, parseDockerHost, type DockerHost } from "../../config/host.ts";
 import { sha256Hex } from "./sha256.ts";
 
 /** PEM text. Runtime-neutral: every adapter's TLS API takes PEM strings. */

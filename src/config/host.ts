@@ -1,7 +1,7 @@
 // Parsing DOCKER_HOST-style addresses the way the Docker CLI reads them. Pure: adapters decide
 // what they can connect to.
 
-import { DockerConfigError } from "../../errors/errors.ts";
+import { DockerConfigError } from "../errors/errors.ts";
 import { redactAddress } from "./redact.ts";
 
 export type DockerHost =

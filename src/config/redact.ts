@@ -1,5 +1,5 @@
 // Engine addresses as they may be shown: a password in an address's userinfo becomes `***`.
-// berth refuses such addresses when it parses them (src/server/config/host.ts); this is the second
+// berth refuses such addresses when it parses them (src/config/host.ts); this is the second
 // line, for addresses that reach a message or a field some other way (a transport made by hand).
 
 /**

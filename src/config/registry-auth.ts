@@ -1,8 +1,8 @@
 // Registry credentials as the engine takes them, and the name rules that say which registry an
 // image lives in. Pure functions: no file or process access.
 
-import { DockerConfigError } from "../../errors/errors.ts";
-import { encodeUtf8 } from "../../streams/bytes.ts";
+import { DockerConfigError } from "../errors/errors.ts";
+import { encodeUtf8 } from "../streams/bytes.ts";
 import { encodeBase64 } from "./base64.ts";
 
 /**

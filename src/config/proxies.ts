@@ -3,7 +3,7 @@
 // (and their lower-case forms) in a container's environment and a build's arguments, each only
 // where the caller did not set that name.
 
-import type { DockerConfigFile, ProxyConfig } from "./config-file.ts";
+import type { DockerConfigFile, ProxyConfig } from "../server/config/config-file.ts";
 
 const FIELDS: ReadonlyArray<[keyof ProxyConfig, string]> = [
   ["httpProxy", "HTTP_PROXY"],
