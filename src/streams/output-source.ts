@@ -121,7 +121,11 @@ export class PieceSource implements Cancellable {
  * Ending the loop early, or a failure, cancels the source; `onSettle` runs once when iteration is
  * over, however it ended.
  */
-export class PulledIterator<T> implements AsyncGenerator<T, void, undefined> {
+// Not declared as implementing AsyncGenerator: where the type library has explicit resource
+// management (Deno's), AsyncGenerator also requires [Symbol.asyncDispose], a symbol older
+// libraries lack. The method is added below where the runtime has the symbol, so `await using`
+// works as on a generator.
+export class PulledIterator<T> implements AsyncIterableIterator<T, void, undefined> {
   readonly #source: PieceSource;
   readonly #take: Take;
   readonly #finish: ((items: T[]) => void) | undefined;
@@ -200,4 +204,15 @@ export class PulledIterator<T> implements AsyncGenerator<T, void, undefined> {
     this.#done = true;
     this.#onSettle();
   }
+}
+
+const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+if (asyncDispose !== undefined) {
+  Object.defineProperty(PulledIterator.prototype, asyncDispose, {
+    value(this: PulledIterator<unknown>) {
+      return this.return().then(() => undefined);
+    },
+    writable: true,
+    configurable: true,
+  });
 }

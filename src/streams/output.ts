@@ -111,10 +111,12 @@ export class OutputStream implements AsyncIterable<Frame> {
     const max = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     if (!(max > 0)) throw new RangeError(`maxLineLength must be a positive number, got ${max}`);
     const splitter = new LineSplitter(max, this.#timestamps);
+    // A PulledIterator has every member of a generator (next, return, throw, asyncIterator, and
+    // asyncDispose where the runtime has it): see output-source.ts for why it is not declared so.
     return this.#iterate<OutputLine>(
       (lines) => (stream, data) => splitter.split(stream, data, lines),
       (lines) => splitter.finish(lines),
-    );
+    ) as unknown as AsyncGenerator<OutputLine, void, undefined>;
   }
 
   /** The source of this output's pieces, published for cancel() until it is done with. */

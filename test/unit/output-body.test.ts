@@ -223,3 +223,31 @@ describe("OutputStream of a body", () => {
     expect(got).toEqual(["stdout:a", "stderr:b"]);
   });
 });
+
+describe("lines() as a generator", () => {
+  it("has next, return, throw and, where the runtime has the symbol, asyncDispose, which releases the body", async () => {
+    let cancelled = false;
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (!sent) {
+          sent = true;
+          c.enqueue(frame(1, "a\nb\n"));
+        }
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const lines = OutputStream.ofBody(body, true).lines();
+    expect(typeof lines.next).toBe("function");
+    expect(typeof lines.throw).toBe("function");
+    expect(lines[Symbol.asyncIterator]()).toBe(lines);
+    expect((await lines.next()).value?.line).toBe("a");
+    const dispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+    expect(dispose).toBeTypeOf("symbol"); // Node 20+, Bun and Deno have it
+    await (lines as unknown as Record<symbol, () => Promise<void>>)[dispose!]!();
+    expect(cancelled).toBe(true);
+    expect((await lines.next()).done).toBe(true);
+  });
+});
