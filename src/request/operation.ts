@@ -26,9 +26,12 @@ export function sendOperation<T>(
   let sent: Record<string, unknown> | undefined;
   if (query) {
     sent = {};
+    // Every call of a pass-through runs this: the `option:engineName` entries are read without
+    // splitting them into arrays.
     for (const entry of query) {
-      const [option, name = option] = entry.split(":") as [string, string?];
-      sent[name] = rest[option];
+      const colon = entry.indexOf(":");
+      const option = colon < 0 ? entry : entry.slice(0, colon);
+      sent[colon < 0 ? entry : entry.slice(colon + 1)] = rest[option];
       delete rest[option];
     }
   }
