@@ -1,10 +1,10 @@
 // Which public method serves each operation of the Engine API spec, and docs/coverage.md from it.
 //
-// Most of the table is read off the code: a method of src/resources/ that calls a generated
-// endpoint function (src/generated/endpoints/, named per operation in operations.ts), or a family's
-// `routes` naming one, serves that function's operation. What the code does not say so plainly (the
-// streamed operations, which no endpoint function sends; methods that reach an operation through
-// another method; the client's own methods in src/docker.ts) is the hand list HAND_WRITTEN below.
+// Most of the table is read off the code: a method of src/resources/ or of the client (src/docker.ts)
+// that calls a generated endpoint function (src/generated/endpoints/, named per operation in
+// operations.ts), or a family's `routes` naming one, serves that function's operation. What the code
+// does not say so plainly (the streamed operations, which no endpoint function sends; methods that
+// reach an operation through another method) is the hand list HAND_WRITTEN below.
 //
 // test/unit/coverage.test.ts fails when an operation has no method, an entry names a method that
 // does not exist, or docs/coverage.md is stale; `npx tsx --tsconfig tsconfig.json
@@ -30,13 +30,9 @@ export const HAND_WRITTEN: Record<string, string[]> = {
   BuildPrune: ["docker.images.pruneBuildCache"],
   ImageCreate: ["docker.images.pull", "docker.images.pullStream", "docker.images.import"],
   ImagePush: ["Image#push", "Image#pushStream"],
-  SystemAuth: ["docker.auth"],
-  SystemInfo: ["docker.info"],
-  SystemVersion: ["docker.version"],
   SystemPing: ["docker.ping"],
   SystemPingHead: ["docker.ping"],
   SystemEvents: ["docker.events"],
-  SystemDataUsage: ["docker.df"],
   ImageGet: ["Image#save"],
   ImageGetAll: ["docker.images.save"],
   ImageLoad: ["docker.images.load"],
@@ -62,7 +58,7 @@ function collectionNames(): Map<string, string> {
   return names;
 }
 
-/** What the methods of src/resources/ send, by operation id: the endpoint functions they call. */
+/** What the methods of src/resources/ and the client send, by operation id: the endpoint functions they call. */
 export function scannedCoverage(): Record<string, string[]> {
   const operationOf = new Map<string, string>(operations.flatMap((op) => (op.endpoint ? [[op.endpoint, op.id] as [string, string]] : [])));
   const collections = collectionNames();
@@ -71,13 +67,14 @@ export function scannedCoverage(): Record<string, string[]> {
   const handleOf = new Map<string, string>(); // collection class → handle class (its `super(client, Handle)`)
   const routes: Array<[handle: string, field: string, fn: string]> = [];
 
-  const dir = new URL("src/resources/", root);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
-    const source = ts.createSourceFile(file, read(`src/resources/${file}`), ts.ScriptTarget.ES2022, true);
+  const resources = readdirSync(new URL("src/resources/", root)).filter((f) => f.endsWith(".ts")).sort().map((f) => `src/resources/${f}`);
+  for (const file of [...resources, "src/docker.ts"]) {
+    const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.ES2022, true);
     const visitClass = (cls: ts.ClassDeclaration) => {
       const name = cls.name?.text;
       if (!name) return;
-      const prefix = collections.has(name) ? `${collections.get(name)}.` : `${name}#`;
+      // The client's own methods are `docker.<method>`; a collection's `docker.<collection>.<method>`.
+      const prefix = name === "Docker" ? "docker." : collections.has(name) ? `${collections.get(name)}.` : `${name}#`;
       const calls = new Map<string, Set<string>>(); // method → endpoint functions it names
       const privateUses = new Map<string, Set<string>>(); // method → private methods it calls
       for (const member of cls.members) {
