@@ -3,15 +3,11 @@
 // the full client types them, and versions checked before an older engine is sent what it ignores.
 
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as lite from "../../adapters/lite.ts";
+import { BASE, mockedEngine } from "./mocked-engine.ts";
 
-const BASE = "http://engine.test";
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const { server } = mockedEngine();
 
 interface Seen {
   method: string;
