@@ -659,7 +659,7 @@ function generateEndpoints(spec, oldSpec, facts) {
       out += "}\n\n";
     }
 
-    const args = ["client: Client", ...pathParams.map((n) => `${n}: string`)];
+    const args = ["client: Requester", ...pathParams.map((n) => `${n}: string`)];
     // A required query parameter makes the options required, and then the body too (an optional
     // parameter cannot come before a required one).
     const optionsRequired = queryParams.some((p) => p.required);
@@ -707,11 +707,11 @@ function generateEndpoints(spec, oldSpec, facts) {
     let out = header(spec);
     out += `// The ${file.replace(/\.ts$/, "")} operations that answer with a value or nothing, one function each: the
 // path, method, parameters and query names of the spec, option names in camelCase. Plain functions,
-// so that a bundle keeps only those it calls. Versions are checked by the request engine from
-// versions.ts, by the operation each function sends.
+// so that a bundle keeps only those it calls. Each sends through a Requester: the full Client, or a
+// berth-docker/lite connection; both check versions from versions.ts, by the operation sent.
 
-import type { CallOptions, Client } from "../../request/engine.ts";
-import { sendOperation } from "../../request/operation.ts";
+import type { CallOptions } from "../../request/engine.ts";
+import { sendOperation, type Requester } from "../../request/operation.ts";
 import type { ${[...types].sort().join(", ")} } from "../types.ts";
 
 `;

@@ -10,6 +10,12 @@ export const BROWSER_PAGES = [
   ["a page listing containers with `berth-docker/lite`", 'import { connect, listContainers } from "@/adapters/lite.ts"; listContainers(connect({ url: location.origin + "/engine" }), { all: true }).then((l) => console.log(l.length));'],
   ["a page listing containers with `Docker`", 'import { Docker } from "@/adapters/browser.ts"; new Docker({ url: location.origin + "/engine" }).containers.list({ all: true }).then((l) => console.log(l.length));'],
   ["everything the browser entry exports", 'import * as berth from "@/adapters/browser.ts"; (globalThis as any).berth = berth;'],
+  [
+    "a page using five `berth-docker/lite` operations",
+    'import { connect, containerList, containerStart, containerStop, imageList, networkList } from "@/adapters/lite.ts"; const e = connect({ url: location.origin + "/engine" }); ' +
+      'Promise.all([containerList(e, { all: true }), imageList(e), networkList(e)]).then((l) => console.log(l.length)); (globalThis as any).buttons = { start: (id: string) => containerStart(e, id), stop: (id: string) => containerStop(e, id) };',
+  ],
+  ["everything `berth-docker/lite` exports", 'import * as lite from "@/adapters/lite.ts"; (globalThis as any).lite = lite;'],
 ];
 
 /** esbuild's options for a minified browser bundle of `contents`, written to memory. */

@@ -25,13 +25,13 @@ export function inspectContainer(engine: Engine, id: string, options: LiteCallOp
 
 /** Starts a container; one already running is not an error (the engine answers 304). */
 export async function startContainer(engine: Engine, id: string, options: LiteCallOptions = {}): Promise<void> {
-  await notModifiedIsDone(request(engine, "POST", `/containers/${segment(id, "a container id or name")}/start`, undefined, options));
+  await request(engine, "POST", `/containers/${segment(id, "a container id or name")}/start`, undefined, options);
 }
 
 /** Stops a container (SIGTERM, then SIGKILL after `t` seconds); one already stopped is not an error. */
 export async function stopContainer(engine: Engine, id: string, options: LiteCallOptions & { t?: number } = {}): Promise<void> {
   const { t, ...call } = options;
-  await notModifiedIsDone(request(engine, "POST", `/containers/${segment(id, "a container id or name")}/stop`, { t }, call));
+  await request(engine, "POST", `/containers/${segment(id, "a container id or name")}/stop`, { t }, call);
 }
 
 /** Restarts a container. */
@@ -44,10 +44,4 @@ export async function restartContainer(engine: Engine, id: string, options: Lite
 export async function removeContainer(engine: Engine, id: string, options: LiteCallOptions & { force?: boolean; v?: boolean } = {}): Promise<void> {
   const { force, v, ...call } = options;
   await request(engine, "DELETE", `/containers/${segment(id, "a container id or name")}`, { force, v }, call);
-}
-
-function notModifiedIsDone(call: Promise<unknown>): Promise<unknown> {
-  return call.catch((err: { status?: number }) => {
-    if (err?.status !== 304) throw err;
-  });
 }

@@ -2,13 +2,23 @@
 // function every lite call goes through. No classes to carry: a page that calls only
 // listContainers() bundles that function, this file and the error classes it can throw.
 //
+// The handle is also a Requester (src/request/operation.ts), so the generated endpoint functions
+// (containerList, networkCreate, ...) send through it as they do through the full client.
+//
 // Requests go to unversioned paths unless `version` is given: the engine then answers in its own
 // current API version (a page cannot read the Api-Version header to negotiate, and a round trip
-// to /version before the first call would cost more than a list).
+// to /version before the first call would cost more than a list). Versions are still checked as
+// the full client checks them: an operation or query parameter newer than API 1.41 (versions.ts)
+// is compared with the pinned version, else with the engine's (asked once, on the first such call),
+// and refused with DockerVersionError before it is sent to an engine that would ignore it.
 
 import { redactAddress } from "../config/redact.ts";
-import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, httpError } from "../errors/errors.ts";
-import { serializeQuery } from "../request/encode.ts";
+import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, DockerVersionError, httpError } from "../errors/errors.ts";
+import { operationMinVersion, queryParamMinVersion } from "../generated/versions.ts";
+import { fillPath, serializeQuery } from "../request/encode.ts";
+import type { Call } from "../request/engine.ts";
+import type { Requester } from "../request/operation.ts";
+import { compareVersions } from "../request/version.ts";
 
 export interface LiteOptions {
   /** The engine's URL, e.g. `http://127.0.0.1:2375` or a path behind a proxy, `https://example.com/docker`. */
@@ -25,9 +35,11 @@ export interface LiteOptions {
   timeout?: number;
 }
 
-/** What `connect()` returns: pass it to every lite function. Plain data; nothing is opened. */
-export interface Engine {
+/** What `connect()` returns: pass it to every lite function. Nothing is opened. */
+export interface Engine extends Requester {
   readonly url: string;
+  /** The pinned API version (`"1.41"`), or undefined: the engine's own. */
+  readonly version: string | undefined;
   readonly prefix: string;
   readonly fetch: typeof fetch;
   readonly init: RequestInit | undefined;
@@ -52,14 +64,72 @@ export function connect(options: LiteOptions): Engine {
   }
   if (version !== undefined && !/^v?\d+\.\d+$/.test(version)) throw new DockerConfigError(`Invalid API version "${version}": expected a version like "1.41"`);
   if (!(timeout >= 0)) throw new DockerConfigError(`Invalid timeout ${String(timeout)}: expected milliseconds (0 for none)`);
-  return {
+  const pinned = version?.replace(/^v/, "");
+  const engine: Engine = {
     url: url.replace(/\/+$/, ""),
-    prefix: version === undefined ? "" : `/v${version.replace(/^v/, "")}`,
+    version: pinned,
+    prefix: pinned === undefined ? "" : `/v${pinned}`,
     fetch: f ?? ((input, i) => globalThis.fetch(input, i)),
     init,
     headers,
     timeout,
+    json: (call) => send(engine, call),
+    void: async (call) => {
+      await send(engine, call);
+    },
   };
+  return engine;
+}
+
+/** What request() sends besides the query: a call's body and headers (the generated functions' calls). */
+interface Extra {
+  body?: BodyInit;
+  headers?: Record<string, string>;
+}
+
+/** One generated endpoint's call: its path filled in, its versions checked, its body encoded. */
+async function send<T>(engine: Engine, call: Call): Promise<T> {
+  const path = fillPath(call.path, call.params, call.method);
+  await checkVersion(engine, call);
+  const headers: Record<string, string> = { ...call.headers };
+  let body: BodyInit | undefined;
+  if (call.body !== undefined && call.body !== null) {
+    const raw = typeof call.body === "string" || call.body instanceof Uint8Array || call.body instanceof Blob || call.body instanceof ReadableStream;
+    body = raw ? (call.body as BodyInit) : JSON.stringify(call.body);
+    headers["content-type"] ??= raw ? (call.contentType ?? "application/octet-stream") : "application/json";
+  }
+  // Lite's timeout already covers the answer: a deadline is the shorter of the two.
+  const limits = [call.timeout ?? engine.timeout, call.deadline ?? 0].filter((ms) => ms > 0);
+  return request<T>(engine, call.method, path, call.query, { signal: call.signal, timeout: limits.length ? Math.min(...limits) : 0 }, { body, headers });
+}
+
+/** The engine's API version, asked once per handle (GET /version answers it in its body, which CORS never hides). */
+const engineVersions = new WeakMap<Engine, Promise<string>>();
+
+async function checkVersion(engine: Engine, call: Call): Promise<void> {
+  const key = `${call.method} ${call.path}`;
+  const newer: Array<[string | undefined, string]> = [];
+  const op = operationMinVersion[key];
+  if (op !== undefined) newer.push([undefined, op]);
+  const params = queryParamMinVersion[key];
+  for (const name in params) if (call.query?.[name] !== undefined) newer.push([name, params[name]!]);
+  if (newer.length === 0) return;
+  let actual = engine.version;
+  if (actual === undefined) {
+    let asking = engineVersions.get(engine);
+    if (!asking) {
+      asking = request<{ ApiVersion: string }>(engine, "GET", "/version", undefined, { signal: call.signal }).then((v) => v.ApiVersion);
+      engineVersions.set(engine, asking);
+      asking.catch(() => engineVersions.delete(engine));
+    }
+    actual = await asking;
+  }
+  for (const [name, needed] of newer) {
+    if (compareVersions(actual, needed) < 0) {
+      const what = name === undefined ? key : `The "${name}" parameter of ${key}`;
+      throw new DockerVersionError(`${what} needs API ${needed} or newer; the engine at ${engine.url} speaks ${actual}`, needed, actual);
+    }
+  }
 }
 
 /**
@@ -67,7 +137,7 @@ export function connect(options: LiteOptions): Engine {
  * the parsed JSON (or text, or undefined for an empty body); an error status is the DockerHttpError
  * of that status (DockerNotFoundError for 404, ...), a failed fetch a DockerConnectionError.
  */
-export async function request<T>(engine: Engine, method: string, path: string, query?: Record<string, unknown>, options: LiteCallOptions = {}): Promise<T> {
+export async function request<T>(engine: Engine, method: string, path: string, query?: Record<string, unknown>, options: LiteCallOptions = {}, extra: Extra = {}): Promise<T> {
   const timeout = options.timeout ?? engine.timeout;
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -78,11 +148,14 @@ export async function request<T>(engine: Engine, method: string, path: string, q
   const init: RequestInit = {
     ...engine.init,
     method,
-    headers: { ...engine.headers },
+    headers: { ...engine.headers, ...extra.headers },
+    body: extra.body,
     signal: controller.signal,
     // The engine redirects only paths it cleaned, i.e. a name that would reach another endpoint.
     redirect: "manual",
   };
+  // A stream body is sent as it comes (where the runtime can: Chromium over HTTP/2, edge runtimes).
+  if (extra.body instanceof ReadableStream) (init as { duplex?: string }).duplex = "half";
   try {
     let response: Response;
     try {
@@ -96,7 +169,8 @@ export async function request<T>(engine: Engine, method: string, path: string, q
     } catch (err) {
       throw failure(engine, method, path, timeout, options.signal, err);
     }
-    if (response.status >= 300 || response.type === "opaqueredirect") {
+    // 304 is the engine's "already so" (start a running container, stop a stopped one): done, as for the full client.
+    if ((response.status >= 300 && response.status !== 304) || response.type === "opaqueredirect") {
       let reason = text;
       try {
         reason = (JSON.parse(text) as { message?: string }).message ?? text;

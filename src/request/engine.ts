@@ -114,7 +114,15 @@ export interface ClientOptions {
    * carries that code: a browser attaches over the engine's WebSocket.
    */
   upgrade?: () => Promise<Upgrade>;
+  /**
+   * Loads the build code only server runtimes use (src/server/build/support.ts): the BuildKit
+   * session and the directory walker. Server runtimes pass it; the browser entry does not.
+   */
+  buildSupport?: () => Promise<BuildSupport>;
 }
+
+/** The server-only build code (src/server/build/support.ts), as a runtime hands it to the core. */
+export type BuildSupport = typeof import("../server/build/support.ts");
 
 /** The HTTP/1.1 upgrade (src/transport/http/upgrade.ts), as a runtime hands it to the core. */
 export type Upgrade = typeof upgrade;
@@ -137,6 +145,7 @@ export class Client {
   credentials: CredentialSource | undefined;
   fileSystem: ContextFileSystem | undefined;
   sessionHost: SessionHost | undefined;
+  readonly buildSupport: (() => Promise<BuildSupport>) | undefined;
   readonly builder: BuilderChoice | undefined;
   readonly #loadDockerConfig: (() => DockerConfigFile | undefined) | undefined;
   readonly #upgrade: (() => Promise<Upgrade>) | undefined;
@@ -157,6 +166,7 @@ export class Client {
     this.credentials = options.credentials;
     this.fileSystem = options.fileSystem;
     this.sessionHost = options.sessionHost;
+    this.buildSupport = options.buildSupport;
     this.builder = options.builder;
     this.#upgrade = options.upgrade;
     this.#loadDockerConfig = options.dockerConfig;

@@ -2,7 +2,18 @@
 // operation's facts as arguments instead of spelling out a call object, so that the ~80 functions a
 // full bundle keeps cost a line each.
 
-import type { Call, CallOptions, Client } from "./engine.ts";
+import type { Call, CallOptions } from "./engine.ts";
+
+/**
+ * What an endpoint function sends through: the full Client (src/request/engine.ts) and a
+ * berth-docker/lite connection (src/lite/engine.ts) both are one, so the same functions serve both.
+ */
+export interface Requester {
+  /** Sends a call and parses a JSON answer (undefined for an empty body). */
+  json<T>(call: Call): Promise<T>;
+  /** Sends a call and ignores the answer's body. */
+  void(call: Call): Promise<void>;
+}
 
 /**
  * Sends one operation. `key` is the spec's `"METHOD /path/template"`; `query` names the options
@@ -10,7 +21,7 @@ import type { Call, CallOptions, Client } from "./engine.ts";
  * `json` reads the answer as JSON, else discards it.
  */
 export function sendOperation<T>(
-  client: Client,
+  client: Requester,
   json: boolean,
   key: string,
   params: Record<string, string> | undefined,

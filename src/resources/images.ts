@@ -313,13 +313,22 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     if (needsSession && (choice ?? this.client.builder) === "classic") {
       throw new DockerConfigError('secrets and ssh need the BuildKit builder, and this build asks for builder: "classic": use "buildkit" or "auto"');
     }
-    // Loaded on demand: browsers, and builds that say session: false, never need the session code.
-    const sessions = needsSession || (sessionOption !== false && this.client.sessionHost) ? await import("../buildkit/session/session.ts") : undefined;
+    // The session and the directory walker come from the server entries (ClientOptions.buildSupport),
+    // loaded on demand; browsers never carry them, and builds that say session: false never load them.
+    const directory = directoryOf(context);
+    if (needsSession && !this.client.buildSupport) {
+      throw new DockerUnsupportedError(
+        "A build with secrets or ssh needs a BuildKit session (the engine calls back over an upgraded HTTP/2 connection), which a browser or edge runtime cannot open: " +
+          "run this build from Node, Bun or Deno (new Docker() of berth-docker there), or leave secrets and ssh out",
+      );
+    }
+    const wantsSession = needsSession || (sessionOption !== false && this.client.sessionHost !== undefined);
+    const support = wantsSession || (directory !== undefined && this.client.fileSystem) ? await this.client.buildSupport?.() : undefined;
+    const sessions = wantsSession ? support : undefined;
     // Refused here, before anything is sent, when secrets or ssh are asked for and the runtime cannot serve them.
     let services = needsSession ? sessions!.sessionServices(this.client, wants) : undefined;
     let body: ReadableStream<Uint8Array> | Uint8Array | Blob | undefined;
     let dockerfileParam = dockerfile;
-    const directory = directoryOf(context);
     // A directory is served through the session when the builder turns out to be BuildKit; packed
     // as a tar otherwise (the classic builder, an opt-out, a runtime that cannot serve a session).
     let synced: SyncedContext | undefined;
@@ -327,8 +336,8 @@ export class ImageCollection extends Collection<Image, ImageListOptions> {
     if (directory !== undefined) {
       const fs = this.client.fileSystem;
       if (!fs) throw new DockerUnsupportedError(`Building from a directory ("${directory}") needs file access, which this runtime's adapter does not provide: pass a tar (ReadableStream, Uint8Array, Blob) or tar entries`);
-      // Loaded on demand: browsers (no file system) never need the directory walker.
-      const { packContext, syncContext } = await import("../server/build/context.ts");
+      if (!support) throw new DockerUnsupportedError(`Building from a directory ("${directory}") needs the directory walker of the Node, Bun and Deno entries, which this entry leaves out: pass a tar (ReadableStream, Uint8Array, Blob) or tar entries`);
+      const { packContext, syncContext } = support;
       pack = async () => {
         const packed = await packContext(fs, directory, { dockerfile });
         body = (await archiveBody(packed.entries)) as ReadableStream<Uint8Array>;

@@ -85,6 +85,9 @@ export interface ServerEntry<O> {
  */
 const loadUpgrade = () => import("../transport/http/upgrade.ts").then((m) => m.upgrade);
 
+/** The BuildKit session and the directory walker, loaded on the first build that needs them (likewise server-only). */
+const loadBuildSupport = () => import("./build/support.ts");
+
 export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRuntime<O>): ServerEntry<O> {
   const transport = (host: DockerHost, options: O): Transport => {
     switch (host.kind) {
@@ -132,6 +135,7 @@ export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRu
         fileSystem: fileSystem ?? runtime.fileSystem,
         sessionHost: core.sessionHost ?? runtime.sessionHost?.(),
         upgrade: core.upgrade ?? loadUpgrade,
+        buildSupport: core.buildSupport ?? loadBuildSupport,
       };
     },
     fromEnv(options) {

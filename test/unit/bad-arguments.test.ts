@@ -169,6 +169,18 @@ describe("images.build contexts", () => {
     expect(log).toEqual([]);
   });
 
+  it("secrets or ssh in the browser entry are a DockerUnsupportedError naming where to build, before any request", async () => {
+    const log = record();
+    const tar = await tarBytes([{ name: "Dockerfile", data: "FROM scratch\n" }]);
+    for (const options of [{ secrets: { token: "s3cret" } }, { ssh: true as const }]) {
+      const err = await rejection(new BrowserDocker({ url: BASE, version: "1.41" }).images.build(tar, options));
+      expect(err).toBeInstanceOf(DockerUnsupportedError);
+      expect(err.message).toMatch(/secrets or ssh needs a BuildKit session.*browser.*Node, Bun or Deno/);
+      expect(err.message).not.toContain("s3cret");
+    }
+    expect(log).toEqual([]);
+  });
+
   it("a tar still builds as before", async () => {
     const log = record(() => new HttpResponse('{"stream":"Successfully built 0123456789ab\\n"}\n'));
     const tar = await tarBytes([{ name: "Dockerfile", data: "FROM scratch\n" }]);
