@@ -40,7 +40,7 @@ const bun = serverEntry<BunDockerOptions>({
   dockerConfig: (env = Bun.env) => nodeDockerConfig(env),
   contextStoreFs: () => nodeContextStoreFs(),
   // node:http2 serves a given socket on Bun too (docs/builds.md, "Build sessions").
-  sessionHost: () => lazySessionHost((name) => Bun.env[name]),
+  sessionHost: (env) => lazySessionHost((name) => (env ?? Bun.env)[name]),
   fileSystem: nodeFileSystem,
   unix: (host) => new BunTransport({ socketPath: host.path }),
   tcp: (host, { tls }) => new BunTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),

@@ -41,7 +41,7 @@ const deno = serverEntry<DenoDockerOptions>({
   dockerConfig: (env) => denoDockerConfig(env),
   contextStoreFs: denoContextStoreFs,
   // node:http2 serves a given socket on Deno too (docs/builds.md, "Build sessions").
-  sessionHost: () => lazySessionHost((name) => denoEnv()[name]),
+  sessionHost: (env) => lazySessionHost((name) => (env ?? denoEnv())[name]),
   fileSystem: denoFileSystem,
   unix: (host) => new DenoTransport({ socketPath: host.path }),
   tcp: (host, { tls }) => new DenoTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),

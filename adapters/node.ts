@@ -54,7 +54,7 @@ const node = serverEntry<NodeDockerOptions>({
   credentials: nodeCredentials,
   dockerConfig: (env) => nodeDockerConfig(env),
   contextStoreFs: () => nodeContextStoreFs(),
-  sessionHost: () => lazySessionHost((name) => process.env[name]),
+  sessionHost: (env) => lazySessionHost((name) => (env ?? process.env)[name]),
   fileSystem: nodeFileSystem,
   unix: (host, { maxSockets, idleTimeout }) => new NodeTransport({ socketPath: host.path }, { maxSockets, idleTimeout }),
   npipe: (host, { maxSockets, idleTimeout }) =>

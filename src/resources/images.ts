@@ -84,8 +84,8 @@ export interface BuildOptions extends ProgressOptions {
    */
   secrets?: Record<string, BuildSecret>;
   /**
-   * SSH agents for `RUN --mount=type=ssh` (BuildKit): `true` forwards `SSH_AUTH_SOCK` as the
-   * `default` agent; `{ id: socketPath }` names them. Needs a build session (Node, Bun, Deno).
+   * SSH agents for `RUN --mount=type=ssh` (BuildKit): `true` forwards `SSH_AUTH_SOCK` (of the
+   * `env` given to `fromEnv`, else the process's) as the `default` agent; `{ id: socketPath }` names them. Needs a build session (Node, Bun, Deno).
    */
   ssh?: BuildSsh;
   /**

@@ -53,8 +53,12 @@ export interface ServerRuntime<O extends EndpointOptions<object>> {
   contextStoreFs(env: Env): ContextStoreFs;
   /** File access for builds from a directory. */
   fileSystem: ContextFileSystem;
-  /** What serves BuildKit build sessions (HTTP/2 on the hijacked connection), where the runtime can. */
-  sessionHost?(): SessionHost;
+  /**
+   * What serves BuildKit build sessions (HTTP/2 on the hijacked connection), where the runtime can;
+   * `env` (from fromEnv/fromContext) is where `ssh: true` finds SSH_AUTH_SOCK and `{ env }` secrets
+   * their values, else the runtime's own.
+   */
+  sessionHost?(env?: Env): SessionHost;
   /** A transport per kind of address; a kind left out is refused with DockerUnsupportedError. */
   unix: Dial<O, { path: string }>;
   tcp: Dial<O, Extract<DockerHost, { kind: "tcp" }>>;
@@ -120,6 +124,7 @@ export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRu
     builder: options.builder ?? builderFromEnv(env),
     credentials: options.credentials ?? runtime.credentials(env),
     dockerConfig: options.dockerConfig ?? runtime.dockerConfig(env),
+    sessionHost: options.sessionHost ?? runtime.sessionHost?.(env),
     transport: transport(endpoint.host, { ...options, tls: options.tls ?? endpoint.tls }),
   });
 
@@ -142,7 +147,7 @@ export function serverEntry<O extends EndpointOptions<object>>(runtime: ServerRu
       const { env = runtime.env(), ...rest } = options;
       const own = rest as unknown as O;
       if (own.transport || own.host !== undefined || own.socketPath !== undefined) {
-        return { version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: runtime.credentials(env), dockerConfig: runtime.dockerConfig(env), ...own };
+        return { version: apiVersionFromEnv(env), builder: builderFromEnv(env), credentials: runtime.credentials(env), dockerConfig: runtime.dockerConfig(env), sessionHost: runtime.sessionHost?.(env), ...own };
       }
       return fromEndpoint(resolveEndpoint(env, runtime.configFs(env), { platform: runtime.platform() }), env, own);
     },

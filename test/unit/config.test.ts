@@ -327,6 +327,21 @@ describe("Node: Docker.fromEnv / fromContext / constructor", async () => {
     expect(await explicit.apiVersion()).toBe("1.43");
   });
 
+  it("gives build sessions the environment it was given: `ssh: true` and `{ env }` secrets read it, not the process's", () => {
+    const previous = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = "/tmp/agent-of-the-process.sock";
+    try {
+      const given = Docker.fromEnv({ env: { SSH_AUTH_SOCK: "/tmp/agent-of-env.sock", TOKEN: "t" } });
+      expect(given.client.sessionHost?.env("SSH_AUTH_SOCK")).toBe("/tmp/agent-of-env.sock");
+      expect(given.client.sessionHost?.env("TOKEN")).toBe("t");
+      expect(Docker.fromEnv({ env: {}, socketPath: "/x.sock" }).client.sessionHost?.env("SSH_AUTH_SOCK")).toBeUndefined();
+      expect(new Docker().client.sessionHost?.env("SSH_AUTH_SOCK")).toBe("/tmp/agent-of-the-process.sock");
+    } finally {
+      if (previous === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = previous;
+    }
+  });
+
   it("throws DockerConfigError for malformed variables, quoting them", () => {
     expect(() => Docker.fromEnv({ env: { DOCKER_HOST: "bogus://x" } })).toThrow(new DockerConfigError('DOCKER_HOST="bogus://x" is not a valid engine address: unsupported scheme "bogus://"'));
     expect(() => Docker.fromEnv({ env: { DOCKER_API_VERSION: "x" } })).toThrow(/DOCKER_API_VERSION="x"/);
