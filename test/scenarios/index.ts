@@ -8,6 +8,7 @@ import { convenienceScenarios } from "./conveniences.ts";
 import { ScenarioSkip, type Scenario, type ScenarioContext, type SshAgent } from "./context.ts";
 import { deadEngineScenarios } from "./dead-engine.ts";
 import { imageScenarios } from "./images.ts";
+import { liteScenarios } from "./lite.ts";
 import { networkScenarios } from "./networks.ts";
 import { parityScenarios } from "./parity.ts";
 import { pluginScenarios } from "./plugins.ts";
@@ -23,6 +24,7 @@ export { createContext, refusedOnPodman, ScenarioSkip, TEST_IMAGE, type ContextI
 
 export const scenarios: Scenario[] = [
   ...systemScenarios,
+  ...liteScenarios,
   ...containerScenarios,
   ...streamScenarios,
   ...parityScenarios,
