@@ -307,8 +307,10 @@ function hex(bytes: Uint8Array): string {
  * What arrives together is delivered together: the frames decoded from the chunks that came in
  * since the last read become one Frame per run of the same stream (stdout, stderr, stdout ...
  * in exactly the order written), so a reader pays one read per run, not one per frame the
- * process happened to write. A reader that keeps up gets each chunk's runs as the chunk arrives;
- * one that falls behind gets larger merged Frames, up to MERGE_LIMIT bytes of input held.
+ * process happened to write. Pieces of 4 KiB and more are Frames of their own, views of the
+ * input: a read costs less than copying them. A reader that keeps up gets each chunk's runs as
+ * the chunk arrives; one that falls behind gets larger merged Frames, up to MERGE_LIMIT bytes of
+ * input held.
  *
  * The result is a readable/writable pair for `pipeThrough` (it is typed as the TransformStream
  * it stands in for), not a TransformStream instance: a TransformStream runs its transform once
