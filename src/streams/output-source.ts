@@ -34,8 +34,8 @@ export class PieceSource implements Cancellable {
 
   /**
    * `input` is a body when `framed` is false. The decoder keeps its own threshold: pieces of
-   * 4 KiB and more stay views. A step of this loop costs far less than a read of demuxStream, less
-   * than copying 4 KiB into a fresh buffer, so merging them would cost more than it saves.
+   * 4 KiB and more stay views. A step of this loop costs less than copying 4 KiB into a fresh
+   * buffer, so merging them would cost more than it saves.
    */
   constructor(input: ReadableStream<Uint8Array> | ReadableStream<Frame>, framed: boolean, multiplexed: boolean) {
     this.#input = input as ReadableStream<Uint8Array | Frame>;

@@ -20,6 +20,21 @@ export const streamScenarios: Scenario[] = [
       const both = await finished("echo out1; echo err1 >&2; printf 'out2'; printf 'err2' >&2");
       assert.equal(await (await both.logs({ stderr: false })).text(), "out1\nout2");
 
+      // The same logs as WHATWG Frames (demuxStream): each stream's text is collect()'s, for
+      // short lines of both streams and a long write that spans chunks.
+      const mixed = await finished("i=0; while [ $i -lt 300 ]; do echo out$i; echo err$i >&2; i=$((i+1)); done; head -c 20000 /dev/zero | tr '\\0' x");
+      const viaFrames = { stdout: "", stderr: "" };
+      const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+      const reader = (await mixed.logs()).readable.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        assert.ok(r.value.data.length > 0, "no empty Frame");
+        viaFrames[r.value.stream] += decoders[r.value.stream].decode(r.value.data, { stream: true });
+      }
+      const collected = await (await mixed.logs()).collect();
+      assert.equal(viaFrames.stdout, collected.stdout);
+      assert.equal(viaFrames.stderr, collected.stderr);
+      assert.ok(collected.stdout.endsWith("x".repeat(20000)), "the long write is whole");
+
       const abc = await finished("echo a; echo b; echo c");
       assert.equal(await (await abc.logs({ tail: 0 })).text(), "");
       assert.equal(await (await abc.logs({ tail: 1 })).text(), "c\n");

@@ -116,6 +116,32 @@ describe("coalescing", () => {
     );
   });
 
+  it("demuxStream with a reader that lags at random: the reference's runs, whether chunks are copies or views of one buffer", async () => {
+    // A lagging reader lets runs of several chunks merge: in place when one continues the last in
+    // memory (the decoder's block, or chunks that are views of one buffer), else copied together.
+    await fc.assert(
+      fc.asyncProperty(framesArb, cutsArb, fc.array(fc.nat(3), { maxLength: 20 }), fc.boolean(), async (frames, cuts, waits, views) => {
+        const bytes = inputOf(frames);
+        const chunks = chunksOf(bytes, cuts);
+        if (views) {
+          let at = 0;
+          for (let i = 0; i < chunks.length; i++) chunks[i] = bytes.subarray(at, (at += chunks[i].length));
+        }
+        const reader = source(chunks).pipeThrough(demuxStream()).getReader();
+        const kept: Frame[] = [];
+        for (let i = 0; ; i++) {
+          for (let w = waits[i % Math.max(1, waits.length)] ?? 0; w > 0; w--) await new Promise((r) => setTimeout(r, 0));
+          const r = await reader.read();
+          if (r.done) break;
+          expect(r.value.data.length).toBeGreaterThan(0);
+          kept.push(r.value);
+        }
+        expect(runs(kept)).toEqual(reference(bytes));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it("lines() of text frames equals splitting each stream's text, for any chunking", async () => {
     const enc = new TextEncoder();
     const textFrames = fc.array(

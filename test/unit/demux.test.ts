@@ -282,20 +282,32 @@ describe("FrameDecoder / demuxStream", () => {
     ]);
   });
 
-  it("delivers a chunk of 4 KiB writes as one Frame per run, a large piece as its own view", async () => {
+  it("delivers pieces of 4 KiB and more as views of the chunk, smaller ones of a run as one Frame", async () => {
     const k4 = (byte: number) => new Uint8Array(4096).fill(byte);
-    const big = new Uint8Array(20 * 1024).fill(9);
-    const chunk = concat([frame(1, k4(1)), frame(1, k4(2)), frame(1, k4(3)), frame(2, k4(4)), frame(1, big), frame(1, k4(5))]);
+    const small = (byte: number) => new Uint8Array(1000).fill(byte);
+    const chunk = concat([frame(1, small(1)), frame(1, small(2)), frame(1, k4(3)), frame(1, k4(4)), frame(2, small(5)), frame(1, k4(6))]);
     const out = await readAll(sourceOf([chunk]).pipeThrough(demuxStream()));
     expect(out.map((f) => [f.stream, f.data.length])).toEqual([
-      ["stdout", 3 * 4096],
-      ["stderr", 4096],
-      ["stdout", big.length],
+      ["stdout", 2000],
+      ["stdout", 4096],
+      ["stdout", 4096],
+      ["stderr", 1000],
       ["stdout", 4096],
     ]);
-    expect(Array.from(out[0].data.subarray(4090, 4100))).toEqual([1, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
-    // The large piece is not copied: it is a view of the chunk.
-    expect(out[2].data.buffer).toBe(chunk.buffer);
+    expect(Array.from(out[0].data.subarray(995, 1005))).toEqual([1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
+    // A 4 KiB write is not copied: a read costs less than copying it into a merged Frame.
+    for (const i of [1, 2, 4]) expect(out[i].data.buffer).toBe(chunk.buffer);
+  });
+
+  it("widens a Frame in place when a later chunk's run continues it in memory, and copies otherwise", async () => {
+    // Read after all three chunks are decoded: the stdout runs of the first two are gathered one
+    // after the other in the decoder's block, so they come out as one view without a copy; the
+    // lone piece of the third (a view of its own chunk) is copied onto them once.
+    const chunks = [concat([frame(1, "ab"), frame(1, "cd")]), concat([frame(1, "ef"), frame(1, "gh")]), frame(1, "ij")];
+    const demuxed = sourceOf(chunks).pipeThrough(demuxStream());
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 1));
+    const out = await readAll(demuxed);
+    expect(out.map((f) => [f.stream, new TextDecoder().decode(f.data)])).toEqual([["stdout", "abcdefghij"]]);
   });
 
   it("gives exact bytes and order to a reader that reads at random moments", async () => {
