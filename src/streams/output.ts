@@ -2,10 +2,11 @@
 // text, split stdout from stderr, or read lines with their timestamps.
 
 import { DockerStreamError } from "../errors/errors.ts";
-import { bodyOf, concatBytes, decodeUtf8, utf8Decoder } from "./bytes.ts";
+import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
 import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 import { PieceSource, PulledIterator, type Take } from "./output-source.ts";
+import { TextCollector } from "./text-collector.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -82,22 +83,24 @@ export class OutputStream implements AsyncIterable<Frame> {
   }
 
   /**
-   * stdout and stderr collected separately, as text. Decoded as the output arrives, in blocks of
-   * up to 1 MiB (UTF-8 characters split across frames or blocks are put back together): the
-   * bytes are let go once decoded, so a collected output holds its text, not its text and its
-   * bytes, and large outputs are decoded in a few large steps, not one per frame.
+   * stdout and stderr collected separately, as text. Each stream's bytes are gathered into one
+   * buffer and decoded once at the end (UTF-8 characters split across frames are whole again),
+   * straight into a flat string; the buffer is let go as soon as the text is made, so a collected
+   * output holds its text, and at its peak, for that one step, its text and its bytes. (Where
+   * ArrayBuffers cannot grow in place, and beyond 512 MiB, the bytes are decoded in blocks as
+   * they arrive.)
    */
   async collect(): Promise<{ stdout: string; stderr: string }> {
     const out = new TextCollector();
     const err = new TextCollector();
-    await this.#readAll((stream, data) => (stream === "stdout" ? out : err).add(data));
+    await this.#readAll((stream, data) => (stream === "stdout" ? out : err).add(data), [out, err]);
     return { stdout: out.finish(), stderr: err.finish() };
   }
 
   /** All output as one text, stdout and stderr interleaved in arrival order (decoded as one UTF-8 stream). */
   async text(): Promise<string> {
     const all = new TextCollector();
-    await this.#readAll((_stream, data) => all.add(data));
+    await this.#readAll((_stream, data) => all.add(data), [all]);
     return all.finish();
   }
 
@@ -133,11 +136,17 @@ export class OutputStream implements AsyncIterable<Frame> {
     });
   }
 
-  /** Reads to the end, handing each piece to `take`: no Frame objects, no stream in between. */
-  async #readAll(take: Take): Promise<void> {
+  /**
+   * Reads to the end, handing each piece to `take`: no Frame objects, no stream in between. On a
+   * failure the collectors' buffers are let go at once.
+   */
+  async #readAll(take: Take, collectors: TextCollector[] = []): Promise<void> {
     const source = this.#source();
     try {
       while (await source.pull(take));
+    } catch (error) {
+      for (const collector of collectors) collector.discard();
+      throw error;
     } finally {
       if (this.#held.reader === source) this.#held.reader = null;
     }
@@ -247,85 +256,6 @@ function stamped(stream: StreamName, text: string): OutputLine {
  */
 export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean | undefined, options: { timestamps?: boolean } = {}): OutputStream {
   return OutputStream.ofBody(bodyOf(response), isMultiplexed(response.headers.get("content-type"), tty), options);
-}
-
-/** Bytes gathered before a decode step. Strings this long are large objects: GC never copies them. */
-const TEXT_BLOCK = 1024 * 1024;
-const FIRST_TEXT_BLOCK = 16 * 1024;
-
-/**
- * Text of a byte stream, decoded in blocks: pieces are copied into a scratch buffer (grown from
- * 16 KiB to 1 MiB, then reused), and each full buffer is decoded onto the text so far.
- *
- * Each block is decoded whole (a TextDecoder with `stream: true` takes a path several times
- * slower on Node), cut before a character the block does not complete, whose bytes start the next
- * block. Cutting before a byte that is not a continuation byte (0x80-0xBF) never changes the
- * result, even for invalid input: a UTF-8 decoder facing such a byte ends whatever sequence was
- * open with one U+FFFD, exactly as it does at the end of the input.
- */
-export class TextCollector {
-  #buffer: Uint8Array | null = null;
-  #length = 0;
-  #text = "";
-  #decoded = false;
-  readonly #first: number;
-  readonly #block: number;
-
-  /** The sizes are for tests (at least 4 bytes: a block always holds more than a cut-off tail). */
-  constructor(first = FIRST_TEXT_BLOCK, block = TEXT_BLOCK) {
-    this.#first = Math.max(4, first);
-    this.#block = Math.max(this.#first, block);
-  }
-
-  add(data: Uint8Array): void {
-    let from = 0;
-    while (from < data.length) {
-      const buffer = (this.#buffer ??= new Uint8Array(this.#first));
-      const n = Math.min(buffer.length - this.#length, data.length - from);
-      buffer.set(n === data.length ? data : data.subarray(from, from + n), this.#length);
-      this.#length += n;
-      from += n;
-      if (this.#length === buffer.length) {
-        if (buffer.length < this.#block) {
-          const grown = new Uint8Array(Math.min(buffer.length * 4, this.#block));
-          grown.set(buffer);
-          this.#buffer = grown;
-        } else {
-          this.#flush(false);
-        }
-      }
-    }
-  }
-
-  finish(): string {
-    this.#flush(true);
-    return this.#text;
-  }
-
-  #flush(last: boolean): void {
-    const buffer = this.#buffer;
-    const length = this.#length;
-    if (buffer === null || length === 0) return;
-    const keep = last ? 0 : incompleteTail(buffer, length);
-    // Only the first block may start with a byte order mark to drop; later ones keep U+FEFF.
-    this.#text += (this.#text === "" && !this.#decoded ? utf8Decoder : continuationDecoder).decode(buffer.subarray(0, length - keep));
-    this.#decoded = true;
-    buffer.copyWithin(0, length - keep, length);
-    this.#length = keep;
-  }
-}
-
-/** Decodes blocks after the first: a U+FEFF there is text, not a byte order mark. */
-const continuationDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/** How many of the last bytes of bytes[0, length) begin a character that needs more bytes (0-3). */
-function incompleteTail(bytes: Uint8Array, length: number): number {
-  for (let k = 1; k <= 3 && k <= length; k++) {
-    const b = bytes[length - k];
-    if (b < 0x80) return 0;
-    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? k : 0;
-  }
-  return 0;
 }
 
 /**
