@@ -6,7 +6,7 @@ import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
 import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 import { PieceSource, PulledIterator, type Take } from "./output-source.ts";
-import { TextCollector } from "./text-collector.ts";
+import { TextCollector, continuationDecoder } from "./text-collector.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -157,14 +157,24 @@ export class OutputStream implements AsyncIterable<Frame> {
  * Splits each stream's pieces into lines, carrying a partial line per stream from one piece to
  * the next. One decode per piece, up to its last newline, rather than one per line: a followed
  * log arrives as pieces of many lines, and decoding is the costly part. Splitting the text at
- * "\n" is safe because in UTF-8 that byte never occurs inside a character.
+ * "\n" is safe because in UTF-8 that byte never occurs inside a character, and decoding a line's
+ * bytes apart from the rest gives the same text (a sequence cut by the newline ends in one U+FFFD
+ * either way).
+ *
+ * A partial line is copied into a buffer kept per stream (the source may reuse its own), and the
+ * piece that ends it adds its first line's bytes there: that line is decoded from the buffer, the
+ * rest of the piece in place. Pieces are often a few lines each (a reader keeping up with a log
+ * gets what arrived since its last read), and most of them end inside a line: joining the two
+ * parts into fresh arrays cost more than all the splitting.
  */
 class LineSplitter {
   readonly #max: number;
   readonly #timestamps: boolean;
-  /** Per stream (0 stdout, 1 stderr): the bytes of a line not yet ended, copied. */
-  readonly #pending: [Uint8Array[], Uint8Array[]] = [[], []];
+  /** Per stream (0 stdout, 1 stderr): the bytes of a line not yet ended, and how many. */
+  readonly #pending: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
   readonly #pendingLength = [0, 0];
+  /** Per stream: whether text has been decoded (a byte order mark is dropped only before that). */
+  readonly #started = [false, false];
 
   constructor(max: number, timestamps: boolean) {
     this.#max = max;
@@ -180,9 +190,7 @@ class LineSplitter {
       if (data.length) {
         const total = held + data.length;
         if (total > max) throw this.#tooLong(stream, total, true);
-        // Copied: the source may reuse its buffer.
-        this.#pending[s].push(data.slice());
-        this.#pendingLength[s] = total;
+        this.#hold(s, data);
       }
       return;
     }
@@ -196,51 +204,80 @@ class LineSplitter {
         from = nl + 1;
       }
     }
-    let text: string;
-    if (held !== 0) {
-      const parts = this.#pending[s];
-      parts.push(data.subarray(0, last));
-      text = decodeUtf8(concatBytes(parts));
-      this.#pending[s] = [];
-      this.#pendingLength[s] = 0;
-    } else {
-      text = decodeUtf8(data.subarray(0, last));
-    }
     const timestamps = this.#timestamps;
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      // A CR before the newline (CRLF) is dropped.
-      const end = nl !== start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      const line = text.slice(start, end);
+    if (first !== -1) {
+      this.#hold(s, data.subarray(0, first));
+      let line = this.#decode(s, this.#pending[s].subarray(0, this.#pendingLength[s]));
+      this.#release(s);
+      if (line.endsWith("\r")) line = line.slice(0, -1);
       lines.push(timestamps ? stamped(stream, line) : { stream, line });
-      start = nl + 1;
     }
-    const end = text.length !== start && text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
-    const line = start === 0 && end === text.length ? text : text.slice(start, end);
-    lines.push(timestamps ? stamped(stream, line) : { stream, line });
+    if (first !== last) {
+      const text = this.#decode(s, data.subarray(first + 1, last));
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        // A CR before the newline (CRLF) is dropped.
+        const end = nl !== start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        const line = text.slice(start, end);
+        lines.push(timestamps ? stamped(stream, line) : { stream, line });
+        start = nl + 1;
+      }
+      const end = text.length !== start && text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
+      const line = start === 0 && end === text.length ? text : text.slice(start, end);
+      lines.push(timestamps ? stamped(stream, line) : { stream, line });
+    }
     if (last + 1 < data.length) {
       const rest = data.length - last - 1;
       if (rest > max) throw this.#tooLong(stream, rest, true);
-      this.#pending[s].push(data.slice(last + 1));
-      this.#pendingLength[s] = rest;
+      this.#hold(s, data.subarray(last + 1));
     }
   }
 
   /** The last line of each stream, where it did not end with a newline. */
   finish(lines: OutputLine[]): void {
     for (const stream of ["stdout", "stderr"] as const) {
-      const parts = this.#pending[stream === "stdout" ? 0 : 1];
-      if (parts.length === 0) continue;
-      let line = decodeUtf8(concatBytes(parts));
+      const s = stream === "stdout" ? 0 : 1;
+      if (this.#pendingLength[s] === 0) continue;
+      let line = this.#decode(s, this.#pending[s].subarray(0, this.#pendingLength[s]));
+      this.#release(s);
       if (line.endsWith("\r")) line = line.slice(0, -1);
       lines.push(this.#timestamps ? stamped(stream, line) : { stream, line });
     }
+  }
+
+  /** Appends to the stream's partial line, growing its buffer (bounded by maxLineLength, checked before). */
+  #hold(s: 0 | 1, bytes: Uint8Array): void {
+    const length = this.#pendingLength[s];
+    let buffer = this.#pending[s];
+    if (length + bytes.length > buffer.length) {
+      const grown = new Uint8Array(Math.max(length + bytes.length, buffer.length * 2, 256));
+      grown.set(buffer.subarray(0, length));
+      this.#pending[s] = buffer = grown;
+    }
+    buffer.set(bytes, length);
+    this.#pendingLength[s] = length + bytes.length;
+  }
+
+  /** The partial line is done with; a buffer grown large for a long line is let go. */
+  #release(s: 0 | 1): void {
+    this.#pendingLength[s] = 0;
+    if (this.#pending[s].length > KEPT_LINE_BUFFER) this.#pending[s] = NO_BYTES;
+  }
+
+  #decode(s: 0 | 1, bytes: Uint8Array): string {
+    if (this.#started[s]) return continuationDecoder.decode(bytes);
+    this.#started[s] = true;
+    return decodeUtf8(bytes);
   }
 
   #tooLong(stream: StreamName, length: number, atLeast: boolean): DockerStreamError {
     return new DockerStreamError(`${stream} line of ${atLeast ? "at least " : ""}${length} bytes exceeds the ${this.#max}-byte limit (maxLineLength)`);
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
+/** The largest partial-line buffer kept for the next line; a larger one was for a rare long line. */
+const KEPT_LINE_BUFFER = 64 * 1024;
 
 /** A line of `timestamps: true` logs: the engine's timestamp and a space, then the text. */
 function stamped(stream: StreamName, text: string): OutputLine {

@@ -145,8 +145,8 @@ export class TextCollector {
   }
 }
 
-/** Decodes blocks after the first: a U+FEFF there is text, not a byte order mark. */
-const continuationDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/** Decodes text after the start of a stream: a U+FEFF there is text, not a byte order mark. */
+export const continuationDecoder: TextDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** How many of the last bytes of bytes[0, length) begin a character that needs more bytes (0-3). */
 function incompleteTail(bytes: Uint8Array, length: number): number {

@@ -143,6 +143,33 @@ describe("OutputStream of a body", () => {
     );
   });
 
+  it("lines() of any bytes, split anywhere, are the lines of one decode of each stream", async () => {
+    // Invalid and cut UTF-8, CRs, BOMs and newlines in frames of both streams: each line decoded
+    // apart (partial lines held from piece to piece) equals splitting one decode of the stream.
+    const byteArb = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x0a, 0x0a, 0x0d, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xc3, 0xef, 0xbb, 0xbf, 0x41));
+    const framesOfBytes = fc.array(fc.record({ type: fc.constantFrom(1, 2), bytes: fc.uint8Array({ maxLength: 40 }).chain((b) => fc.array(byteArb, { maxLength: 40 }).map((x) => Uint8Array.from([...b.subarray(0, 3), ...x]))) }), { maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(framesOfBytes, cutsArb, async (frames, cuts) => {
+        const bytes = concat(frames.map((f) => frame(f.type, f.bytes)));
+        const got: string[][] = [[], []];
+        for await (const l of OutputStream.ofBody(body(bytes, cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b)).stream, true).lines()) got[l.stream === "stdout" ? 0 : 1].push(l.line);
+        for (const type of [1, 2]) {
+          const lines = new TextDecoder().decode(concat(frames.filter((f) => f.type === type).map((f) => f.bytes))).split("\n");
+          if (lines[lines.length - 1] === "") lines.pop();
+          expect(got[type - 1]).toEqual(lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    // A U+FEFF starting a line is text; only the one opening a stream is a byte order mark.
+    const bom = concat([frame(1, enc.encode("\uFEFFa\n")), frame(1, enc.encode("\uFEFFb\n\uFEFFc"))]);
+    for (const cuts of [[], [14], [14, 25]]) {
+      const got: string[] = [];
+      for await (const l of OutputStream.ofBody(body(bom, cuts).stream, true).lines()) got.push(l.line);
+      expect(got).toEqual(["a", "\uFEFFb", "\uFEFFc"]);
+    }
+  });
+
   it("grows the buffer in place where ArrayBuffers are resizable, and lets it go with the text", () => {
     expect(growsInPlace).toBe(typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function");
     const text = "é€😀 ".repeat(100_000);
