@@ -350,12 +350,16 @@ async function workloadDemux(ctx) {
   return { samples, notes };
 }
 
-/** What the exec with 4 KiB writes measures: each client streaming, and berth's collecting exec(). */
+/**
+ * What the exec with 4 KiB writes measures: each client streaming, berth's collecting exec(), and
+ * the floor of collecting (node:http keeping the payload as Buffers, one concat and one toString).
+ */
 const EXEC_4K_VARIANTS = [
   { label: "berth", client: "berth", mode: "streamed" },
   { label: "berth exec()", client: "berth", mode: "collected" },
   { label: "dockerode", client: "dockerode", mode: "streamed" },
   { label: "node:http", client: "node:http", mode: "streamed" },
+  { label: "node:http collected", client: "node:http", mode: "collected" },
 ];
 const EXEC_4K_BYTES = 256 * MiB;
 
@@ -642,13 +646,14 @@ function report(ctx, results) {
     const s = results.exec4k;
     const labels = EXEC_4K_VARIANTS.map((v) => v.label);
     parts.push("", "## 4b. Exec output written 4 KiB at a time, 256 MiB", "");
-    parts.push("`head -c 268435456 /dev/zero` (busybox writes 4 KiB at a time, as most programs' stdio does; the engine forwards each write as a frame of its own), in a running container. \"berth\" streams (`execStream` + `for await`, discarded), \"berth exec()\" collects stdout and stderr as text (the call most programs make, and reads a character of the text, which flattens it); the peers stream. The engine is the bottleneck at this write size, so throughput says little; client CPU per GiB is the figure.", "");
-    const header = ["", ...labels, "berth / dockerode", "berth exec() / dockerode", "berth exec() / berth"];
+    parts.push("`head -c 268435456 /dev/zero` (busybox writes 4 KiB at a time, as most programs' stdio does; the engine forwards each write as a frame of its own), in a running container. \"berth\" streams (`execStream` + `for await`, discarded), \"berth exec()\" collects stdout and stderr as text (the call most programs make, and reads a character of the text, which flattens it); the peers stream. \"node:http collected\" is the floor of collecting: the same exec read by plain node:http, demultiplexed inline, the payload kept as Buffers, joined by one Buffer.concat and decoded by one toString at the end, then a character read. The engine is the bottleneck at this write size, so throughput says little; client CPU per GiB is the figure.", "");
+    const header = ["", ...labels, "berth / dockerode", "berth exec() / dockerode", "berth exec() / berth", "berth exec() / floor collected"];
     const m = (l, k) => s.median(l, k);
+    const ratios = (k) => [fmt.ratio(m("berth", k), m("dockerode", k)), fmt.ratio(m("berth exec()", k), m("dockerode", k)), fmt.ratio(m("berth exec()", k), m("berth", k)), fmt.ratio(m("berth exec()", k), m("node:http collected", k))];
     parts.push(table(header, [
-      ["throughput (MiB/s)", ...labels.map((l) => fmt.rate(m(l, "mbps"))), fmt.ratio(m("berth", "mbps"), m("dockerode", "mbps")), fmt.ratio(m("berth exec()", "mbps"), m("dockerode", "mbps")), fmt.ratio(m("berth exec()", "mbps"), m("berth", "mbps"))],
-      ["client CPU per GiB", ...labels.map((l) => fmt.cpu(m(l, "cpuPerGiB"))), fmt.ratio(m("berth", "cpuPerGiB"), m("dockerode", "cpuPerGiB")), fmt.ratio(m("berth exec()", "cpuPerGiB"), m("dockerode", "cpuPerGiB")), fmt.ratio(m("berth exec()", "cpuPerGiB"), m("berth", "cpuPerGiB"))],
-      ["peak RSS growth", ...labels.map((l) => fmt.mib(m(l, "rssGrowthMiB"))), fmt.ratio(m("berth", "rssGrowthMiB"), m("dockerode", "rssGrowthMiB")), fmt.ratio(m("berth exec()", "rssGrowthMiB"), m("dockerode", "rssGrowthMiB")), "–"],
+      ["throughput (MiB/s)", ...labels.map((l) => fmt.rate(m(l, "mbps"))), ...ratios("mbps")],
+      ["client CPU per GiB", ...labels.map((l) => fmt.cpu(m(l, "cpuPerGiB"))), ...ratios("cpuPerGiB")],
+      ["peak RSS growth", ...labels.map((l) => fmt.mib(m(l, "rssGrowthMiB"))), ...ratios("rssGrowthMiB").slice(0, 2), "–", ratios("rssGrowthMiB")[3]],
     ]));
     const e = errorsOf(s);
     if (e) parts.push("", e);

@@ -10,8 +10,8 @@
 //                               lines; resolves with the line count
 //   pull(image, tag)            POST /images/create, every progress event parsed; resolves with the
 //                               event count
-//   execCollect(id, cmd)        (berth) exec() collecting stdout and stderr as text; resolves with
-//                               their length in characters
+//   execCollect(id, cmd)        exec collecting stdout and stderr as text (berth: exec(); node:http:
+//                               the floor below); resolves with their length in characters
 //   follow(id, onLine)          follows new log lines (tail=0) split into lines; resolves once the
 //                               stream is open with { stop() }
 //   events()                    GET /events, every event parsed; resolves at the stream's end
@@ -20,6 +20,8 @@
 //
 // "node:http" is the floor: a keep-alive http.Agent, and for streams an inline demultiplexer that
 // only counts (no objects, no strings), i.e. about the least JavaScript work the socket allows.
+// Collected, its floor keeps each stream's payload as Buffer views of the chunks, joins them with
+// one Buffer.concat and decodes with one toString at the end: the least work collecting text takes.
 //
 // Only berth is loaded under Bun and Deno, so the peers are imported lazily.
 
@@ -297,6 +299,18 @@ async function openRaw() {
         res.on("error", reject);
       });
     },
+    async execCollect(id, cmd) {
+      const { Id } = await json("POST", `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      const demux = new CollectingDemux();
+      const [stdout, stderr] = await request("POST", `/exec/${Id}/start`, { Detach: false, Tty: false }, (res, resolve, reject) => {
+        res.on("data", (c) => demux.push(c));
+        res.on("end", () => resolve(demux.streams.map((pieces) => Buffer.concat(pieces).toString())));
+        res.on("error", reject);
+      });
+      // Reading a character makes the text flat, as berth's execCollect does.
+      if (stdout.length) stdout.charCodeAt(stdout.length - 1);
+      return stdout.length + stderr.length;
+    },
     async logs(id, { follow, onLine }) {
       const counter = new CountingDemux();
       return request("GET", `/containers/${id}/logs?stdout=1&stderr=1&follow=${follow ? 1 : 0}`, undefined, (res, resolve, reject) => {
@@ -359,6 +373,37 @@ export class CountingDemux {
       const take = Math.min(this.#remaining, n - i);
       this.bytes += take;
       for (let j = chunk.indexOf(10, i); j !== -1 && j < i + take; j = chunk.indexOf(10, j + 1)) this.lines++;
+      i += take;
+      this.#remaining -= take;
+    }
+  }
+}
+
+/** Walks multiplexed frames keeping each payload as a view of its chunk, per stream (1 stdout, 2 stderr). */
+export class CollectingDemux {
+  streams = [[], []];
+  #header = Buffer.alloc(8);
+  #have = 0; // header bytes gathered so far
+  #remaining = 0;
+  #target = this.streams[0];
+  push(chunk) {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.#remaining === 0) {
+        const take = Math.min(8 - this.#have, n - i);
+        chunk.copy(this.#header, this.#have, i, i + take);
+        this.#have += take;
+        i += take;
+        if (this.#have === 8) {
+          this.#have = 0;
+          this.#remaining = this.#header.readUInt32BE(4);
+          this.#target = this.streams[this.#header[0] === 2 ? 1 : 0];
+        }
+        continue;
+      }
+      const take = Math.min(this.#remaining, n - i);
+      this.#target.push(chunk.subarray(i, i + take));
       i += take;
       this.#remaining -= take;
     }

@@ -77,8 +77,9 @@ const TASKS = {
     const client = await openClient(task.client, task);
     try {
       await client.ping(); // connection and (for berth) version negotiation out of the way
-      // A short exec first: JIT-warms the path without measuring it.
-      await client.exec(task.containerId, ["sh", "-c", "dd if=/dev/zero bs=1048576 count=4 2>/dev/null"]);
+      // A short exec first, read the way the measured one is: JIT-warms the path without measuring it.
+      const warm = ["sh", "-c", "dd if=/dev/zero bs=1048576 count=4 2>/dev/null"];
+      await (task.mode === "collected" ? client.execCollect(task.containerId, warm) : client.exec(task.containerId, warm));
       globalThis.gc?.();
       const memory = memorySampler();
       const cpu0 = process.cpuUsage();

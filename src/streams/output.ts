@@ -2,10 +2,11 @@
 // text, split stdout from stderr, or read lines with their timestamps.
 
 import { DockerStreamError } from "../errors/errors.ts";
-import { bodyOf, concatBytes, decodeUtf8, utf8Decoder } from "./bytes.ts";
+import { bodyOf, concatBytes, decodeUtf8 } from "./bytes.ts";
 import { demuxStream, isMultiplexed, rawStream, type Frame, type StreamName } from "./demux.ts";
 import { DEFAULT_MAX_LINE_LENGTH } from "./json-lines.ts";
 import { PieceSource, PulledIterator, type Take } from "./output-source.ts";
+import { TextCollector, continuationDecoder } from "./text-collector.ts";
 
 export type { Frame, StreamName } from "./demux.ts";
 
@@ -82,22 +83,24 @@ export class OutputStream implements AsyncIterable<Frame> {
   }
 
   /**
-   * stdout and stderr collected separately, as text. Decoded as the output arrives, in blocks of
-   * up to 1 MiB (UTF-8 characters split across frames or blocks are put back together): the
-   * bytes are let go once decoded, so a collected output holds its text, not its text and its
-   * bytes, and large outputs are decoded in a few large steps, not one per frame.
+   * stdout and stderr collected separately, as text. Each stream's bytes are gathered into one
+   * buffer and decoded once at the end (UTF-8 characters split across frames are whole again),
+   * straight into a flat string; the buffer is let go as soon as the text is made, so a collected
+   * output holds its text, and at its peak, for that one step, its text and its bytes. (Where
+   * ArrayBuffers cannot grow in place, and beyond 512 MiB, the bytes are decoded in blocks as
+   * they arrive.)
    */
   async collect(): Promise<{ stdout: string; stderr: string }> {
     const out = new TextCollector();
     const err = new TextCollector();
-    await this.#readAll((stream, data) => (stream === "stdout" ? out : err).add(data));
+    await this.#readAll((stream, data) => (stream === "stdout" ? out : err).add(data), [out, err]);
     return { stdout: out.finish(), stderr: err.finish() };
   }
 
   /** All output as one text, stdout and stderr interleaved in arrival order (decoded as one UTF-8 stream). */
   async text(): Promise<string> {
     const all = new TextCollector();
-    await this.#readAll((_stream, data) => all.add(data));
+    await this.#readAll((_stream, data) => all.add(data), [all]);
     return all.finish();
   }
 
@@ -133,11 +136,17 @@ export class OutputStream implements AsyncIterable<Frame> {
     });
   }
 
-  /** Reads to the end, handing each piece to `take`: no Frame objects, no stream in between. */
-  async #readAll(take: Take): Promise<void> {
+  /**
+   * Reads to the end, handing each piece to `take`: no Frame objects, no stream in between. On a
+   * failure the collectors' buffers are let go at once.
+   */
+  async #readAll(take: Take, collectors: TextCollector[] = []): Promise<void> {
     const source = this.#source();
     try {
       while (await source.pull(take));
+    } catch (error) {
+      for (const collector of collectors) collector.discard();
+      throw error;
     } finally {
       if (this.#held.reader === source) this.#held.reader = null;
     }
@@ -148,14 +157,24 @@ export class OutputStream implements AsyncIterable<Frame> {
  * Splits each stream's pieces into lines, carrying a partial line per stream from one piece to
  * the next. One decode per piece, up to its last newline, rather than one per line: a followed
  * log arrives as pieces of many lines, and decoding is the costly part. Splitting the text at
- * "\n" is safe because in UTF-8 that byte never occurs inside a character.
+ * "\n" is safe because in UTF-8 that byte never occurs inside a character, and decoding a line's
+ * bytes apart from the rest gives the same text (a sequence cut by the newline ends in one U+FFFD
+ * either way).
+ *
+ * A partial line is copied into a buffer kept per stream (the source may reuse its own), and the
+ * piece that ends it adds its first line's bytes there: that line is decoded from the buffer, the
+ * rest of the piece in place. Pieces are often a few lines each (a reader keeping up with a log
+ * gets what arrived since its last read), and most of them end inside a line: joining the two
+ * parts into fresh arrays cost more than all the splitting.
  */
 class LineSplitter {
   readonly #max: number;
   readonly #timestamps: boolean;
-  /** Per stream (0 stdout, 1 stderr): the bytes of a line not yet ended, copied. */
-  readonly #pending: [Uint8Array[], Uint8Array[]] = [[], []];
+  /** Per stream (0 stdout, 1 stderr): the bytes of a line not yet ended, and how many. */
+  readonly #pending: [Uint8Array, Uint8Array] = [NO_BYTES, NO_BYTES];
   readonly #pendingLength = [0, 0];
+  /** Per stream: whether text has been decoded (a byte order mark is dropped only before that). */
+  readonly #started = [false, false];
 
   constructor(max: number, timestamps: boolean) {
     this.#max = max;
@@ -171,9 +190,7 @@ class LineSplitter {
       if (data.length) {
         const total = held + data.length;
         if (total > max) throw this.#tooLong(stream, total, true);
-        // Copied: the source may reuse its buffer.
-        this.#pending[s].push(data.slice());
-        this.#pendingLength[s] = total;
+        this.#hold(s, data);
       }
       return;
     }
@@ -187,51 +204,80 @@ class LineSplitter {
         from = nl + 1;
       }
     }
-    let text: string;
-    if (held !== 0) {
-      const parts = this.#pending[s];
-      parts.push(data.subarray(0, last));
-      text = decodeUtf8(concatBytes(parts));
-      this.#pending[s] = [];
-      this.#pendingLength[s] = 0;
-    } else {
-      text = decodeUtf8(data.subarray(0, last));
-    }
     const timestamps = this.#timestamps;
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      // A CR before the newline (CRLF) is dropped.
-      const end = nl !== start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      const line = text.slice(start, end);
+    if (first !== -1) {
+      this.#hold(s, data.subarray(0, first));
+      let line = this.#decode(s, this.#pending[s].subarray(0, this.#pendingLength[s]));
+      this.#release(s);
+      if (line.endsWith("\r")) line = line.slice(0, -1);
       lines.push(timestamps ? stamped(stream, line) : { stream, line });
-      start = nl + 1;
     }
-    const end = text.length !== start && text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
-    const line = start === 0 && end === text.length ? text : text.slice(start, end);
-    lines.push(timestamps ? stamped(stream, line) : { stream, line });
+    if (first !== last) {
+      const text = this.#decode(s, data.subarray(first + 1, last));
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        // A CR before the newline (CRLF) is dropped.
+        const end = nl !== start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        const line = text.slice(start, end);
+        lines.push(timestamps ? stamped(stream, line) : { stream, line });
+        start = nl + 1;
+      }
+      const end = text.length !== start && text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
+      const line = start === 0 && end === text.length ? text : text.slice(start, end);
+      lines.push(timestamps ? stamped(stream, line) : { stream, line });
+    }
     if (last + 1 < data.length) {
       const rest = data.length - last - 1;
       if (rest > max) throw this.#tooLong(stream, rest, true);
-      this.#pending[s].push(data.slice(last + 1));
-      this.#pendingLength[s] = rest;
+      this.#hold(s, data.subarray(last + 1));
     }
   }
 
   /** The last line of each stream, where it did not end with a newline. */
   finish(lines: OutputLine[]): void {
     for (const stream of ["stdout", "stderr"] as const) {
-      const parts = this.#pending[stream === "stdout" ? 0 : 1];
-      if (parts.length === 0) continue;
-      let line = decodeUtf8(concatBytes(parts));
+      const s = stream === "stdout" ? 0 : 1;
+      if (this.#pendingLength[s] === 0) continue;
+      let line = this.#decode(s, this.#pending[s].subarray(0, this.#pendingLength[s]));
+      this.#release(s);
       if (line.endsWith("\r")) line = line.slice(0, -1);
       lines.push(this.#timestamps ? stamped(stream, line) : { stream, line });
     }
+  }
+
+  /** Appends to the stream's partial line, growing its buffer (bounded by maxLineLength, checked before). */
+  #hold(s: 0 | 1, bytes: Uint8Array): void {
+    const length = this.#pendingLength[s];
+    let buffer = this.#pending[s];
+    if (length + bytes.length > buffer.length) {
+      const grown = new Uint8Array(Math.max(length + bytes.length, buffer.length * 2, 256));
+      grown.set(buffer.subarray(0, length));
+      this.#pending[s] = buffer = grown;
+    }
+    buffer.set(bytes, length);
+    this.#pendingLength[s] = length + bytes.length;
+  }
+
+  /** The partial line is done with; a buffer grown large for a long line is let go. */
+  #release(s: 0 | 1): void {
+    this.#pendingLength[s] = 0;
+    if (this.#pending[s].length > KEPT_LINE_BUFFER) this.#pending[s] = NO_BYTES;
+  }
+
+  #decode(s: 0 | 1, bytes: Uint8Array): string {
+    if (this.#started[s]) return continuationDecoder.decode(bytes);
+    this.#started[s] = true;
+    return decodeUtf8(bytes);
   }
 
   #tooLong(stream: StreamName, length: number, atLeast: boolean): DockerStreamError {
     return new DockerStreamError(`${stream} line of ${atLeast ? "at least " : ""}${length} bytes exceeds the ${this.#max}-byte limit (maxLineLength)`);
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
+/** The largest partial-line buffer kept for the next line; a larger one was for a rare long line. */
+const KEPT_LINE_BUFFER = 64 * 1024;
 
 /** A line of `timestamps: true` logs: the engine's timestamp and a space, then the text. */
 function stamped(stream: StreamName, text: string): OutputLine {
@@ -247,85 +293,6 @@ function stamped(stream: StreamName, text: string): OutputLine {
  */
 export function outputOf(response: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: { get(name: string): string | null } }, tty: boolean | undefined, options: { timestamps?: boolean } = {}): OutputStream {
   return OutputStream.ofBody(bodyOf(response), isMultiplexed(response.headers.get("content-type"), tty), options);
-}
-
-/** Bytes gathered before a decode step. Strings this long are large objects: GC never copies them. */
-const TEXT_BLOCK = 1024 * 1024;
-const FIRST_TEXT_BLOCK = 16 * 1024;
-
-/**
- * Text of a byte stream, decoded in blocks: pieces are copied into a scratch buffer (grown from
- * 16 KiB to 1 MiB, then reused), and each full buffer is decoded onto the text so far.
- *
- * Each block is decoded whole (a TextDecoder with `stream: true` takes a path several times
- * slower on Node), cut before a character the block does not complete, whose bytes start the next
- * block. Cutting before a byte that is not a continuation byte (0x80-0xBF) never changes the
- * result, even for invalid input: a UTF-8 decoder facing such a byte ends whatever sequence was
- * open with one U+FFFD, exactly as it does at the end of the input.
- */
-export class TextCollector {
-  #buffer: Uint8Array | null = null;
-  #length = 0;
-  #text = "";
-  #decoded = false;
-  readonly #first: number;
-  readonly #block: number;
-
-  /** The sizes are for tests (at least 4 bytes: a block always holds more than a cut-off tail). */
-  constructor(first = FIRST_TEXT_BLOCK, block = TEXT_BLOCK) {
-    this.#first = Math.max(4, first);
-    this.#block = Math.max(this.#first, block);
-  }
-
-  add(data: Uint8Array): void {
-    let from = 0;
-    while (from < data.length) {
-      const buffer = (this.#buffer ??= new Uint8Array(this.#first));
-      const n = Math.min(buffer.length - this.#length, data.length - from);
-      buffer.set(n === data.length ? data : data.subarray(from, from + n), this.#length);
-      this.#length += n;
-      from += n;
-      if (this.#length === buffer.length) {
-        if (buffer.length < this.#block) {
-          const grown = new Uint8Array(Math.min(buffer.length * 4, this.#block));
-          grown.set(buffer);
-          this.#buffer = grown;
-        } else {
-          this.#flush(false);
-        }
-      }
-    }
-  }
-
-  finish(): string {
-    this.#flush(true);
-    return this.#text;
-  }
-
-  #flush(last: boolean): void {
-    const buffer = this.#buffer;
-    const length = this.#length;
-    if (buffer === null || length === 0) return;
-    const keep = last ? 0 : incompleteTail(buffer, length);
-    // Only the first block may start with a byte order mark to drop; later ones keep U+FEFF.
-    this.#text += (this.#text === "" && !this.#decoded ? utf8Decoder : continuationDecoder).decode(buffer.subarray(0, length - keep));
-    this.#decoded = true;
-    buffer.copyWithin(0, length - keep, length);
-    this.#length = keep;
-  }
-}
-
-/** Decodes blocks after the first: a U+FEFF there is text, not a byte order mark. */
-const continuationDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
-
-/** How many of the last bytes of bytes[0, length) begin a character that needs more bytes (0-3). */
-function incompleteTail(bytes: Uint8Array, length: number): number {
-  for (let k = 1; k <= 3 && k <= length; k++) {
-    const b = bytes[length - k];
-    if (b < 0x80) return 0;
-    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? k : 0;
-  }
-  return 0;
 }
 
 /**

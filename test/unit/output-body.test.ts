@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DockerStreamError } from "../../src/errors/errors.ts";
-import { OutputStream, TextCollector, type Frame } from "../../src/streams/output.ts";
+import { OutputStream, type Frame } from "../../src/streams/output.ts";
+import { TextCollector, growsInPlace } from "../../src/streams/text-collector.ts";
 import { concat, frame } from "./frames.ts";
 
 const enc = new TextEncoder();
@@ -122,9 +123,14 @@ describe("OutputStream of a body", () => {
     const byteArb = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x80, 0xbf, 0xc3, 0xe2, 0xef, 0xbb, 0xf0, 0x9f, 0xf4, 0xff, 0x41));
     const textArb = fc.string({ unit: "binary", maxLength: 20 }).map((t) => Array.from(enc.encode(t)));
     const bytesArb = fc.array(fc.oneof(byteArb.map((b) => [b]), textArb, fc.constant([0xef, 0xbb, 0xbf])), { maxLength: 40 }).map((parts) => Uint8Array.from(parts.flat()));
+    // `inPlaceFrom` at 0 or Infinity: buffers grown in place (resizable) from the start, or copied
+    // (as where ArrayBuffers are not resizable); a block of 2^40 bytes cannot be reserved, so the
+    // collector falls back to copied blocks.
+    const inPlaceArb = fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 24 }));
+    const blockArb = fc.oneof(fc.integer({ min: 4, max: 40 }), fc.constant(1 << 20), fc.constant(2 ** 40));
     fc.assert(
-      fc.property(bytesArb, fc.integer({ min: 4, max: 9 }), fc.integer({ min: 4, max: 40 }), cutsArb, (bytes, first, block, cuts) => {
-        const collector = new TextCollector(first, block);
+      fc.property(bytesArb, fc.integer({ min: 4, max: 9 }), blockArb, inPlaceArb, cutsArb, (bytes, first, block, inPlaceFrom, cuts) => {
+        const collector = new TextCollector(first, block, inPlaceFrom);
         let prev = 0;
         for (const cut of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
           collector.add(bytes.subarray(prev, cut));
@@ -133,8 +139,49 @@ describe("OutputStream of a body", () => {
         collector.add(bytes.subarray(prev));
         expect(collector.finish()).toBe(new TextDecoder().decode(bytes));
       }),
-      { numRuns: 2000 },
+      { numRuns: 3000 },
     );
+  });
+
+  it("lines() of any bytes, split anywhere, are the lines of one decode of each stream", async () => {
+    // Invalid and cut UTF-8, CRs, BOMs and newlines in frames of both streams: each line decoded
+    // apart (partial lines held from piece to piece) equals splitting one decode of the stream.
+    const byteArb = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x0a, 0x0a, 0x0d, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0xc3, 0xef, 0xbb, 0xbf, 0x41));
+    const framesOfBytes = fc.array(fc.record({ type: fc.constantFrom(1, 2), bytes: fc.uint8Array({ maxLength: 40 }).chain((b) => fc.array(byteArb, { maxLength: 40 }).map((x) => Uint8Array.from([...b.subarray(0, 3), ...x]))) }), { maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(framesOfBytes, cutsArb, async (frames, cuts) => {
+        const bytes = concat(frames.map((f) => frame(f.type, f.bytes)));
+        const got: string[][] = [[], []];
+        for await (const l of OutputStream.ofBody(body(bytes, cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b)).stream, true).lines()) got[l.stream === "stdout" ? 0 : 1].push(l.line);
+        for (const type of [1, 2]) {
+          const lines = new TextDecoder().decode(concat(frames.filter((f) => f.type === type).map((f) => f.bytes))).split("\n");
+          if (lines[lines.length - 1] === "") lines.pop();
+          expect(got[type - 1]).toEqual(lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    // A U+FEFF starting a line is text; only the one opening a stream is a byte order mark.
+    const bom = concat([frame(1, enc.encode("\uFEFFa\n")), frame(1, enc.encode("\uFEFFb\n\uFEFFc"))]);
+    for (const cuts of [[], [14], [14, 25]]) {
+      const got: string[] = [];
+      for await (const l of OutputStream.ofBody(body(bom, cuts).stream, true).lines()) got.push(l.line);
+      expect(got).toEqual(["a", "\uFEFFb", "\uFEFFc"]);
+    }
+  });
+
+  it("grows the buffer in place where ArrayBuffers are resizable, and lets it go with the text", () => {
+    expect(growsInPlace).toBe(typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function");
+    const text = "é€😀 ".repeat(100_000);
+    const bytes = enc.encode(text);
+    const collector = new TextCollector(16, 4 * 1024 * 1024, 64);
+    for (let o = 0; o < bytes.length; o += 4093) collector.add(bytes.subarray(o, o + 4093));
+    expect(collector.finish() === text).toBe(true);
+    // A failed collection lets its buffer go; the collector is then empty.
+    const failed = new TextCollector(16, 4 * 1024 * 1024, 64);
+    failed.add(bytes);
+    failed.discard();
+    expect(failed.finish()).toBe("");
   });
 
   it("passes a TTY body through as stdout", async () => {
