@@ -22,6 +22,8 @@ import { proxyVariables } from "../config/proxies.ts";
 import type { UpgradedConnection, upgrade } from "../transport/http/upgrade.ts";
 import { checkHeaders } from "../transport/http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";
+import { collectBytes, decodeUtf8 } from "../streams/bytes.ts";
+import { guardBody } from "../streams/guard.ts";
 import { fillPath, serializeQuery } from "./encode.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "../transport/transport.ts";
 import type { BuilderChoice } from "../buildkit/builder.ts";
@@ -518,28 +520,8 @@ class GovernedResponse implements TransportResponse {
       deadline.end();
       return (this.#body = source);
     }
-    const reader = source.getReader();
-    this.#body = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const { done, value } = await reader.read();
-            if (done) {
-              deadline.end();
-              controller.close();
-            } else controller.enqueue(value);
-          } catch (err) {
-            deadline.end();
-            throw deadline.error(err);
-          }
-        },
-        cancel(reason) {
-          deadline.end();
-          return reader.cancel(reason);
-        },
-      },
-      { highWaterMark: 0 },
-    );
+    // On fetch runtimes the transport's body is guarded already: the deadline joins that wrapper.
+    this.#body = guardBody(source, deadline);
     return this.#body;
   }
 
@@ -549,8 +531,6 @@ class GovernedResponse implements TransportResponse {
     return collectText(this.#source, this.#deadline, this.#maxBytes, this.#idle, this.#call, this.#path, false);
   }
 }
-
-const utf8 = new TextDecoder();
 
 /**
  * Reads a body that resolves a value: the idle timeout runs between pieces, at most `maxBytes` are
@@ -580,36 +560,14 @@ async function collectText(response: TransportResponse, deadline: Deadline, maxB
     }
     const body = response.body;
     if (!body) return "";
-    const reader = body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
+    let bytes: Uint8Array | undefined;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        deadline.progress();
-        if (total + value.byteLength > maxBytes) {
-          reader.cancel().catch(() => {});
-          if (!truncate) throw tooLarge();
-          chunks.push(value.subarray(0, maxBytes - total));
-          total = maxBytes;
-          break;
-        }
-        chunks.push(value);
-        total += value.byteLength;
-      }
+      bytes = await collectBytes(body, { maxBytes, truncate, progress: () => deadline.progress() });
+      if (bytes === undefined) throw tooLarge();
     } catch (err) {
-      reader.cancel().catch(() => {});
       throw deadline.error(err);
     }
-    if (chunks.length === 1) return utf8.decode(chunks[0]);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      all.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return utf8.decode(all);
+    return decodeUtf8(bytes);
   } finally {
     deadline.end();
   }

@@ -32,8 +32,25 @@ export function concatBytes(pieces: readonly Uint8Array[], totalLength?: number)
   return out;
 }
 
-/** Reads a whole byte stream into one array. Meant for small bodies (tests, archives of a few files). */
-export async function collectBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+/** How much of a stream `collectBytes` takes, and who hears of its progress. */
+export interface ByteLimit {
+  /** Most bytes taken. Past them the reading stops and the stream is cancelled (a connection dropped). */
+  maxBytes: number;
+  /** Past `maxBytes`: resolve with the first `maxBytes` bytes instead of undefined. */
+  truncate?: boolean;
+  /** Called as each piece arrives (an idle timer's heartbeat). */
+  progress?: () => void;
+}
+
+/**
+ * Reads a whole byte stream into one array. With a limit, resolves with undefined (or, truncating,
+ * the first `maxBytes` bytes) once more than `maxBytes` came. A failed read cancels the stream.
+ */
+export function collectBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array>;
+export function collectBytes(stream: ReadableStream<Uint8Array>, limit: ByteLimit): Promise<Uint8Array | undefined>;
+export async function collectBytes(stream: ReadableStream<Uint8Array>, limit?: ByteLimit): Promise<Uint8Array | undefined> {
+  const maxBytes = limit?.maxBytes ?? Infinity;
+  const progress = limit?.progress;
   const reader = stream.getReader();
   const pieces: Uint8Array[] = [];
   let total = 0;
@@ -41,12 +58,23 @@ export async function collectBytes(stream: ReadableStream<Uint8Array>): Promise<
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      progress?.();
+      if (total + value.byteLength > maxBytes) {
+        reader.cancel().catch(() => {});
+        if (!limit?.truncate) return undefined;
+        pieces.push(value.subarray(0, maxBytes - total));
+        total = maxBytes;
+        break;
+      }
       pieces.push(value);
-      total += value.length;
+      total += value.byteLength;
     }
-  } finally {
-    reader.releaseLock();
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
   }
+  // The reader keeps its lock: the stream has ended or is cancelled, so nothing else could read it,
+  // and releasing costs Bun about a microsecond, a tenth of a small JSON call through its fetch.
   return pieces.length === 0 ? new Uint8Array(0) : concatBytes(pieces, total);
 }
 
