@@ -10,18 +10,10 @@ import { DockerStreamError } from "../../src/errors/errors.ts";
 import { FrameDecoder, demuxStream, type Frame, type StreamName } from "../../src/streams/demux.ts";
 import { OutputStream } from "../../src/streams/output.ts";
 import { concat, frame, sourceOf as source } from "./frames.ts";
+import { chunked } from "./fuzz-helpers.ts";
 
 /** Cuts `bytes` at `cuts` into fresh chunks (as a socket delivers them). */
-function chunksOf(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of [...points, bytes.length]) {
-    chunks.push(bytes.slice(prev, p));
-    prev = p;
-  }
-  return chunks;
-}
+const chunksOf = (bytes: Uint8Array, cuts: number[]) => chunked(bytes, cuts, { distinct: true });
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 

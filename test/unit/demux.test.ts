@@ -10,6 +10,7 @@ import {
   type StreamName,
 } from "../../src/streams/demux.ts";
 import { concat, frame, sourceOf } from "./frames.ts";
+import { chunked } from "./fuzz-helpers.ts";
 
 /** Frame boundaries carry no meaning: compare the per-stream runs of bytes, in order. */
 function normalize(frames: Array<{ stream: StreamName; data: Uint8Array }>): Array<{ stream: StreamName; hex: string }> {
@@ -41,17 +42,7 @@ async function readAll(stream: ReadableStream<Frame>): Promise<Frame[]> {
   }
 }
 
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  chunks.push(bytes.subarray(prev));
-  return chunks;
-}
+const splitAt = (bytes: Uint8Array, cuts: number[]) => chunked(bytes, cuts, { views: true, distinct: true });
 
 const STREAM_OF: Record<number, StreamName> = { 0: "stdout", 1: "stdout", 2: "stderr" };
 

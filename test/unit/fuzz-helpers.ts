@@ -8,16 +8,24 @@ export const RUNS = Number(process.env.BERTH_FUZZ_RUNS) || 300;
 /** One async run taking this long is a hang: fast-check then reports it as a counterexample. */
 export const HANG = 5_000;
 
-/** Cuts `bytes` at the given points (taken modulo its length); empty chunks are kept on purpose. */
-export function chunked(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+/** How `chunked` cuts. */
+export interface ChunkingOptions {
+  /** Views of `bytes` (one buffer, as a reader that hands out slices of its block) instead of fresh copies (as a socket delivers them). */
+  views?: boolean;
+  /** Cut once at each point, so no chunk is empty (by default a repeated point makes an empty chunk, on purpose). */
+  distinct?: boolean;
+}
+
+/** Cuts `bytes` at the given points (taken modulo its length + 1), in order. */
+export function chunked(bytes: Uint8Array, cuts: number[], { views = false, distinct = false }: ChunkingOptions = {}): Uint8Array[] {
+  const at = cuts.map((c) => c % (bytes.length + 1));
+  const points = (distinct ? [...new Set(at)] : at).sort((a, b) => a - b);
   const out: Uint8Array[] = [];
   let prev = 0;
-  for (const p of points) {
-    out.push(bytes.slice(prev, p));
+  for (const p of [...points, bytes.length]) {
+    out.push(views ? bytes.subarray(prev, p) : bytes.slice(prev, p));
     prev = p;
   }
-  out.push(bytes.slice(prev));
   return out;
 }
 

@@ -8,19 +8,13 @@ import { DockerStreamError } from "../../src/errors/errors.ts";
 import { OutputStream, type Frame } from "../../src/streams/output.ts";
 import { TextCollector, growsInPlace } from "../../src/streams/text-collector.ts";
 import { concat, frame } from "./frames.ts";
+import { chunked } from "./fuzz-helpers.ts";
 
 const enc = new TextEncoder();
 
 /** A body delivering `bytes` cut at `cuts`; records whether it was cancelled. */
 function body(bytes: Uint8Array, cuts: number[] = []) {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    chunks.push(bytes.slice(prev, p));
-    prev = p;
-  }
-  chunks.push(bytes.slice(prev));
+  const chunks = chunked(bytes, cuts, { distinct: true });
   const state = { cancelled: false };
   let i = 0;
   const stream = new ReadableStream<Uint8Array>({
