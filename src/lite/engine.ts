@@ -13,12 +13,11 @@
 // and refused with DockerVersionError before it is sent to an engine that would ignore it.
 
 import { redactAddress } from "../config/redact.ts";
-import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, DockerVersionError, httpError } from "../errors/errors.ts";
-import { operationMinVersion, queryParamMinVersion } from "../generated/versions.ts";
+import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, httpError } from "../errors/errors.ts";
 import { fillPath, serializeQuery } from "../request/encode.ts";
 import type { Call } from "../request/engine.ts";
 import type { Requester } from "../request/operation.ts";
-import { compareVersions } from "../request/version.ts";
+import { isVersioned, versionRefusal } from "../request/version.ts";
 
 export interface LiteOptions {
   /** The engine's URL, e.g. `http://127.0.0.1:2375` or a path behind a proxy, `https://example.com/docker`. */
@@ -108,12 +107,7 @@ const engineVersions = new WeakMap<Engine, Promise<string>>();
 
 async function checkVersion(engine: Engine, call: Call): Promise<void> {
   const key = `${call.method} ${call.path}`;
-  const newer: Array<[string | undefined, string]> = [];
-  const op = operationMinVersion[key];
-  if (op !== undefined) newer.push([undefined, op]);
-  const params = queryParamMinVersion[key];
-  for (const name in params) if (call.query?.[name] !== undefined) newer.push([name, params[name]!]);
-  if (newer.length === 0) return;
+  if (!isVersioned(key, call.query)) return;
   let actual = engine.version;
   if (actual === undefined) {
     let asking = engineVersions.get(engine);
@@ -124,12 +118,8 @@ async function checkVersion(engine: Engine, call: Call): Promise<void> {
     }
     actual = await asking;
   }
-  for (const [name, needed] of newer) {
-    if (compareVersions(actual, needed) < 0) {
-      const what = name === undefined ? key : `The "${name}" parameter of ${key}`;
-      throw new DockerVersionError(`${what} needs API ${needed} or newer; the engine at ${engine.url} speaks ${actual}`, needed, actual);
-    }
-  }
+  const refusal = versionRefusal(key, call.query, actual, engine.url);
+  if (refusal) throw refusal;
 }
 
 /**

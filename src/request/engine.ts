@@ -12,7 +12,6 @@ import {
   DockerVersionError,
   httpError,
 } from "../errors/errors.ts";
-import { operationMinVersion, queryParamMinVersion } from "../generated/versions.ts";
 import { engineFromHeaders, engineFromVersion, isPodmanRouteMiss, podmanErrorStatus, type EngineKind } from "../dialect/podman.ts";
 import { dockerDialect, type Dialect } from "../dialect/dialect.ts";
 import type { ContextFileSystem } from "../server/build/context.ts";
@@ -28,7 +27,7 @@ import { fillPath, serializeQuery } from "./encode.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "../transport/transport.ts";
 import type { BuilderChoice } from "../buildkit/builder.ts";
 import type { SessionHost } from "../buildkit/session/host.ts";
-import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion } from "./version.ts";
+import { MAX_API_VERSION, MIN_API_VERSION, compareVersions, isValidVersion, versionRefusal } from "./version.ts";
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -274,7 +273,10 @@ export class Client {
     if (!call.unversioned) {
       const version = this.#version ?? (await this.apiVersion());
       prefix = `/v${version}`;
-      if (!call.skipVersionCheck) this.#checkVersion(call, version);
+      if (!call.skipVersionCheck) {
+        const refusal = versionRefusal(`${call.method} ${call.path}`, call.query, version, this.transport.address);
+        if (refusal) throw refusal;
+      }
     }
     const headers: Record<string, string> = { ...this.#headers, ...call.headers };
     let body: RequestBody | undefined;
@@ -449,29 +451,6 @@ export class Client {
     await discard(await this.send(call));
   }
 
-  #checkVersion(call: Call, version: string): void {
-    const key = `${call.method} ${call.path}`;
-    const needed = operationMinVersion[key];
-    if (needed !== undefined && compareVersions(version, needed) < 0) {
-      throw new DockerVersionError(
-        `${key} needs API ${needed} or newer; the engine at ${this.transport.address} speaks ${version}`,
-        needed,
-        version,
-      );
-    }
-    const params = queryParamMinVersion[key];
-    if (params && call.query) {
-      for (const name in params) {
-        if (call.query[name] !== undefined && compareVersions(version, params[name]!) < 0) {
-          throw new DockerVersionError(
-            `The "${name}" parameter of ${key} needs API ${params[name]} or newer; the engine at ${this.transport.address} speaks ${version}`,
-            params[name]!,
-            version,
-          );
-        }
-      }
-    }
-  }
 }
 
 function isRawBody(body: unknown): body is RequestBody {
