@@ -14,7 +14,7 @@
 
 import { redactAddress } from "../config/redact.ts";
 import { DockerAbortError, DockerConfigError, DockerConnectionError, DockerTimeoutError, httpError } from "../errors/errors.ts";
-import { fillPath, serializeQuery } from "../request/encode.ts";
+import { encodeBody, fillPath, serializeQuery } from "../request/encode.ts";
 import type { Call } from "../request/engine.ts";
 import type { Requester } from "../request/operation.ts";
 import { isVersioned, versionRefusal } from "../request/version.ts";
@@ -91,12 +91,7 @@ async function send<T>(engine: Engine, call: Call): Promise<T> {
   const path = fillPath(call.path, call.params, call.method);
   await checkVersion(engine, call);
   const headers: Record<string, string> = { ...call.headers };
-  let body: BodyInit | undefined;
-  if (call.body !== undefined && call.body !== null) {
-    const raw = typeof call.body === "string" || call.body instanceof Uint8Array || call.body instanceof Blob || call.body instanceof ReadableStream;
-    body = raw ? (call.body as BodyInit) : JSON.stringify(call.body);
-    headers["content-type"] ??= raw ? (call.contentType ?? "application/octet-stream") : "application/json";
-  }
+  const body = encodeBody(call.body, call.contentType, headers) as BodyInit | undefined;
   // Lite's timeout already covers the answer: a deadline is the shorter of the two.
   const limits = [call.timeout ?? engine.timeout, call.deadline ?? 0].filter((ms) => ms > 0);
   return request<T>(engine, call.method, path, call.query, { signal: call.signal, timeout: limits.length ? Math.min(...limits) : 0 }, { body, headers });

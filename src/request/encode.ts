@@ -2,6 +2,7 @@
 // Everything the caller supplies is encoded here, once, so no value can reach another endpoint.
 
 import { DockerConfigError, httpError } from "../errors/errors.ts";
+import type { RequestBody } from "../transport/transport.ts";
 
 /**
  * encodeURIComponent, with a typed error for text that is not valid Unicode (a lone surrogate,
@@ -109,4 +110,18 @@ export function serializeFilters(filters: Record<string, unknown>): string | und
     any = true;
   }
   return any ? JSON.stringify(out) : undefined;
+}
+
+/**
+ * A call's body as sent, its content type set in `headers`: text, bytes, a stream or a Blob as they
+ * are (typed `contentType`, unless the headers say, else octet-stream); anything else as JSON.
+ */
+export function encodeBody(body: unknown, contentType: string | undefined, headers: Record<string, string>): RequestBody | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string" || body instanceof Uint8Array || body instanceof ReadableStream || (typeof Blob !== "undefined" && body instanceof Blob)) {
+    headers["content-type"] ??= contentType ?? "application/octet-stream";
+    return body as RequestBody;
+  }
+  headers["content-type"] = "application/json";
+  return JSON.stringify(body);
 }

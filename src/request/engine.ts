@@ -23,7 +23,7 @@ import { checkHeaders } from "../transport/http/wire.ts";
 import { Deadline, onAbort } from "./deadline.ts";
 import { collectBytes, decodeUtf8 } from "../streams/bytes.ts";
 import { guardBody } from "../streams/guard.ts";
-import { fillPath, serializeQuery } from "./encode.ts";
+import { encodeBody, fillPath, serializeQuery } from "./encode.ts";
 import type { RequestBody, Transport, TransportResponse, WebSocketLike } from "../transport/transport.ts";
 import type { BuilderChoice } from "../buildkit/builder.ts";
 import type { SessionHost } from "../buildkit/session/host.ts";
@@ -279,16 +279,7 @@ export class Client {
       }
     }
     const headers: Record<string, string> = { ...this.#headers, ...call.headers };
-    let body: RequestBody | undefined;
-    if (call.body !== undefined && call.body !== null) {
-      if (isRawBody(call.body)) {
-        body = call.body;
-        headers["content-type"] ??= call.contentType ?? "application/octet-stream";
-      } else {
-        body = JSON.stringify(call.body);
-        headers["content-type"] = "application/json";
-      }
-    }
+    const body = encodeBody(call.body, call.contentType, headers);
     checkHeaders(headers);
     return { path, target: prefix + path + serializeQuery(call.query), headers, body };
   }
@@ -451,15 +442,6 @@ export class Client {
     await discard(await this.send(call));
   }
 
-}
-
-function isRawBody(body: unknown): body is RequestBody {
-  return (
-    typeof body === "string" ||
-    body instanceof Uint8Array ||
-    body instanceof ReadableStream ||
-    (typeof Blob !== "undefined" && body instanceof Blob)
-  );
 }
 
 /**
