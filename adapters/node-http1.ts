@@ -25,8 +25,12 @@ import { onOwnAbort } from "../src/request/deadline.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 export interface Http1PoolOptions {
-  /** Opens a connection. Writes may be issued at once: sockets queue them until connected. */
-  open(): NodeDuplex;
+  /**
+   * Opens a connection. Writes may be issued at once: sockets queue them until connected. A
+   * net.Socket made with `onread: readInto(onRead)` hands every read to `onRead` instead of
+   * emitting 'data' (see readInto); any other Duplex emits 'data' as usual.
+   */
+  open(onRead: (bytes: Uint8Array) => void): NodeDuplex;
   /** Most simultaneous connections. */
   maxSockets: number;
   /** Host header value. */
@@ -55,6 +59,29 @@ const MAX_HEAD = 64 * 1024;
 const MAX_UNREAD = 1024 * 1024;
 /** Pieces smaller than this on average are joined when handed on together. */
 const SMALL_PIECE = 8 * 1024;
+
+/**
+ * What every socket made with `onread: readInto(...)` reads into. One is enough for all of them:
+ * reads run on this thread one at a time, and each is copied out before the next can start.
+ */
+const READ_BUFFER = new Uint8Array(64 * 1024);
+
+/**
+ * The `onread` option of net.connect: the socket reads into READ_BUFFER and hands each read, copied
+ * into a Uint8Array of its own, to `deliver`, instead of pushing it through its Readable. A stream
+ * of small reads (exec output the engine forwards 4 KiB at a time) then costs one callback per read
+ * instead of the Readable's push, 'data' event and the ticks it schedules. pause() and resume()
+ * stop and restart the socket's reading as before.
+ */
+export function readInto(deliver: (bytes: Uint8Array) => void): { buffer: Uint8Array; callback(length: number, buffer: Uint8Array): boolean } {
+  return {
+    buffer: READ_BUFFER,
+    callback(length, buffer) {
+      deliver(buffer.slice(0, length));
+      return true;
+    },
+  };
+}
 
 export class Http1Pool {
   readonly #options: Http1PoolOptions;
@@ -122,7 +149,7 @@ export class Http1Pool {
 
   #connect(): Connection {
     this.#open++;
-    return new Connection(this, this.#options.open());
+    return new Connection(this);
   }
 
   /** Counts the connection as carrying a stream while `exchange` runs on it, or stops counting it. */
@@ -210,22 +237,16 @@ class Connection {
   /** When the connection last went idle (Date.now()). */
   idleSince = 0;
   #forgotten = false;
+  /** Reading stopped (a reader fell behind); the next exchange on the connection starts it again. */
+  #paused = false;
 
-  constructor(pool: Http1Pool, socket: NodeDuplex) {
+  constructor(pool: Http1Pool) {
     this.pool = pool;
+    // Whichever way the socket delivers, reads arrive at #read: through readInto, or as 'data'.
+    const socket = pool.options.open((bytes) => this.#read(bytes));
     this.socket = socket;
     this.socket.setNoDelay?.(true);
-    socket.on("data", (chunk: Buffer) => {
-      const exchange = this.exchange;
-      if (!exchange) return this.destroy(); // the engine does not speak unasked: whatever this is, the connection is unusable
-      try {
-        exchange.onData(chunk, this);
-      } catch (err) {
-        // Nothing thrown here may reach the socket's emitter: it would crash the process.
-        this.destroy();
-        exchange.fail(err instanceof DockerError ? err : new DockerStreamError(`Reading the engine's answer failed: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }));
-      }
-    });
+    socket.on("data", (chunk: Buffer) => this.#read(chunk));
     socket.on("end", () => {
       this.dead = true;
       this.exchange?.onEnd(this);
@@ -247,11 +268,38 @@ class Connection {
     });
   }
 
+  #read(bytes: Uint8Array): void {
+    const exchange = this.exchange;
+    if (!exchange) return this.destroy(); // the engine does not speak unasked: whatever this is, the connection is unusable
+    try {
+      exchange.onData(bytes, this);
+    } catch (err) {
+      // Nothing thrown here may reach the socket's emitter: it would crash the process.
+      this.destroy();
+      exchange.fail(err instanceof DockerError ? err : new DockerStreamError(`Reading the engine's answer failed: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err }));
+    }
+  }
+
   run(exchange: Exchange): void {
     this.exchange = exchange;
     this.pool.streaming(this, exchange.stream);
     this.socket.ref?.();
+    // A body can end while its unread part holds the connection paused: the next answer must be read.
+    this.resume();
     exchange.start(this);
+  }
+
+  /** Stops reading (only the first call of several does anything). */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.socket.resume();
   }
 
   idle(): void {
@@ -367,12 +415,12 @@ class Exchange {
     }
   }
 
-  onData(chunk: Buffer, from: Connection): void {
+  onData(chunk: Uint8Array, from: Connection): void {
     if (from !== this.#conn) return from.destroy();
     this.#received = true;
     if (this.#state === BODY) return this.#body(chunk);
     if (this.#state === DONE) return this.#conn?.destroy();
-    let buf = this.#buffer === null ? chunk : Buffer.concat([this.#buffer, chunk]);
+    let buf = this.#buffer === null ? asBuffer(chunk) : Buffer.concat([this.#buffer, chunk]);
     for (;;) {
       let head;
       try {
@@ -427,7 +475,7 @@ class Exchange {
     }
   }
 
-  #body(bytes: Buffer): void {
+  #body(bytes: Uint8Array): void {
     const response = this.#response!;
     switch (this.#framing.kind) {
       case "length": {
@@ -452,7 +500,7 @@ class Exchange {
         // The engine writes a followed log or a progress stream as one HTTP chunk per line: handing
         // them on one by one would cost a trip through every stream stage per line. What one read
         // brought comes out as one piece.
-        if (piece.length !== 0) response.push(piece as Buffer);
+        if (piece.length !== 0) response.push(piece);
         if (this.#chunked!.done) this.#finish();
         return;
       }
@@ -560,11 +608,11 @@ class Exchange {
   }
 
   pause(): void {
-    this.#conn?.socket.pause();
+    this.#conn?.pause();
   }
 
   resume(): void {
-    this.#conn?.socket.resume();
+    this.#conn?.resume();
   }
 
   #stopListening(): void {
@@ -586,7 +634,7 @@ class Http1Response implements TransportResponse {
   readonly headers: { get(name: string): string | null };
   readonly #exchange: Exchange;
   #mode = PENDING;
-  #chunks: Buffer[] = [];
+  #chunks: Uint8Array[] = [];
   #bytes = 0;
   #ended = false;
   #error: Error | null = null;
@@ -605,7 +653,7 @@ class Http1Response implements TransportResponse {
     this.headers = { get: (name) => fields.get(name.toLowerCase()) ?? null };
   }
 
-  push(piece: Buffer): void {
+  push(piece: Uint8Array): void {
     if (this.#mode === STREAM && this.#wanted) {
       // A read is waiting: the piece goes to it at once.
       this.#wanted = false;
@@ -685,7 +733,7 @@ class Http1Response implements TransportResponse {
     const chunks = this.#chunks;
     this.#chunks = [];
     if (chunks.length === 0) return "";
-    return (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#bytes)).toString("utf8");
+    return (chunks.length === 1 ? asBuffer(chunks[0]!) : Buffer.concat(chunks, this.#bytes)).toString("utf8");
   }
 
   /**
@@ -759,12 +807,17 @@ class Http1Response implements TransportResponse {
 }
 
 /**
- * A Buffer's bytes as a plain Uint8Array (no copy). The decoders cut a body into views, one per
- * frame or line: a view of a Buffer is a Buffer, which costs Node several times a plain one's
- * construction (a followed log is a frame per line).
+ * Bytes as a plain Uint8Array (no copy). The decoders cut a body into views, one per frame or
+ * line: a view of a Buffer is a Buffer, which costs Node several times a plain one's construction
+ * (a followed log is a frame per line). What readInto copies out is plain already.
  */
-function view(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+function view(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Bytes as a Buffer, for its searches and decoding (no copy). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The request line and headers, written by the core's wire module, with the framing of the real body. */

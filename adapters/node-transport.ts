@@ -14,7 +14,7 @@ import { onAbort } from "../src/request/deadline.ts";
 import { endpointAddress, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
-import { Http1Pool, drained } from "./node-http1.ts";
+import { Http1Pool, drained, readInto } from "./node-http1.ts";
 import { tlsFailure } from "./tls-failure.ts";
 
 export { tlsFailure };
@@ -70,7 +70,7 @@ export class NodeTransport implements Transport {
     this.#tls = "protocol" in endpoint && endpoint.protocol === "https";
     if (this.#tls) this.#tlsLoading = loadTls().then((m) => (this.#tlsModules = m));
     this.#pool = new Http1Pool({
-      open: () => this.#open(),
+      open: (onRead) => this.#open(onRead),
       maxSockets: options.maxSockets ?? 64,
       host: "socketPath" in endpoint ? "docker" : `${endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`,
       address: this.address,
@@ -80,13 +80,16 @@ export class NodeTransport implements Transport {
     });
   }
 
-  /** A new connection for the pool: the given factory's (an ssh process is then reused), or a socket. */
-  #open(): NodeDuplex {
+  /**
+   * A new connection for the pool: the given factory's (an ssh process is then reused), or a socket.
+   * Plain sockets read through readInto (one callback per read); TLS sockets emit 'data'.
+   */
+  #open(onRead: (bytes: Uint8Array) => void): NodeDuplex {
     if (this.#createConnection) return this.#createConnection();
     const endpoint = this.#endpoint;
-    if ("socketPath" in endpoint) return net.connect({ path: endpoint.socketPath });
+    if ("socketPath" in endpoint) return net.connect({ path: endpoint.socketPath, onread: readInto(onRead) });
     if (endpoint.protocol === "https") return this.#tlsModules!.tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}) });
-    return net.connect({ host: endpoint.hostname, port: endpoint.port });
+    return net.connect({ host: endpoint.hostname, port: endpoint.port, onread: readInto(onRead) });
   }
 
   request(req: TransportRequest): Promise<TransportResponse> {
