@@ -146,15 +146,17 @@ export class NodeTransport implements Transport {
     return new Promise<Duplex>((resolve, reject) => {
       let socket: NodeDuplex;
       const endpoint = this.#endpoint;
+      // Plain sockets read through readInto, as the pool's do; the stream made below takes over.
+      const reads = new ReadRelay();
       if (this.#createConnection) {
         socket = this.#createConnection();
       } else if ("socketPath" in endpoint) {
-        socket = net.connect({ path: endpoint.socketPath, allowHalfOpen: true });
+        socket = net.connect({ path: endpoint.socketPath, allowHalfOpen: true, onread: readInto(reads.deliver) });
       } else if (endpoint.protocol === "https") {
         // allowHalfOpen is honoured by TLSSocket (a net.Socket) though its options type omits it.
         socket = this.#tlsModules!.tls.connect({ host: endpoint.hostname, port: endpoint.port, ...tlsOptions(endpoint.tls ?? {}), allowHalfOpen: true } as tls.ConnectionOptions);
       } else {
-        socket = net.connect({ host: endpoint.hostname, port: endpoint.port, allowHalfOpen: true });
+        socket = net.connect({ host: endpoint.hostname, port: endpoint.port, allowHalfOpen: true, onread: readInto(reads.deliver) });
       }
       const unlisten = onAbort(signal, () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted")));
       const ready = this.#isTls(socket) ? "secureConnect" : "connect";
@@ -163,7 +165,7 @@ export class NodeTransport implements Transport {
         unlisten();
         socket.off("error", failed);
         (socket as Partial<net.Socket>).setNoDelay?.(true);
-        resolve(socketDuplex(socket, this.address, () => this.#confirmEnd()));
+        resolve(socketDuplex(socket, reads, this.address, () => this.#confirmEnd()));
       };
       const failed = (err: Error) => {
         unlisten();
@@ -230,12 +232,31 @@ function prematureClose(err: (Error & { code?: string }) | undefined, address: s
 }
 
 /**
+ * The reads of a socket made with `onread: readInto(relay.deliver)`, for whoever listens; those
+ * that come before anyone does are kept for the first listener (as a Readable would buffer them).
+ */
+class ReadRelay {
+  #listener: ((bytes: Uint8Array) => void) | null = null;
+  #early: Uint8Array[] = [];
+  readonly deliver = (bytes: Uint8Array): void => {
+    if (this.#listener) this.#listener(bytes);
+    else this.#early.push(bytes);
+  };
+  listen(listener: (bytes: Uint8Array) => void): void {
+    this.#listener = listener;
+    for (const bytes of this.#early.splice(0)) listener(bytes);
+  }
+}
+
+/**
  * A pull-based ReadableStream over a Node readable: data flows while the consumer keeps up and the
  * socket is paused when the queue is full, so a slow consumer bounds memory. Cancelling destroys the
- * source and releases its socket.
+ * source and releases its socket. A socket reading through readInto delivers to `reads`; any
+ * other emits 'data'.
  */
 function readableFromNode(
   source: NodeJS.ReadableStream & { destroy(err?: Error): void; complete?: boolean; readableEnded?: boolean },
+  reads: ReadRelay,
   address: string,
   confirmEnd?: ConfirmEnd,
 ): ReadableStream<Uint8Array> {
@@ -243,10 +264,12 @@ function readableFromNode(
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        source.on("data", (chunk: Buffer) => {
+        const take = (chunk: Uint8Array) => {
           controller.enqueue(chunk);
           if ((controller.desiredSize ?? 1) <= 0) source.pause();
-        });
+        };
+        reads.listen(take);
+        source.on("data", take);
         source.once("end", () => {
           if (finished) return;
           finished = true;
@@ -284,8 +307,8 @@ function readableFromNode(
   );
 }
 
-function socketDuplex(socket: NodeDuplex, address: string, confirmEnd?: ConfirmEnd): Duplex {
-  const readable = readableFromNode(socket, address, confirmEnd);
+function socketDuplex(socket: NodeDuplex, reads: ReadRelay, address: string, confirmEnd?: ConfirmEnd): Duplex {
+  const readable = readableFromNode(socket, reads, address, confirmEnd);
   const writable = new WritableStream<Uint8Array>({
     write(chunk) {
       if (socket.destroyed) throw new DockerConnectionError(address, "EPIPE", CONNECTION_ADVICE.closed);
