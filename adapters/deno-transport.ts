@@ -1,6 +1,7 @@
-// The Deno transport: fetch with a Deno.HttpClient (a unix-socket "proxy", or TLS material) for
-// calls answered at once, and Deno.connect / Deno.connectTls for the raw duplex of attach and exec
-// and for every streamed answer (logs, events, stats, progress), read by the core's HTTP/1.1 code.
+// The Deno transport: Deno.connect / Deno.connectTls for everything, spoken with the core's HTTP/1.1
+// code: calls answered at once over a keep-alive pool (deno-pool.ts), every streamed answer (logs,
+// events, stats, progress) and every stream body over a connection of its own, and the raw duplex of
+// attach and exec. fetch with a Deno.HttpClient remains only for the liveness probe after an EOF.
 //
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
@@ -12,6 +13,7 @@ import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
 import { exchange } from "../src/transport/http/exchange.ts";
+import { DenoPool, SlabReads, type DenoConn } from "./deno-pool.ts";
 import type { Duplex, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 /** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
@@ -22,17 +24,6 @@ export type DenoEndpoint = Endpoint<DenoTlsOptions>;
 export interface DenoTransportOptions {
   /** Address shown in messages. */
   address?: string;
-}
-
-interface DenoConn {
-  read(p: Uint8Array): Promise<number | null>;
-  write(p: Uint8Array): Promise<number>;
-  /** shutdown(2) of the write side: the peer reads EOF, reading goes on. */
-  closeWrite(): Promise<void>;
-  close(): void;
-  setNoDelay?(noDelay?: boolean): void;
-  /** TLS connections: completes the handshake (otherwise done lazily on first read or write). */
-  handshake?(): Promise<unknown>;
 }
 
 interface DenoHttpClient {
@@ -56,6 +47,8 @@ export class DenoTransport extends FetchTransport {
   readonly #address: string;
   readonly #lazy: { client?: DenoHttpClient };
   readonly #clientCert: boolean;
+  readonly #pool: DenoPool;
+  readonly #host: string;
   /** Deno's fetch costs about 4x a raw connection's CPU per byte of body: exec output goes raw. */
   readonly hijackExecOutput = true;
 
@@ -84,20 +77,35 @@ export class DenoTransport extends FetchTransport {
     this.#address = address;
     this.#lazy = lazy;
     this.#clientCert = clientCert;
+    this.#host = unix ? "docker" : `${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    this.#pool = new DenoPool({
+      open: (signal) => this.#open(signal),
+      host: this.#host,
+      address,
+      failure: (err, fallback) => connectionFailure(err, fallback, address, clientCert),
+      confirmEnd: () => this.confirmEnd(),
+    });
   }
 
   /**
-   * Streamed answers go over a connection of their own, read by the core (src/transport/http/):
-   * Deno's fetch delivers a chunked body one HTTP chunk at a time (a followed log: one line per
-   * read), which made a log replay a third as fast as on Node.
+   * Calls answered at once go through the pool. Streamed answers, and stream bodies (which cannot
+   * be sent again on a stale connection), go over a connection of their own: Deno's fetch delivered
+   * a chunked body one HTTP chunk at a time (a followed log: one line per read), which made a log
+   * replay a third as fast as on Node.
    */
   override async request(req: TransportRequest): Promise<TransportResponse> {
-    if (!req.stream) return super.request(req);
-    const host = "socketPath" in this.#endpoint ? "docker" : `${hostForUrl(this.#endpoint.hostname)}:${this.#endpoint.port}`;
-    return exchange(await this.connect(req.signal), req, { address: this.#address, host, confirmEnd: () => this.confirmEnd() });
+    const body = req.body;
+    if (!req.stream && (body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array)) return this.#pool.request(req);
+    return exchange(await this.connect(req.signal), req, { address: this.#address, host: this.#host, confirmEnd: () => this.confirmEnd() });
   }
 
   async connect(signal?: AbortSignal): Promise<Duplex> {
+    const conn = await this.#open(signal);
+    return connDuplex(conn, this.#address, this.#clientCert, () => this.confirmEnd());
+  }
+
+  /** A new connection, its TLS handshake done; failures as DockerConnectionError. */
+  async #open(signal?: AbortSignal): Promise<DenoConn> {
     signal?.throwIfAborted();
     const endpoint = this.#endpoint;
     const connecting = (
@@ -127,7 +135,7 @@ export class DenoTransport extends FetchTransport {
         ]);
       }
       conn.setNoDelay?.(true);
-      return connDuplex(conn, this.#address, this.#clientCert, () => this.confirmEnd());
+      return conn;
     } catch (err) {
       connecting.then((conn) => conn.close(), () => {});
       throw err;
@@ -136,8 +144,9 @@ export class DenoTransport extends FetchTransport {
     }
   }
 
-  /** Closes the HTTP client's pooled connections (Deno's test sanitizer counts them as leaks). */
+  /** Closes the pooled connections (Deno's test sanitizer counts them as leaks). */
   async close(): Promise<void> {
+    this.#pool.close();
     this.#lazy.client?.close();
     this.#lazy.client = undefined;
   }
@@ -265,16 +274,10 @@ function permissionError(err: unknown, endpoint: DenoEndpoint, address: string):
   return new DockerConnectionError(address, "NotCapable", `Deno refused ${missing.flag.replace("--allow-", "")} access to ${missing.target}: run deno with ${flags}`, { cause: err });
 }
 
-/** Most bytes one read asks for. */
-const READ_SIZE = 64 * 1024;
-/**
- * Reads land one after another in a slab of this size, each handed on as a view of its part: no
- * copy, and no 64 KiB buffer behind a read of half that (the engine's 32 KiB exec frames often
- * arrive so), which is what a fresh buffer per read cost in memory.
- */
-const SLAB_SIZE = 4 * READ_SIZE;
-/** Reads smaller than this are copied out and their space reused: a few bytes must not hold a slab. */
-const SMALL_READ = READ_SIZE / 4;
+/** A failed read or write as berth's error, in the words of src/errors/advice.ts for TLS. */
+function connectionFailure(err: unknown, fallback: string, address: string, clientCert: boolean): DockerConnectionError {
+  return err instanceof DockerConnectionError ? err : new DockerConnectionError(address, failureCode(err, clientCert) ?? fallback, explain(err, clientCert), { cause: err });
+}
 
 /**
  * A Deno.Conn as a Duplex. Reads are pulled (one read per pull, so a slow consumer bounds
@@ -283,8 +286,7 @@ const SMALL_READ = READ_SIZE / 4;
  */
 function connDuplex(conn: DenoConn, address: string, clientCert: boolean, confirmEnd: () => Promise<Error | undefined>): Duplex {
   let closed = false;
-  const failure = (err: unknown, fallback: string) =>
-    err instanceof DockerConnectionError ? err : new DockerConnectionError(address, failureCode(err, clientCert) ?? fallback, explain(err, clientCert), { cause: err });
+  const failure = (err: unknown, fallback: string) => connectionFailure(err, fallback, address, clientCert);
   const close = () => {
     if (closed) return;
     closed = true;
@@ -294,32 +296,24 @@ function connDuplex(conn: DenoConn, address: string, clientCert: boolean, confir
       // already closed by the runtime
     }
   };
-  let slab = new Uint8Array(0);
-  let offset = 0;
+  const reads = new SlabReads(conn);
   const readable = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (slab.byteLength - offset < READ_SIZE) {
-          slab = new Uint8Array(SLAB_SIZE);
-          offset = 0;
-        }
-        const buffer = slab.subarray(offset, offset + READ_SIZE);
-        let n: number | null;
+        let bytes: Uint8Array | null;
         try {
-          n = await conn.read(buffer);
+          bytes = await reads.read();
         } catch (err) {
           // Closed by us (close()) while a read was pending, or reset by the engine.
           throw closed ? new DockerConnectionError(address, "ECONNRESET", "the connection was closed before the stream ended", { cause: err }) : failure(err, "ECONNRESET");
         }
-        if (n === null) {
+        if (bytes === null) {
           // EOF is also all a killed engine leaves: the end counts once the engine answers a ping.
           const failure = await confirmEnd();
           if (failure) throw failure;
           return controller.close();
         }
-        if (n < SMALL_READ) return controller.enqueue(buffer.slice(0, n));
-        offset += n;
-        controller.enqueue(buffer.subarray(0, n));
+        controller.enqueue(bytes);
       },
       cancel() {
         close();

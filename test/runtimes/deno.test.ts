@@ -6,6 +6,7 @@ import { permissionCases } from "./deno-permissions.ts";
 import { nodeListen } from "./node-listen.ts";
 import { startEngineProxy } from "../../adapters/node-proxy.ts"; // on Deno's node:http
 import { nodeSshAgent } from "./node-ssh-agent.ts";
+import "./deno-pool.test.ts"; // the pool against a fake engine, with the suite
 
 // Declared here rather than taken from Deno's global types, so tsc checks this file too.
 declare const Deno: {

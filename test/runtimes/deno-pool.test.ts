@@ -1,0 +1,208 @@
+// The Deno transport's keep-alive pool (adapters/deno-pool.ts) against a fake engine on Deno.listen:
+// reuse, Connection: close, the stale-connection retry, abort and timeout on a pooled connection.
+//   deno test --allow-net test/runtimes/deno-pool.test.ts
+import { DenoTransport } from "../../adapters/deno-transport.ts";
+import { DockerConnectionError } from "../../adapters/deno.ts";
+
+declare const Deno: {
+  test(name: string, fn: () => Promise<void>): void;
+  listen(options: { hostname: string; port: number }): {
+    addr: { port: number };
+    accept(): Promise<FakeConn>;
+    close(): void;
+  };
+};
+
+interface FakeConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+function assert(ok: unknown, message: string): asserts ok {
+  if (!ok) throw new Error(message);
+}
+
+/**
+ * A fake engine: `answer` is called per request head (its connection's index and the request's
+ * number on it) and returns the bytes to write, or null to close the connection without answering.
+ */
+function fakeEngine(answer: (conn: number, nth: number, head: string) => string | null | Promise<string | null>) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: FakeConn[] = [];
+  let accepted = 0;
+  const served = (async () => {
+    for (;;) {
+      let conn: FakeConn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      conns.push(conn);
+      const index = accepted++;
+      void (async () => {
+        const buf = new Uint8Array(65536);
+        let pending = "";
+        let nth = 0;
+        try {
+          for (;;) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            pending += new TextDecoder().decode(buf.subarray(0, n));
+            let end: number;
+            while ((end = pending.indexOf("\r\n\r\n")) !== -1) {
+              const head = pending.slice(0, end);
+              const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+              if (pending.length < end + 4 + length) break;
+              pending = pending.slice(end + 4 + length);
+              const reply = await answer(index, nth++, head);
+              if (reply === null) {
+                conn.close();
+                return;
+              }
+              await conn.write(new TextEncoder().encode(reply));
+            }
+          }
+        } catch {
+          // closed by the test
+        }
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      })();
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    get accepted() {
+      return accepted;
+    },
+    async close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      }
+      await served;
+    },
+  };
+}
+
+const ok = (body: string, extra = "") => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
+
+function transport(port: number): DenoTransport {
+  return new DenoTransport({ protocol: "http", hostname: "127.0.0.1", port });
+}
+
+Deno.test("pool: a connection is reused after a fully read answer", async () => {
+  const engine = fakeEngine((_c, nth) => ok(`n${nth}`));
+  const t = transport(engine.port);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await t.request({ method: "GET", path: "/_ping", headers: {} });
+      assert((await r.text()) === `n${i}`, "answer in order");
+    }
+    const r = await t.request({ method: "POST", path: "/x", headers: { "Content-Type": "application/json" }, body: '{"a":1}' });
+    assert((await r.text()) === "n3", "a JSON body is sent and the connection reused");
+    assert(engine.accepted === 1, `one connection, got ${engine.accepted}`);
+  } finally {
+    await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: Connection: close is honoured", async () => {
+  const engine = fakeEngine(() => ok("OK", "Connection: close\r\n"));
+  const t = transport(engine.port);
+  try {
+    for (let i = 0; i < 2; i++) await (await t.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    assert(engine.accepted === 2, `a connection each, got ${engine.accepted}`);
+  } finally {
+    await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: a stale reused connection is retried once for a GET", async () => {
+  // The second request on the first connection finds it closed without an answer.
+  const engine = fakeEngine((conn, nth) => (conn === 0 && nth === 1 ? null : ok("OK")));
+  const t = transport(engine.port);
+  try {
+    await (await t.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    const r = await t.request({ method: "GET", path: "/_ping", headers: {} });
+    assert((await r.text()) === "OK", "answered on a fresh connection");
+    assert(engine.accepted === 2, `two connections, got ${engine.accepted}`);
+  } finally {
+    await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: a POST on a stale connection is not sent again", async () => {
+  const engine = fakeEngine((conn, nth) => (conn === 0 && nth === 1 ? null : ok("OK")));
+  const t = transport(engine.port);
+  try {
+    await (await t.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    let failure: unknown;
+    await t.request({ method: "POST", path: "/containers/x/start", headers: {} }).catch((err) => (failure = err));
+    assert(failure instanceof DockerConnectionError, `DockerConnectionError, got ${failure}`);
+    assert(engine.accepted === 1, `no second connection, got ${engine.accepted}`);
+  } finally {
+    await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: an abort fails a request waiting on a pooled connection and closes it", async () => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const engine = fakeEngine(async (_c, nth) => {
+    if (nth === 1) await held;
+    return ok("OK");
+  });
+  const t = transport(engine.port);
+  try {
+    await (await t.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    const controller = new AbortController();
+    const pending = t.request({ method: "GET", path: "/slow", headers: {}, signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    let failure: unknown;
+    await pending.catch((err) => (failure = err));
+    assert((failure as Error)?.name === "AbortError", `AbortError, got ${failure}`);
+    release();
+    // The aborted connection is gone: the next request opens another.
+    await (await t.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    assert(engine.accepted === 2, `a new connection after the abort, got ${engine.accepted}`);
+  } finally {
+    release();
+    await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: a call's timeout works on a pooled connection", async () => {
+  const { Docker, DockerTimeoutError } = await import("../../adapters/deno.ts");
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const engine = fakeEngine(async (_c, _nth, head) => {
+    if (head.includes("/slow")) await held;
+    return ok('{"ok":true}', "Content-Type: application/json\r\n");
+  });
+  const docker = new Docker({ host: `tcp://127.0.0.1:${engine.port}`, version: "1.41" });
+  try {
+    await docker.client.json({ method: "GET", path: "/fast", unversioned: true });
+    let failure: unknown;
+    await docker.client.json({ method: "GET", path: "/slow", unversioned: true, timeout: 50 }).catch((err: unknown) => (failure = err));
+    assert(failure instanceof DockerTimeoutError, `DockerTimeoutError, got ${failure}`);
+  } finally {
+    release();
+    await docker.close();
+    await engine.close();
+  }
+});
