@@ -108,7 +108,9 @@ const TASKS = {
 
   /**
    * Workload 6: start a container that writes `lines` lines and follow its logs from the start;
-   * then read the same logs again from the exited container (the client-bound replay).
+   * then read the same logs again from the exited container (the client-bound replay). The
+   * replay's client CPU is reported per line: engine and client share the machine's cores, so
+   * a client's CPU is taken from the engine, and lines/s alone does not say whose work it was.
    */
   async logs(task) {
     const client = await openClient(task.client, task);
@@ -122,17 +124,20 @@ const TASKS = {
       if (followed !== task.lines) throw new Error(`followed ${followed} lines, expected ${task.lines}`);
       const followSeconds = (lastLineAt - t0) / 1000;
       await engine("POST", `/containers/${task.containerId}/wait`);
+      const cpu0 = process.cpuUsage();
       const t1 = performance.now();
       // follow=1 on the exited container: every client then reads a stream that ends after the last
       // line (without follow, dockerode hands over the whole body as one Buffer instead).
       const replayed = await client.logs(task.containerId, { follow: true, onLine });
       const replaySeconds = (lastLineAt - t1) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       if (replayed !== task.lines) throw new Error(`replayed ${replayed} lines, expected ${task.lines}`);
       return {
         followSeconds,
         followLps: task.lines / followSeconds,
         replaySeconds,
         replayLps: task.lines / replaySeconds,
+        replayCpuUsPerLine: (cpu.user + cpu.system) / task.lines,
       };
     } finally {
       await client.close();
