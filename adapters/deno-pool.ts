@@ -22,11 +22,10 @@
 // Only bodies that can be sent again come here (none, bytes, text); a stream body goes over a
 // connection of its own (src/transport/http/exchange.ts).
 
-import { CONNECTION_ADVICE } from "../src/errors/advice.ts";
 import { DockerConnectionError, DockerStreamError } from "../src/errors/errors.ts";
-import { onOwnAbort } from "../src/request/deadline.ts";
+import { concatBytes } from "../src/streams/bytes.ts";
 import { bodyFraming } from "../src/transport/http/http1.ts";
-import { BodySource, readFinalHead, toDockerError, type Reader } from "../src/transport/http/response.ts";
+import { abortRace, BodySource, bodyPieces, pulledBody, readFinalHead, toDockerError, type Reader } from "../src/transport/http/response.ts";
 import { latin1Bytes, requestHead } from "../src/transport/http/wire.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
@@ -148,7 +147,7 @@ export class DenoPool {
     if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)) throw new TypeError("DenoPool sends bytes or text bodies only");
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
     const head = latin1Bytes(requestHead({ method: req.method, path: req.path, host: this.#options.host, headers: req.headers, body: bytes?.byteLength }));
-    const message = bytes?.byteLength ? concat(head, bytes) : head;
+    const message = bytes?.byteLength ? concatBytes([head, bytes]) : head;
     const idempotent = req.method === "GET" || req.method === "HEAD";
     req.signal?.throwIfAborted();
     let conn = this.#take();
@@ -339,17 +338,11 @@ class PooledConn {
       void writing.then(() => (sent && !this.dead ? this.#pool.release(this) : this.destroy()));
     };
 
-    // One listener for the whole exchange: it fails whatever is pending (the head, then the body)
-    // and drops the connection.
-    let fail: (err: Error) => void = () => {};
-    const aborted = new Promise<never>((_, reject) => (fail = reject));
-    aborted.catch(() => {});
+    // One watch for the whole exchange: an abort fails what is pending and drops the connection.
     let unlisten = (): void => {};
-    unlisten = onOwnAbort(req.signal, () => {
-      fail(Object.assign(new Error("The operation was aborted", { cause: req.signal?.reason }), { name: "AbortError", code: "ABORT_ERR" }));
-      finish(false);
-    });
-    const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+    const watch = abortRace(req.signal, () => finish(false));
+    const race = watch.race;
+    unlisten = watch.unlisten;
     if (!done) {
       writing = this.#write(message).then(
         () => void (sent = true),
@@ -370,24 +363,8 @@ class PooledConn {
       const confirmEnd = framing.kind === "eof" ? this.#options.confirmEnd : undefined;
       if (framing.kind === "none") finish(keepAlive);
 
-      /** The next piece of the body, null at its end. */
-      const next = async (): Promise<Uint8Array | null> => {
-        if (done && framing.kind === "none") return null;
-        let piece: Uint8Array | null;
-        try {
-          piece = await race(source.next());
-          if (piece === null) {
-            if (source.truncated) throw new DockerConnectionError(address, "ECONNRESET", CONNECTION_ADVICE.beforeResponseEnd);
-            const failure = await confirmEnd?.();
-            if (failure) throw failure;
-          }
-        } catch (err) {
-          finish(false);
-          throw (err as Error)?.name === "AbortError" ? err : toDockerError(unwrap(err), address);
-        }
-        if (piece === null) finish(keepAlive);
-        return piece;
-      };
+      /** The next piece of the body, null at its end: the connection goes back to the pool at the end, or is closed. */
+      const next = bodyPieces(source, race, address, confirmEnd, (complete) => finish(complete && keepAlive));
 
       return new PooledResponse(status, headers, framing.kind === "none", next, () => finish(false));
     } catch (err) {
@@ -415,10 +392,6 @@ class StaleCandidate extends Error {
   }
 }
 
-function unwrap(err: unknown): unknown {
-  return err instanceof StaleCandidate ? err.failure : err;
-}
-
 /** The answer on a pooled connection: `text()` and `collect()` read it without a stream. */
 class PooledResponse implements TransportResponse {
   readonly status: number;
@@ -439,21 +412,7 @@ class PooledResponse implements TransportResponse {
   get body(): ReadableStream<Uint8Array> | null {
     if (this.#body !== undefined) return this.#body;
     if (this.#empty) return (this.#body = null);
-    const next = this.#next;
-    const drop = this.#drop;
-    return (this.#body = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          const piece = await next();
-          if (piece) controller.enqueue(piece);
-          else controller.close();
-        },
-        cancel() {
-          drop();
-        },
-      },
-      { highWaterMark: 0 },
-    ));
+    return (this.#body = pulledBody(this.#next, this.#drop));
   }
 
   #take(): void {
@@ -487,13 +446,7 @@ class PooledResponse implements TransportResponse {
       if (total > maxBytes) return this.#overflow();
       pieces.push(second);
     }
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const piece of pieces) {
-      all.set(piece, at);
-      at += piece.byteLength;
-    }
-    return decoder.decode(all);
+    return decoder.decode(concatBytes(pieces, total));
   }
 
   /** More than the collector's limit came: nothing more is read and the connection goes. */
@@ -504,10 +457,3 @@ class PooledResponse implements TransportResponse {
 }
 
 const decoder = new TextDecoder();
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const all = new Uint8Array(a.byteLength + b.byteLength);
-  all.set(a, 0);
-  all.set(b, a.byteLength);
-  return all;
-}

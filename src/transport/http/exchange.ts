@@ -8,11 +8,10 @@
 // cancelled: a stream holds its connection for as long as it runs anyway.
 
 import type { Duplex, TransportRequest, TransportResponse } from "../transport.ts";
-import { DockerConnectionError, DockerStreamError } from "../../errors/errors.ts";
-import { CONNECTION_ADVICE } from "../../errors/advice.ts";
-import { onOwnAbort } from "../../request/deadline.ts";
+import { DockerStreamError } from "../../errors/errors.ts";
+import { concatBytes } from "../../streams/bytes.ts";
 import { bodyFraming } from "./http1.ts";
-import { BodySource, readFinalHead, toDockerError } from "./response.ts";
+import { abortRace, BodySource, bodyPieces, pulledBody, readFinalHead, toDockerError } from "./response.ts";
 import { latin1Bytes, requestHead } from "./wire.ts";
 
 export interface ExchangeOptions {
@@ -55,25 +54,18 @@ export async function exchange(duplex: Duplex, req: TransportRequest, options: E
     throw err;
   }
 
-  // One listener for the whole exchange: it fails whatever is pending (the head, then the body)
-  // and drops the connection.
-  let fail: (err: Error) => void = () => {};
-  let unlisten = (): void => {};
   let closed = false;
+  let unlisten = (): void => {};
   const close = (): void => {
     if (closed) return;
     closed = true;
     unlisten();
     duplex.close();
   };
-  const aborted = new Promise<never>((_, reject) => (fail = reject));
-  aborted.catch(() => {});
-  unlisten = onOwnAbort(req.signal, () => {
-    const err = Object.assign(new Error("The operation was aborted", { cause: req.signal?.reason }), { name: "AbortError", code: "ABORT_ERR" });
-    fail(err);
-    close();
-  });
-  const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  // Watched from here to the body's end: an abort fails what is pending and drops the connection.
+  const watch = abortRace(req.signal, close);
+  const race = watch.race;
+  unlisten = watch.unlisten;
 
   const reader = duplex.readable.getReader();
   try {
@@ -88,22 +80,7 @@ export async function exchange(duplex: Duplex, req: TransportRequest, options: E
     const confirmEnd = framing.kind === "eof" ? options.confirmEnd : undefined;
 
     /** The next piece of the body, null at its end; the connection is closed at the end or a failure. */
-    const next = async (): Promise<Uint8Array | null> => {
-      let piece: Uint8Array | null;
-      try {
-        piece = await race(source.next());
-        if (piece === null) {
-          if (source.truncated) throw new DockerConnectionError(address, "ECONNRESET", CONNECTION_ADVICE.beforeResponseEnd);
-          const failure = await confirmEnd?.();
-          if (failure) throw failure;
-        }
-      } catch (err) {
-        close();
-        throw (err as Error)?.name === "AbortError" ? err : toDockerError(err, address);
-      }
-      if (piece === null) close();
-      return piece;
-    };
+    const next = bodyPieces(source, race, address, confirmEnd, close);
 
     let stream: ReadableStream<Uint8Array> | null | undefined;
     return {
@@ -115,19 +92,7 @@ export async function exchange(duplex: Duplex, req: TransportRequest, options: E
           close();
           return (stream = null);
         }
-        return (stream = new ReadableStream<Uint8Array>(
-          {
-            async pull(controller) {
-              const piece = await next();
-              if (piece) controller.enqueue(piece);
-              else controller.close();
-            },
-            cancel() {
-              close();
-            },
-          },
-          { highWaterMark: 0 },
-        ));
+        return (stream = pulledBody(next, close));
       },
       async text() {
         const decoder = new TextDecoder();
@@ -147,11 +112,7 @@ async function send(writable: WritableStream<Uint8Array>, head: Uint8Array, body
   const writer = writable.getWriter();
   try {
     if (body === undefined || body instanceof Uint8Array) {
-      if (!body?.byteLength) return await writer.write(head);
-      const all = new Uint8Array(head.byteLength + body.byteLength);
-      all.set(head, 0);
-      all.set(body, head.byteLength);
-      return await writer.write(all);
+      return await writer.write(body?.byteLength ? concatBytes([head, body]) : head);
     }
     await writer.write(head);
     // A Blob's size went out as Content-Length; a stream's length is unknown, so it goes chunked.

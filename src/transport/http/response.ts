@@ -6,11 +6,67 @@ import { DockerConnectionError, DockerError, DockerStreamError } from "../../err
 import { bodyFraming, ChunkedDecoder, parseResponseHead } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
 import { CONNECTION_ADVICE } from "../../errors/advice.ts";
+import { onOwnAbort } from "../../request/deadline.ts";
 
 const MAX_ERROR_BODY = 1024 * 1024;
 
 export type Race = <T>(p: Promise<T>) => Promise<T>;
 export type Reader = ReadableStreamDefaultReader<Uint8Array>;
+
+/**
+ * One exchange's abort: when `signal` aborts, whatever is pending through `race` (the head, then
+ * the body) fails with an AbortError, and `onAbort` runs once (it drops the connection). `unlisten`
+ * ends the watch when the exchange is over.
+ */
+export function abortRace(signal: AbortSignal | undefined, onAbort: () => void): { race: Race; unlisten: () => void } {
+  let fail: (err: Error) => void = () => {};
+  const aborted = new Promise<never>((_, reject) => (fail = reject));
+  aborted.catch(() => {});
+  const unlisten = onOwnAbort(signal, () => {
+    fail(Object.assign(new Error("The operation was aborted", { cause: signal?.reason }), { name: "AbortError", code: "ABORT_ERR" }));
+    onAbort();
+  });
+  return { race: (p) => Promise.race([p, aborted]), unlisten };
+}
+
+/**
+ * The body of an answer piece by piece: each call resolves with the next piece, or null at the end.
+ * A body cut short, or (for a body delimited by the connection's end) an engine `confirmEnd` says
+ * is gone, fails as berth's error; `end` runs once the body ended (`true`) or failed (`false`).
+ */
+export function bodyPieces(source: BodySource, race: Race, address: string, confirmEnd: (() => Promise<Error | undefined>) | undefined, end: (complete: boolean) => void): () => Promise<Uint8Array | null> {
+  return async () => {
+    let piece: Uint8Array | null;
+    try {
+      piece = await race(source.next());
+      if (piece === null) {
+        if (source.truncated) throw new DockerConnectionError(address, "ECONNRESET", CONNECTION_ADVICE.beforeResponseEnd);
+        const failure = await confirmEnd?.();
+        if (failure) throw failure;
+      }
+    } catch (err) {
+      end(false);
+      throw (err as Error)?.name === "AbortError" ? err : toDockerError(err, address);
+    }
+    if (piece === null) end(true);
+    return piece;
+  };
+}
+
+/** A body read through `next` (null at its end) as a stream, read only as its reader asks; `cancel` drops the connection. */
+export function pulledBody(next: () => Promise<Uint8Array | null>, cancel: () => void): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const piece = await next();
+        if (piece) controller.enqueue(piece);
+        else controller.close();
+      },
+      cancel,
+    },
+    { highWaterMark: 0 },
+  );
+}
 
 /** Reads heads until one that is not an interim 1xx (101 counts as final). */
 export async function readFinalHead(reader: Reader, race: Race, maxHeadBytes: number, address: string): Promise<{ head: ResponseHead; rest: Uint8Array }> {
