@@ -25,6 +25,7 @@
 import { DockerConnectionError, DockerStreamError } from "../src/errors/errors.ts";
 import { concatBytes } from "../src/streams/bytes.ts";
 import { bodyFraming } from "../src/transport/http/http1.ts";
+import { IdleSweep } from "../src/transport/http/idle-sweep.ts";
 import { abortRace, BodySource, bodyPieces, pulledBody, readFinalHead, toDockerError, type Reader } from "../src/transport/http/response.ts";
 import { latin1Bytes, requestHead } from "../src/transport/http/wire.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
@@ -117,14 +118,23 @@ export class DenoPool {
   readonly #options: DenoPoolOptions;
   readonly #idle: PooledConn[] = [];
   readonly #maxIdle: number;
-  readonly #idleTimeout: number;
-  #sweep: number | undefined;
+  readonly #sweep: IdleSweep<PooledConn>;
   #closed = false;
 
   constructor(options: DenoPoolOptions) {
     this.#options = options;
     this.#maxIdle = options.maxIdle ?? DEFAULT_MAX_IDLE;
-    this.#idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+    this.#sweep = new IdleSweep({
+      timeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      idle: () => this.#idle,
+      expire: (conn) => {
+        this.forget(conn);
+        conn.destroy();
+      },
+      unref: (timer) => {
+        if (typeof Deno !== "undefined") Deno.unrefTimer?.(timer as unknown as number);
+      },
+    });
   }
 
   get address(): string {
@@ -173,7 +183,7 @@ export class DenoPool {
   #take(): PooledConn | undefined {
     const now = Date.now();
     for (let conn = this.#idle.pop(); conn !== undefined; conn = this.#idle.pop()) {
-      if (this.#idleTimeout > 0 && now - conn.idleSince >= this.#idleTimeout) conn.destroy();
+      if (this.#sweep.expired(conn, now)) conn.destroy();
       else if (!conn.dead) return conn;
     }
     return undefined;
@@ -184,35 +194,13 @@ export class DenoPool {
     if (this.#closed || this.#idle.length >= this.#maxIdle) return conn.destroy();
     this.#idle.push(conn);
     conn.idle();
-    if (this.#idleTimeout > 0 && this.#sweep === undefined) this.#armSweep(this.#idleTimeout);
+    this.#sweep.arm();
   }
 
   /** An idle connection that died (the engine closed it, or spoke unasked). */
   forget(conn: PooledConn): void {
     const i = this.#idle.indexOf(conn);
     if (i !== -1) this.#idle.splice(i, 1);
-  }
-
-  /**
-   * One timer for all idle connections: releasing one only notes the time; the timer closes those
-   * idle for long enough and waits for the next. It never keeps the process alive.
-   */
-  #armSweep(ms: number): void {
-    const timer = setTimeout(() => {
-      this.#sweep = undefined;
-      const now = Date.now();
-      let next = Infinity;
-      for (const conn of this.#idle.slice()) {
-        const left = conn.idleSince + this.#idleTimeout - now;
-        if (left <= 0) {
-          this.forget(conn);
-          conn.destroy();
-        } else next = Math.min(next, left);
-      }
-      if (next !== Infinity && !this.#closed) this.#armSweep(next);
-    }, ms) as unknown as number;
-    if (typeof Deno !== "undefined") Deno.unrefTimer?.(timer);
-    this.#sweep = timer;
   }
 
   #dropIdle(): void {
@@ -222,8 +210,7 @@ export class DenoPool {
   /** Closes the idle connections; connections in use close when their answers end. */
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#sweep);
-    this.#sweep = undefined;
+    this.#sweep.stop();
     this.#dropIdle();
   }
 }

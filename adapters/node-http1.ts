@@ -23,6 +23,7 @@ import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from
 import { requestHead } from "../src/transport/http/wire.ts";
 import { onOwnAbort } from "../src/request/deadline.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
+import { IdleSweep } from "../src/transport/http/idle-sweep.ts";
 
 export interface Http1PoolOptions {
   /**
@@ -91,12 +92,16 @@ export class Http1Pool {
   /** Open connections carrying a long-lived stream (TransportRequest.stream): outside the limit. */
   #streaming = 0;
   #closed = false;
-  readonly #idleTimeout: number;
-  #sweep: ReturnType<typeof setTimeout> | undefined;
+  readonly #sweep: IdleSweep<Connection>;
 
   constructor(options: Http1PoolOptions) {
     this.#options = options;
-    this.#idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+    this.#sweep = new IdleSweep({
+      timeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      idle: () => this.#idle,
+      expire: (conn) => conn.destroy(), // its close event takes it off the idle list
+      unref: (timer) => (timer as { unref?(): unknown }).unref?.(),
+    });
   }
 
   get options(): Http1PoolOptions {
@@ -127,7 +132,7 @@ export class Http1Pool {
     if (fresh) return this.#connect().run(exchange);
     let conn: Connection | undefined;
     while ((conn = this.#idle.pop()) !== undefined) {
-      if (this.#expired(conn)) {
+      if (this.#sweep.expired(conn)) {
         conn.destroy();
         continue;
       }
@@ -171,31 +176,7 @@ export class Http1Pool {
     if (this.#closed) return conn.destroy();
     this.#idle.push(conn);
     conn.idle();
-    if (this.#idleTimeout > 0 && this.#sweep === undefined) this.#armSweep(this.#idleTimeout);
-  }
-
-  #expired(conn: Connection): boolean {
-    return this.#idleTimeout > 0 && Date.now() - conn.idleSince >= this.#idleTimeout;
-  }
-
-  /**
-   * One timer for all idle connections: releasing a connection only notes the time; the timer closes
-   * those idle for long enough and waits for the next. It never keeps the process alive.
-   */
-  #armSweep(ms: number): void {
-    const timer = setTimeout(() => {
-      this.#sweep = undefined;
-      const now = Date.now();
-      let next = Infinity;
-      for (const conn of this.#idle.slice()) {
-        const left = conn.idleSince + this.#idleTimeout - now;
-        if (left <= 0) conn.destroy(); // its close event takes it off the idle list
-        else next = Math.min(next, left);
-      }
-      if (next !== Infinity && !this.#closed) this.#armSweep(next);
-    }, ms);
-    (timer as { unref?(): unknown }).unref?.();
-    this.#sweep = timer;
+    this.#sweep.arm();
   }
 
   /** A connection that closed or was destroyed: forget it and let a waiter open another. */
@@ -218,8 +199,7 @@ export class Http1Pool {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#sweep);
-    this.#sweep = undefined;
+    this.#sweep.stop();
     for (const conn of this.#idle.splice(0)) conn.destroy();
     for (const exchange of this.#waiting.splice(0)) exchange.fail(new DockerConnectionError(this.#options.address, "ECONNRESET", "the client was closed"));
   }

@@ -1,11 +1,13 @@
 // The Deno transport's keep-alive pool (adapters/deno-pool.ts) against a fake engine on Deno.listen:
-// reuse, Connection: close, the stale-connection retry, abort and timeout on a pooled connection.
+// reuse, the idle timeout, Connection: close, the stale-connection retry, abort and timeout on a pooled connection.
 //   deno test --allow-net test/runtimes/deno-pool.test.ts
 import { DenoTransport } from "../../adapters/deno-transport.ts";
 import { DockerConnectionError } from "../../adapters/deno.ts";
+import { DenoPool, type DenoConn } from "../../adapters/deno-pool.ts";
 
 declare const Deno: {
   test(name: string, fn: () => Promise<void>): void;
+  connect(options: { hostname: string; port: number }): Promise<DenoConn>;
   listen(options: { hostname: string; port: number }): {
     addr: { port: number };
     accept(): Promise<FakeConn>;
@@ -113,6 +115,30 @@ Deno.test("pool: a connection is reused after a fully read answer", async () => 
     assert(engine.accepted === 1, `one connection, got ${engine.accepted}`);
   } finally {
     await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: an idle connection is closed after idleTimeout and not reused", async () => {
+  const engine = fakeEngine(() => ok("OK"));
+  const pool = new DenoPool({
+    open: () => Deno.connect({ hostname: "127.0.0.1", port: engine.port }),
+    host: `127.0.0.1:${engine.port}`,
+    address: `tcp://127.0.0.1:${engine.port}`,
+    failure: (err) => err as Error,
+    idleTimeout: 50,
+  });
+  try {
+    await (await pool.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    const before = pool.idleCount;
+    assert(before === 1, `idle after the answer, got ${before}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = pool.idleCount;
+    assert(after === 0, `swept after idleTimeout, got ${after}`);
+    await (await pool.request({ method: "GET", path: "/_ping", headers: {} })).text();
+    assert(engine.accepted === 2, `a fresh connection after the sweep, got ${engine.accepted}`);
+  } finally {
+    pool.close();
     await engine.close();
   }
 });
