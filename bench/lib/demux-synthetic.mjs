@@ -1,7 +1,8 @@
 // Workload 5: the demultiplexers alone, fed synthetic frames from memory in socket-sized chunks.
-// The rate is input bytes (headers + payload) per second. Each implementation gets the same bytes
-// and a time budget; an implementation that falls over (docker-modem recurses once per frame) is
-// reported with how far it got.
+// The rate is input bytes (headers + payload) per second. Each implementation gets the same bytes,
+// repeated until the run has lasted a minimum time, and a time budget for the first pass; an
+// implementation that falls over (docker-modem recurses once per frame) or does not finish a pass
+// is reported with how far it got.
 
 import { EventEmitter } from "node:events";
 import process from "node:process";
@@ -29,125 +30,146 @@ export function chunked(buf, size) {
 }
 
 /**
- * The chunks as a ReadableStream pulled one chunk at a time, as a socket delivers them; `seen.input`
- * counts the bytes pulled so far.
+ * The case's chunks, fed as one continuous stream that repeats them: pass after pass until a pass
+ * ends at or after `minEnd`, so each measured run lasts long enough for the JIT's warm-up after
+ * the collection between runs to be a small part of it, as in a long-lived stream. A run whose
+ * first pass is still going at `deadline` is cut (`cut`): the rate is then over what it processed.
+ * The input is whole frames, so any number of passes is a valid multiplexed stream.
  */
-export function chunkSource(chunks, seen = { input: 0 }) {
-  let i = 0;
+export class Feed {
+  constructor(chunks, { minEnd = 0, deadline = Infinity } = {}) {
+    this.chunks = chunks;
+    this.minEnd = minEnd;
+    this.deadline = deadline;
+    this.i = 0;
+    this.count = 0;
+    this.passes = 0;
+    this.input = 0;
+    this.cut = false;
+  }
+
+  /** The next chunk, or null when the run is over (ended after a whole pass, or cut). */
+  next() {
+    if (this.i === this.chunks.length) {
+      this.passes++;
+      if (performance.now() >= this.minEnd) return null;
+      this.i = 0;
+    }
+    if (this.passes === 0 && (++this.count & 63) === 0 && performance.now() > this.deadline) {
+      this.cut = true;
+      return null;
+    }
+    const chunk = this.chunks[this.i++];
+    this.input += chunk.length;
+    return chunk;
+  }
+
+  result(payload, extra = {}) {
+    return { input: this.input, payload, passes: this.passes, complete: !this.cut, ...extra };
+  }
+}
+
+const CUT = new Error("time budget spent");
+
+/**
+ * The chunks as a ReadableStream pulled one chunk at a time, as a socket delivers them: a Feed, or
+ * an array read once. A cut feed errors the stream (closing it mid-frame would be reported as a
+ * truncated stream).
+ */
+export function chunkSource(source) {
+  const feed = Array.isArray(source) ? new Feed(source) : source;
   return new ReadableStream({
     pull(c) {
-      if (i === chunks.length) return c.close();
-      seen.input += chunks[i].length;
-      c.enqueue(chunks[i++]);
+      const chunk = feed.next();
+      if (chunk !== null) c.enqueue(chunk);
+      else if (feed.cut) c.error(CUT);
+      else c.close();
     },
   }, { highWaterMark: 0 });
 }
 
-/**
- * Reads `readable` (anything with getReader(): of frames, or of bytes when `frames` is false) to its
- * end, or until `deadline`; then it stops reading by cancelling, as a reader that breaks out of a
- * loop does (closing the source mid-frame would be reported as a truncated stream).
- */
-async function readToEnd(readable, seen, deadline, frames = true) {
+/** Reads `readable` (of frames, or of bytes when `frames` is false) to its end or its cut. */
+async function readToEnd(readable, feed, frames = true) {
   const reader = readable.getReader();
   let payload = 0;
-  let reads = 0;
-  for (;;) {
-    if ((++reads & 63) === 0 && performance.now() > deadline) {
-      await reader.cancel();
-      return { input: seen.input, payload, complete: false, floor: !frames };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (frames) payload += value.data.length;
     }
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (frames) payload += value.data.length;
+  } catch (err) {
+    if (err !== CUT && !feed.cut) throw err;
   }
-  return { input: seen.input, payload, complete: true, floor: !frames };
+  return feed.result(payload, { floor: !frames });
 }
 
 const IMPLEMENTATIONS = {
   /** berth's public streaming API: a WHATWG pipeline, what `for await (const f of output)` runs. */
-  async "berth demuxStream"(chunks, deadline, { berthModule }) {
+  async "berth demuxStream"(feed, { berthModule }) {
     const { demuxStream } = await import(berthModule);
-    const seen = { input: 0 };
-    return readToEnd(chunkSource(chunks, seen).pipeThrough(demuxStream()), seen, deadline);
+    return readToEnd(chunkSource(feed).pipeThrough(demuxStream()), feed);
   },
 
   /** berth's `for await` over an OutputStream of a body (what logs, exec and attach output run). */
-  async "berth OutputStream"(chunks, deadline, { berthModule }) {
+  async "berth OutputStream"(feed, { berthModule }) {
     const { OutputStream } = await import(berthModule);
-    const seen = { input: 0 };
-    const output = OutputStream.ofBody(chunkSource(chunks, seen), true);
+    const output = OutputStream.ofBody(chunkSource(feed), true);
     // Iterated as `for await` does (OutputStream decodes in its iterator, with no stream between).
     const iterator = output[Symbol.asyncIterator]();
-    return readToEnd({ getReader: () => ({ read: () => iterator.next(), cancel: () => output.cancel() }) }, seen, deadline);
+    return readToEnd({ getReader: () => ({ read: () => iterator.next() }) }, feed);
   },
 
   /**
    * The floor of any WHATWG pipeline: the same source through an identity TransformStream (the
    * queues demuxStream uses), no decoding. Counts input bytes, so it is not a demultiplexer.
    */
-  async "floor: identity TransformStream"(chunks, deadline) {
-    const seen = { input: 0 };
-    return readToEnd(chunkSource(chunks, seen).pipeThrough(new TransformStream({}, { highWaterMark: 4 }, { highWaterMark: 4 })), seen, deadline, false);
+  async "floor: identity TransformStream"(feed) {
+    return readToEnd(chunkSource(feed).pipeThrough(new TransformStream({}, { highWaterMark: 4 }, { highWaterMark: 4 })), feed, false);
   },
 
   /** berth's decoder called directly (what the stream above wraps). */
-  async "berth FrameDecoder"(chunks, deadline, { berthModule }) {
+  async "berth FrameDecoder"(feed, { berthModule }) {
     const { FrameDecoder } = await import(berthModule);
     const decoder = new FrameDecoder();
     let payload = 0;
-    let input = 0;
     const emit = (_stream, data) => (payload += data.length);
-    let i = 0;
-    for (; i < chunks.length; i++) {
-      if ((i & 63) === 0 && performance.now() > deadline) break;
-      decoder.push(chunks[i], emit);
-      input += chunks[i].length;
-    }
-    if (i === chunks.length) decoder.end();
-    return { input, payload, complete: i === chunks.length };
+    for (let chunk; (chunk = feed.next()) !== null; ) decoder.push(chunk, emit);
+    if (!feed.cut) decoder.end();
+    return feed.result(payload);
   },
 
   /** docker-modem's Modem#demuxStream (what dockerode users are told to call). */
-  async "docker-modem"(chunks, deadline) {
+  async "docker-modem"(feed) {
     const { createRequire } = await import("node:module");
     const Modem = createRequire(import.meta.url)("docker-modem");
     const source = new EventEmitter();
     let payload = 0;
     const sink = { write: (b) => ((payload += b.length), true) };
     new Modem({ socketPath: "/nonexistent" }).demuxStream(source, sink, sink);
-    let input = 0;
-    let i = 0;
     try {
-      for (; i < chunks.length; i++) {
-        if ((i & 63) === 0 && performance.now() > deadline) break;
-        source.emit("data", chunks[i]);
-        input += chunks[i].length;
-      }
+      for (let chunk; (chunk = feed.next()) !== null; ) source.emit("data", chunk);
     } catch (err) {
-      return { input, payload, complete: false, error: err instanceof RangeError ? `stack overflow (${err.message}) at chunk ${i + 1}` : String(err) };
+      const at = feed.passes * feed.chunks.length + feed.i;
+      return feed.result(payload, { complete: false, error: err instanceof RangeError ? `stack overflow (${err.message}) at chunk ${at}` : String(err) });
     }
-    return { input, payload, complete: i === chunks.length };
+    return feed.result(payload);
   },
 
   /** @docker/node-sdk's demultiplexStream Writable. */
-  async "node-sdk"(chunks, deadline) {
+  async "node-sdk"(feed) {
     const { demultiplexStream } = await import("@docker/node-sdk");
     let payload = 0;
     const sink = { write: (b) => ((payload += b.length), true) };
     const writable = demultiplexStream(sink, sink);
-    let input = 0;
-    let i = 0;
     let failure;
     writable.on("error", (err) => (failure = err));
-    for (; i < chunks.length && !failure; i++) {
-      if ((i & 63) === 0 && performance.now() > deadline) break;
-      if (!writable.write(chunks[i])) await new Promise((r) => writable.once("drain", r));
-      input += chunks[i].length;
+    for (let chunk; !failure && (chunk = feed.next()) !== null; ) {
+      if (!writable.write(chunk)) await new Promise((r) => writable.once("drain", r));
     }
     await new Promise((r) => writable.end(r));
-    if (failure) return { input, payload, complete: false, error: String(failure) };
-    return { input, payload, complete: i === chunks.length };
+    if (failure) return feed.result(payload, { complete: false, error: String(failure) });
+    return feed.result(payload);
   },
 };
 
@@ -169,7 +191,7 @@ export async function demuxRun(task) {
     for (const impl of task.impls) {
       acc[impl] = { input: 0, seconds: 0, complete: true, error: undefined };
       try {
-        await IMPLEMENTATIONS[impl](warm, performance.now() + 300, task);
+        await IMPLEMENTATIONS[impl](new Feed(warm, { deadline: performance.now() + 300 }), task);
       } catch {
         // reported by the measured runs
       }
@@ -183,7 +205,7 @@ export async function demuxRun(task) {
         const t0 = performance.now();
         let res;
         try {
-          res = await IMPLEMENTATIONS[impl](chunks, t0 + task.budgetMs, task);
+          res = await IMPLEMENTATIONS[impl](new Feed(chunks, { minEnd: t0 + task.minRunMs, deadline: t0 + task.budgetMs }), task);
         } catch (err) {
           res = { input: 0, payload: 0, complete: false, error: String(err) };
         }
@@ -192,7 +214,9 @@ export async function demuxRun(task) {
           a.error = res.error;
           continue;
         }
-        if (res.complete && !res.floor && res.payload !== expected) throw new Error(`${impl}: ${res.payload} payload bytes out, expected ${expected}`);
+        if (res.complete && !res.floor && res.payload !== expected * res.passes) {
+          throw new Error(`${impl}: ${res.payload} payload bytes out of ${res.passes} passes, expected ${expected * res.passes}`);
+        }
         a.input += res.input;
         a.seconds += seconds;
         if (!res.complete) a.complete = false;
