@@ -11,6 +11,9 @@
 // What the pool does:
 // - a connection goes back to the pool once its answer was read to the end, unless the engine said
 //   `Connection: close` or the body was delimited by the connection's end; reused last-in first-out;
+// - at most `maxSockets` connections open at once (default 64, as Node's pool); a call that finds
+//   none free waits, first come first served, for one that comes back or a slot that a closed one
+//   leaves (its signal still ends the wait);
 // - at most `maxIdle` idle connections, each closed after `idleTimeout`; idle connections keep a read
 //   pending, so one the engine closes while idle leaves the pool at once, and neither they nor the
 //   timer keep the process alive (`unref`);
@@ -26,6 +29,7 @@ import { DockerConnectionError, DockerStreamError } from "../src/errors/errors.t
 import { concatBytes } from "../src/streams/bytes.ts";
 import { bodyFraming } from "../src/transport/http/http1.ts";
 import { IdleSweep } from "../src/transport/http/idle-sweep.ts";
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SOCKETS } from "../src/transport/http/pool-limits.ts";
 import { abortRace, BodySource, bodyPieces, pulledBody, readFinalHead, toDockerError, type Reader } from "../src/transport/http/response.ts";
 import { latin1Bytes, requestHead } from "../src/transport/http/wire.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
@@ -58,6 +62,8 @@ export interface DenoPoolOptions {
   failure(err: unknown, fallback: string): Error;
   /** Called when a body delimited by the connection's end has ended; the error to raise if the engine is gone. */
   confirmEnd?(): Promise<Error | undefined>;
+  /** Most connections open at once; further calls wait for one. Default 64. */
+  maxSockets?: number;
   /** Most idle connections kept; more are closed as they come back. Default 16. */
   maxIdle?: number;
   /** Milliseconds an idle connection is kept; 0 keeps it until the engine closes it. Default 90 s (Go's and Node's transports). */
@@ -65,7 +71,6 @@ export interface DenoPoolOptions {
 }
 
 const DEFAULT_MAX_IDLE = 16;
-const DEFAULT_IDLE_TIMEOUT = 90_000;
 const MAX_HEAD = 64 * 1024;
 const encoder = new TextEncoder();
 
@@ -118,12 +123,18 @@ export class DenoPool {
   readonly #options: DenoPoolOptions;
   readonly #idle: PooledConn[] = [];
   readonly #maxIdle: number;
+  readonly #maxSockets: number;
   readonly #sweep: IdleSweep<PooledConn>;
+  /** Connections open or being opened, idle ones included. */
+  #slots = 0;
+  /** Calls waiting for a connection: each is handed one that came back, null for a freed slot, or why it cannot have one. */
+  readonly #waiting: Array<(conn: PooledConn | null | Error) => void> = [];
   #closed = false;
 
   constructor(options: DenoPoolOptions) {
     this.#options = options;
     this.#maxIdle = options.maxIdle ?? DEFAULT_MAX_IDLE;
+    this.#maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
     this.#sweep = new IdleSweep({
       timeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
       idle: () => this.#idle,
@@ -146,6 +157,11 @@ export class DenoPool {
     return this.#idle.length;
   }
 
+  /** Connections open or being opened (for tests). */
+  get openCount(): number {
+    return this.#slots;
+  }
+
   /**
    * Sends `req` (its body none, bytes or text) and resolves once the answer's head has arrived,
    * whatever its status. DockerConfigError for a request the wire refuses (nothing sent),
@@ -160,9 +176,10 @@ export class DenoPool {
     const message = bytes?.byteLength ? concatBytes([head, bytes]) : head;
     const idempotent = req.method === "GET" || req.method === "HEAD";
     req.signal?.throwIfAborted();
-    let conn = this.#take();
+    let conn: PooledConn | null | undefined = this.#take();
     for (let attempt = 1; ; attempt++) {
-      conn ??= new PooledConn(this, this.#options, await this.#open(req.signal));
+      conn ??= await this.#slot(req.signal);
+      conn ??= await this.#connect(req.signal);
       try {
         return await conn.exchange(req, message);
       } catch (err) {
@@ -174,9 +191,52 @@ export class DenoPool {
     }
   }
 
-  async #open(signal: AbortSignal | undefined): Promise<DenoConn> {
-    if (this.#closed) throw new DockerConnectionError(this.#options.address, "ECONNRESET", "the client was closed");
-    return this.#options.open(signal);
+  /**
+   * A connection for a call that found no idle one: null when a slot is free (taken for the caller,
+   * who opens a connection in it), else one that comes back, or null for a slot freed meanwhile.
+   */
+  #slot(signal: AbortSignal | undefined): Promise<PooledConn | null> | null {
+    if (this.#closed) throw this.#closedError();
+    if (this.#slots < this.#maxSockets) {
+      this.#slots++;
+      return null;
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.#waiting.indexOf(waiter);
+        if (i !== -1) this.#waiting.splice(i, 1);
+        reject(signal!.reason);
+      };
+      const waiter = (conn: PooledConn | null | Error): void => {
+        signal?.removeEventListener("abort", onAbort);
+        if (conn instanceof Error) reject(conn);
+        else resolve(conn);
+      };
+      this.#waiting.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Opens a connection in a slot already taken; the slot is given back when opening fails. */
+  async #connect(signal: AbortSignal | undefined): Promise<PooledConn> {
+    try {
+      if (this.#closed) throw this.#closedError();
+      return new PooledConn(this, this.#options, await this.#options.open(signal));
+    } catch (err) {
+      this.closed();
+      throw err;
+    }
+  }
+
+  #closedError(): DockerConnectionError {
+    return new DockerConnectionError(this.#options.address, "ECONNRESET", "the client was closed");
+  }
+
+  /** A connection was closed (or failed to open): its slot goes to the first waiting call, if any. */
+  closed(): void {
+    const next = this.#waiting.shift();
+    if (next) next(null);
+    else this.#slots--;
   }
 
   /** The most recently used idle connection still alive, or undefined. */
@@ -191,7 +251,14 @@ export class DenoPool {
 
   /** A connection whose answer was read to its end, ready for another request. */
   release(conn: PooledConn): void {
-    if (this.#closed || this.#idle.length >= this.#maxIdle) return conn.destroy();
+    if (this.#closed) return conn.destroy();
+    const next = this.#waiting.shift();
+    if (next) {
+      // Handed on as it is: used, so a failure before its next answer begins counts as stale.
+      conn.reused = true;
+      return next(conn);
+    }
+    if (this.#idle.length >= this.#maxIdle) return conn.destroy();
     this.#idle.push(conn);
     conn.idle();
     this.#sweep.arm();
@@ -212,6 +279,8 @@ export class DenoPool {
     this.#closed = true;
     this.#sweep.stop();
     this.#dropIdle();
+    const error = this.#closedError();
+    for (const waiter of this.#waiting.splice(0)) waiter(error);
   }
 }
 
@@ -297,6 +366,7 @@ class PooledConn {
     } catch {
       // already closed by the runtime
     }
+    this.#pool.closed();
   }
 
   /** Writes `message` and reads the answer's head; the body is read through the response. */

@@ -14,6 +14,7 @@ import { missingPermission } from "./deno-config.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
 import { exchange } from "../src/transport/http/exchange.ts";
 import { DenoPool, SlabReads, type DenoConn } from "./deno-pool.ts";
+import { poolLimits } from "../src/transport/http/pool-limits.ts";
 import type { Duplex, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 /** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
@@ -24,6 +25,10 @@ export type DenoEndpoint = Endpoint<DenoTlsOptions>;
 export interface DenoTransportOptions {
   /** Address shown in messages. */
   address?: string;
+  /** Most simultaneous connections for calls; further calls queue. Default 64; streams do not count. */
+  maxSockets?: number;
+  /** Milliseconds an idle pooled connection is kept for reuse; 0 keeps it. Default 90 s. */
+  idleTimeout?: number;
 }
 
 interface DenoHttpClient {
@@ -78,7 +83,9 @@ export class DenoTransport extends FetchTransport {
     this.#lazy = lazy;
     this.#clientCert = clientCert;
     this.#host = unix ? "docker" : `${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    const limits = poolLimits(options);
     this.#pool = new DenoPool({
+      ...limits,
       open: (signal) => this.#open(signal),
       host: this.#host,
       address,

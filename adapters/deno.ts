@@ -25,7 +25,15 @@ export * from "../src/server/index.ts";
 export { DenoTransport, type DenoEndpoint, type DenoTlsOptions, type DenoTransportOptions } from "./deno-transport.ts";
 export { denoConfigFs, denoCredentials, denoEnv, denoFileSystem, runDenoCredentialHelper } from "./deno-config.ts";
 
-export interface DenoDockerOptions extends EndpointOptions<DenoTlsOptions> {}
+export interface DenoDockerOptions extends EndpointOptions<DenoTlsOptions> {
+  /**
+   * Most simultaneous connections for calls (inspect, list, create...); further calls queue.
+   * Default 64. Streams (logs, events, exec output) and sessions take connections of their own.
+   */
+  maxSockets?: number;
+  /** Milliseconds an idle pooled connection is kept for reuse; 0 keeps it. Default 90 s. */
+  idleTimeout?: number;
+}
 
 export interface DenoEnvOptions extends DenoDockerOptions {
   /** Variables to read instead of `Deno.env` (DOCKER_HOST, DOCKER_CONFIG, ...). */
@@ -43,8 +51,9 @@ const deno = serverEntry<DenoDockerOptions>({
   // node:http2 serves a given socket on Deno too (docs/builds.md, "Build sessions").
   sessionHost: (env) => lazySessionHost((name) => (env ?? denoEnv())[name]),
   fileSystem: denoFileSystem,
-  unix: (host) => new DenoTransport({ socketPath: host.path }),
-  tcp: (host, { tls }) => new DenoTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }),
+  unix: (host, { maxSockets, idleTimeout }) => new DenoTransport({ socketPath: host.path }, { maxSockets, idleTimeout }),
+  tcp: (host, { tls, maxSockets, idleTimeout }) =>
+    new DenoTransport({ protocol: host.protocol, hostname: host.hostname, port: host.port, tls }, { maxSockets, idleTimeout }),
 });
 
 export class Docker extends CoreDocker {

@@ -23,6 +23,7 @@ import { bodyFraming, ChunkedDecoder, parseResponseHead, type BodyFraming } from
 import { requestHead } from "../src/transport/http/wire.ts";
 import { onOwnAbort } from "../src/request/deadline.ts";
 import type { TransportRequest, TransportResponse } from "../src/transport/transport.ts";
+import { DEFAULT_IDLE_TIMEOUT } from "../src/transport/http/pool-limits.ts";
 import { IdleSweep } from "../src/transport/http/idle-sweep.ts";
 
 export interface Http1PoolOptions {
@@ -52,8 +53,6 @@ export interface Http1PoolOptions {
    */
   idleTimeout?: number;
 }
-
-export const DEFAULT_IDLE_TIMEOUT = 90_000;
 
 const MAX_HEAD = 64 * 1024;
 /** Bytes of an answer held before anyone reads it, past which the connection is paused. */

@@ -15,6 +15,7 @@ import { endpointAddress, type Endpoint, type TlsOptions } from "../src/server/e
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 import { Http1Pool, drained, readInto } from "./node-http1.ts";
+import { poolLimits } from "../src/transport/http/pool-limits.ts";
 import { tlsFailure } from "./tls-failure.ts";
 
 export { tlsFailure };
@@ -25,7 +26,7 @@ export interface NodeTlsOptions extends TlsOptions {}
 export type NodeEndpoint = Endpoint<NodeTlsOptions>;
 
 export interface NodeTransportOptions {
-  /** Most simultaneous connections; further requests queue. Default 64. */
+  /** Most simultaneous connections for calls; further calls queue. Default 64; streams do not count. */
   maxSockets?: number;
   /**
    * Opens a connection instead of dialling the endpoint (ssh dial-stdio, tests). It may return any
@@ -69,14 +70,15 @@ export class NodeTransport implements Transport {
     this.address = options.address ?? endpointAddress(endpoint);
     this.#tls = "protocol" in endpoint && endpoint.protocol === "https";
     if (this.#tls) this.#tlsLoading = loadTls().then((m) => (this.#tlsModules = m));
+    const limits = poolLimits(options);
     this.#pool = new Http1Pool({
       open: (onRead) => this.#open(onRead),
-      maxSockets: options.maxSockets ?? 64,
+      maxSockets: limits.maxSockets,
       host: "socketPath" in endpoint ? "docker" : `${endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`,
       address: this.address,
       mapError: (err, socket) => this.#connectionError(err, socket),
       confirmEnd: () => this.#confirmEnd(),
-      idleTimeout: options.idleTimeout,
+      idleTimeout: limits.idleTimeout,
     });
   }
 

@@ -1,5 +1,6 @@
 // The Deno transport's keep-alive pool (adapters/deno-pool.ts) against a fake engine on Deno.listen:
-// reuse, the idle timeout, Connection: close, the stale-connection retry, abort and timeout on a pooled connection.
+// reuse, the idle timeout, Connection: close, the stale-connection retry, abort and timeout on a pooled
+// connection, the limit on open connections.
 //   deno test --allow-net test/runtimes/deno-pool.test.ts
 import { DenoTransport } from "../../adapters/deno-transport.ts";
 import { DockerConnectionError } from "../../adapters/deno.ts";
@@ -94,6 +95,17 @@ function fakeEngine(answer: (conn: number, nth: number, head: string) => string 
       await served;
     },
   };
+}
+
+/** `promise`, or a failure after `ms` (a pool that loses a slot would leave the call waiting forever). */
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const ok = (body: string, extra = "") => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
@@ -230,5 +242,94 @@ Deno.test("pool: a call's timeout works on a pooled connection", async () => {
     release();
     await docker.close();
     await engine.close();
+  }
+});
+
+Deno.test("pool: at most maxSockets connections; further calls wait for one and are all answered", async () => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const engine = fakeEngine(async (conn, nth) => {
+    await held;
+    return ok(`c${conn}n${nth}`);
+  });
+  const t = new DenoTransport({ protocol: "http", hostname: "127.0.0.1", port: engine.port }, { maxSockets: 2 });
+  try {
+    const calls = Array.from({ length: 5 }, () => t.request({ method: "GET", path: "/_ping", headers: {} }).then((r) => r.text()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert(engine.accepted === 2, `two connections while five calls wait, got ${engine.accepted}`);
+    release();
+    const answers = await within(5000, Promise.all(calls), "the waiting calls");
+    assert(answers.every((a) => /^c[01]n\d$/.test(a)), `every call answered on one of the two, got ${answers.join(",")}`);
+    assert(engine.accepted === 2, `still two connections, got ${engine.accepted}`);
+  } finally {
+    release();
+    await t.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: an abort ends a call waiting for a connection; the limit holds after it", async () => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const engine = fakeEngine(async (_c, _nth, head) => {
+    if (head.includes("/slow")) await held;
+    return ok("OK");
+  });
+  const pool = new DenoPool({
+    open: () => Deno.connect({ hostname: "127.0.0.1", port: engine.port }),
+    host: `127.0.0.1:${engine.port}`,
+    address: `tcp://127.0.0.1:${engine.port}`,
+    failure: (err) => err as Error,
+    maxSockets: 1,
+  });
+  try {
+    const slow = pool.request({ method: "GET", path: "/slow", headers: {} }).then((r) => r.text());
+    const controller = new AbortController();
+    const waiting = pool.request({ method: "GET", path: "/_ping", headers: {}, signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    let failure: unknown;
+    await waiting.catch((err) => (failure = err));
+    assert((failure as Error)?.name === "AbortError", `AbortError for the waiting call, got ${failure}`);
+    release();
+    assert((await slow) === "OK", "the call holding the connection is answered");
+    assert((await (await pool.request({ method: "GET", path: "/_ping", headers: {} })).text()) === "OK", "a later call is answered");
+    assert(engine.accepted === 1 && pool.openCount === 1, `one connection, got ${engine.accepted} accepted, ${pool.openCount} open`);
+  } finally {
+    release();
+    pool.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: a closed connection's slot goes to a waiting call", async () => {
+  const engine = fakeEngine((conn) => ok("OK", conn === 0 ? "Connection: close\r\n" : ""));
+  const pool = new DenoPool({
+    open: () => Deno.connect({ hostname: "127.0.0.1", port: engine.port }),
+    host: `127.0.0.1:${engine.port}`,
+    address: `tcp://127.0.0.1:${engine.port}`,
+    failure: (err) => err as Error,
+    maxSockets: 1,
+  });
+  try {
+    const calls = [0, 1].map(() => pool.request({ method: "GET", path: "/_ping", headers: {} }).then((r) => r.text()));
+    const [a, b] = await within(5000, Promise.all(calls), "the call waiting for the slot");
+    assert(a === "OK" && b === "OK", "both answered");
+    assert(engine.accepted === 2 && pool.openCount === 1, `a second connection after the first closed, got ${engine.accepted} accepted, ${pool.openCount} open`);
+  } finally {
+    pool.close();
+    await engine.close();
+  }
+});
+
+Deno.test("pool: maxSockets and idleTimeout are checked when the Docker is made", async () => {
+  const { Docker, DockerConfigError } = await import("../../adapters/deno.ts");
+  for (const options of [{ maxSockets: 0 }, { maxSockets: 1.5 }, { idleTimeout: -1 }]) {
+    let failure: unknown;
+    try {
+      new Docker({ host: "tcp://127.0.0.1:1", ...options });
+    } catch (err) {
+      failure = err;
+    }
+    assert(failure instanceof DockerConfigError, `DockerConfigError for ${JSON.stringify(options)}, got ${failure}`);
   }
 });

@@ -2,7 +2,7 @@
 // client), so that no request is written onto a connection a proxy dropped silently meanwhile; the
 // timer that closes them never keeps the process alive.
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_IDLE_TIMEOUT } from "../../adapters/node-http1.ts";
+import { DEFAULT_IDLE_TIMEOUT } from "../../src/transport/http/pool-limits.ts";
 import { NodeTransport } from "../../adapters/node-transport.ts";
 import { Docker } from "../../adapters/node.ts";
 import { json, startFakeEngine, type FakeEngine } from "./fake-engine.ts";
