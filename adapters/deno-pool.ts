@@ -308,8 +308,7 @@ class PooledConn {
     this.#options = options;
     this.#conn = conn;
     this.#reads = new SlabReads(conn);
-    // Only `read` is called on it (src/transport/http/response.ts); the stream reader's other members are never used.
-    this.#reader = { read: () => this.#read() } as unknown as Reader;
+    this.#reader = { read: () => this.#read() };
   }
 
   async #read(): Promise<ReadableStreamReadResult<Uint8Array>> {

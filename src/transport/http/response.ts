@@ -11,7 +11,10 @@ import { onOwnAbort } from "../../request/deadline.ts";
 const MAX_ERROR_BODY = 1024 * 1024;
 
 export type Race = <T>(p: Promise<T>) => Promise<T>;
-export type Reader = ReadableStreamDefaultReader<Uint8Array>;
+/** What the answer is read through: a stream's reader, or a raw connection's reads (Deno's pool). Only `read` is used. */
+export interface Reader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+}
 
 /**
  * One exchange's abort: when `signal` aborts, whatever is pending through `race` (the head, then

@@ -17,7 +17,7 @@ import type { Duplex } from "../transport.ts";
 import { DockerConnectionError, DockerStreamError, httpError } from "../../errors/errors.ts";
 import { bodyFraming } from "./http1.ts";
 import type { BodyFraming, ResponseHead } from "./http1.ts";
-import { BodySource, readErrorBody, readFinalHead, toDockerError, type Reader } from "./response.ts";
+import { BodySource, readErrorBody, readFinalHead, toDockerError } from "./response.ts";
 import { latin1Bytes, requestHead } from "./wire.ts";
 import { abortReason, onAbort } from "../../request/deadline.ts";
 
@@ -197,7 +197,7 @@ function errorMessage(body: string, head: ResponseHead): string {
  * The hijacked connection's incoming side. highWaterMark 0 keeps backpressure end to end: nothing is
  * read from the socket until the consumer asks for it. Chunks pass through as the adapter made them.
  */
-function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
+function rawStream(reader: ReadableStreamDefaultReader<Uint8Array>, rest: Uint8Array, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
   let pending: Uint8Array | null = rest.byteLength > 0 ? rest : null;
   return new ReadableStream<Uint8Array>(
     {
@@ -239,7 +239,7 @@ function rawStream(reader: Reader, rest: Uint8Array, duplex: Duplex, address: st
 }
 
 /** The body of a non-takeover 2xx answer, decoded, ending where the body ends. */
-function framedStream(reader: Reader, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
+function framedStream(reader: ReadableStreamDefaultReader<Uint8Array>, rest: Uint8Array, framing: BodyFraming, duplex: Duplex, address: string, ended: () => void): ReadableStream<Uint8Array> {
   const source = new BodySource(reader, rest, framing);
   return new ReadableStream<Uint8Array>(
     {
