@@ -8,9 +8,10 @@
 
 import { onAbort } from "../src/request/deadline.ts";
 import { TLS_ADVICE, certificateRefused, tlsFailed } from "../src/errors/advice.ts";
-import { checkTlsPair, endpointAddress, endpointBase, pemText, type Endpoint, type TlsPem } from "../src/server/endpoint.ts";
+import { checkTlsPair, endpointAddress, endpointBase, endpointHostHeader, pemText, type Endpoint, type TlsPem } from "../src/server/endpoint.ts";
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
+import { bracketed } from "../src/config/host.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
 import { exchange } from "../src/transport/http/exchange.ts";
 import { DenoPool, SlabReads, type DenoConn } from "./deno-pool.ts";
@@ -82,7 +83,7 @@ export class DenoTransport extends FetchTransport {
     this.#address = address;
     this.#lazy = lazy;
     this.#clientCert = clientCert;
-    this.#host = unix ? "docker" : `${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    this.#host = endpointHostHeader(endpoint);
     const limits = poolLimits(options);
     this.#pool = new DenoPool({
       ...limits,
@@ -159,9 +160,6 @@ export class DenoTransport extends FetchTransport {
   }
 }
 
-function hostForUrl(hostname: string): string {
-  return hostname.includes(":") ? `[${hostname}]` : hostname;
-}
 
 function tlsFields(t: DenoTlsOptions): DenoTlsFields {
   const out: DenoTlsFields = {};
@@ -277,7 +275,7 @@ function permissionError(err: unknown, endpoint: DenoEndpoint, address: string):
   const flags = "socketPath" in endpoint
     ? // net for the socket and for "docker", the placeholder host of the request URLs
       `--allow-net=docker,unix:${endpoint.socketPath} --allow-read=${endpoint.socketPath} --allow-write=${endpoint.socketPath} (a unix socket needs read and write permission)`
-    : `--allow-net=${hostForUrl(endpoint.hostname)}:${endpoint.port}`;
+    : `--allow-net=${bracketed(endpoint.hostname)}:${endpoint.port}`;
   return new DockerConnectionError(address, "NotCapable", `Deno refused ${missing.flag.replace("--allow-", "")} access to ${missing.target}: run deno with ${flags}`, { cause: err });
 }
 

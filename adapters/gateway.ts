@@ -23,6 +23,7 @@ import { Agent, createServer, request as httpRequest, type IncomingMessage, type
 import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { bracketed } from "../src/config/host.ts";
 import { DockerConfigError } from "../src/errors/errors.ts";
 import { closeServer, engineSocket, forwardRequest, hostOf, listen, pipeUpgrade, plain, rawAnswer, targetOf, type Target } from "./node-forward.ts";
 
@@ -273,7 +274,7 @@ export async function serveGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
 
   const port = await listen(server, options.port ?? 0, listenHost);
-  const literal = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
+  const literal = bracketed(listenHost);
   const names = [literal, ...(options.hostnames ?? [])];
   if (["127.0.0.1", "::1", "localhost"].includes(listenHost)) names.push("localhost");
   const defaultPort = (options.tls && port === 443) || (!options.tls && port === 80);

@@ -7,7 +7,7 @@ import { request as httpRequest, type Agent, type IncomingHttpHeaders, type Inco
 import type { Server as TlsServer } from "node:https";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { DEFAULT_UNIX_SOCKET, parseDockerHost } from "../src/config/host.ts";
+import { bracketed, DEFAULT_UNIX_SOCKET, parseDockerHost } from "../src/config/host.ts";
 import { DockerConfigError } from "../src/errors/errors.ts";
 
 export type Target = { socketPath: string } | { host: string; port: number };
@@ -26,7 +26,7 @@ export function targetOf(engine: string | undefined): Target {
 }
 
 export function hostOf(target: Target): string {
-  return "socketPath" in target ? "docker" : `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
+  return "socketPath" in target ? "docker" : `${bracketed(target.host)}:${target.port}`;
 }
 
 export function forwardHeaders(headers: IncomingHttpHeaders, target: Target): Record<string, string | string[]> {

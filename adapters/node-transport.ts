@@ -11,7 +11,7 @@ import type { Duplex as NodeDuplex } from "node:stream";
 import type tls from "node:tls";
 import { CONNECTION_ADVICE, tlsFailed } from "../src/errors/advice.ts";
 import { onAbort } from "../src/request/deadline.ts";
-import { endpointAddress, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
+import { endpointAddress, endpointHostHeader, type Endpoint, type TlsOptions } from "../src/server/endpoint.ts";
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import type { Duplex, Transport, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 import { Http1Pool, drained, readInto } from "./node-http1.ts";
@@ -74,7 +74,7 @@ export class NodeTransport implements Transport {
     this.#pool = new Http1Pool({
       open: (onRead) => this.#open(onRead),
       maxSockets: limits.maxSockets,
-      host: "socketPath" in endpoint ? "docker" : `${endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`,
+      host: endpointHostHeader(endpoint),
       address: this.address,
       mapError: (err, socket) => this.#connectionError(err, socket),
       confirmEnd: () => this.#confirmEnd(),

@@ -149,6 +149,11 @@ function hostPort(text: string, fail: (why: string) => never): { hostname: strin
   return { hostname, port };
 }
 
+/** A hostname as it stands before `:port` in an address or a Host header: an IPv6 address in brackets. */
+export function bracketed(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
 /** Formats a host back to the address shown in messages. */
 export function formatDockerHost(host: DockerHost): string {
   switch (host.kind) {
@@ -157,8 +162,8 @@ export function formatDockerHost(host: DockerHost): string {
     case "npipe":
       return `npipe://${host.path}`;
     case "tcp":
-      return `${host.protocol}://${host.hostname.includes(":") ? `[${host.hostname}]` : host.hostname}:${host.port}`;
+      return `${host.protocol}://${bracketed(host.hostname)}:${host.port}`;
     case "ssh":
-      return `ssh://${host.user ? `${host.user}@` : ""}${host.hostname.includes(":") ? `[${host.hostname}]` : host.hostname}${host.port ? `:${host.port}` : ""}`;
+      return `ssh://${host.user ? `${host.user}@` : ""}${bracketed(host.hostname)}${host.port ? `:${host.port}` : ""}`;
   }
 }

@@ -3,7 +3,7 @@
 // (the address in messages, the base of request URLs).
 
 import { DockerConfigError } from "../errors/errors.ts";
-import { formatDockerHost } from "../config/host.ts";
+import { bracketed, formatDockerHost } from "../config/host.ts";
 
 /** PEM material for https engines. Verification is always on. */
 export interface TlsPem {
@@ -35,6 +35,14 @@ export function endpointAddress(endpoint: Endpoint<unknown>): string {
 /** The base of request URLs. Over a socket the host only fills the Host header, which the engine ignores. */
 export function endpointBase(endpoint: Endpoint<unknown>): string {
   return "socketPath" in endpoint ? "http://docker" : endpointAddress(endpoint);
+}
+
+/**
+ * The Host header of the requests berth writes itself (the pools, streams on a connection of their
+ * own): `docker` over a socket, as endpointBase's URLs say; else `host:port`, an IPv6 address in brackets.
+ */
+export function endpointHostHeader(endpoint: Endpoint<unknown>): string {
+  return "socketPath" in endpoint ? "docker" : `${bracketed(endpoint.hostname)}:${endpoint.port}`;
 }
 
 /** PEM as text, for the runtimes whose TLS takes strings. */
