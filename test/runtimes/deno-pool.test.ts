@@ -4,7 +4,7 @@
 //   deno test --allow-net test/runtimes/deno-pool.test.ts
 import { DenoTransport } from "../../adapters/deno-transport.ts";
 import { DockerConnectionError } from "../../adapters/deno.ts";
-import { DenoPool, type DenoConn } from "../../adapters/deno-pool.ts";
+import { DenoPool, type DenoConn, type DenoPoolOptions } from "../../adapters/deno-pool.ts";
 
 declare const Deno: {
   test(name: string, fn: () => Promise<void>): void;
@@ -108,6 +108,24 @@ async function within<T>(ms: number, promise: Promise<T>, what: string): Promise
   }
 }
 
+/** A promise the fake engine waits on, and what lets it go. */
+function gate(): { held: Promise<void>; release: () => void } {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  return { held, release };
+}
+
+/** A pool of connections to the fake engine on `port`, errors passed through as they are. */
+function tcpPool(port: number, options: Partial<DenoPoolOptions> = {}): DenoPool {
+  return new DenoPool({
+    open: () => Deno.connect({ hostname: "127.0.0.1", port }),
+    host: `127.0.0.1:${port}`,
+    address: `tcp://127.0.0.1:${port}`,
+    failure: (err) => err as Error,
+    ...options,
+  });
+}
+
 const ok = (body: string, extra = "") => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 
 function transport(port: number): DenoTransport {
@@ -133,13 +151,7 @@ Deno.test("pool: a connection is reused after a fully read answer", async () => 
 
 Deno.test("pool: an idle connection is closed after idleTimeout and not reused", async () => {
   const engine = fakeEngine(() => ok("OK"));
-  const pool = new DenoPool({
-    open: () => Deno.connect({ hostname: "127.0.0.1", port: engine.port }),
-    host: `127.0.0.1:${engine.port}`,
-    address: `tcp://127.0.0.1:${engine.port}`,
-    failure: (err) => err as Error,
-    idleTimeout: 50,
-  });
+  const pool = tcpPool(engine.port, { idleTimeout: 50 });
   try {
     await (await pool.request({ method: "GET", path: "/_ping", headers: {} })).text();
     const before = pool.idleCount;
@@ -198,8 +210,7 @@ Deno.test("pool: a POST on a stale connection is not sent again", async () => {
 });
 
 Deno.test("pool: an abort fails a request waiting on a pooled connection and closes it", async () => {
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const { held, release } = gate();
   const engine = fakeEngine(async (_c, nth) => {
     if (nth === 1) await held;
     return ok("OK");
@@ -226,8 +237,7 @@ Deno.test("pool: an abort fails a request waiting on a pooled connection and clo
 
 Deno.test("pool: a call's timeout works on a pooled connection", async () => {
   const { Docker, DockerTimeoutError } = await import("../../adapters/deno.ts");
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const { held, release } = gate();
   const engine = fakeEngine(async (_c, _nth, head) => {
     if (head.includes("/slow")) await held;
     return ok('{"ok":true}', "Content-Type: application/json\r\n");
@@ -246,8 +256,7 @@ Deno.test("pool: a call's timeout works on a pooled connection", async () => {
 });
 
 Deno.test("pool: at most maxSockets connections; further calls wait for one and are all answered", async () => {
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const { held, release } = gate();
   const engine = fakeEngine(async (conn, nth) => {
     await held;
     return ok(`c${conn}n${nth}`);
@@ -269,19 +278,12 @@ Deno.test("pool: at most maxSockets connections; further calls wait for one and 
 });
 
 Deno.test("pool: an abort ends a call waiting for a connection; the limit holds after it", async () => {
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
+  const { held, release } = gate();
   const engine = fakeEngine(async (_c, _nth, head) => {
     if (head.includes("/slow")) await held;
     return ok("OK");
   });
-  const pool = new DenoPool({
-    open: () => Deno.connect({ hostname: "127.0.0.1", port: engine.port }),
-    host: `127.0.0.1:${engine.port}`,
-    address: `tcp://127.0.0.1:${engine.port}`,
-    failure: (err) => err as Error,
-    maxSockets: 1,
-  });
+  const pool = tcpPool(engine.port, { maxSockets: 1 });
   try {
     const slow = pool.request({ method: "GET", path: "/slow", headers: {} }).then((r) => r.text());
     const controller = new AbortController();
@@ -303,13 +305,7 @@ Deno.test("pool: an abort ends a call waiting for a connection; the limit holds 
 
 Deno.test("pool: a closed connection's slot goes to a waiting call", async () => {
   const engine = fakeEngine((conn) => ok("OK", conn === 0 ? "Connection: close\r\n" : ""));
-  const pool = new DenoPool({
-    open: () => Deno.connect({ hostname: "127.0.0.1", port: engine.port }),
-    host: `127.0.0.1:${engine.port}`,
-    address: `tcp://127.0.0.1:${engine.port}`,
-    failure: (err) => err as Error,
-    maxSockets: 1,
-  });
+  const pool = tcpPool(engine.port, { maxSockets: 1 });
   try {
     const calls = [0, 1].map(() => pool.request({ method: "GET", path: "/_ping", headers: {} }).then((r) => r.text()));
     const [a, b] = await within(5000, Promise.all(calls), "the call waiting for the slot");
