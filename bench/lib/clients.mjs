@@ -23,12 +23,17 @@
 // Collected, its floor keeps each stream's payload as Buffer views of the chunks, joins them with
 // one Buffer.concat and decodes with one toString at the end: the least work collecting text takes.
 //
-// Only berth is loaded under Bun and Deno, so the peers are imported lazily.
+// "raw socket" is the floor under Deno: requests written by hand on a fresh Deno.connect, every read
+// into a fresh 64 KiB buffer (what a client that hands its reads on must allocate), demultiplexed
+// by the same counting loop. Only exec and ping.
+//
+// Only berth (and the Deno floor) is loaded under Bun and Deno, so the peers are imported lazily.
 
 import process from "node:process";
 
 export const PEERS = ["dockerode", "node-sdk", "node:http"];
 export const CLIENTS = ["berth", ...PEERS];
+export const DENO_FLOOR = "raw socket";
 
 const SOCKET = process.env.BERTH_BENCH_SOCKET ?? "/var/run/docker.sock";
 
@@ -42,6 +47,8 @@ export async function openClient(name, { berthModule } = {}) {
       return openNodeSdk();
     case "node:http":
       return openRaw();
+    case DENO_FLOOR:
+      return openDenoRaw();
     default:
       throw new Error(`unknown client ${name}`);
   }
@@ -342,6 +349,82 @@ async function openRaw() {
     },
     events: () => request("GET", "/events", undefined, jsonLines),
     close: async () => agent.destroy(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// a bare Deno.connect, the floor under Deno
+
+const END_OF_HEAD = [13, 10, 13, 10];
+
+async function openDenoRaw() {
+  const Deno = globalThis.Deno;
+  if (!Deno) throw new Error(`the "${DENO_FLOOR}" floor runs under Deno`);
+  const encoder = new TextEncoder();
+  const head = (method, path, body) =>
+    `${method} ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n` +
+    (body === undefined ? "\r\n" : `Content-Type: application/json\r\nContent-Length: ${encoder.encode(body).length}\r\n\r\n${body}`);
+  /** One request on a fresh connection; every read, in a fresh buffer, goes to `onRead` until the engine closes. */
+  async function exchange(method, path, body, onRead) {
+    const conn = await Deno.connect({ transport: "unix", path: SOCKET });
+    try {
+      const bytes = encoder.encode(head(method, path, body));
+      for (let o = 0; o < bytes.length; ) o += await conn.write(bytes.subarray(o));
+      for (;;) {
+        const buffer = new Uint8Array(65536);
+        const n = await conn.read(buffer);
+        if (n === null) return;
+        onRead(buffer.subarray(0, n));
+      }
+    } finally {
+      try {
+        conn.close();
+      } catch {
+        // closed by the engine
+      }
+    }
+  }
+  /** The answer's body as text (small answers: Content-Length, or chunked), after a status check. */
+  async function text(method, path, body) {
+    const pieces = [];
+    await exchange(method, path, body === undefined ? undefined : JSON.stringify(body), (b) => pieces.push(b));
+    const joined = new Uint8Array(pieces.reduce((n, b) => n + b.length, 0));
+    pieces.reduce((o, b) => (joined.set(b, o), o + b.length), 0);
+    const all = new TextDecoder().decode(joined);
+    const end = all.indexOf("\r\n\r\n");
+    const status = Number(all.slice(9, 12));
+    if (end < 0 || status >= 400) throw new Error(`${method} ${path}: HTTP ${status}`);
+    let rest = all.slice(end + 4);
+    if (/\r\ntransfer-encoding: chunked/i.test(all.slice(0, end))) {
+      let out = "";
+      for (let i = 0; ; ) {
+        const eol = rest.indexOf("\r\n", i);
+        const size = parseInt(rest.slice(i, eol), 16);
+        if (!size) break;
+        out += rest.slice(eol + 2, eol + 2 + size);
+        i = eol + 2 + size + 2;
+      }
+      rest = out;
+    }
+    return rest;
+  }
+  return {
+    ping: () => text("GET", "/_ping"),
+    async exec(id, cmd) {
+      const { Id } = JSON.parse(await text("POST", `/containers/${id}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+      const counter = new CountingDemux();
+      let headSeen = 0; // bytes of "\r\n\r\n" matched so far; 4 once the head has passed
+      await exchange("POST", `/exec/${Id}/start`, JSON.stringify({ Detach: false, Tty: false }), (b) => {
+        let i = 0;
+        while (headSeen < 4 && i < b.length) {
+          const c = b[i++];
+          headSeen = c === END_OF_HEAD[headSeen] ? headSeen + 1 : c === 13 ? 1 : 0;
+        }
+        if (i < b.length) counter.push(i === 0 ? b : b.subarray(i));
+      });
+      return counter.bytes;
+    },
+    close: async () => {},
   };
 }
 
