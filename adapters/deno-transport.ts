@@ -6,16 +6,16 @@
 // The Deno namespace's types are not a dependency: the little of it used here is declared below,
 // so the file type-checks with plain TypeScript as well as under `deno check`.
 
+import { bracketed } from "../src/config/host.ts";
 import { onAbort } from "../src/request/deadline.ts";
 import { TLS_ADVICE, certificateRefused, tlsFailed } from "../src/errors/advice.ts";
 import { checkTlsPair, endpointAddress, endpointBase, endpointHostHeader, pemText, type Endpoint, type TlsPem } from "../src/server/endpoint.ts";
 import { DockerConnectionError } from "../src/errors/errors.ts";
 import { missingPermission } from "./deno-config.ts";
-import { bracketed } from "../src/config/host.ts";
 import { FetchTransport } from "../src/transport/fetch.ts";
 import { exchange } from "../src/transport/http/exchange.ts";
-import { DenoPool, SlabReads, type DenoConn } from "./deno-pool.ts";
 import { poolLimits } from "../src/transport/http/pool-limits.ts";
+import { DenoPool, SlabReads, type DenoConn } from "./deno-pool.ts";
 import type { Duplex, TransportRequest, TransportResponse } from "../src/transport/transport.ts";
 
 /** PEM material for https engines. Verification is always on. (Deno's TLS takes no servername.) */
@@ -159,7 +159,6 @@ export class DenoTransport extends FetchTransport {
     this.#lazy.client = undefined;
   }
 }
-
 
 function tlsFields(t: DenoTlsOptions): DenoTlsFields {
   const out: DenoTlsFields = {};

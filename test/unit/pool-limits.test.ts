@@ -8,11 +8,12 @@ describe("pool limits", () => {
   it("defaults to 64 connections and 90 s idle, and keeps what is given", () => {
     expect(poolLimits({})).toEqual({ maxSockets: 64, idleTimeout: 90_000 });
     expect(poolLimits({ maxSockets: 1, idleTimeout: 0 })).toEqual({ maxSockets: 1, idleTimeout: 0 });
+    expect(poolLimits({ maxSockets: Number.POSITIVE_INFINITY }).maxSockets).toBe(Number.POSITIVE_INFINITY);
   });
 
   it.each([{ maxSockets: 0 }, { maxSockets: -1 }, { maxSockets: 2.5 }, { maxSockets: Number.NaN }])("refuses %o, naming what it takes", (options) => {
     expect(() => poolLimits(options)).toThrow(DockerConfigError);
-    expect(() => new Docker({ host: "tcp://127.0.0.1:2375", ...options })).toThrow(/Invalid maxSockets .*: expected a whole number of connections, 1 or more/);
+    expect(() => new Docker({ host: "tcp://127.0.0.1:2375", ...options })).toThrow(/Invalid maxSockets .*: expected a whole number of connections, 1 or more, or Infinity/);
   });
 
   it.each([{ idleTimeout: -5 }, { idleTimeout: Number.POSITIVE_INFINITY }, { idleTimeout: Number.NaN }])("refuses %o", (options) => {

@@ -15,11 +15,12 @@ export interface PoolLimits {
 }
 
 /** The limits given, checked, with the defaults for those not given. */
-export function poolLimits(given: { maxSockets?: number; idleTimeout?: number }, defaults: Partial<PoolLimits> = {}): PoolLimits {
-  const maxSockets = given.maxSockets ?? defaults.maxSockets ?? DEFAULT_MAX_SOCKETS;
-  const idleTimeout = given.idleTimeout ?? defaults.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
-  if (!(Number.isInteger(maxSockets) && maxSockets >= 1)) {
-    throw new DockerConfigError(`Invalid maxSockets ${String(maxSockets)}: expected a whole number of connections, 1 or more`);
+export function poolLimits(given: { maxSockets?: number; idleTimeout?: number }): PoolLimits {
+  const maxSockets = given.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const idleTimeout = given.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+  // Infinity is no limit, as for node:http's Agent (which Node users pass it to).
+  if (!(maxSockets === Infinity || (Number.isInteger(maxSockets) && maxSockets >= 1))) {
+    throw new DockerConfigError(`Invalid maxSockets ${String(maxSockets)}: expected a whole number of connections, 1 or more, or Infinity`);
   }
   if (!(typeof idleTimeout === "number" && idleTimeout >= 0 && idleTimeout !== Infinity)) {
     throw new DockerConfigError(`Invalid idleTimeout ${String(idleTimeout)}: expected milliseconds, or 0 to keep idle connections until the engine closes them`);
