@@ -804,10 +804,18 @@ function report(ctx, results) {
     const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
     const cell = (b) => `${kb(b.gzip)} (${fmt.bytes(b.min)} min)`;
     parts.push("", table(["browser page", "Vite, gzip", "esbuild one file, gzip", "esbuild split, eager gzip"], f.bundle.pages.map((p) => [p.name, cell(p.vite), cell(p.oneFile), cell(p.split)])));
+    const pr = f.bundle.profile;
+    parts.push("", "Where the one-file bundle of everything the browser entry exports goes: the same bundle with each group of modules that could leave the entry (to a subpath or behind a dynamic import) replaced by empty exports, then with every group gone. What is left is the `Docker` class's core, by folder (minified bytes): no bundler drops the unused methods of a class that is reachable, so a page that needs less than all of `Docker` uses `berth-docker/lite`, which is tree-shakable.", "");
+    parts.push(table(["everything the browser entry exports, one esbuild file", "gzip", "minified"], [
+      ["whole", kb(pr.full.gzip), fmt.bytes(pr.full.min)],
+      ...pr.without.map((w) => [`without ${w.what}`, kb(w.gzip), fmt.bytes(w.min)]),
+      ["**without all of these: the floor of a split**", `**${kb(pr.floor.gzip)}**`, fmt.bytes(pr.floor.min)],
+    ]));
+    parts.push("", `The floor, by folder: ${pr.floor.folders.map((x) => `${x.folder} ${fmt.bytes(x.min)}`).join(", ")}.`);
     const [lite, classList, all] = f.bundle.pages;
     const worst = (p) => Math.max(p.vite.gzip, p.oneFile.gzip);
     target("9. a page that only lists containers ≤ 12 KB gzip (Vite and one esbuild file)", `berth-docker/lite: ${kb(worst(lite))}; with \`Docker\`: ${kb(worst(classList))}`, worst(lite) <= 12 * 1024);
-    target("9. everything the browser entry exports ≤ 20 KB gzip (Vite and one esbuild file)", `Vite ${kb(all.vite.gzip)}, one file ${kb(all.oneFile.gzip)}`, worst(all) <= 20 * 1024);
+    target("9. everything the browser entry exports ≤ 20 KB gzip (Vite and one esbuild file)", `Vite ${kb(all.vite.gzip)}, one file ${kb(all.oneFile.gzip)}; floor with every split above: ${kb(pr.floor.gzip)}`, worst(all) <= 20 * 1024);
     target("9. zero runtime packages", String(f.berth.dependencies), f.berth.dependencies === 0);
   }
 

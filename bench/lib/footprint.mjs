@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, lstatSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { BROWSER_PAGES, eagerBundle, oneFileBundle, viteBundle } from "../../scripts/lib/bundle-size.mjs";
+import { BROWSER_PAGES, eagerBundle, oneFileBundle, splitProfile, viteBundle } from "../../scripts/lib/bundle-size.mjs";
 
 /**
  * Minified + gzipped size of each page in BROWSER_PAGES, three ways: split like the published ESM
@@ -18,7 +18,22 @@ export async function browserBundle(root) {
     const oneFile = await oneFileBundle(root, contents);
     pages.push({ name, split: { min: split.min, gzip: split.gzip }, oneFile: { min: oneFile.min, gzip: oneFile.gzip }, vite: await viteBundle(root, contents) });
   }
-  return { pages };
+  return { pages, profile: await profileOfEverything(root) };
+}
+
+/**
+ * Where the one-file bundle of everything the entry exports goes: what it weighs without each group
+ * of modules that could be split off, and the floor with all of them gone, by folder of the core.
+ */
+async function profileOfEverything(root) {
+  const { full, without, floor } = await splitProfile(root);
+  const byFolder = new Map();
+  for (const [path, { bytesInOutput }] of Object.entries(floor.inputs)) {
+    const folder = path.startsWith("src/") ? path.split("/").slice(0, 2).join("/") : path.split("/")[0];
+    byFolder.set(folder, (byFolder.get(folder) ?? 0) + bytesInOutput);
+  }
+  const folders = [...byFolder].filter(([, min]) => min >= 512).sort((a, b) => b[1] - a[1]).map(([folder, min]) => ({ folder, min }));
+  return { full: { gzip: full.gzip, min: full.min }, without, floor: { gzip: floor.gzip, min: floor.min, folders } };
 }
 
 /** berth's own install: its runtime dependencies (none) and the unpacked size of its package. */

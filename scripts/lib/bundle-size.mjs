@@ -2,6 +2,7 @@
 // (like the published ESM browser build) and minifies it; counted are the entry and the chunks it
 // imports statically, not the modules the core loads on demand. Shared by scripts/browser-size.mjs
 // and the benchmark's footprint workload.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -17,6 +18,58 @@ export const BROWSER_PAGES = [
   ],
   ["everything `berth-docker/lite` exports", 'import * as lite from "@/adapters/lite.ts"; (globalThis as any).lite = lite;'],
 ];
+
+/** An entry that re-exports everything the browser entry exports (the profile's page; resolved from the package root). */
+export const EVERYTHING = `export * from "./adapters/browser.ts";`;
+
+/**
+ * The groups of modules that could leave the browser entry (to a subpath or behind a dynamic import):
+ * the bundle of everything with each stubbed out sizes a split, and with all of them stubbed out it is
+ * the floor such splits can reach. Paths from the package root; a path that is gone is skipped.
+ */
+export const SPLIT_CANDIDATES = [
+  ["the tar writer and reader", ["src/streams/tar.ts"]],
+  ["BuildKit build sessions (gRPC, protobuf writer; they need an HTTP upgrade, so no browser bundle holds them)", ["src/buildkit/session/session.ts", "src/buildkit/session/services.ts", "src/grpc/server.ts", "src/grpc/framing.ts", "src/protobuf/writer.ts"]],
+  ["BuildKit trace decoding", ["src/buildkit/status.ts", "src/protobuf/reader.ts"]],
+  ["directory build contexts and .dockerignore (they need a file system)", ["src/server/build/context.ts", "src/server/build/dockerignore.ts"]],
+  ["BuildKit build progress (the build stream's step model, plain rendering, session options)", ["src/buildkit/build-stream.ts", "src/buildkit/model.ts", "src/buildkit/render.ts", "src/buildkit/session/options.ts", "src/buildkit/builder.ts"]],
+  ["the Podman dialect (loaded when the engine is Podman)", ["src/dialect/podman-dialect.ts", "src/streams/podman-log-replay.ts"]],
+  ["the swarm, plugin, secret and config resources", ["src/resources/services.ts", "src/resources/tasks.ts", "src/resources/nodes.ts", "src/resources/swarm.ts", "src/resources/secrets.ts", "src/resources/configs.ts", "src/resources/plugins.ts"]],
+];
+
+/** An esbuild plugin that replaces the modules at `paths` by exports that do nothing: what remains is what the rest costs. */
+export function stubPlugin(root, paths) {
+  const files = new Set(paths.map((p) => join(root, p)));
+  return {
+    name: "stub",
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!files.has(args.path)) return undefined;
+        const source = readFileSync(args.path, "utf8");
+        const names = [...source.matchAll(/^export\s+(?:async\s+)?(?:function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+        return { contents: names.map((n) => `export const ${n} = undefined as any;`).join("\n"), loader: "ts" };
+      });
+    },
+  };
+}
+
+/**
+ * The one-file bundle of everything the browser entry exports, whole and with each SPLIT_CANDIDATES
+ * group stubbed out, then with all of them: `{ full, without: [{ what, gzip, min }], floor }`.
+ */
+export async function splitProfile(root) {
+  const full = await oneFileBundle(root, EVERYTHING);
+  const without = [];
+  let all = [];
+  for (const [what, listed] of SPLIT_CANDIDATES) {
+    const paths = listed.filter((p) => existsSync(join(root, p)));
+    all = all.concat(paths);
+    const r = await oneFileBundle(root, EVERYTHING, { plugins: [stubPlugin(root, paths)] });
+    without.push({ what, gzip: r.gzip, min: r.min });
+  }
+  const floor = await oneFileBundle(root, EVERYTHING, { plugins: [stubPlugin(root, all)] });
+  return { full, without, floor: { gzip: floor.gzip, min: floor.min, inputs: floor.inputs } };
+}
 
 /** esbuild's options for a minified browser bundle of `contents`, written to memory. */
 const browserBuild = (root, contents) => ({
