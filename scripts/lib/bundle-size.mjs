@@ -32,7 +32,7 @@ export const SPLIT_CANDIDATES = [
   ["BuildKit build sessions (gRPC, protobuf writer; they need an HTTP upgrade, so no browser bundle holds them)", ["src/buildkit/session/session.ts", "src/buildkit/session/services.ts", "src/grpc/server.ts", "src/grpc/framing.ts", "src/protobuf/writer.ts"]],
   ["BuildKit trace decoding", ["src/buildkit/status.ts", "src/protobuf/reader.ts"]],
   ["directory build contexts and .dockerignore (they need a file system)", ["src/server/build/context.ts", "src/server/build/dockerignore.ts"]],
-  ["BuildKit build progress (the build stream's step model, plain rendering, session options)", ["src/buildkit/build-stream.ts", "src/buildkit/model.ts", "src/buildkit/render.ts", "src/buildkit/session/options.ts", "src/buildkit/builder.ts"]],
+  ["the build call and BuildKit build progress (the build stream's step model, plain rendering, session options)", ["src/buildkit/build.ts", "src/buildkit/build-stream.ts", "src/buildkit/model.ts", "src/buildkit/render.ts", "src/buildkit/session/options.ts", "src/buildkit/builder.ts"]],
   ["the Podman dialect (loaded when the engine is Podman)", ["src/dialect/podman-dialect.ts", "src/streams/podman-log-replay.ts"]],
   ["the swarm, plugin, secret and config resources", ["src/resources/services.ts", "src/resources/tasks.ts", "src/resources/nodes.ts", "src/resources/swarm.ts", "src/resources/secrets.ts", "src/resources/configs.ts", "src/resources/plugins.ts"]],
 ];
