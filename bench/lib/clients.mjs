@@ -7,7 +7,8 @@
 //   exec(id, cmd)               exec create + start, output through the client's demultiplexer;
 //                               resolves with the stdout+stderr payload bytes
 //   logs(id, { follow, onLine}) the container's logs through the client's demultiplexer, split into
-//                               lines; resolves with the line count
+//                               lines; resolves with the line count (node:http: counted, or with
+//                               `lines: true` cut into strings, the floor below)
 //   pull(image, tag)            POST /images/create, every progress event parsed; resolves with the
 //                               event count
 //   execCollect(id, cmd)        exec collecting stdout and stderr as text (berth: exec(); node:http:
@@ -22,6 +23,8 @@
 // only counts (no objects, no strings), i.e. about the least JavaScript work the socket allows.
 // Collected, its floor keeps each stream's payload as Buffer views of the chunks, joins them with
 // one Buffer.concat and decodes with one toString at the end: the least work collecting text takes.
+// Reading lines, its floor decodes each piece and cuts it at newlines into strings (LineDemux): the
+// least work that hands a program each line as text, as every other client's line reader does.
 //
 // "raw socket" is the floor under Deno: requests written by hand on a fresh Deno.connect, every read
 // into a fresh 64 KiB buffer (what a client that hands its reads on must allocate), demultiplexed
@@ -30,6 +33,7 @@
 // Only berth (and the Deno floor) is loaded under Bun and Deno, so the peers are imported lazily.
 
 import process from "node:process";
+import { StringDecoder } from "node:string_decoder";
 
 export const PEERS = ["dockerode", "node-sdk", "node:http"];
 export const CLIENTS = ["berth", ...PEERS];
@@ -318,9 +322,18 @@ async function openRaw() {
       if (stdout.length) stdout.charCodeAt(stdout.length - 1);
       return stdout.length + stderr.length;
     },
-    async logs(id, { follow, onLine }) {
+    async logs(id, { follow, onLine, lines }) {
+      const path = `/containers/${id}/logs?stdout=1&stderr=1&follow=${follow ? 1 : 0}`;
+      if (lines) {
+        const demux = new LineDemux(onLine);
+        return request("GET", path, undefined, (res, resolve, reject) => {
+          res.on("data", (c) => demux.push(c));
+          res.on("end", () => resolve(demux.lines));
+          res.on("error", reject);
+        });
+      }
       const counter = new CountingDemux();
-      return request("GET", `/containers/${id}/logs?stdout=1&stderr=1&follow=${follow ? 1 : 0}`, undefined, (res, resolve, reject) => {
+      return request("GET", path, undefined, (res, resolve, reject) => {
         res.on("data", (c) => {
           const before = counter.lines;
           counter.push(c);
@@ -462,13 +475,16 @@ export class CountingDemux {
   }
 }
 
-/** Walks multiplexed frames keeping each payload as a view of its chunk, per stream (1 stdout, 2 stderr). */
-export class CollectingDemux {
-  streams = [[], []];
+/** Walks multiplexed frames, handing each payload piece (a view of its chunk) to `onPiece(stream, piece)`: 0 stdout, 1 stderr. */
+export class FrameWalker {
   #header = Buffer.alloc(8);
   #have = 0; // header bytes gathered so far
   #remaining = 0;
-  #target = this.streams[0];
+  #stream = 0;
+  #onPiece;
+  constructor(onPiece) {
+    this.#onPiece = onPiece;
+  }
   push(chunk) {
     let i = 0;
     const n = chunk.length;
@@ -481,14 +497,45 @@ export class CollectingDemux {
         if (this.#have === 8) {
           this.#have = 0;
           this.#remaining = this.#header.readUInt32BE(4);
-          this.#target = this.streams[this.#header[0] === 2 ? 1 : 0];
+          this.#stream = this.#header[0] === 2 ? 1 : 0;
         }
         continue;
       }
       const take = Math.min(this.#remaining, n - i);
-      this.#target.push(chunk.subarray(i, i + take));
+      this.#onPiece(this.#stream, chunk.subarray(i, i + take));
       i += take;
       this.#remaining -= take;
     }
+  }
+}
+
+/** The collecting floor's demultiplexer: each stream's payload kept as views of its chunks. */
+export class CollectingDemux extends FrameWalker {
+  streams = [[], []];
+  constructor() {
+    super((stream, piece) => this.streams[stream].push(piece));
+  }
+}
+
+/**
+ * The floor of reading lines: each stream's payload decoded as UTF-8 (a StringDecoder per stream,
+ * so a character split across frames survives) and cut at "\n" into strings, each handed to
+ * `onLine`; the partial line waits for the stream's next piece.
+ */
+export class LineDemux extends FrameWalker {
+  lines = 0;
+  constructor(onLine) {
+    const decoders = [new StringDecoder("utf8"), new StringDecoder("utf8")];
+    const carry = ["", ""];
+    super((stream, piece) => {
+      const text = carry[stream] + decoders[stream].write(piece);
+      let start = 0;
+      for (let j = text.indexOf("\n"); j !== -1; j = text.indexOf("\n", start)) {
+        onLine?.(text.slice(start, j));
+        this.lines++;
+        start = j + 1;
+      }
+      carry[stream] = text.slice(start);
+    });
   }
 }

@@ -120,7 +120,8 @@ const TASKS = {
       const onLine = () => (lastLineAt = performance.now());
       const t0 = performance.now();
       await startContainer(task.containerId);
-      const followed = await client.logs(task.containerId, { follow: true, onLine });
+      const lines = task.mode === "lines";
+      const followed = await client.logs(task.containerId, { follow: true, onLine, lines });
       if (followed !== task.lines) throw new Error(`followed ${followed} lines, expected ${task.lines}`);
       const followSeconds = (lastLineAt - t0) / 1000;
       await engine("POST", `/containers/${task.containerId}/wait`);
@@ -128,7 +129,7 @@ const TASKS = {
       const t1 = performance.now();
       // follow=1 on the exited container: every client then reads a stream that ends after the last
       // line (without follow, dockerode hands over the whole body as one Buffer instead).
-      const replayed = await client.logs(task.containerId, { follow: true, onLine });
+      const replayed = await client.logs(task.containerId, { follow: true, onLine, lines });
       const replaySeconds = (lastLineAt - t1) / 1000;
       const cpu = process.cpuUsage(cpu0);
       if (replayed !== task.lines) throw new Error(`replayed ${replayed} lines, expected ${task.lines}`);
